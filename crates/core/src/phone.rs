@@ -1,0 +1,89 @@
+//! Phone numbers normalised to E.164 (`+14155550123`), parsed with a default region for national formats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use phonenumber::{Mode, country};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("unknown default region {0:?} (use an ISO 3166 code such as US or GB)")]
+    Region(String),
+    #[error("{0:?} is not a phone number")]
+    Syntax(String),
+    #[error("{0:?} is not a valid number for its region")]
+    Invalid(String),
+}
+
+/// A valid phone number in E.164 form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    /// Parses `raw` (national or international format, with or without punctuation); `default_region` is
+    /// an ISO 3166 code used when the number has no `+country` prefix.
+    pub fn parse(raw: &str, default_region: &str) -> Result<Self, PhoneError> {
+        let region = country::Id::from_str(&default_region.to_ascii_uppercase())
+            .map_err(|_| PhoneError::Region(default_region.to_string()))?;
+        let cleaned = raw.trim().trim_start_matches("tel:").trim_start_matches("callto:");
+        let cleaned = cleaned.replace("%20", " ");
+        let digits = cleaned.bytes().filter(u8::is_ascii_digit).count();
+        if !(7..=15).contains(&digits) {
+            return Err(PhoneError::Syntax(raw.to_string()));
+        }
+        let number = phonenumber::parse(Some(region), &cleaned).map_err(|_| PhoneError::Syntax(raw.to_string()))?;
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Invalid(raw.to_string()));
+        }
+        Ok(Self(number.format().mode(Mode::E164).to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = PhoneError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.starts_with('+') {
+            Self::parse(&value, "US")
+        } else {
+            Err(PhoneError::Syntax(value))
+        }
+    }
+}
+
+impl From<Phone> for String {
+    fn from(p: Phone) -> Self {
+        p.0
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_and_international_formats_normalise() {
+        assert_eq!(Phone::parse("(415) 555-2671", "US").unwrap().as_str(), "+14155552671");
+        assert_eq!(Phone::parse("tel:+44 20 7946 0958", "US").unwrap().as_str(), "+442079460958");
+        assert_eq!(Phone::parse("020 7946 0958", "gb").unwrap().as_str(), "+442079460958");
+        assert_eq!(Phone::parse("+49 30 901820", "US").unwrap().as_str(), "+4930901820");
+    }
+
+    #[test]
+    fn junk_is_rejected() {
+        assert!(Phone::parse("12", "US").is_err());
+        assert!(Phone::parse("2024-01-15", "US").is_err());
+        assert!(matches!(Phone::parse("555", "XX"), Err(PhoneError::Region(_))));
+    }
+}

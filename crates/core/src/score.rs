@@ -1,0 +1,92 @@
+//! Scores, tiers and the breakdown that says which factor gave which points.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Tier {
+    A,
+    B,
+    C,
+    D,
+    /// A gate failed (for example the site was unreachable): the lead is not worth contacting as is.
+    #[serde(rename = "FAILED")]
+    Failed,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::C => "C",
+            Self::D => "D",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "A" => Some(Self::A),
+            "B" => Some(Self::B),
+            "C" => Some(Self::C),
+            "D" => Some(Self::D),
+            "FAILED" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One weighted component of a score: its own 0–100 value and what it adds to the total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentScore {
+    pub name: String,
+    pub weight: f64,
+    /// The component's own score, 0–100.
+    pub score: f64,
+    /// `weight × score`: its share of the total.
+    pub contribution: f64,
+}
+
+/// A factor whose condition held, and the points it gave its component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorHit {
+    pub component: String,
+    pub factor: String,
+    pub points: f64,
+    /// In words: `has_email exists (+20)`.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreBreakdown {
+    /// 0–100.
+    pub score: f64,
+    pub tier: Tier,
+    /// The gate that failed, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
+    pub components: Vec<ComponentScore>,
+    pub factors: Vec<FactorHit>,
+    /// Which rules produced this score (`default` or a file path) and the vertical override applied.
+    pub rules: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertical: Option<String>,
+}
+
+impl ScoreBreakdown {
+    /// The factors that gave the most points, in words, best first.
+    pub fn top_reasons(&self, n: usize) -> Vec<String> {
+        let mut hits: Vec<&FactorHit> = self.factors.iter().collect();
+        hits.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        let mut out: Vec<String> = self.gate.iter().map(|g| format!("gate: {g}")).collect();
+        out.extend(hits.into_iter().take(n).map(|h| h.reason.clone()));
+        out.truncate(n.max(1));
+        out
+    }
+}

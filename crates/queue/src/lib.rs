@@ -1,0 +1,1 @@
+//! leadsmith queue (being written).

@@ -1,0 +1,1 @@
+//! leadsmith store (being written).
