@@ -1,1 +1,81 @@
-//! leadsmith store (being written).
+//! leadsmith persistence: one [`Store`] trait for leads, their imported source rows, per-stage results, the
+//! crawl page cache, runs and the durable job table; [`SqliteStore`] is the embedded default (one WAL file).
+//! The queue's policy (retries, backoff, dead-lettering decisions) lives in `leadsmith-queue`; this crate
+//! only makes each transition atomic.
+
+mod error;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use async_trait::async_trait;
+use leadsmith_core::{LeadId, LeadRecord};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything leadsmith keeps. Implementations make each method atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is (`sqlite`), for status output.
+    fn backend(&self) -> &'static str;
+
+    // ---- import and dedupe ----
+
+    /// Imports a batch of parsed rows in one transaction: each row becomes a new lead, merges into the lead
+    /// that already holds one of its keys, or is recognised as already imported. With `dry_run` nothing is
+    /// written (the transaction is rolled back) but the decisions are the same.
+    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome>;
+
+    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>>;
+    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>>;
+    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>>;
+    /// Leads with their latest score and crawl status, best score first.
+    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>>;
+    async fn count_leads(&self) -> Result<u64>;
+
+    // ---- stage results ----
+
+    async fn stage_result(&self, lead: LeadId, stage: &str) -> Result<Option<StageResult>>;
+    async fn stage_results(&self, lead: LeadId) -> Result<Vec<StageResult>>;
+
+    // ---- page cache ----
+
+    async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>>;
+    async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()>;
+
+    // ---- runs ----
+
+    async fn create_run(&self, source: &str, params: &serde_json::Value) -> Result<i64>;
+    async fn run(&self, id: i64) -> Result<Option<RunInfo>>;
+    async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
+    /// Sets the run's final status once no job of it is ready or running; returns the run.
+    async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>>;
+
+    // ---- jobs (the queue's storage) ----
+
+    /// Inserts the job unless one with the same unique key exists; returns the new id or `None`.
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;
+    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty) for `worker`, leasing them
+    /// until `now + lease_ms`. A running job whose lease expired is claimable again (at-least-once); one that
+    /// has used all its attempts that way is dead-lettered instead.
+    async fn claim(&self, worker: &str, kinds: &[String], limit: usize, lease_ms: i64) -> Result<Vec<Job>>;
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool>;
+    /// In one transaction: writes the stage results, enqueues follow-up jobs and marks the job done.
+    async fn complete(&self, job_id: i64, worker: &str, results: Vec<NewStageResult>, follow_ups: Vec<NewJob>)
+    -> Result<()>;
+    /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`.
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
+    /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()>;
+    /// The workers currently holding running jobs.
+    async fn running_workers(&self) -> Result<Vec<String>>;
+    /// Makes the running jobs of workers known to be gone claimable again at once (crash recovery on
+    /// restart, without waiting for the lease). Returns how many.
+    async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64>;
+    async fn job(&self, id: i64) -> Result<Option<Job>>;
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>>;
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>>;
+}

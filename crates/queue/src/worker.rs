@@ -1,0 +1,277 @@
+//! The worker runtime: claims jobs of the kinds it has handlers for, runs them concurrently with a
+//! heartbeat, and records each outcome atomically through the store.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use leadsmith_store::{Job, JobState, NewJob, NewStageResult, Store, now_ms};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::RetryPolicy;
+
+/// Why a job failed, and whether trying again can help.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JobError {
+    /// Worth retrying (network blip, database busy); `retry_after` overrides the backoff when known.
+    #[error("{message}")]
+    Transient { message: String, retry_after: Option<Duration> },
+    /// Retrying cannot help (bad payload, missing lead): dead-lettered at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self::Transient { message: message.into(), retry_after: None }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::Permanent(message.into())
+    }
+}
+
+/// What a successful job produced: stage results to store and jobs to enqueue next, written together with
+/// the job's completion in one transaction.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub results: Vec<NewStageResult>,
+    pub follow_ups: Vec<NewJob>,
+}
+
+/// Runs one kind of job. Must be idempotent: the same job may be delivered more than once.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    async fn handle(&self, job: &Job) -> Result<Outcome, JobError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs run at once.
+    pub concurrency: usize,
+    /// Visibility timeout: a claimed job not heartbeated within this becomes claimable again.
+    pub lease: Duration,
+    /// How often to look for work when the queue was empty.
+    pub poll_interval: Duration,
+    pub retry: RetryPolicy,
+    /// Only claim jobs of this run (a one-shot `leadsmith run`); `None` for any.
+    pub run_id: Option<i64>,
+    /// Exit once no job (of the run, if set) is ready, delayed or running.
+    pub exit_when_drained: bool,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            lease: Duration::from_secs(300),
+            poll_interval: Duration::from_millis(100),
+            retry: RetryPolicy::default(),
+            run_id: None,
+            exit_when_drained: false,
+        }
+    }
+}
+
+/// Counters a worker keeps while it runs.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    pub completed: AtomicU64,
+    pub retried: AtomicU64,
+    pub dead: AtomicU64,
+    pub released: AtomicU64,
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    handlers: HashMap<String, Arc<dyn Handler>>,
+    config: WorkerConfig,
+    id: String,
+    stats: Arc<WorkerStats>,
+}
+
+/// A worker id that says where the worker runs: `host:pid:nonce`, so a restarted process on the same host
+/// can tell that the previous one is gone and recover its jobs at once.
+pub fn worker_id() -> String {
+    let nonce: u32 = rand::random();
+    format!("{}:{}:{nonce:08x}", hostname(), std::process::id())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().replace(':', "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// True when `worker` ran on this host in a process that no longer exists. Workers on other hosts are
+/// never judged here: their leases expire instead.
+pub fn local_worker_is_dead(worker: &str) -> bool {
+    let mut parts = worker.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    host == hostname() && pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, config: WorkerConfig) -> Self {
+        Self { store, handlers: HashMap::new(), config, id: worker_id(), stats: Arc::default() }
+    }
+
+    pub fn handle(mut self, kind: &str, handler: Arc<dyn Handler>) -> Self {
+        self.handlers.insert(kind.to_string(), handler);
+        self
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn stats(&self) -> Arc<WorkerStats> {
+        self.stats.clone()
+    }
+
+    /// Runs until `stop` turns true (then claims nothing more and releases the jobs in hand, so a later
+    /// run picks them up without waiting for the lease) or, with `exit_when_drained`, until no work is left.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) -> Result<(), leadsmith_store::StoreError> {
+        let kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        let mut in_flight: JoinSet<()> = JoinSet::new();
+        let mut held: HashMap<tokio::task::Id, i64> = HashMap::new();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            while let Some(done) = in_flight.try_join_next_with_id() {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(e) => e.id(),
+                };
+                held.remove(&id);
+            }
+            let free = self.config.concurrency.saturating_sub(in_flight.len());
+            let mut claimed = Vec::new();
+            if free > 0 {
+                claimed = self.store.claim(&self.id, &kinds, free, self.config.lease.as_millis() as i64).await?;
+                // A one-shot run only works on its own jobs; others go back untouched.
+                if let Some(run) = self.config.run_id {
+                    let (mine, other): (Vec<Job>, Vec<Job>) = claimed.into_iter().partition(|j| j.run_id == Some(run));
+                    for j in other {
+                        self.store.release(j.id, &self.id).await?;
+                    }
+                    claimed = mine;
+                }
+            }
+            let got_work = !claimed.is_empty();
+            for job in claimed {
+                let job_id = job.id;
+                let handle = in_flight.spawn(self.execute(job));
+                held.insert(handle.id(), job_id);
+            }
+            if !got_work {
+                if in_flight.is_empty() && self.config.exit_when_drained && self.drained().await? {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    _ = stop.changed() => {}
+                    Some(done) = in_flight.join_next_with_id() => {
+                        if let Ok((id, ())) = done { held.remove(&id); }
+                    }
+                }
+            }
+        }
+        // Stopping: abandon what is in hand and give it back so nothing waits for a lease to expire.
+        in_flight.abort_all();
+        while let Some(done) = in_flight.join_next_with_id().await {
+            if let Err(e) = done
+                && e.is_cancelled()
+                && let Some(job_id) = held.remove(&e.id())
+            {
+                self.store.release(job_id, &self.id).await?;
+                self.stats.released.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    async fn drained(&self) -> Result<bool, leadsmith_store::StoreError> {
+        let counts = self.store.queue_counts(self.config.run_id).await?;
+        Ok(counts.iter().filter(|k| self.handlers.contains_key(&k.kind)).all(|k| k.ready == 0 && k.running == 0))
+    }
+
+    fn execute(&self, job: Job) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let store = self.store.clone();
+        let handler = self.handlers.get(&job.kind).cloned();
+        let worker = self.id.clone();
+        let lease = self.config.lease;
+        let retry = self.config.retry.clone();
+        let stats = self.stats.clone();
+        let span = tracing::debug_span!("job", job_id = job.id, kind = %job.kind, lead_id = ?job.lead_id);
+        async move {
+            let Some(handler) = handler else { return };
+            let result = {
+                let heartbeat = async {
+                    let every = lease / 3;
+                    loop {
+                        tokio::time::sleep(every).await;
+                        match store.heartbeat(job.id, &worker, lease.as_millis() as i64).await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::warn!(job_id = job.id, "lost the lease on a running job"),
+                            Err(e) => tracing::warn!(job_id = job.id, error = %e, "heartbeat failed"),
+                        }
+                    }
+                };
+                tokio::select! {
+                    r = handler.handle(&job) => r,
+                    () = heartbeat => unreachable!("the heartbeat loop never ends"),
+                }
+            };
+            let recorded = match result {
+                Ok(outcome) => {
+                    let r = store.complete(job.id, &worker, outcome.results, outcome.follow_ups).await;
+                    if r.is_ok() {
+                        stats.completed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    r
+                }
+                Err(err) => {
+                    let retry_at = match &err {
+                        JobError::Transient { retry_after, .. } => {
+                            let wait = retry_after.unwrap_or_else(|| retry.delay(job.attempts));
+                            Some(now_ms() + wait.as_millis() as i64)
+                        }
+                        JobError::Permanent(_) => None,
+                    };
+                    match store.fail(job.id, &worker, &err.to_string(), retry_at).await {
+                        Ok(JobState::Dead) => {
+                            stats.dead.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(job_id = job.id, kind = %job.kind, error = %err, "job dead-lettered");
+                            Ok(())
+                        }
+                        Ok(_) => {
+                            stats.retried.fetch_add(1, Ordering::Relaxed);
+                            tracing::debug!(job_id = job.id, error = %err, "job will be retried");
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            if let Err(e) = recorded {
+                // The lease will expire and the job will be delivered again; nothing is lost.
+                tracing::error!(job_id = job.id, error = %e, "could not record a job's outcome");
+            }
+        }
+        .instrument(span)
+    }
+}

@@ -1,0 +1,259 @@
+//! The job table: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter; runs.
+
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
+
+use super::json_col;
+use crate::{Job, JobState, KindCounts, NewJob, NewStageResult, Result, RunInfo, StoreError};
+
+const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
+                           lease_until, worker, last_error, errors";
+
+fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Job, String, String)> {
+    let state: String = r.get(5)?;
+    Ok((
+        Job {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            lead_id: r.get(2)?,
+            run_id: r.get(3)?,
+            payload: serde_json::Value::Null,
+            state: JobState::parse(&state).unwrap_or(JobState::Dead),
+            priority: r.get(6)?,
+            attempts: r.get(7)?,
+            max_attempts: r.get(8)?,
+            run_at_ms: r.get(9)?,
+            lease_until_ms: r.get(10)?,
+            worker: r.get(11)?,
+            last_error: r.get(12)?,
+            errors: Vec::new(),
+        },
+        r.get(4)?,
+        r.get(13)?,
+    ))
+}
+
+fn finish_job((mut job, payload, errors): (Job, String, String)) -> Result<Job> {
+    job.payload = json_col(payload, "job payload")?;
+    job.errors = serde_json::from_str(&errors).map_err(|source| StoreError::Json { what: "job errors", source })?;
+    Ok(job)
+}
+
+fn jobs_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Vec<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(p, job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(finish_job).collect()
+}
+
+pub(crate) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: i64) -> Result<Option<i64>> {
+    let n = tx.execute(
+        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
+                           created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'ready', ?6, ?7, ?8, ?9, ?9)
+         ON CONFLICT(unique_key) DO NOTHING",
+        params![
+            job.kind,
+            job.lead_id,
+            job.run_id,
+            job.payload.to_string(),
+            job.unique_key,
+            job.priority,
+            job.max_attempts.max(1),
+            job.run_at_ms.unwrap_or(now),
+            now
+        ],
+    )?;
+    Ok((n == 1).then(|| tx.last_insert_rowid()))
+}
+
+pub(crate) fn claim(
+    conn: &mut Connection,
+    worker: &str,
+    kinds: &[String],
+    limit: usize,
+    lease_ms: i64,
+    now: i64,
+) -> Result<Vec<Job>> {
+    let tx = conn.transaction()?;
+    // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
+    // claimable again (at-least-once delivery).
+    tx.execute(
+        "UPDATE jobs SET state = 'dead', last_error = 'lease expired on attempt ' || attempts || ' of ' || max_attempts,
+                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
+                         lease_until = NULL, updated_at = ?1
+         WHERE state = 'running' AND lease_until < ?1 AND attempts >= max_attempts",
+        [now],
+    )?;
+    tx.execute(
+        "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL,
+                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
+                         worker = NULL, updated_at = ?1
+         WHERE state = 'running' AND lease_until < ?1",
+        [now],
+    )?;
+    let kind_filter = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", "))
+    };
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?{kind_filter}
+                      ORDER BY priority DESC, run_at, id LIMIT ?)
+         RETURNING {JOB_COLUMNS}"
+    );
+    let mut args: Vec<rusqlite::types::Value> =
+        vec![worker.to_string().into(), (now + lease_ms).into(), now.into(), now.into()];
+    args.extend(kinds.iter().map(|k| k.clone().into()));
+    args.push((limit as i64).into());
+    let mut claimed = {
+        let mut stmt = tx.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(finish_job).collect::<Result<Vec<_>>>()?
+    };
+    tx.commit()?;
+    claimed.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
+    Ok(claimed)
+}
+
+pub(crate) fn complete(
+    conn: &mut Connection,
+    job_id: i64,
+    worker: &str,
+    results: Vec<NewStageResult>,
+    follow_ups: Vec<NewJob>,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    let now = crate::now_ms();
+    let run_id: Option<Option<i64>> =
+        tx.query_row("SELECT run_id FROM jobs WHERE id = ?1", [job_id], |r| r.get(0)).optional()?;
+    let run_id = run_id.flatten();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
+                 job_id = excluded.job_id, updated_at = excluded.updated_at",
+        )?;
+        let stamp = crate::now_rfc3339();
+        for r in &results {
+            stmt.execute(params![r.lead_id, r.stage, r.status, r.data.to_string(), job_id, stamp])?;
+        }
+    }
+    for mut job in follow_ups {
+        job.run_id = job.run_id.or(run_id);
+        enqueue(&tx, &job, now)?;
+    }
+    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
+    // that also completes changes nothing.
+    tx.execute(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ?1 WHERE id = ?2 AND state IN ('running', 'ready')",
+        params![now, job_id],
+    )?;
+    tracing::trace!(job_id, worker, "job completed");
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn fail(
+    conn: &mut Connection,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+    retry_at_ms: Option<i64>,
+) -> Result<JobState> {
+    let tx = conn.transaction()?;
+    let row: Option<(String, u32, u32, Option<String>)> = tx
+        .query_row("SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = ?1", [job_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((state, attempts, max_attempts, holder)) = row else {
+        return Ok(JobState::Dead);
+    };
+    if state != "running" || holder.as_deref() != Some(worker) {
+        // Someone else holds it now (our lease ran out); their attempt decides.
+        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
+    }
+    let now = crate::now_ms();
+    let entry = format!("attempt {attempts}: {error}");
+    let next = match retry_at_ms {
+        Some(at) if attempts < max_attempts => {
+            tx.execute(
+                "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL, worker = NULL, last_error = ?2,
+                 errors = json_insert(errors, '$[#]', ?3), updated_at = ?4 WHERE id = ?5",
+                params![at, error, entry, now, job_id],
+            )?;
+            JobState::Ready
+        }
+        _ => {
+            tx.execute(
+                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = ?1,
+                 errors = json_insert(errors, '$[#]', ?2), updated_at = ?3 WHERE id = ?4",
+                params![error, entry, now, job_id],
+            )?;
+            JobState::Dead
+        }
+    };
+    tx.commit()?;
+    Ok(next)
+}
+
+pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<Job>> {
+    Ok(jobs_where(conn, "id = ?1", [id])?.into_iter().next())
+}
+
+pub(crate) fn dead(conn: &Connection, limit: usize) -> Result<Vec<Job>> {
+    jobs_where(conn, "state = 'dead' ORDER BY updated_at DESC LIMIT ?1", [limit as i64])
+}
+
+pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, state, count(*) FROM jobs WHERE (?1 IS NULL OR run_id = ?1) GROUP BY kind, state ORDER BY kind",
+    )?;
+    let rows = stmt
+        .query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)? as u64)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out: Vec<KindCounts> = Vec::new();
+    for (kind, state, n) in rows {
+        if out.last().is_none_or(|k| k.kind != kind) {
+            out.push(KindCounts { kind: kind.clone(), ..Default::default() });
+        }
+        let k = out.last_mut().expect("pushed above");
+        match state.as_str() {
+            "ready" => k.ready = n,
+            "running" => k.running = n,
+            "done" => k.done = n,
+            _ => k.dead = n,
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn run_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<RunInfo>> {
+    let sql = format!("SELECT id, source, params, status, created_at, finished_at FROM runs WHERE {clause}");
+    let row: Option<(i64, String, String, String, String, Option<String>)> = conn
+        .query_row(&sql, p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    row.map(|(id, source, params, status, created_at, finished_at)| {
+        Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
+    })
+    .transpose()
+}
+
+pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
+    let tx = conn.transaction()?;
+    let (open, dead): (i64, i64) = tx.query_row(
+        "SELECT coalesce(sum(state IN ('ready', 'running')), 0), coalesce(sum(state = 'dead'), 0) FROM jobs WHERE run_id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if open == 0 {
+        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
+        tx.execute(
+            "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = 'running'",
+            params![status, crate::now_rfc3339(), id],
+        )?;
+    }
+    tx.commit()?;
+    run_where(conn, "id = ?1", [id])
+}

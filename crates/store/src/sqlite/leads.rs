@@ -1,0 +1,211 @@
+//! Leads, their source rows and exact-key dedupe, and per-stage results.
+
+use std::collections::HashMap;
+
+use leadsmith_core::{LeadId, LeadInput, LeadRecord};
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
+
+use super::json_col;
+use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError};
+
+/// The exact-match keys a lead is known by. Two rows sharing any key are the same business. Fuzzy entity
+/// resolution can add blocking keys here and a verifier in `merge_target`.
+pub(crate) fn lead_keys(input: &LeadInput) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(d) = &input.domain {
+        keys.push(format!("domain:{d}"));
+    }
+    if let Some(p) = &input.phone {
+        keys.push(format!("phone:{p}"));
+    }
+    if let Some(x) = &input.external_id {
+        keys.push(format!("external:{}", x.trim()));
+    }
+    keys
+}
+
+pub(crate) fn import_rows(
+    conn: &mut Connection,
+    source: &str,
+    rows: Vec<ImportRow>,
+    dry_run: bool,
+) -> Result<ImportOutcome> {
+    let tx = conn.transaction()?;
+    let now = crate::now_rfc3339();
+    tx.execute("INSERT INTO imports (source, created_at, rows_read) VALUES (?1, ?2, ?3)", params![
+        source,
+        now,
+        rows.len() as i64
+    ])?;
+    let import_id = tx.last_insert_rowid();
+    let mut occurrences: HashMap<String, u32> = HashMap::new();
+    let mut decisions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let n = occurrences.entry(row.raw.clone()).or_default();
+        *n += 1;
+        // The same text at its n-th occurrence is the same source row: re-importing a file changes nothing.
+        let fingerprint = format!("{}\u{1f}{}", row.raw, n);
+        decisions.push(import_one(&tx, import_id, &fingerprint, row, &now)?);
+    }
+    let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
+    tx.execute(
+        "UPDATE imports SET imported = ?1, merged = ?2, unchanged = ?3 WHERE id = ?4",
+        params![
+            count(|d| matches!(d, RowDecision::New { .. })),
+            count(|d| matches!(d, RowDecision::Merged { .. })),
+            count(|d| matches!(d, RowDecision::Unchanged { .. })),
+            import_id
+        ],
+    )?;
+    if dry_run {
+        tx.rollback()?;
+        return Ok(ImportOutcome { import_id: None, decisions });
+    }
+    tx.commit()?;
+    Ok(ImportOutcome { import_id: Some(import_id), decisions })
+}
+
+fn import_one(tx: &Transaction<'_>, import_id: i64, fingerprint: &str, row: ImportRow, now: &str) -> Result<RowDecision> {
+    let line = row.line;
+    let seen: Option<i64> = tx
+        .query_row("SELECT lead_id FROM lead_sources WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
+        .optional()?;
+    if let Some(lead_id) = seen {
+        return Ok(RowDecision::Unchanged { line, lead_id });
+    }
+    let keys = lead_keys(&row.input);
+    let target = merge_target(tx, &keys)?;
+    let decision = match target {
+        Some((lead_id, key)) => {
+            let data: String = tx.query_row("SELECT data FROM leads WHERE id = ?1", [lead_id], |r| r.get(0))?;
+            let mut merged: LeadInput = serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })?;
+            merged.fill_from(&row.input);
+            tx.execute(
+                "UPDATE leads SET data = ?1, company = ?2, domain = ?3, source_rows = source_rows + 1, updated_at = ?4
+                 WHERE id = ?5",
+                params![to_json(&merged), merged.company, merged.domain.as_ref().map(|d| d.to_string()), now, lead_id],
+            )?;
+            insert_keys(tx, lead_id, &lead_keys(&merged))?;
+            RowDecision::Merged { line, lead_id, key }
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO leads (company, domain, data, source_rows, created_at, updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?4)",
+                params![row.input.company, row.input.domain.as_ref().map(|d| d.to_string()), to_json(&row.input), now],
+            )?;
+            let lead_id = tx.last_insert_rowid();
+            insert_keys(tx, lead_id, &keys)?;
+            RowDecision::New { line, lead_id }
+        }
+    };
+    let matched_on = match &decision {
+        RowDecision::Merged { key, .. } => Some(key.clone()),
+        _ => None,
+    };
+    tx.execute(
+        "INSERT INTO lead_sources (lead_id, import_id, line, fingerprint, raw, matched_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![decision.lead_id(), import_id, line as i64, fingerprint, row.raw, matched_on],
+    )?;
+    Ok(decision)
+}
+
+/// The lead that already holds one of `keys`, and the key it matched on (first key wins: domain, then phone).
+fn merge_target(tx: &Transaction<'_>, keys: &[String]) -> Result<Option<(LeadId, String)>> {
+    for key in keys {
+        let hit: Option<LeadId> =
+            tx.query_row("SELECT lead_id FROM lead_keys WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+        if let Some(lead_id) = hit {
+            return Ok(Some((lead_id, key.clone())));
+        }
+    }
+    Ok(None)
+}
+
+fn insert_keys(tx: &Transaction<'_>, lead_id: LeadId, keys: &[String]) -> Result<()> {
+    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO lead_keys (key, lead_id) VALUES (?1, ?2)")?;
+    for key in keys {
+        stmt.execute(params![key, lead_id])?;
+    }
+    Ok(())
+}
+
+fn to_json(input: &LeadInput) -> String {
+    serde_json::to_string(input).expect("LeadInput serialises")
+}
+
+fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(LeadId, String, u32, String)> {
+    Ok((r.get("id")?, r.get("data")?, r.get("source_rows")?, r.get("created_at")?))
+}
+
+fn to_record((id, data, source_rows, created_at): (LeadId, String, u32, String)) -> Result<LeadRecord> {
+    let input = serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })?;
+    Ok(LeadRecord { id, input, source_rows, created_at })
+}
+
+pub(crate) fn lead_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<LeadRecord>> {
+    let sql = format!("SELECT id, data, source_rows, created_at FROM leads WHERE {clause} LIMIT 1");
+    conn.query_row(&sql, p, record_from_row).optional()?.map(to_record).transpose()
+}
+
+pub(crate) fn lead_sources(conn: &Connection, id: LeadId) -> Result<Vec<SourceRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.import_id, i.source, s.line, s.raw, s.matched_on FROM lead_sources s JOIN imports i ON i.id = s.import_id
+         WHERE s.lead_id = ?1 ORDER BY s.id",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(SourceRow {
+                import_id: r.get(0)?,
+                source: r.get(1)?,
+                line: r.get::<_, i64>(2)? as u64,
+                raw: r.get(3)?,
+                matched_on: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    let mut sql = String::from(
+        "SELECT l.id, l.data, l.source_rows, l.created_at,
+                json_extract(s.data, '$.score') AS score, json_extract(s.data, '$.tier') AS tier, c.status AS crawl
+         FROM leads l
+         LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
+         LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl'",
+    );
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    if let Some(tier) = &filter.tier {
+        sql.push_str(" WHERE json_extract(s.data, '$.tier') = ?1");
+        args.push(Box::new(tier.to_ascii_uppercase()));
+    }
+    sql.push_str(" ORDER BY score IS NULL, score DESC, l.id");
+    sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        Ok((record_from_row(r)?, r.get::<_, Option<f64>>(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (rec, score, tier, crawl_status) = row?;
+        out.push(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status });
+    }
+    Ok(out)
+}
+
+pub(crate) fn stage_results(conn: &Connection, lead: LeadId, stage: Option<&str>) -> Result<Vec<StageResult>> {
+    let mut stmt = conn.prepare(
+        "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results
+         WHERE lead_id = ?1 AND (?2 IS NULL OR stage = ?2) ORDER BY updated_at, stage",
+    )?;
+    let rows = stmt
+        .query_map(params![lead, stage], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(lead_id, stage, status, data, job_id, updated_at)| {
+            Ok(StageResult { lead_id, stage, status, data: json_col(data, "stage result")?, job_id, updated_at })
+        })
+        .collect()
+}

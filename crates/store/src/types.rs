@@ -1,0 +1,222 @@
+//! Plain records the store reads and writes.
+
+use leadsmith_core::{LeadId, LeadInput};
+use serde::{Deserialize, Serialize};
+
+/// One parsed input row on its way into the store.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    /// 1-based line number in the input file (the header is line 1 for CSV).
+    pub line: u64,
+    /// The row as it appeared in the file, kept with the lead so nothing is lost.
+    pub raw: String,
+    pub input: LeadInput,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RowDecision {
+    /// Became a new lead.
+    New { line: u64, lead_id: LeadId },
+    /// Merged into an existing lead (or an earlier row of this batch) that shares `key`.
+    Merged { line: u64, lead_id: LeadId, key: String },
+    /// This exact row was imported before; nothing changed.
+    Unchanged { line: u64, lead_id: LeadId },
+}
+
+impl RowDecision {
+    pub fn lead_id(&self) -> LeadId {
+        match self {
+            Self::New { lead_id, .. } | Self::Merged { lead_id, .. } | Self::Unchanged { lead_id, .. } => *lead_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportOutcome {
+    pub import_id: Option<i64>,
+    pub decisions: Vec<RowDecision>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceRow {
+    pub import_id: i64,
+    pub source: String,
+    pub line: u64,
+    pub raw: String,
+    pub matched_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub tier: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: usize,
+}
+
+/// A lead with the headline numbers of its latest stage results, for listing and export.
+#[derive(Debug, Clone)]
+pub struct LeadSummary {
+    pub lead: leadsmith_core::LeadRecord,
+    pub score: Option<f64>,
+    pub tier: Option<String>,
+    pub crawl_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageResult {
+    pub lead_id: LeadId,
+    pub stage: String,
+    pub status: String,
+    pub data: serde_json::Value,
+    pub job_id: Option<i64>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStageResult {
+    pub lead_id: LeadId,
+    pub stage: String,
+    pub status: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Ready,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ready" => Some(Self::Ready),
+            "running" => Some(Self::Running),
+            "done" => Some(Self::Done),
+            "dead" => Some(Self::Dead),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub lead_id: Option<LeadId>,
+    pub run_id: Option<i64>,
+    pub payload: serde_json::Value,
+    /// At most one job with this key exists, whatever its state; `None` for no uniqueness.
+    pub unique_key: Option<String>,
+    pub priority: i32,
+    /// Due time, unix ms; `None` for now.
+    pub run_at_ms: Option<i64>,
+    pub max_attempts: u32,
+}
+
+impl NewJob {
+    pub fn new(kind: &str, lead_id: Option<LeadId>) -> Self {
+        Self {
+            kind: kind.to_string(),
+            lead_id,
+            run_id: None,
+            payload: serde_json::Value::Object(Default::default()),
+            unique_key: None,
+            priority: 0,
+            run_at_ms: None,
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub lead_id: Option<LeadId>,
+    pub run_id: Option<i64>,
+    pub payload: serde_json::Value,
+    pub state: JobState,
+    pub priority: i32,
+    /// Attempts started so far, including the current one for a running job.
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_at_ms: i64,
+    pub lease_until_ms: Option<i64>,
+    pub worker: Option<String>,
+    pub last_error: Option<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct KindCounts {
+    pub kind: String,
+    pub ready: u64,
+    pub running: u64,
+    pub done: u64,
+    pub dead: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub source: String,
+    pub params: serde_json::Value,
+    pub status: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// Current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Current time as RFC 3339 UTC text (second precision), for stored timestamps.
+pub fn now_rfc3339() -> String {
+    let secs = now_ms() / 1000;
+    format_unix(secs)
+}
+
+/// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ` without a date-time dependency.
+pub fn format_unix(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_unix_time() {
+        assert_eq!(super::format_unix(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::format_unix(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(super::format_unix(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

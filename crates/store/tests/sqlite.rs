@@ -1,0 +1,262 @@
+//! The store suite, run against the embedded SQLite backend. Written against `dyn Store` so the same
+//! cases run on every backend.
+
+use std::sync::Arc;
+
+use leadsmith_core::{Domain, Email, LeadInput, Phone};
+use leadsmith_store::{ImportRow, JobState, LeadFilter, NewJob, NewStageResult, RowDecision, SqliteStore, Store};
+use serde_json::json;
+
+fn store() -> Arc<dyn Store> {
+    Arc::new(SqliteStore::open_in_memory().expect("in-memory store"))
+}
+
+fn row(line: u64, company: &str, website: Option<&str>, phone: Option<&str>) -> ImportRow {
+    let input = LeadInput {
+        company: Some(company.to_string()),
+        website: website.map(|w| format!("http://{w}/")),
+        domain: website.map(|w| Domain::from_website(w).unwrap()),
+        phone: phone.map(|p| Phone::parse(p, "US").unwrap()),
+        ..Default::default()
+    };
+    ImportRow { line, raw: format!("{company},{website:?},{phone:?}"), input }
+}
+
+#[tokio::test]
+async fn import_creates_merges_and_is_idempotent() {
+    let s = store();
+    let rows = vec![
+        row(2, "Acme Dental", Some("acme-dental.test"), Some("(415) 555-2671")),
+        row(3, "Acme Dental LLC", Some("www.acme-dental.test"), None),
+        row(4, "Other Co", Some("other.test"), Some("415.555.2671")),
+        row(5, "Third", Some("third.test"), None),
+    ];
+    let out = s.import_rows("leads.csv", rows.clone(), false).await.unwrap();
+    let d = &out.decisions;
+    let RowDecision::New { lead_id: acme, .. } = d[0] else { panic!("{d:?}") };
+    assert_eq!(d[1], RowDecision::Merged { line: 3, lead_id: acme, key: "domain:acme-dental.test".into() });
+    // Same phone in another format: merged on the phone key.
+    assert_eq!(d[2], RowDecision::Merged { line: 4, lead_id: acme, key: "phone:+14155552671".into() });
+    assert!(matches!(d[3], RowDecision::New { line: 5, .. }));
+    assert_eq!(s.count_leads().await.unwrap(), 2);
+
+    let lead = s.lead(acme).await.unwrap().unwrap();
+    assert_eq!(lead.source_rows, 3);
+    assert_eq!(lead.input.company.as_deref(), Some("Acme Dental"), "first value wins, gaps are filled");
+    let sources = s.lead_sources(acme).await.unwrap();
+    assert_eq!(sources.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert_eq!(sources[2].matched_on.as_deref(), Some("phone:+14155552671"));
+
+    // The same file again changes nothing.
+    let again = s.import_rows("leads.csv", rows, false).await.unwrap();
+    assert!(again.decisions.iter().all(|d| matches!(d, RowDecision::Unchanged { .. })), "{:?}", again.decisions);
+    assert_eq!(s.lead(acme).await.unwrap().unwrap().source_rows, 3);
+    assert_eq!(s.lead_by_domain("acme-dental.test").await.unwrap().unwrap().id, acme);
+}
+
+#[tokio::test]
+async fn dry_run_decides_but_writes_nothing() {
+    let s = store();
+    let rows = vec![row(2, "A", Some("a.test"), None), row(3, "A again", Some("a.test"), None)];
+    let out = s.import_rows("x.csv", rows, true).await.unwrap();
+    assert!(matches!(out.decisions[0], RowDecision::New { .. }));
+    assert!(matches!(out.decisions[1], RowDecision::Merged { .. }));
+    assert_eq!(out.import_id, None);
+    assert_eq!(s.count_leads().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn merge_fills_gaps_without_overwriting() {
+    let s = store();
+    let mut first = row(2, "Acme", Some("acme.test"), None);
+    first.input.email = None;
+    let mut second = row(3, "Acme Incorporated", Some("acme.test"), Some("(415) 555-2671"));
+    second.input.email = Some(Email::parse("jo@acme.test").unwrap());
+    s.import_rows("f", vec![first, second], false).await.unwrap();
+    let lead = s.lead_by_domain("acme.test").await.unwrap().unwrap();
+    assert_eq!(lead.input.company.as_deref(), Some("Acme"));
+    assert_eq!(lead.input.email.unwrap().as_str(), "jo@acme.test");
+    assert_eq!(lead.input.phone.unwrap().as_str(), "+14155552671");
+}
+
+#[tokio::test]
+async fn enqueue_is_unique_by_key_and_claim_leases() {
+    let s = store();
+    let mut job = NewJob::new("crawl", Some(1));
+    job.unique_key = Some("crawl:1".into());
+    let id = s.enqueue(job.clone()).await.unwrap().expect("first enqueue inserts");
+    assert_eq!(s.enqueue(job).await.unwrap(), None, "same key does not enqueue twice");
+
+    let claimed = s.claim("w1", &["crawl".into()], 10, 60_000).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].id, id);
+    assert_eq!(claimed[0].attempts, 1);
+    assert_eq!(claimed[0].state, JobState::Running);
+    assert!(s.claim("w2", &[], 10, 60_000).await.unwrap().is_empty(), "a leased job is not handed out twice");
+    assert!(s.heartbeat(id, "w1", 60_000).await.unwrap());
+    assert!(!s.heartbeat(id, "w2", 60_000).await.unwrap(), "only the holder heartbeats");
+}
+
+#[tokio::test]
+async fn claim_orders_by_priority_and_respects_due_time_and_kinds() {
+    let s = store();
+    let mut low = NewJob::new("score", None);
+    low.priority = 0;
+    let mut high = NewJob::new("score", None);
+    high.priority = 5;
+    let mut later = NewJob::new("score", None);
+    later.run_at_ms = Some(leadsmith_store::now_ms() + 60_000);
+    let other = NewJob::new("crawl", None);
+    let low_id = s.enqueue(low).await.unwrap().unwrap();
+    let high_id = s.enqueue(high).await.unwrap().unwrap();
+    s.enqueue(later).await.unwrap();
+    s.enqueue(other).await.unwrap();
+    let got = s.claim("w", &["score".into()], 10, 60_000).await.unwrap();
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![high_id, low_id]);
+}
+
+#[tokio::test]
+async fn complete_writes_results_once_and_enqueues_follow_ups() {
+    let s = store();
+    s.import_rows("f", vec![row(2, "A", Some("a.test"), None)], false).await.unwrap();
+    let lead = s.lead_by_domain("a.test").await.unwrap().unwrap().id;
+    let run = s.create_run("f", &json!({})).await.unwrap();
+    let mut job = NewJob::new("crawl", Some(lead));
+    job.run_id = Some(run);
+    let id = s.enqueue(job).await.unwrap().unwrap();
+    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let result = || NewStageResult { lead_id: lead, stage: "crawl".into(), status: "ok".into(), data: json!({"n": 1}) };
+    let mut next = NewJob::new("score", Some(lead));
+    next.unique_key = Some(format!("score:{lead}"));
+    s.complete(j.id, "w", vec![result()], vec![next.clone()]).await.unwrap();
+    // A second delivery of the same job completes again without duplicating anything.
+    s.complete(j.id, "w", vec![result()], vec![next]).await.unwrap();
+    assert_eq!(s.stage_results(lead).await.unwrap().len(), 1);
+    assert_eq!(s.job(id).await.unwrap().unwrap().state, JobState::Done);
+    let counts = s.queue_counts(Some(run)).await.unwrap();
+    let score = counts.iter().find(|k| k.kind == "score").expect("follow-up inherits the run");
+    assert_eq!(score.ready, 1);
+    let run_info = s.finish_run_if_done(run).await.unwrap().unwrap();
+    assert_eq!(run_info.status, "running", "the score job is still open");
+}
+
+#[tokio::test]
+async fn failures_retry_then_dead_letter_with_history() {
+    let s = store();
+    let mut job = NewJob::new("crawl", None);
+    job.max_attempts = 2;
+    let id = s.enqueue(job).await.unwrap().unwrap();
+    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let state = s.fail(j.id, "w", "timeout", Some(leadsmith_store::now_ms() - 1)).await.unwrap();
+    assert_eq!(state, JobState::Ready);
+    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    assert_eq!(j.attempts, 2);
+    let state = s.fail(j.id, "w", "timeout again", Some(leadsmith_store::now_ms())).await.unwrap();
+    assert_eq!(state, JobState::Dead, "max attempts reached");
+    let dead = s.dead_jobs(10).await.unwrap();
+    assert_eq!(dead[0].id, id);
+    assert_eq!(dead[0].last_error.as_deref(), Some("timeout again"));
+    assert_eq!(dead[0].errors, vec!["attempt 1: timeout", "attempt 2: timeout again"]);
+}
+
+#[tokio::test]
+async fn permanent_failure_and_foreign_fail_are_handled() {
+    let s = store();
+    s.enqueue(NewJob::new("crawl", None)).await.unwrap();
+    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    assert_eq!(s.fail(j.id, "intruder", "x", None).await.unwrap(), JobState::Running, "only the holder can fail it");
+    assert_eq!(s.fail(j.id, "w", "bad payload", None).await.unwrap(), JobState::Dead);
+}
+
+#[tokio::test]
+async fn expired_leases_are_redelivered_then_dead_lettered() {
+    let s = store();
+    let mut job = NewJob::new("crawl", None);
+    job.max_attempts = 2;
+    let id = s.enqueue(job).await.unwrap().unwrap();
+    // A lease that is already over: the worker "died".
+    s.claim("w1", &[], 1, -1).await.unwrap();
+    let again = s.claim("w2", &[], 1, -1).await.unwrap();
+    assert_eq!(again.len(), 1, "redelivered after the lease expired");
+    assert_eq!(again[0].attempts, 2);
+    assert!(s.claim("w3", &[], 1, 60_000).await.unwrap().is_empty());
+    let job = s.job(id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Dead);
+    assert!(job.last_error.unwrap().contains("lease expired"));
+}
+
+#[tokio::test]
+async fn release_and_recovery_give_jobs_back() {
+    let s = store();
+    let a = s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap();
+    let b = s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap();
+    s.claim("host:1:aa", &[], 2, 600_000).await.unwrap();
+    s.release(a, "host:1:aa").await.unwrap();
+    let ja = s.job(a).await.unwrap().unwrap();
+    assert_eq!((ja.state, ja.attempts), (JobState::Ready, 0), "a released attempt does not count");
+    assert_eq!(s.running_workers().await.unwrap(), vec!["host:1:aa".to_string()]);
+    assert_eq!(s.recover_jobs(vec!["host:1:aa".into()]).await.unwrap(), 1);
+    let jb = s.job(b).await.unwrap().unwrap();
+    assert_eq!((jb.state, jb.attempts), (JobState::Ready, 1), "a crashed attempt counts");
+    assert!(jb.errors[0].contains("died"));
+}
+
+#[tokio::test]
+async fn runs_finish_with_a_status() {
+    let s = store();
+    let run = s.create_run("f.csv", &json!({"limit": 5})).await.unwrap();
+    let mut ok = NewJob::new("crawl", None);
+    ok.run_id = Some(run);
+    let mut bad = ok.clone();
+    bad.max_attempts = 1;
+    s.enqueue(ok).await.unwrap();
+    s.enqueue(bad).await.unwrap();
+    for j in s.claim("w", &[], 2, 60_000).await.unwrap() {
+        if j.max_attempts == 1 {
+            s.fail(j.id, "w", "boom", None).await.unwrap();
+        } else {
+            s.complete(j.id, "w", vec![], vec![]).await.unwrap();
+        }
+    }
+    let info = s.finish_run_if_done(run).await.unwrap().unwrap();
+    assert_eq!(info.status, "completed_with_errors");
+    assert!(info.finished_at.is_some());
+    assert_eq!(s.latest_run_for_source("f.csv").await.unwrap().unwrap().id, run);
+}
+
+#[tokio::test]
+async fn list_filters_by_tier_and_orders_by_score() {
+    let s = store();
+    let rows = vec![row(2, "A", Some("a.test"), None), row(3, "B", Some("b.test"), None), row(4, "C", Some("c.test"), None)];
+    s.import_rows("f", rows, false).await.unwrap();
+    for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A")] {
+        let lead = s.lead_by_domain(domain).await.unwrap().unwrap().id;
+        let id = s.enqueue(NewJob::new("score", Some(lead))).await.unwrap().unwrap();
+        s.claim("w", &[], 1, 60_000).await.unwrap();
+        let r = NewStageResult { lead_id: lead, stage: "score".into(), status: "ok".into(), data: json!({"score": score, "tier": tier}) };
+        s.complete(id, "w", vec![r], vec![]).await.unwrap();
+    }
+    let all = s.list_leads(&LeadFilter::default()).await.unwrap();
+    let names: Vec<_> = all.iter().map(|l| l.lead.input.company.clone().unwrap()).collect();
+    assert_eq!(names, vec!["B", "A", "C"], "best first, unscored last");
+    let a_only = s.list_leads(&LeadFilter { tier: Some("a".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(a_only.len(), 1);
+    assert_eq!(a_only[0].score, Some(90.0));
+    let limited = s.list_leads(&LeadFilter { limit: Some(1), ..Default::default() }).await.unwrap();
+    assert_eq!(limited.len(), 1);
+}
+
+#[tokio::test]
+async fn page_cache_round_trips_and_file_store_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.put_cached_page("http://a.test/", 100, "{\"a\":1}").await.unwrap();
+        s.put_cached_page("http://a.test/", 200, "{\"a\":2}").await.unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.cached_page("http://a.test/").await.unwrap(), Some((200, "{\"a\":2}".to_string())));
+    assert_eq!(s.cached_page("http://b.test/").await.unwrap(), None);
+}
