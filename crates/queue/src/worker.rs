@@ -161,15 +161,8 @@ impl Worker {
             let free = self.config.concurrency.saturating_sub(in_flight.len());
             let mut claimed = Vec::new();
             if free > 0 {
-                claimed = self.store.claim(&self.id, &kinds, free, self.config.lease.as_millis() as i64).await?;
-                // A one-shot run only works on its own jobs; others go back untouched.
-                if let Some(run) = self.config.run_id {
-                    let (mine, other): (Vec<Job>, Vec<Job>) = claimed.into_iter().partition(|j| j.run_id == Some(run));
-                    for j in other {
-                        self.store.release(j.id, &self.id).await?;
-                    }
-                    claimed = mine;
-                }
+                let lease_ms = self.config.lease.as_millis() as i64;
+                claimed = self.store.claim(&self.id, &kinds, self.config.run_id, free, lease_ms).await?;
             }
             let got_work = !claimed.is_empty();
             for job in claimed {

@@ -58,10 +58,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts the job unless one with the same unique key exists; returns the new id or `None`.
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;
-    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty) for `worker`, leasing them
+    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set) for `worker`, leasing them
     /// until `now + lease_ms`. A running job whose lease expired is claimable again (at-least-once); one that
     /// has used all its attempts that way is dead-lettered instead.
-    async fn claim(&self, worker: &str, kinds: &[String], limit: usize, lease_ms: i64) -> Result<Vec<Job>>;
+    async fn claim(&self, worker: &str, kinds: &[String], run_id: Option<i64>, limit: usize, lease_ms: i64)
+    -> Result<Vec<Job>>;
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool>;
     /// In one transaction: writes the stage results, enqueues follow-up jobs and marks the job done.
     async fn complete(&self, job_id: i64, worker: &str, results: Vec<NewStageResult>, follow_ups: Vec<NewJob>)

@@ -87,12 +87,12 @@ async fn enqueue_is_unique_by_key_and_claim_leases() {
     let id = s.enqueue(job.clone()).await.unwrap().expect("first enqueue inserts");
     assert_eq!(s.enqueue(job).await.unwrap(), None, "same key does not enqueue twice");
 
-    let claimed = s.claim("w1", &["crawl".into()], 10, 60_000).await.unwrap();
+    let claimed = s.claim("w1", &["crawl".into()], None, 10, 60_000).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, id);
     assert_eq!(claimed[0].attempts, 1);
     assert_eq!(claimed[0].state, JobState::Running);
-    assert!(s.claim("w2", &[], 10, 60_000).await.unwrap().is_empty(), "a leased job is not handed out twice");
+    assert!(s.claim("w2", &[], None, 10, 60_000).await.unwrap().is_empty(), "a leased job is not handed out twice");
     assert!(s.heartbeat(id, "w1", 60_000).await.unwrap());
     assert!(!s.heartbeat(id, "w2", 60_000).await.unwrap(), "only the holder heartbeats");
 }
@@ -111,7 +111,7 @@ async fn claim_orders_by_priority_and_respects_due_time_and_kinds() {
     let high_id = s.enqueue(high).await.unwrap().unwrap();
     s.enqueue(later).await.unwrap();
     s.enqueue(other).await.unwrap();
-    let got = s.claim("w", &["score".into()], 10, 60_000).await.unwrap();
+    let got = s.claim("w", &["score".into()], None, 10, 60_000).await.unwrap();
     assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![high_id, low_id]);
 }
 
@@ -124,7 +124,7 @@ async fn complete_writes_results_once_and_enqueues_follow_ups() {
     let mut job = NewJob::new("crawl", Some(lead));
     job.run_id = Some(run);
     let id = s.enqueue(job).await.unwrap().unwrap();
-    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let j = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
     let result = || NewStageResult { lead_id: lead, stage: "crawl".into(), status: "ok".into(), data: json!({"n": 1}) };
     let mut next = NewJob::new("score", Some(lead));
     next.unique_key = Some(format!("score:{lead}"));
@@ -146,10 +146,10 @@ async fn failures_retry_then_dead_letter_with_history() {
     let mut job = NewJob::new("crawl", None);
     job.max_attempts = 2;
     let id = s.enqueue(job).await.unwrap().unwrap();
-    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let j = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
     let state = s.fail(j.id, "w", "timeout", Some(leadsmith_store::now_ms() - 1)).await.unwrap();
     assert_eq!(state, JobState::Ready);
-    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let j = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
     assert_eq!(j.attempts, 2);
     let state = s.fail(j.id, "w", "timeout again", Some(leadsmith_store::now_ms())).await.unwrap();
     assert_eq!(state, JobState::Dead, "max attempts reached");
@@ -163,7 +163,7 @@ async fn failures_retry_then_dead_letter_with_history() {
 async fn permanent_failure_and_foreign_fail_are_handled() {
     let s = store();
     s.enqueue(NewJob::new("crawl", None)).await.unwrap();
-    let j = s.claim("w", &[], 1, 60_000).await.unwrap().remove(0);
+    let j = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
     assert_eq!(s.fail(j.id, "intruder", "x", None).await.unwrap(), JobState::Running, "only the holder can fail it");
     assert_eq!(s.fail(j.id, "w", "bad payload", None).await.unwrap(), JobState::Dead);
 }
@@ -175,11 +175,11 @@ async fn expired_leases_are_redelivered_then_dead_lettered() {
     job.max_attempts = 2;
     let id = s.enqueue(job).await.unwrap().unwrap();
     // A lease that is already over: the worker "died".
-    s.claim("w1", &[], 1, -1).await.unwrap();
-    let again = s.claim("w2", &[], 1, -1).await.unwrap();
+    s.claim("w1", &[], None, 1, -1).await.unwrap();
+    let again = s.claim("w2", &[], None, 1, -1).await.unwrap();
     assert_eq!(again.len(), 1, "redelivered after the lease expired");
     assert_eq!(again[0].attempts, 2);
-    assert!(s.claim("w3", &[], 1, 60_000).await.unwrap().is_empty());
+    assert!(s.claim("w3", &[], None, 1, 60_000).await.unwrap().is_empty());
     let job = s.job(id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Dead);
     assert!(job.last_error.unwrap().contains("lease expired"));
@@ -190,7 +190,7 @@ async fn release_and_recovery_give_jobs_back() {
     let s = store();
     let a = s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap();
     let b = s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap();
-    s.claim("host:1:aa", &[], 2, 600_000).await.unwrap();
+    s.claim("host:1:aa", &[], None, 2, 600_000).await.unwrap();
     s.release(a, "host:1:aa").await.unwrap();
     let ja = s.job(a).await.unwrap().unwrap();
     assert_eq!((ja.state, ja.attempts), (JobState::Ready, 0), "a released attempt does not count");
@@ -211,7 +211,7 @@ async fn runs_finish_with_a_status() {
     bad.max_attempts = 1;
     s.enqueue(ok).await.unwrap();
     s.enqueue(bad).await.unwrap();
-    for j in s.claim("w", &[], 2, 60_000).await.unwrap() {
+    for j in s.claim("w", &[], None, 2, 60_000).await.unwrap() {
         if j.max_attempts == 1 {
             s.fail(j.id, "w", "boom", None).await.unwrap();
         } else {
@@ -232,7 +232,7 @@ async fn list_filters_by_tier_and_orders_by_score() {
     for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A")] {
         let lead = s.lead_by_domain(domain).await.unwrap().unwrap().id;
         let id = s.enqueue(NewJob::new("score", Some(lead))).await.unwrap().unwrap();
-        s.claim("w", &[], 1, 60_000).await.unwrap();
+        s.claim("w", &[], None, 1, 60_000).await.unwrap();
         let r = NewStageResult { lead_id: lead, stage: "score".into(), status: "ok".into(), data: json!({"score": score, "tier": tier}) };
         s.complete(id, "w", vec![r], vec![]).await.unwrap();
     }

@@ -70,6 +70,7 @@ pub(crate) fn claim(
     conn: &mut Connection,
     worker: &str,
     kinds: &[String],
+    run_id: Option<i64>,
     limit: usize,
     lease_ms: i64,
     now: i64,
@@ -91,11 +92,14 @@ pub(crate) fn claim(
          WHERE state = 'running' AND lease_until < ?1",
         [now],
     )?;
-    let kind_filter = if kinds.is_empty() {
+    let mut kind_filter = if kinds.is_empty() {
         String::new()
     } else {
         format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", "))
     };
+    if run_id.is_some() {
+        kind_filter.push_str(" AND run_id = ?");
+    }
     let sql = format!(
         "UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
          WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?{kind_filter}
@@ -105,6 +109,7 @@ pub(crate) fn claim(
     let mut args: Vec<rusqlite::types::Value> =
         vec![worker.to_string().into(), (now + lease_ms).into(), now.into(), now.into()];
     args.extend(kinds.iter().map(|k| k.clone().into()));
+    args.extend(run_id.map(rusqlite::types::Value::from));
     args.push((limit as i64).into());
     let mut claimed = {
         let mut stmt = tx.prepare(&sql)?;

@@ -189,9 +189,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn claim(&self, worker: &str, kinds: &[String], limit: usize, lease_ms: i64) -> Result<Vec<Job>> {
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>> {
         let (worker, kinds) = (worker.to_string(), kinds.to_vec());
-        self.call(move |conn| jobs::claim(conn, &worker, &kinds, limit, lease_ms, crate::now_ms())).await
+        self.call(move |conn| jobs::claim(conn, &worker, &kinds, run_id, limit, lease_ms, crate::now_ms())).await
     }
 
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
