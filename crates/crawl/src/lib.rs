@@ -8,4 +8,4 @@ pub mod site;
 
 pub use extract::{ExtractOptions, extract};
 pub use fetch::{FetchConfig, FetchError, FetchedPage, HostPool, PageCache};
-pub use site::{SiteCrawl, crawl_site};
+pub use site::{SiteCrawl, SiteOptions, crawl_site};

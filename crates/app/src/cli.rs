@@ -1,0 +1,228 @@
+//! The `leadsmith` command line: parsing, logging set-up and dispatch to the commands.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use leadsmith_store::{LeadFilter, SqliteStore, Store};
+
+use crate::export::Format;
+use crate::{demo, export, extract_cmd, leads_cmd, pipeline, summary};
+use crate::settings::Settings;
+
+#[derive(Parser)]
+#[command(name = "leadsmith", version, about = "Lead intelligence: import, dedupe, crawl, extract, score and explain leads.")]
+struct Cli {
+    /// The store: a SQLite file path (created if missing).
+    #[arg(long, global = true, env = "LEADSMITH_DB", default_value = "leadsmith.db")]
+    db: PathBuf,
+    /// Settings file (TOML); `./leadsmith.toml` is read when present.
+    #[arg(long, global = true, env = "LEADSMITH_CONFIG")]
+    config: Option<PathBuf>,
+    /// More log output (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline against the built-in sample web (offline) and write the results.
+    Demo {
+        /// Where to write leads.csv, leads.jsonl, the sample lead list and the demo's database.
+        #[arg(long, default_value = "leadsmith-demo")]
+        out: PathBuf,
+    },
+    /// Import a CSV or JSONL lead list and run the pipeline over it; run again to resume.
+    Run {
+        file: PathBuf,
+        /// Write the leads of this file here (CSV or JSONL by --format, or by extension).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Fetch sites on private/loopback addresses too (CIDR, repeatable), e.g. for an intranet.
+        #[arg(long = "allow-address")]
+        allow_address: Vec<String>,
+    },
+    /// Import a CSV or JSONL lead list (deduplicated) without crawling.
+    Import {
+        file: PathBuf,
+        /// Show what would be imported and merged, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List or inspect leads.
+    Leads {
+        #[command(subcommand)]
+        command: LeadsCommand,
+    },
+    /// Export all leads, best first.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Output file; stdout when omitted.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        tier: Option<String>,
+    },
+    /// Run the extractor on saved HTML files (or directories of them); one JSON object per page.
+    Extract {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The URL the pages were fetched from (for resolving links).
+        #[arg(long)]
+        url: Option<String>,
+        /// Print pages/s and MB/s to stderr.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Scoring rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LeadsCommand {
+    /// Leads best first, as a table.
+    List {
+        #[arg(long)]
+        tier: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per lead instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One lead: facts with source and confidence, findings, score breakdown, source rows.
+    Show {
+        /// Lead id or domain.
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Print the shipped default rules (a starting point for your own).
+    ShowDefault,
+    /// Load and validate a rules file.
+    Check { path: PathBuf },
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,leadsmith=info",
+        _ => "debug,hyper=info,rustls=info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
+    let store = SqliteStore::open(&cli.db).with_context(|| format!("opening store {}", cli.db.display()))?;
+    Ok(Arc::new(store))
+}
+
+fn format_for(path: &std::path::Path, explicit: Option<Format>) -> Format {
+    explicit.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
+        _ => Format::Csv,
+    })
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match real_main(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let progress = std::io::stderr().is_terminal();
+    match &cli.command {
+        Command::Demo { out } => {
+            let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db=")) || std::env::var_os("LEADSMITH_DB").is_some();
+            demo::run(out, db_given.then_some(cli.db.as_path()), settings, progress).await?;
+        }
+        Command::Run { file, out, format, allow_address } => {
+            let mut settings = settings;
+            settings.crawl.allow_addresses.extend(allow_address.iter().cloned());
+            settings.validate()?;
+            let store = open_store(&cli)?;
+            let engine = pipeline::Engine::new(store.clone(), settings, Default::default())?;
+            let summary = pipeline::run_file(&engine, file, progress).await?;
+            let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &LeadFilter::default()).await?;
+            if summary.interrupted {
+                eprintln!("run {} interrupted after {:.1} s; run the same command to resume", summary.run_id, summary.elapsed.as_secs_f64());
+                return Ok(std::process::ExitCode::from(130));
+            }
+            eprintln!("run {} {} in {:.1} s{}", summary.run_id, summary.status, summary.elapsed.as_secs_f64(), if summary.resumed { " (resumed)" } else { "" });
+            eprintln!("{}", summary::tally(&views));
+            match out {
+                Some(path) => {
+                    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                    export::write(&views, format_for(path, *format), f)?;
+                    eprintln!("wrote {} leads to {}", views.len(), path.display());
+                }
+                None => print!("{}", leads_cmd::table(&views[..views.len().min(10)])),
+            }
+        }
+        Command::Import { file, dry_run } => {
+            let store = open_store(&cli)?;
+            let report = pipeline::import_file(store.as_ref(), file, &settings, *dry_run).await?;
+            if *dry_run {
+                for d in &report.decisions {
+                    if let leadsmith_store::RowDecision::Merged { line, lead_id, key } = d {
+                        eprintln!("line {line} would merge into lead {lead_id} (same {key})");
+                    }
+                }
+            }
+            report.print(*dry_run);
+            if !dry_run {
+                eprintln!("next: `leadsmith run {}` crawls and scores them", file.display());
+            }
+        }
+        Command::Leads { command: LeadsCommand::List { tier, limit, json } } => {
+            leads_cmd::list(open_store(&cli)?.as_ref(), tier.clone(), *limit, *json).await?;
+        }
+        Command::Leads { command: LeadsCommand::Show { key, json } } => {
+            leads_cmd::show(open_store(&cli)?.as_ref(), key, *json).await?;
+        }
+        Command::Export { format, out, tier } => {
+            let store = open_store(&cli)?;
+            let views = export::load_views(store.as_ref(), None, &LeadFilter { tier: tier.clone(), ..Default::default() }).await?;
+            match out {
+                Some(path) => {
+                    export::write(&views, *format, std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)?;
+                    eprintln!("wrote {} leads to {}", views.len(), path.display());
+                }
+                None => export::write(&views, *format, std::io::stdout().lock())?,
+            }
+        }
+        Command::Extract { paths, url, stats } => {
+            extract_cmd::run(paths, url.as_deref(), *stats, &settings.pipeline.default_region)?;
+        }
+        Command::Rules { command: RulesCommand::ShowDefault } => print!("{}", leadsmith_score::Rules::default_source()),
+        Command::Rules { command: RulesCommand::Check { path } } => {
+            let rules = leadsmith_score::Rules::from_path(path)?;
+            println!("{}: ok ({} features referenced)", path.display(), rules.feature_names().len());
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,78 @@
+//! `leadsmith demo`: the whole pipeline against the built-in sample web on loopback. No internet needed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use leadsmith_store::{SqliteStore, Store};
+use leadsmith_testkit::{SampleWeb, ServeOptions};
+
+use crate::export::{self, Format};
+use crate::pipeline::{Engine, run_file};
+use crate::settings::Settings;
+
+/// Crawl settings for the demo: the real policy with shorter timeouts so the sample web's deliberately
+/// slow sites time out in seconds rather than minutes, and loopback allowed for the sample web only.
+pub fn demo_settings(mut settings: Settings) -> Settings {
+    settings.crawl.timeouts_secs = vec![2.0, 3.0, 4.0];
+    settings.crawl.backoff_secs = vec![0.25, 0.5, 1.0];
+    settings.crawl.allow_addresses = vec!["127.0.0.1/32".to_string()];
+    settings.pipeline.workers = settings.pipeline.workers.max(32);
+    settings
+}
+
+pub struct DemoOutcome {
+    pub csv: PathBuf,
+    pub jsonl: PathBuf,
+    pub leads: usize,
+}
+
+pub async fn run(out_dir: &Path, db: Option<&Path>, settings: Settings, progress: bool) -> Result<DemoOutcome> {
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let db_path = match db {
+        Some(p) => p.to_path_buf(),
+        None => {
+            // The demo starts from scratch each time so its numbers mean something.
+            let p = out_dir.join("leadsmith.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+            p
+        }
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path)?);
+    let web = Arc::new(SampleWeb::standard());
+    let serve = ServeOptions { slow_delay: Duration::from_secs(6), ..ServeOptions::default() };
+    let server = web.clone().serve(serve).await.context("starting the sample web")?;
+    eprintln!("sample web: {} sites on http://{} (resolved for the crawler only)", web.sites().len(), server.addr());
+
+    let leads_file = out_dir.join("sample-leads.csv");
+    std::fs::write(&leads_file, web.leads_csv()).with_context(|| format!("writing {}", leads_file.display()))?;
+    eprintln!("lead list: {}", leads_file.display());
+
+    let engine = Engine::new(store.clone(), demo_settings(settings), server.resolve_overrides())?;
+    let summary = run_file(&engine, &leads_file, progress).await?;
+    server.shutdown().await;
+
+    let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &Default::default()).await?;
+    let csv = out_dir.join("leads.csv");
+    let jsonl = out_dir.join("leads.jsonl");
+    export::write(&views, Format::Csv, std::fs::File::create(&csv)?)?;
+    export::write(&views, Format::Jsonl, std::fs::File::create(&jsonl)?)?;
+
+    println!("\nTop 10 leads");
+    print!("{}", crate::leads_cmd::table(&views[..views.len().min(10)]));
+    println!("\n{}", crate::summary::tally(&views));
+    println!(
+        "run {} {} in {:.1} s · {} leads · wrote {} and {}",
+        summary.run_id,
+        summary.status,
+        summary.elapsed.as_secs_f64(),
+        views.len(),
+        csv.display(),
+        jsonl.display()
+    );
+    println!("inspect one: leadsmith --db {} leads show {}", db_path.display(), views.first().map(|v| v.id).unwrap_or(1));
+    Ok(DemoOutcome { csv, jsonl, leads: views.len() })
+}

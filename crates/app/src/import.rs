@@ -1,0 +1,314 @@
+//! Reading lead lists: CSV (plain, Salesforce and HubSpot column names) and JSONL, normalised into
+//! `LeadInput`s. Bad rows are kept with their line number and reason for `<input>.errors.csv`; the rest
+//! of the file goes on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use leadsmith_core::{Address, Domain, Email, LeadInput, Phone, clean_value, website_url};
+use leadsmith_store::ImportRow;
+use serde::Serialize;
+
+/// A field of `LeadInput` that an input column can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Company,
+    Website,
+    Email,
+    Phone,
+    Street,
+    City,
+    Region,
+    PostalCode,
+    Country,
+    FirstName,
+    LastName,
+    Title,
+    ExternalId,
+    Vertical,
+}
+
+/// Column names (lower-cased, letters and digits only) per field, most specific first. Covers plain
+/// names and the headers of Salesforce and HubSpot exports.
+const COLUMN_NAMES: &[(Field, &[&str])] = &[
+    (Field::Company, &["company", "companyname", "accountname", "account", "organization", "organisation", "business", "businessname", "name"]),
+    (Field::Website, &["website", "websiteurl", "url", "domain", "companydomainname", "web", "site", "homepage"]),
+    (Field::Email, &["email", "emailaddress", "workemail", "businessemail"]),
+    (Field::Phone, &["phone", "phonenumber", "telephone", "companyphone", "mainphone", "businessphone", "mobilephone", "mobile"]),
+    (Field::Street, &["street", "streetaddress", "address", "address1", "addressline1", "mailingstreet", "billingstreet"]),
+    (Field::City, &["city", "town", "mailingcity", "billingcity"]),
+    (Field::Region, &["state", "stateregion", "region", "province", "stateprovince", "mailingstate", "billingstate", "county"]),
+    (Field::PostalCode, &["postalcode", "zip", "zipcode", "postcode", "mailingpostalcode", "billingpostalcode"]),
+    (Field::Country, &["country", "countryregion", "mailingcountry", "billingcountry"]),
+    (Field::FirstName, &["firstname", "first", "givenname"]),
+    (Field::LastName, &["lastname", "last", "surname", "familyname"]),
+    (Field::Title, &["title", "jobtitle", "position", "role"]),
+    (Field::ExternalId, &["id", "leadid", "recordid", "salesforceid", "externalid", "contactid", "accountid", "hubspotid", "crmid"]),
+    (Field::Vertical, &["industry", "vertical", "category", "businesstype"]),
+];
+
+fn header_key(h: &str) -> String {
+    h.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
+}
+
+/// Maps each column index to the field it fills; each field takes its best-named column only, and the
+/// columns nobody claims are kept as extra fields.
+fn map_columns(headers: &[String]) -> Vec<Option<Field>> {
+    let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+    let mut mapping = vec![None; headers.len()];
+    for (field, names) in COLUMN_NAMES {
+        let free_column = names.iter().find_map(|name| keys.iter().position(|k| k == name).filter(|&i| mapping[i].is_none()));
+        if let Some(i) = free_column {
+            mapping[i] = Some(*field);
+        }
+    }
+    mapping
+}
+
+/// A row that could not be imported, reported with its line number.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// What reading a file produced: rows to import and rows rejected.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<ImportRow>,
+    pub rejected: Vec<Rejected>,
+    /// Problems that did not reject a row (an invalid phone kept aside), with line numbers.
+    pub warnings: Vec<String>,
+}
+
+pub fn parse_file(path: &Path, default_region: &str) -> Result<Parsed> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let is_jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"))
+        || text.trim_start().starts_with('{');
+    if is_jsonl { Ok(parse_jsonl(text, default_region)) } else { parse_csv(text, default_region) }
+}
+
+pub fn parse_csv(text: &str, default_region: &str) -> Result<Parsed> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader.headers().context("reading the CSV header")?.iter().map(str::to_string).collect();
+    let mapping = map_columns(&headers);
+    let mut parsed = Parsed::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                parsed.rejected.push(Rejected { line, reason: format!("unreadable CSV: {e}"), raw: String::new() });
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let raw = raw_csv(&record);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            let reason = format!("wrong number of columns: {} (the header has {})", record.len(), headers.len());
+            parsed.rejected.push(Rejected { line, reason, raw });
+            continue;
+        }
+        let mut values: Vec<(Option<Field>, &str, &str)> = Vec::with_capacity(record.len());
+        for (i, value) in record.iter().enumerate() {
+            values.push((mapping[i], headers[i].as_str(), value));
+        }
+        push_row(&mut parsed, line, raw, values, default_region);
+    }
+    Ok(parsed)
+}
+
+fn raw_csv(record: &csv::StringRecord) -> String {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    let _ = w.write_record(record);
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim_end().to_string()
+}
+
+pub fn parse_jsonl(text: &str, default_region: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (i, line_text) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        if line_text.trim().is_empty() {
+            continue;
+        }
+        let raw = line_text.to_string();
+        let object = match serde_json::from_str::<serde_json::Value>(line_text) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(_) => {
+                parsed.rejected.push(Rejected { line, reason: "not a JSON object".into(), raw });
+                continue;
+            }
+            Err(e) => {
+                parsed.rejected.push(Rejected { line, reason: format!("invalid JSON: {e}"), raw });
+                continue;
+            }
+        };
+        let keys: Vec<String> = object.keys().cloned().collect();
+        let mapping = map_columns(&keys);
+        let strings: Vec<String> = object
+            .values()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        let values = keys.iter().zip(&strings).enumerate().map(|(i, (k, v))| (mapping[i], k.as_str(), v.as_str())).collect();
+        push_row(&mut parsed, line, raw, values, default_region);
+    }
+    parsed
+}
+
+/// Normalises one row's values into a `LeadInput`, or rejects it with a reason.
+fn push_row(parsed: &mut Parsed, line: u64, raw: String, values: Vec<(Option<Field>, &str, &str)>, default_region: &str) {
+    let mut input = LeadInput::default();
+    let mut extra = BTreeMap::new();
+    let mut website_raw = None;
+    let mut email_raw = None;
+    let mut phone_raw = None;
+    for (field, header, value) in values {
+        let Some(value) = clean_value(value) else { continue };
+        match field {
+            Some(Field::Company) => input.company = Some(value),
+            Some(Field::Website) => website_raw = Some(value),
+            Some(Field::Email) => email_raw = Some(value),
+            Some(Field::Phone) => phone_raw = Some(value),
+            Some(Field::Street) => input.address.street = Some(value),
+            Some(Field::City) => input.address.city = Some(value),
+            Some(Field::Region) => input.address.region = Some(value),
+            Some(Field::PostalCode) => input.address.postal_code = Some(value),
+            Some(Field::Country) => input.address.country = Some(value),
+            Some(Field::FirstName) => input.first_name = Some(value),
+            Some(Field::LastName) => input.last_name = Some(value),
+            Some(Field::Title) => input.title = Some(value),
+            Some(Field::ExternalId) => input.external_id = Some(value),
+            Some(Field::Vertical) => input.vertical = Some(value.to_lowercase()),
+            None => {
+                extra.insert(header.to_string(), value);
+            }
+        }
+    }
+    if let Some(w) = &website_raw {
+        match website_url(w).and_then(|url| Domain::from_website(url.as_str()).map(|d| (url, d))) {
+            Ok((url, domain)) => {
+                input.website = Some(url.to_string());
+                input.domain = Some(domain);
+            }
+            Err(e) => {
+                parsed.rejected.push(Rejected { line, reason: format!("unparseable website {w:?}: {e}"), raw });
+                return;
+            }
+        }
+    }
+    if let Some(e) = &email_raw {
+        match Email::parse(e) {
+            Ok(email) => {
+                if input.domain.is_none() {
+                    input.domain = email.business_domain();
+                }
+                input.email = Some(email);
+            }
+            Err(err) => {
+                parsed.warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_email\""));
+                extra.insert("invalid_email".into(), e.clone());
+            }
+        }
+    }
+    if let Some(p) = &phone_raw {
+        let region = region_for(&input.address).unwrap_or(default_region);
+        match Phone::parse(p, region) {
+            Ok(phone) => input.phone = Some(phone),
+            Err(err) => {
+                parsed.warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_phone\""));
+                extra.insert("invalid_phone".into(), p.clone());
+            }
+        }
+    }
+    if input.company.is_none() && input.website.is_none() && input.email.is_none() {
+        parsed.rejected.push(Rejected { line, reason: "no company and no website or email".into(), raw });
+        return;
+    }
+    input.extra = extra;
+    parsed.rows.push(ImportRow { line, raw, input });
+}
+
+/// The ISO region of a country as people write it, for reading national phone numbers.
+fn region_for(address: &Address) -> Option<&'static str> {
+    let country = address.country.as_deref()?.trim().to_ascii_lowercase();
+    const COUNTRIES: &[(&str, &[&str])] = &[
+        ("US", &["us", "usa", "united states", "united states of america", "u.s.", "u.s.a."]),
+        ("GB", &["gb", "uk", "united kingdom", "great britain", "england", "scotland", "wales"]),
+        ("CA", &["ca", "canada"]),
+        ("AU", &["au", "australia"]),
+        ("DE", &["de", "germany", "deutschland"]),
+        ("FR", &["fr", "france"]),
+        ("IE", &["ie", "ireland"]),
+        ("NZ", &["nz", "new zealand"]),
+        ("ES", &["es", "spain", "españa"]),
+        ("IT", &["it", "italy", "italia"]),
+        ("NL", &["nl", "netherlands", "the netherlands"]),
+    ];
+    COUNTRIES.iter().find(|(_, names)| names.contains(&country.as_str())).map(|(code, _)| *code)
+}
+
+/// Where the error report for `input` goes: `<input>.errors.csv`.
+pub fn errors_path(input: &Path) -> PathBuf {
+    let mut name = input.as_os_str().to_owned();
+    name.push(".errors.csv");
+    PathBuf::from(name)
+}
+
+/// Writes rejected rows (line, reason, raw) so the user can fix and re-import them.
+pub fn write_errors(path: &Path, rejected: &[Rejected]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+    w.write_record(["line", "reason", "raw"])?;
+    for r in rejected {
+        w.write_record([r.line.to_string(), r.reason.clone(), r.raw.clone()])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salesforce_and_hubspot_headers_map() {
+        let sf = map_columns(&["Id", "Company", "Website", "Email", "Phone", "Street", "PostalCode", "Industry"].map(String::from));
+        assert_eq!(sf, vec![
+            Some(Field::ExternalId),
+            Some(Field::Company),
+            Some(Field::Website),
+            Some(Field::Email),
+            Some(Field::Phone),
+            Some(Field::Street),
+            Some(Field::PostalCode),
+            Some(Field::Vertical)
+        ]);
+        let hs = map_columns(&["Record ID", "Company name", "Website URL", "Phone Number", "State/Region"].map(String::from));
+        assert_eq!(hs, vec![Some(Field::ExternalId), Some(Field::Company), Some(Field::Website), Some(Field::Phone), Some(Field::Region)]);
+        // "Name" is the company only when nothing more specific is there.
+        let both = map_columns(&["Name", "Company"].map(String::from));
+        assert_eq!(both, vec![None, Some(Field::Company)]);
+    }
+
+    #[test]
+    fn regions_from_country_names() {
+        let a = |c: &str| Address { country: Some(c.into()), ..Default::default() };
+        assert_eq!(region_for(&a("United Kingdom")), Some("GB"));
+        assert_eq!(region_for(&a("usa")), Some("US"));
+        assert_eq!(region_for(&a("Atlantis")), None);
+    }
+}

@@ -1,0 +1,138 @@
+//! `leadsmith leads list` and `leadsmith leads show`: the store's leads as a table, and one lead with its
+//! facts (source, confidence), findings and score breakdown.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use leadsmith_store::{LeadFilter, Store};
+
+use crate::view::LeadView;
+
+/// A fixed-width table of leads: tier, score, company, email, phone, owner.
+pub fn table(views: &[LeadView]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}", "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE", "OWNER");
+    for v in views {
+        let owner = v.best.owner.as_ref().map(|o| match &o.title {
+            Some(t) => format!("{} ({t})", o.name),
+            None => o.name.clone(),
+        });
+        let _ = writeln!(
+            out,
+            "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}",
+            v.id,
+            v.tier(),
+            v.score.as_ref().map(|s| format!("{:.1}", s.score)).unwrap_or_else(|| "-".into()),
+            clip(v.company(), 32),
+            clip(v.best.email.as_deref().unwrap_or("-"), 30),
+            v.best.phone.as_deref().unwrap_or("-"),
+            owner.as_deref().unwrap_or("-"),
+        );
+    }
+    out
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub async fn list(store: &dyn Store, tier: Option<String>, limit: usize, json: bool) -> Result<()> {
+    let filter = LeadFilter { tier, limit: Some(limit), offset: 0 };
+    let views = crate::export::load_views(store, None, &filter).await?;
+    if json {
+        crate::export::write(&views, crate::export::Format::Jsonl, std::io::stdout().lock())?;
+    } else if views.is_empty() {
+        eprintln!("no leads match; import some with `leadsmith run FILE`");
+    } else {
+        print!("{}", table(&views));
+    }
+    Ok(())
+}
+
+pub async fn show(store: &dyn Store, key: &str, json: bool) -> Result<()> {
+    let record = match key.parse::<i64>() {
+        Ok(id) => store.lead(id).await?,
+        Err(_) => {
+            let domain = leadsmith_core::Domain::from_website(key).map(|d| d.to_string()).unwrap_or_else(|_| key.to_string());
+            store.lead_by_domain(&domain).await?
+        }
+    };
+    let Some(record) = record else { bail!("no lead with id or domain {key:?}") };
+    let view = LeadView::load(store, record).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+    } else {
+        print!("{}", render(&view));
+    }
+    Ok(())
+}
+
+/// The human-readable lead card.
+pub fn render(v: &LeadView) -> String {
+    let mut o = String::new();
+    let input = &v.record.input;
+    let _ = writeln!(o, "lead {} · {} · {}", v.id, v.company(), v.domain());
+    if let Some(s) = &v.score {
+        let _ = writeln!(o, "tier {} · score {:.1} · rules {}{}", s.tier, s.score, s.rules, s.vertical.as_deref().map(|x| format!(" ({x})")).unwrap_or_default());
+    }
+    let _ = writeln!(o, "crawl {}{}", v.crawl_status(), v.crawl.as_ref().and_then(|c| c.reason.as_deref()).map(|r| format!(": {r}")).unwrap_or_default());
+    let _ = writeln!(o, "\nbest contact");
+    let _ = writeln!(o, "  email    {}", v.best.email.as_deref().unwrap_or("-"));
+    let _ = writeln!(o, "  phone    {}", v.best.phone.as_deref().unwrap_or("-"));
+    let _ = writeln!(o, "  address  {}", v.best.address.as_ref().map(|a| a.one_line()).unwrap_or_else(|| "-".into()));
+    let _ = writeln!(o, "  owner    {}", v.best.owner.as_ref().map(|w| format!("{}{} (confidence {:.2})", w.name, w.title.as_deref().map(|t| format!(", {t}")).unwrap_or_default(), w.confidence)).unwrap_or_else(|| "-".into()));
+    if let Some(f) = &v.facts {
+        if !f.facts.is_empty() {
+            let _ = writeln!(o, "\nfacts (value · source · confidence · page)");
+            for fact in &f.facts {
+                let _ = writeln!(o, "  {:<12} {:<40} {:<9} {:.2}  {}", format!("{:?}", fact.kind).to_lowercase(), clip(&fact.value, 40), fact.source.as_str(), fact.confidence, fact.url.as_deref().unwrap_or(""));
+            }
+        }
+        if !f.socials.is_empty() {
+            let _ = writeln!(o, "\nsocial profiles");
+            for (k, url) in &f.socials {
+                let _ = writeln!(o, "  {k:<10} {url}");
+            }
+        }
+    }
+    if let Some(c) = &v.crawl
+        && !c.pages.is_empty()
+    {
+        let _ = writeln!(o, "\npages");
+        for p in &c.pages {
+            let _ = writeln!(o, "  {:<18} {:>4} {:>6} ms{}  {}{}", p.status.as_str(), p.http_status.map(|s| s.to_string()).unwrap_or_default(), p.elapsed_ms, if p.from_cache { " (cache)" } else { "" }, p.url, p.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default());
+        }
+    }
+    if !v.findings.is_empty() {
+        let _ = writeln!(o, "\nfindings");
+        for f in &v.findings {
+            let _ = writeln!(o, "  - {f}");
+        }
+    }
+    if let Some(s) = &v.score {
+        let _ = writeln!(o, "\nscore breakdown");
+        if let Some(g) = &s.gate {
+            let _ = writeln!(o, "  gate failed: {g}");
+        }
+        for c in &s.components {
+            let _ = writeln!(o, "  {:<20} weight {:.2} × {:>5.1} = {:>5.1}", c.name, c.weight, c.score, c.contribution);
+            for hit in s.factors.iter().filter(|h| h.component == c.name) {
+                let _ = writeln!(o, "      {:+6.1}  {}", hit.points, hit.reason);
+            }
+        }
+    }
+    let _ = writeln!(o, "\nsources ({} row{})", v.sources.len(), if v.sources.len() == 1 { "" } else { "s" });
+    for s in &v.sources {
+        let _ = writeln!(o, "  {}:{}{}  {}", s.source, s.line, s.matched_on.as_deref().map(|m| format!(" (merged on {m})")).unwrap_or_default(), clip(&s.raw, 100));
+    }
+    if let Some(x) = &input.external_id {
+        let _ = writeln!(o, "external id {x}");
+    }
+    o
+}

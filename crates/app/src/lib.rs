@@ -1,0 +1,15 @@
+//! leadsmith as a library: the command line, the pipeline's stage handlers and driver, import, export
+//! and the demo. `main.rs` only calls [`cli::main`].
+
+pub mod cache;
+pub mod cli;
+pub mod demo;
+pub mod export;
+pub mod extract_cmd;
+pub mod import;
+pub mod leads_cmd;
+pub mod pipeline;
+pub mod progress;
+pub mod settings;
+pub mod summary;
+pub mod view;

@@ -1,0 +1,290 @@
+//! The pipeline's stage handlers (crawl+extract, score) and the driver that imports a file, enqueues its
+//! leads into a run and works the run to the end with a progress bar; resumable after a crash or Ctrl-C.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use async_trait::async_trait;
+use leadsmith_core::{CrawlStatus, LeadId, PageFacts};
+use leadsmith_crawl::site::SiteOptions;
+use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
+use leadsmith_queue::{Handler, JobError, Outcome, Worker, WorkerConfig, local_worker_is_dead};
+use leadsmith_score::{Rules, lead_features};
+use leadsmith_store::{Job, NewJob, NewStageResult, RowDecision, Store};
+use tokio::sync::watch;
+use url::Url;
+
+use crate::import::{self, Parsed};
+use crate::settings::Settings;
+use crate::view::{CrawlResult, STAGE_CRAWL, STAGE_FACTS, STAGE_SCORE};
+
+pub const KIND_CRAWL: &str = "crawl";
+pub const KIND_SCORE: &str = "score";
+
+fn store_err(e: leadsmith_store::StoreError) -> JobError {
+    JobError::transient(format!("store: {e}"))
+}
+
+/// Crawls a lead's site (home + contact/about pages) and extracts facts; stores `crawl` and `facts`.
+pub struct CrawlHandler {
+    pub store: Arc<dyn Store>,
+    pub pool: HostPool,
+    pub site: SiteOptions,
+}
+
+#[async_trait]
+impl Handler for CrawlHandler {
+    async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
+        let lead_id = job.lead_id.ok_or_else(|| JobError::permanent("crawl job without a lead"))?;
+        let lead = self
+            .store
+            .lead(lead_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))?;
+        let (crawl, facts) = match lead.input.website.as_deref().map(Url::parse) {
+            None => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some("the lead has no website".into()), home_url: None, pages: vec![] }, PageFacts::default()),
+            Some(Err(e)) => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some(format!("unusable website: {e}")), home_url: None, pages: vec![] }, PageFacts::default()),
+            Some(Ok(url)) => {
+                let site = crawl_site(&self.pool, &url, &self.site).await;
+                (CrawlResult { status: site.status, reason: site.reason, home_url: Some(url.to_string()), pages: site.pages }, site.facts)
+            }
+        };
+        tracing::debug!(lead_id, status = %crawl.status, "crawled");
+        let status = crawl.status.as_str().to_string();
+        let results = vec![
+            NewStageResult { lead_id, stage: STAGE_CRAWL.into(), status: status.clone(), data: serde_json::to_value(&crawl).expect("serialisable") },
+            NewStageResult { lead_id, stage: STAGE_FACTS.into(), status, data: serde_json::to_value(&facts).expect("serialisable") },
+        ];
+        Ok(Outcome { results, follow_ups: vec![stage_job(KIND_SCORE, lead_id, job.run_id)] })
+    }
+}
+
+/// Scores a lead from its imported fields, facts and crawl outcome; stores `score` with the breakdown.
+pub struct ScoreHandler {
+    pub store: Arc<dyn Store>,
+    pub rules: Arc<Rules>,
+}
+
+#[async_trait]
+impl Handler for ScoreHandler {
+    async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
+        let lead_id = job.lead_id.ok_or_else(|| JobError::permanent("score job without a lead"))?;
+        let lead = self
+            .store
+            .lead(lead_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))?;
+        let crawl: Option<CrawlResult> = self
+            .store
+            .stage_result(lead_id, STAGE_CRAWL)
+            .await
+            .map_err(store_err)?
+            .and_then(|r| serde_json::from_value(r.data).ok());
+        let facts: Option<PageFacts> = self
+            .store
+            .stage_result(lead_id, STAGE_FACTS)
+            .await
+            .map_err(store_err)?
+            .and_then(|r| serde_json::from_value(r.data).ok());
+        let status = crawl.as_ref().map_or(CrawlStatus::NoWebsite, |c| c.status);
+        let pages_total = crawl.as_ref().map_or(0, |c| c.pages.len());
+        let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
+        let features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
+        let breakdown = self.rules.score(&features, lead.input.vertical.as_deref());
+        let result = NewStageResult {
+            lead_id,
+            stage: STAGE_SCORE.into(),
+            status: breakdown.tier.to_string(),
+            data: serde_json::to_value(&breakdown).expect("serialisable"),
+        };
+        Ok(Outcome { results: vec![result], follow_ups: vec![] })
+    }
+}
+
+/// A stage job for one lead in one run; the key makes enqueueing it twice a no-op.
+pub fn stage_job(kind: &str, lead: LeadId, run_id: Option<i64>) -> NewJob {
+    let mut job = NewJob::new(kind, Some(lead));
+    job.run_id = run_id;
+    job.unique_key = Some(format!("{kind}:{}:{lead}", run_id.unwrap_or(0)));
+    job
+}
+
+/// Everything a run needs that is built once.
+pub struct Engine {
+    pub store: Arc<dyn Store>,
+    pub pool: HostPool,
+    pub rules: Arc<Rules>,
+    pub settings: Settings,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, overrides: std::collections::HashMap<String, std::net::SocketAddr>) -> Result<Self> {
+        let mut fetch = settings.fetch_config()?;
+        fetch.resolve_overrides = overrides;
+        let cache: Arc<dyn leadsmith_crawl::PageCache> = Arc::new(crate::cache::StoreCache(store.clone()));
+        let pool = HostPool::new(fetch, Some(cache)).context("setting up the crawler")?;
+        let rules = match &settings.pipeline.rules {
+            Some(path) => Rules::from_path(path).with_context(|| format!("loading rules {}", path.display()))?,
+            None => Rules::default_rules(),
+        };
+        Ok(Self { store, pool, rules: Arc::new(rules), settings })
+    }
+
+    fn worker(&self, run_id: i64) -> Worker {
+        let site = SiteOptions {
+            max_extra_pages: self.settings.crawl.max_extra_pages,
+            extract: ExtractOptions { default_region: self.settings.pipeline.default_region.clone() },
+        };
+        let config = WorkerConfig {
+            concurrency: self.settings.pipeline.workers,
+            run_id: Some(run_id),
+            exit_when_drained: true,
+            poll_interval: Duration::from_millis(50),
+            ..WorkerConfig::default()
+        };
+        Worker::new(self.store.clone(), config)
+            .handle(KIND_CRAWL, Arc::new(CrawlHandler { store: self.store.clone(), pool: self.pool.clone(), site }))
+            .handle(KIND_SCORE, Arc::new(ScoreHandler { store: self.store.clone(), rules: self.rules.clone() }))
+    }
+}
+
+/// What `import` did with a file.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub read: usize,
+    pub imported: usize,
+    pub merged: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lead_ids: Vec<LeadId>,
+    #[serde(skip)]
+    pub decisions: Vec<RowDecision>,
+    pub errors_file: Option<String>,
+}
+
+impl ImportReport {
+    pub fn print(&self, dry_run: bool) {
+        let verb = if dry_run { "would import" } else { "imported" };
+        eprintln!(
+            "read {} rows: {verb} {} new leads, merged {} duplicates, {} unchanged, rejected {}",
+            self.read, self.imported, self.merged, self.unchanged, self.rejected
+        );
+        if let Some(f) = &self.errors_file {
+            eprintln!("rejected rows with line numbers and reasons: {f}");
+        }
+        for w in &self.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+}
+
+/// Reads `path`, writes `<path>.errors.csv` for rejected rows (unless dry run) and imports the rest.
+pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dry_run: bool) -> Result<ImportReport> {
+    let Parsed { rows, rejected, warnings } = import::parse_file(path, &settings.pipeline.default_region)?;
+    let source = source_name(path);
+    let read = rows.len() + rejected.len();
+    let outcome = store.import_rows(&source, rows, dry_run).await.context("importing rows")?;
+    let errors_path = import::errors_path(path);
+    let mut errors_file = None;
+    if !dry_run {
+        if rejected.is_empty() {
+            // A stale report from an earlier import of this file would mislead.
+            let _ = std::fs::remove_file(&errors_path);
+        } else {
+            import::write_errors(&errors_path, &rejected)?;
+            errors_file = Some(errors_path.display().to_string());
+        }
+    }
+    let mut report = ImportReport { read, rejected: rejected.len(), warnings, errors_file, ..Default::default() };
+    if dry_run {
+        report.warnings.extend(rejected.iter().map(|r| format!("line {}: rejected: {}", r.line, r.reason)));
+    }
+    let mut ids = BTreeSet::new();
+    for d in &outcome.decisions {
+        match d {
+            RowDecision::New { .. } => report.imported += 1,
+            RowDecision::Merged { .. } => report.merged += 1,
+            RowDecision::Unchanged { .. } => report.unchanged += 1,
+        }
+        ids.insert(d.lead_id());
+    }
+    report.lead_ids = ids.into_iter().collect();
+    report.decisions = outcome.decisions;
+    Ok(report)
+}
+
+/// The name a file's run and imports are recorded under: its absolute path.
+pub fn source_name(path: &Path) -> String {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+#[derive(Debug)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub resumed: bool,
+    pub status: String,
+    pub lead_ids: Vec<LeadId>,
+    pub elapsed: Duration,
+    pub interrupted: bool,
+}
+
+/// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)
+/// is resumed rather than started again.
+pub async fn run_file(engine: &Engine, path: &Path, progress: bool) -> Result<RunSummary> {
+    let started = Instant::now();
+    let store = &engine.store;
+    let dead: Vec<String> = store.running_workers().await?.into_iter().filter(|w| local_worker_is_dead(w)).collect();
+    let recovered = store.recover_jobs(dead).await?;
+    if recovered > 0 {
+        eprintln!("recovered {recovered} jobs left running by a process that is gone");
+    }
+    let report = import_file(store.as_ref(), path, &engine.settings, false).await?;
+    report.print(false);
+    let source = source_name(path);
+    let (run_id, resumed) = match store.latest_run_for_source(&source).await? {
+        Some(run) if run.status == "running" => (run.id, true),
+        _ => (store.create_run(&source, &serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]})).await?, false),
+    };
+    if resumed {
+        eprintln!("resuming run {run_id}");
+    }
+    for &lead in &report.lead_ids {
+        store.enqueue(stage_job(KIND_CRAWL, lead, Some(run_id))).await?;
+    }
+    let worker = engine.worker(run_id);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ctrl_c = {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("\ninterrupted: finishing up; run the same command again to resume");
+                let _ = stop_tx.send(true);
+            }
+        })
+    };
+    let bar = progress.then(|| crate::progress::RunProgress::start(store.clone(), run_id, report.lead_ids.len()));
+    let result = worker.run(stop_rx).await;
+    ctrl_c.abort();
+    if let Some(bar) = bar {
+        bar.finish().await;
+    }
+    result.context("running the pipeline")?;
+    let run = store.finish_run_if_done(run_id).await?.context("the run disappeared")?;
+    Ok(RunSummary {
+        run_id,
+        resumed,
+        status: run.status,
+        lead_ids: report.lead_ids,
+        elapsed: started.elapsed(),
+        interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
+    })
+}

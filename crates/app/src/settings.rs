@@ -1,0 +1,204 @@
+//! One typed settings struct: defaults, an optional `leadsmith.toml`, and `LEADSMITH_*` environment
+//! overrides. Secrets never live here in this slice; nothing here is printed except through `Debug` of
+//! non-secret fields.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use leadsmith_crawl::FetchConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub crawl: CrawlSettings,
+    pub pipeline: PipelineSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrawlSettings {
+    /// Sent with every request; say who you are and how to reach you.
+    pub user_agent: String,
+    /// Contact/about/team pages fetched besides the home page.
+    pub max_extra_pages: usize,
+    /// Per-attempt timeouts in seconds; the number of entries is the number of attempts.
+    pub timeouts_secs: Vec<f64>,
+    /// Waits between attempts, in seconds.
+    pub backoff_secs: Vec<f64>,
+    pub max_body_bytes: u64,
+    pub max_redirects: u32,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub per_host_interval_ms: u64,
+    pub respect_robots: bool,
+    pub cache_ttl_hours: f64,
+    /// Addresses the SSRF guard lets through (CIDR, e.g. `10.1.2.0/24`). Empty by default: private,
+    /// loopback and link-local addresses are refused.
+    pub allow_addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineSettings {
+    /// ISO 3166 region for phone numbers written without a country code.
+    pub default_region: String,
+    /// Sites crawled at once.
+    pub workers: usize,
+    /// A rules file (YAML or TOML) replacing the shipped default.
+    pub rules: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { crawl: CrawlSettings::default(), pipeline: PipelineSettings::default() }
+    }
+}
+
+impl Default for CrawlSettings {
+    fn default() -> Self {
+        let f = FetchConfig::default();
+        Self {
+            user_agent: f.user_agent,
+            max_extra_pages: 3,
+            timeouts_secs: f.timeouts.iter().map(Duration::as_secs_f64).collect(),
+            backoff_secs: f.backoff.iter().map(Duration::as_secs_f64).collect(),
+            max_body_bytes: f.max_body_bytes,
+            max_redirects: f.max_redirects,
+            concurrency: f.global_concurrency,
+            per_host_concurrency: f.per_host_concurrency,
+            per_host_interval_ms: f.per_host_interval.as_millis() as u64,
+            respect_robots: f.respect_robots,
+            cache_ttl_hours: f.cache_ttl.as_secs_f64() / 3600.0,
+            allow_addresses: Vec::new(),
+        }
+    }
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self { default_region: "US".to_string(), workers: 16, rules: None }
+    }
+}
+
+impl Settings {
+    /// Loads `path` if given, else `./leadsmith.toml` if it exists, else the defaults; then applies
+    /// environment overrides and validates.
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let mut settings = match path {
+            Some(p) => Self::from_file(p)?,
+            None if Path::new("leadsmith.toml").exists() => Self::from_file(Path::new("leadsmith.toml"))?,
+            None => Self::default(),
+        };
+        settings.apply_env()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))
+    }
+
+    fn apply_env(&mut self) -> Result<()> {
+        if let Ok(ua) = std::env::var("LEADSMITH_USER_AGENT") {
+            self.crawl.user_agent = ua;
+        }
+        if let Ok(region) = std::env::var("LEADSMITH_DEFAULT_REGION") {
+            self.pipeline.default_region = region;
+        }
+        if let Ok(rules) = std::env::var("LEADSMITH_RULES") {
+            self.pipeline.rules = Some(PathBuf::from(rules));
+        }
+        if let Ok(w) = std::env::var("LEADSMITH_WORKERS") {
+            self.pipeline.workers = w.parse().context("LEADSMITH_WORKERS must be a number")?;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let c = &self.crawl;
+        if c.timeouts_secs.is_empty() {
+            bail!("crawl.timeouts_secs needs at least one entry (one per attempt)");
+        }
+        if c.timeouts_secs.iter().chain(&c.backoff_secs).any(|s| !s.is_finite() || *s < 0.0) {
+            bail!("crawl.timeouts_secs and crawl.backoff_secs must be non-negative numbers of seconds");
+        }
+        if c.concurrency == 0 || c.per_host_concurrency == 0 || self.pipeline.workers == 0 {
+            bail!("crawl.concurrency, crawl.per_host_concurrency and pipeline.workers must be at least 1");
+        }
+        self.allow_list()?;
+        leadsmith_core::Phone::parse("+14155552671", &self.pipeline.default_region)
+            .map_err(|e| anyhow::anyhow!("pipeline.default_region: {e}"))?;
+        Ok(())
+    }
+
+    fn allow_list(&self) -> Result<Vec<ipnet::IpNet>> {
+        self.crawl
+            .allow_addresses
+            .iter()
+            .map(|a| {
+                a.parse::<ipnet::IpNet>()
+                    .or_else(|_| a.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| format!("crawl.allow_addresses: {a:?} is not an address or CIDR range"))
+            })
+            .collect()
+    }
+
+    /// The fetcher's configuration.
+    pub fn fetch_config(&self) -> Result<FetchConfig> {
+        let c = &self.crawl;
+        let secs = |v: &[f64]| v.iter().map(|s| Duration::from_secs_f64(*s)).collect::<Vec<_>>();
+        Ok(FetchConfig {
+            user_agent: c.user_agent.clone(),
+            timeouts: secs(&c.timeouts_secs),
+            backoff: secs(&c.backoff_secs),
+            max_body_bytes: c.max_body_bytes,
+            max_redirects: c.max_redirects,
+            global_concurrency: c.concurrency,
+            per_host_concurrency: c.per_host_concurrency,
+            per_host_interval: Duration::from_millis(c.per_host_interval_ms),
+            respect_robots: c.respect_robots,
+            cache_ttl: Duration::from_secs_f64(c.cache_ttl_hours * 3600.0),
+            allow_addresses: self.allow_list()?,
+            ..FetchConfig::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_crawl_policy() {
+        let s = Settings::default();
+        s.validate().unwrap();
+        assert_eq!(s.crawl.timeouts_secs, vec![20.0, 30.0, 40.0]);
+        assert_eq!(s.crawl.backoff_secs, vec![1.0, 2.0, 4.0]);
+        assert_eq!(s.crawl.max_extra_pages, 3);
+        assert_eq!(s.crawl.max_body_bytes, 2 * 1024 * 1024);
+        assert!(s.fetch_config().unwrap().allow_addresses.is_empty());
+    }
+
+    #[test]
+    fn bad_config_is_a_clear_error() {
+        let err = toml::from_str::<Settings>("[crawl]\nuser_agnet = 'x'").unwrap_err().to_string();
+        assert!(err.contains("user_agnet"), "{err}");
+        let mut s = Settings::default();
+        s.crawl.allow_addresses = vec!["not-a-net".into()];
+        assert!(format!("{:#}", s.validate().unwrap_err()).contains("not-a-net"));
+        let mut s = Settings::default();
+        s.pipeline.default_region = "XX".into();
+        assert!(format!("{:#}", s.validate().unwrap_err()).contains("default_region"));
+    }
+
+    #[test]
+    fn file_settings_override_defaults() {
+        let s: Settings = toml::from_str("[crawl]\nmax_extra_pages = 1\nallow_addresses = ['127.0.0.1']\n").unwrap();
+        assert_eq!(s.crawl.max_extra_pages, 1);
+        assert_eq!(s.fetch_config().unwrap().allow_addresses[0].to_string(), "127.0.0.1/32");
+    }
+}

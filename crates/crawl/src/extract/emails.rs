@@ -1,0 +1,205 @@
+//! Email candidates in visible text: plain addresses (entities already decoded, so `&#64;` is an `@`) and
+//! the common obfuscations (`name [at] domain [dot] com`, `name(at)domain.com`, `name at domain dot com`).
+//! Every candidate is validated by [`leadsmith_core::Email::parse`] through the evidence ledger.
+
+use std::sync::LazyLock;
+
+use leadsmith_core::FactSource;
+use regex::Regex;
+use serde_json::json;
+
+use super::evidence::Evidence;
+use super::text::window_before;
+
+const PLAIN_CONFIDENCE: f32 = 0.8;
+const OBFUSCATED_CONFIDENCE: f32 = 0.7;
+
+fn is_local_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._%+-'".contains(&b)
+}
+
+fn is_domain_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-'
+}
+
+/// Plain `local@domain` candidates around every `@`.
+pub(crate) fn plain(text: &str, ev: &mut Evidence) {
+    let bytes = text.as_bytes();
+    for at in memchr::memchr_iter(b'@', bytes) {
+        let start = bytes[..at].iter().rposition(|&b| !is_local_byte(b)).map_or(0, |p| p + 1);
+        let end = bytes[at + 1..].iter().position(|&b| !is_domain_byte(b)).map_or(bytes.len(), |p| at + 1 + p);
+        if start == at || end == at + 1 {
+            continue;
+        }
+        let local = text[start..at].trim_start_matches(['.', '\'', '-']);
+        let domain = text[at + 1..end].trim_end_matches(['.', '-']);
+        ev.email(&format!("{local}@{domain}"), FactSource::Text, PLAIN_CONFIDENCE, None);
+    }
+}
+
+/// The "at" of an obfuscated address: bracketed forms, or a bare ` at ` (only trusted with more evidence).
+static AT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[ ]?(?:\[[ ]?(?:at|@)[ ]?\]|\([ ]?(?:at|@)[ ]?\)|\{[ ]?(?:at|@)[ ]?\}|<at>|[ ]at[ ]|[ ]@[ ])[ ]?")
+        .expect("valid regex")
+});
+
+/// Obfuscated addresses; `lower` is the ASCII-lowercased `text` (same byte offsets).
+pub(crate) fn obfuscated(text: &str, lower: &str, ev: &mut Evidence) {
+    let lb = lower.as_bytes();
+    let has_token = memchr::memmem::find(lb, b"at]").is_some()
+        || memchr::memmem::find(lb, b"at)").is_some()
+        || memchr::memmem::find(lb, b"at}").is_some()
+        || memchr::memmem::find(lb, b"@]").is_some()
+        || memchr::memmem::find(lb, b"@)").is_some()
+        || memchr::memmem::find(lb, b"<at>").is_some()
+        || memchr::memmem::find(lb, b" @ ").is_some()
+        || (memchr::memmem::find(lb, b" at ").is_some() && memchr::memmem::find(lb, b"dot").is_some())
+        || (memchr::memmem::find(lb, b" at ").is_some() && memchr::memmem::find(lb, b"mail").is_some());
+    if !has_token {
+        return;
+    }
+    for m in AT_TOKEN.find_iter(lower) {
+        let token = m.as_str().trim();
+        let bare_at = token == "at";
+        let local_end = m.start();
+        let local_start = lb[..local_end].iter().rposition(|&b| !is_local_byte(b)).map_or(0, |p| p + 1);
+        let local = lower[local_start..local_end].trim_start_matches(['.', '-', '\'']);
+        if local.is_empty() || !local.bytes().any(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let Some(domain) = read_domain(lower, m.end()) else {
+            continue;
+        };
+        // "meet us at noon. we…" must not become an address: a bare "at" needs an "email"/"contact" label
+        // just before, a tight domain, and a local part that is not an everyday word ("email us at …").
+        if bare_at {
+            let context = window_before(lower, local_start, 40);
+            let labelled = ["mail", "contact", "write", "reach"].iter().any(|w| context.contains(w));
+            if !labelled || domain.loose_dot || PROSE_WORDS.contains(&local) {
+                continue;
+            }
+        }
+        // Keep the local part's original case.
+        let local_orig = &text[local_end - local.len()..local_end];
+        let candidate = format!("{local_orig}@{}", domain.name);
+        ev.email(&candidate, FactSource::Text, OBFUSCATED_CONFIDENCE, Some(json!({"obfuscated": true})));
+    }
+}
+
+/// Words that precede a bare "at" in prose; never local parts of an obfuscated address.
+const PROSE_WORDS: &[&str] = &[
+    "us", "me", "them", "him", "her", "you", "it", "we", "our", "this", "that", "here", "there", "home", "now",
+    "today", "office", "anytime", "any", "all", "or", "and", "online", "time", "directly", "email", "mail",
+    "e-mail", "contact", "touch", "line", "team",
+];
+
+struct ObfuscatedDomain {
+    name: String,
+    /// A literal `.` had spaces around it (`acme . com`).
+    loose_dot: bool,
+}
+
+/// Reads `label (dot label)+` from `lower` at `pos`.
+fn read_domain(lower: &str, pos: usize) -> Option<ObfuscatedDomain> {
+    let b = lower.as_bytes();
+    let label_at = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
+    let mut i = pos;
+    let first = label_at(i);
+    if first == 0 {
+        return None;
+    }
+    let mut name = lower[i..i + first].to_string();
+    i += first;
+    let (mut loose_dot, mut labels) = (false, 1);
+    loop {
+        let spaces_before = b[i..].iter().take_while(|c| **c == b' ').count();
+        let j = i + spaces_before;
+        let rest = &lower[j..];
+        let (dot_len, spelled) = if rest.starts_with('.') {
+            (1, false)
+        } else if let Some(len) = ["[dot]", "(dot)", "{dot}", "[ dot ]", "( dot )", "[.]", "(.)"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+            .map(|t| t.len())
+        {
+            (len, true)
+        } else if spaces_before > 0 && rest.starts_with("dot ") {
+            (3, true)
+        } else {
+            break;
+        };
+        let after_dot = j + dot_len;
+        let spaces_after = b[after_dot..].iter().take_while(|c| **c == b' ').count();
+        let k = after_dot + spaces_after;
+        let len = label_at(k);
+        if len == 0 {
+            break;
+        }
+        if !spelled && (spaces_before > 0 || spaces_after > 0) {
+            loose_dot = true;
+        }
+        name.push('.');
+        name.push_str(&lower[k..k + len]);
+        labels += 1;
+        i = k + len;
+        if labels >= 6 {
+            break;
+        }
+    }
+    (labels >= 2).then_some(ObfuscatedDomain { name, loose_dot })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadsmith_core::{FactKind, PageFacts};
+
+    fn emails_in(text: &str) -> Vec<String> {
+        let mut ev = Evidence::new("https://acme.test/", "US", None);
+        let lower = text.to_ascii_lowercase();
+        plain(text, &mut ev);
+        obfuscated(text, &lower, &mut ev);
+        let mut page = PageFacts::default();
+        ev.finish(&mut page);
+        page.facts.into_iter().filter(|f| f.kind == FactKind::Email).map(|f| f.value).collect()
+    }
+
+    #[test]
+    fn plain_addresses() {
+        assert_eq!(emails_in("Mail Jane.Doe@Acme.TEST, or info@acme.test."), ["Jane.Doe@acme.test", "info@acme.test"]);
+        assert_eq!(emails_in("(sales@acme.co.uk)"), ["sales@acme.co.uk"]);
+        assert!(emails_in("logo@2x.png a3f9c2e1b4d5f60718293a4b5c6d7e8f@o123456.ingest.sentry.io @handle x@ @y").is_empty());
+    }
+
+    #[test]
+    fn obfuscations() {
+        for (text, want) in [
+            ("Email: jane [at] acme [dot] com", "jane@acme.com"),
+            ("jane[at]acme[dot]co[dot]uk", "jane@acme.co.uk"),
+            ("Jane(at)acme.com", "Jane@acme.com"),
+            ("jane (at) acme (dot) com", "jane@acme.com"),
+            ("jane{at}acme{dot}com", "jane@acme.com"),
+            ("write to jane at acme dot com today", "jane@acme.com"),
+            ("E-mail: jane at acme.com", "jane@acme.com"),
+            ("Email: jane AT acme DOT com", "jane@acme.com"),
+            ("jane @ acme.com", "jane@acme.com"),
+        ] {
+            assert_eq!(emails_in(text), [want], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn prose_is_not_an_email() {
+        for text in [
+            "Meet us at noon. We are open late.",
+            "We are at the office.com event",
+            "Find us at acme.com for more",
+            "email us at the front desk. thanks",
+            "look at this dot com bubble",
+            "Email us at acme.com",
+            "jane at acme dot com",
+        ] {
+            assert!(emails_in(text).is_empty(), "{text:?}: {:?}", emails_in(text));
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Links: social profiles (LinkedIn, Facebook, Instagram, X, YouTube; share/intent links and the platforms'
+//! own pages ignored) and same-site contact/about pages worth crawling next.
+
+use leadsmith_core::{Domain, PageLinks};
+use url::Url;
+
+use super::scan::Anchor;
+
+/// Classifies `url` as a profile on a known network: `(network, canonical profile URL)`.
+pub(crate) fn social_profile(url: &str) -> Option<(&'static str, String)> {
+    let url = Url::parse(url.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("m.").or_else(|| host.strip_prefix("mobile.")).unwrap_or(&host).to_string();
+    let bare = host.strip_prefix("www.").unwrap_or(&host);
+    let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    let first = segments.first().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+    let network = if bare == "linkedin.com" || bare.ends_with(".linkedin.com") {
+        let profile_kind = matches!(first.as_str(), "company" | "in" | "school" | "showcase" | "pub");
+        (profile_kind && segments.len() >= 2).then_some("linkedin")?
+    } else if matches!(bare, "facebook.com" | "fb.com" | "fb.me") || bare.ends_with(".facebook.com") {
+        const NOT_PROFILES: &[&str] = &[
+            "sharer", "sharer.php", "share", "share.php", "dialog", "plugins", "tr", "login", "login.php", "policies",
+            "privacy", "help", "watch", "hashtag", "events", "groups", "legal", "about", "business", "gaming",
+            "marketplace", "l.php", "v2.0", "photo.php", "story.php", "permalink.php", "search", "home.php",
+        ];
+        (!first.is_empty() && !NOT_PROFILES.contains(&first.as_str())).then_some("facebook")?
+    } else if bare == "instagram.com" || bare == "instagr.am" {
+        const NOT_PROFILES: &[&str] =
+            &["p", "reel", "reels", "tv", "explore", "accounts", "about", "legal", "developer", "stories", "share"];
+        (!first.is_empty() && !NOT_PROFILES.contains(&first.as_str())).then_some("instagram")?
+    } else if matches!(bare, "twitter.com" | "x.com") {
+        const NOT_PROFILES: &[&str] = &[
+            "intent", "share", "home", "hashtag", "search", "i", "explore", "login", "signup", "settings", "tos",
+            "privacy", "messages", "notifications", "compose", "widgets.js", "share.php",
+        ];
+        let handle_ok = first.len() <= 15 && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        (!first.is_empty() && handle_ok && !NOT_PROFILES.contains(&first.as_str())).then_some("x")?
+    } else if bare == "youtube.com" {
+        let channel = matches!(first.as_str(), "channel" | "c" | "user") && segments.len() >= 2;
+        (channel || (first.starts_with('@') && first.len() > 1)).then_some("youtube")?
+    } else {
+        return None;
+    };
+    let keep = match network {
+        "linkedin" | "youtube" => 2.min(segments.len()),
+        _ => 1,
+    };
+    let mut canonical = format!("https://{host}/{}", segments[..keep].join("/"));
+    if network == "facebook"
+        && first == "profile.php"
+        && let Some((_, id)) = url.query_pairs().find(|(k, _)| k == "id")
+    {
+        canonical.push_str(&format!("?id={id}"));
+    } else if network == "facebook" && first == "pages" {
+        canonical = format!("https://{host}/{}", segments.join("/"));
+    }
+    Some((network, canonical))
+}
+
+/// Resolves an anchor's `href` against the page; `None` for non-http(s) links and same-page fragments.
+pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkKind {
+    Contact,
+    About,
+}
+
+const CONTACT_WORDS: &[&str] = &[
+    "contact", "contacts", "contactus", "kontakt", "contacto", "contato", "contatti", "contactez", "contactenos",
+    "location", "locations", "directions", "appointment", "appointments", "booking", "book", "enquiry", "enquiries",
+    "inquiry", "inquiries", "getintouch", "reachus", "findus", "visitus",
+];
+const CONTACT_PHRASES: &[&[&str]] = &[&["get", "in", "touch"], &["reach", "us"], &["find", "us"], &["visit", "us"]];
+const ABOUT_WORDS: &[&str] = &[
+    "about", "aboutus", "team", "ourteam", "staff", "people", "story", "ourstory", "leadership", "doctors",
+    "dentists", "attorneys", "lawyers", "providers", "founder", "founders", "history", "company", "meet",
+    "management", "bio", "bios", "whoweare", "nosotros", "equipo", "equipe", "ueber", "uber",
+];
+const ABOUT_PHRASES: &[&[&str]] = &[&["who", "we", "are"], &["quienes", "somos"]];
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+fn has_phrase(words: &[String], phrase: &[&str]) -> bool {
+    words.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
+}
+
+fn kind_of(words: &[String]) -> Option<LinkKind> {
+    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if any(CONTACT_WORDS) || CONTACT_PHRASES.iter().any(|p| has_phrase(words, p)) {
+        Some(LinkKind::Contact)
+    } else if any(ABOUT_WORDS) || ABOUT_PHRASES.iter().any(|p| has_phrase(words, p)) {
+        Some(LinkKind::About)
+    } else {
+        None
+    }
+}
+
+fn classify(url: &Url, text: &str) -> Option<LinkKind> {
+    let from_path = kind_of(&words(url.path()));
+    // Only short link texts are labels; a sentence that mentions "about" is not an about link.
+    let text_words = words(text);
+    let from_text = if text_words.len() <= 5 { kind_of(&text_words) } else { None };
+    match (from_path, from_text) {
+        (Some(LinkKind::Contact), _) | (_, Some(LinkKind::Contact)) => Some(LinkKind::Contact),
+        (a, b) => a.or(b),
+    }
+}
+
+fn same_site(page: &Url, link: &Url) -> bool {
+    let (Some(a), Some(b)) = (page.host_str(), link.host_str()) else {
+        return false;
+    };
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    matches!((Domain::from_host(a), Domain::from_host(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Same-site contact and about links, absolute, fragment-free, de-duplicated, in document order.
+pub(crate) fn page_links(anchors: &[Anchor], page: &Url) -> PageLinks {
+    let mut links = PageLinks::default();
+    let mut page_no_fragment = page.clone();
+    page_no_fragment.set_fragment(None);
+    for anchor in anchors {
+        let Some(url) = resolve(&anchor.href, page) else {
+            continue;
+        };
+        if url == page_no_fragment || !same_site(page, &url) {
+            continue;
+        }
+        let list = match classify(&url, &anchor.text) {
+            Some(LinkKind::Contact) => &mut links.contact,
+            Some(LinkKind::About) => &mut links.about,
+            None => continue,
+        };
+        let url = url.to_string();
+        if !list.contains(&url) {
+            list.push(url);
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn social_profiles() {
+        for (raw, want) in [
+            ("https://www.linkedin.com/company/acme-dental/about/", Some(("linkedin", "https://www.linkedin.com/company/acme-dental"))),
+            ("https://uk.linkedin.com/in/jane-doe", Some(("linkedin", "https://uk.linkedin.com/in/jane-doe"))),
+            ("https://m.facebook.com/acmedental?ref=x#top", Some(("facebook", "https://facebook.com/acmedental"))),
+            ("https://www.facebook.com/profile.php?id=1234", Some(("facebook", "https://www.facebook.com/profile.php?id=1234"))),
+            ("http://instagram.com/acme.dental/", Some(("instagram", "https://instagram.com/acme.dental"))),
+            ("https://twitter.com/AcmeDental", Some(("x", "https://twitter.com/AcmeDental"))),
+            ("https://x.com/acme_dental", Some(("x", "https://x.com/acme_dental"))),
+            ("https://www.youtube.com/@acmedental", Some(("youtube", "https://www.youtube.com/@acmedental"))),
+            ("https://youtube.com/channel/UC123/videos", Some(("youtube", "https://youtube.com/channel/UC123"))),
+        ] {
+            let got = social_profile(raw);
+            assert_eq!(got.as_ref().map(|(n, u)| (*n, u.as_str())), want, "{raw}");
+        }
+        for raw in [
+            "https://www.facebook.com/sharer/sharer.php?u=https://acme.test",
+            "https://www.facebook.com/sharer.php?u=x",
+            "https://www.facebook.com/",
+            "https://twitter.com/intent/tweet?text=hi",
+            "https://twitter.com/share?url=x",
+            "https://x.com/",
+            "https://www.linkedin.com/shareArticle?mini=true",
+            "https://www.linkedin.com/sharing/share-offsite/?url=x",
+            "https://www.linkedin.com/",
+            "https://www.instagram.com/",
+            "https://www.instagram.com/p/Cx123/",
+            "https://www.youtube.com/watch?v=abc",
+            "https://www.youtube.com/",
+            "https://youtu.be/abc",
+            "mailto:a@b.com",
+            "not a url",
+        ] {
+            assert_eq!(social_profile(raw), None, "{raw}");
+        }
+    }
+
+    fn anchor(href: &str, text: &str) -> Anchor {
+        Anchor { href: href.into(), text: text.into(), in_footer: false }
+    }
+
+    #[test]
+    fn contact_and_about_links() {
+        let page = Url::parse("https://www.acme.test/index.html#top").unwrap();
+        let anchors = [
+            anchor("/contact-us/#form", "Contact"),
+            anchor("/get-in-touch", "Say hi"),
+            anchor("reach-us.html", ""),
+            anchor("https://acme.test/practice/meet-dr-smith", "Dr. Smith"),
+            anchor("https://blog.acme.test/our-story", "Story"),
+            anchor("/x", "About Us"),
+            anchor("/blog/post", "Read more about how we care for our patients every day"),
+            anchor("https://other.test/contact", "Contact"),
+            anchor("mailto:info@acme.test", "Contact us"),
+            anchor("#contact", "Contact"),
+            anchor("/contact-us", "Contact again"),
+            anchor("/books", "Books"),
+            anchor("/book-online", "Book now"),
+            anchor("javascript:void(0)", "Contact"),
+        ];
+        let links = page_links(&anchors, &page);
+        assert_eq!(
+            links.contact,
+            [
+                "https://www.acme.test/contact-us/",
+                "https://www.acme.test/get-in-touch",
+                "https://www.acme.test/reach-us.html",
+                "https://www.acme.test/contact-us",
+                "https://www.acme.test/book-online",
+            ]
+        );
+        assert_eq!(
+            links.about,
+            ["https://acme.test/practice/meet-dr-smith", "https://blog.acme.test/our-story", "https://www.acme.test/x"]
+        );
+    }
+
+    #[test]
+    fn ip_hosts_need_the_same_host() {
+        let page = Url::parse("http://127.0.0.1:8080/").unwrap();
+        let links = page_links(&[anchor("/about", ""), anchor("http://127.0.0.2/about", "")], &page);
+        assert_eq!(links.about, ["http://127.0.0.1:8080/about"]);
+    }
+}
