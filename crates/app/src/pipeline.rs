@@ -45,7 +45,9 @@ impl Handler for CrawlHandler {
             .await
             .map_err(store_err)?
             .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))?;
-        let (crawl, facts) = match lead.input.website.as_deref().map(Url::parse) {
+        // Without a website, a business email's domain is the next best place to look.
+        let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
+        let (crawl, facts) = match website.as_deref().map(Url::parse) {
             None => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some("the lead has no website".into()), home_url: None, pages: vec![] }, PageFacts::default()),
             Some(Err(e)) => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some(format!("unusable website: {e}")), home_url: None, pages: vec![] }, PageFacts::default()),
             Some(Ok(url)) => {
@@ -125,7 +127,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(store: Arc<dyn Store>, settings: Settings, overrides: std::collections::HashMap<String, std::net::SocketAddr>) -> Result<Self> {
         let mut fetch = settings.fetch_config()?;
-        fetch.resolve_overrides = overrides;
+        fetch.resolve_overrides.extend(overrides);
         let cache: Arc<dyn leadsmith_crawl::PageCache> = Arc::new(crate::cache::StoreCache(store.clone()));
         let pool = HostPool::new(fetch, Some(cache)).context("setting up the crawler")?;
         let rules = match &settings.pipeline.rules {

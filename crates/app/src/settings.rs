@@ -38,6 +38,9 @@ pub struct CrawlSettings {
     /// Addresses the SSRF guard lets through (CIDR, e.g. `10.1.2.0/24`). Empty by default: private,
     /// loopback and link-local addresses are refused.
     pub allow_addresses: Vec<String>,
+    /// Host → `IP:port` overrides, like curl's `--resolve`: the crawler connects there instead of asking
+    /// DNS (the SSRF guard still applies). For staging sites and tests.
+    pub resolve: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,6 +76,7 @@ impl Default for CrawlSettings {
             respect_robots: f.respect_robots,
             cache_ttl_hours: f.cache_ttl.as_secs_f64() / 3600.0,
             allow_addresses: Vec::new(),
+            resolve: Default::default(),
         }
     }
 }
@@ -130,6 +134,7 @@ impl Settings {
             bail!("crawl.concurrency, crawl.per_host_concurrency and pipeline.workers must be at least 1");
         }
         self.allow_list()?;
+        self.resolve_overrides()?;
         leadsmith_core::Phone::parse("+14155552671", &self.pipeline.default_region)
             .map_err(|e| anyhow::anyhow!("pipeline.default_region: {e}"))?;
         Ok(())
@@ -143,6 +148,19 @@ impl Settings {
                 a.parse::<ipnet::IpNet>()
                     .or_else(|_| a.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
                     .with_context(|| format!("crawl.allow_addresses: {a:?} is not an address or CIDR range"))
+            })
+            .collect()
+    }
+
+    fn resolve_overrides(&self) -> Result<std::collections::HashMap<String, std::net::SocketAddr>> {
+        self.crawl
+            .resolve
+            .iter()
+            .map(|(host, addr)| {
+                let addr = addr
+                    .parse::<std::net::SocketAddr>()
+                    .with_context(|| format!("crawl.resolve.{host}: {addr:?} is not an IP:port address"))?;
+                Ok((host.to_ascii_lowercase(), addr))
             })
             .collect()
     }
@@ -163,6 +181,7 @@ impl Settings {
             respect_robots: c.respect_robots,
             cache_ttl: Duration::from_secs_f64(c.cache_ttl_hours * 3600.0),
             allow_addresses: self.allow_list()?,
+            resolve_overrides: self.resolve_overrides()?,
             ..FetchConfig::default()
         })
     }

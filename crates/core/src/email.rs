@@ -106,10 +106,17 @@ impl Email {
     /// Generic role addresses (`info@`, `contact@`) rank below named people when choosing a best email.
     pub fn is_role_address(&self) -> bool {
         const ROLES: &[&str] = &[
-            "info", "contact", "hello", "office", "admin", "support", "sales", "enquiries", "inquiries", "team",
-            "mail", "reception", "frontdesk", "booking", "bookings", "reservations", "help", "service",
+            "info", "contact", "contactus", "hello", "hi", "office", "admin", "support", "sales", "enquiries",
+            "enquiry", "inquiries", "inquiry", "team", "mail", "email", "reception", "frontdesk", "front-desk",
+            "booking", "bookings", "book", "reservations", "reservation", "help", "service", "services",
+            "events", "catering", "orders", "order", "listings", "homes", "studio", "hr", "jobs", "careers",
+            "billing", "accounts", "accounting", "press", "media", "marketing", "appointments", "appointment",
+            "schedule", "scheduling", "dispatch", "emergency", "newsletter", "noreply", "no-reply", "webmaster",
+            "feedback", "general", "legal", "privacy", "partners", "projects", "quotes", "quote", "intake",
+            "clients", "hola", "kontakt", "bonjour", "welcome", "care", "patients",
         ];
-        ROLES.contains(&self.local_part())
+        let local = self.local_part().to_ascii_lowercase();
+        ROLES.contains(&local.as_str())
     }
 }
 

@@ -11,6 +11,8 @@ use super::owner::{clean_person_name, is_company_like};
 
 /// Facts of one kind beyond this are dropped (a page listing a thousand emails is a directory, not a lead).
 const MAX_FACTS_PER_KIND: usize = 100;
+/// Italy dials its leading 0 as part of the number, so it has no national prefix to strip.
+const NO_NATIONAL_PREFIX_REGION: &str = "IT";
 
 pub(crate) struct Evidence<'a> {
     page_url: &'a str,
@@ -62,13 +64,24 @@ impl<'a> Evidence<'a> {
             email.domain_part() == d || email.domain_part().ends_with(&format!(".{d}"))
         });
         let bonus = if same_site { 0.04 } else { 0.0 };
-        self.add(FactKind::Email, email.to_string(), detail, source, confidence + bonus);
+        // `Jo@acme.test` and `jo@acme.test` reach the same mailbox: keep the first spelling seen.
+        let value = self
+            .facts
+            .iter()
+            .find(|f| f.kind == FactKind::Email && f.value.eq_ignore_ascii_case(email.as_str()))
+            .map_or_else(|| email.to_string(), |f| f.value.clone());
+        self.add(FactKind::Email, value, detail, source, confidence + bonus);
         true
     }
 
     /// Normalises `raw` to E.164; a fax number is kept as evidence but labelled and out of `phones`.
     pub fn phone(&mut self, raw: &str, source: FactSource, confidence: f32, fax: bool) -> bool {
-        let Ok(phone) = Phone::parse(raw, self.region) else {
+        // A number written with its country code must not depend on the default region. phonenumber 0.3
+        // strips the default region's national prefix after the country code (with "US", `+33 1 42 68 53 00`
+        // loses its "1" and fails), so such numbers are read with a region that has no national prefix.
+        let international = raw.trim_start().starts_with('+');
+        let region = if international { NO_NATIONAL_PREFIX_REGION } else { self.region };
+        let Ok(phone) = Phone::parse(raw, region) else {
             return false;
         };
         let (detail, confidence) = if fax { (Some(json!({"label": "fax"})), confidence.min(0.4)) } else { (None, confidence) };
@@ -231,6 +244,7 @@ mod tests {
         assert_eq!(page.socials.get("facebook").map(String::as_str), Some("https://facebook.com/acmedental"));
         assert!(page.facts.iter().any(|f| f.kind == FactKind::Phone && f.value == "+14155552672" && is_fax(f)));
         assert_eq!(page.facts.iter().filter(|f| f.kind == FactKind::Email).count(), 2);
+        assert!(page.facts.iter().all(|f| f.url.as_deref() == Some("https://acme.test/")));
     }
 
     #[test]

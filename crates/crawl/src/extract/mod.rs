@@ -1,7 +1,28 @@
-//! HTML → PageFacts in one streaming pass. (Placeholder signature; being implemented.)
+//! HTML → [`PageFacts`] in one streaming pass: [`scan`] collects what the page says (meta, JSON-LD,
+//! microdata, anchors, visible text); the extractors below read that into an [`evidence::Evidence`] ledger,
+//! which validates every value and derives the summary fields.
 
-use leadsmith_core::PageFacts;
+mod address;
+mod emails;
+mod evidence;
+mod jsonld;
+mod links;
+mod meta;
+mod microdata;
+mod owner;
+mod phones;
+mod scan;
+mod schema;
+mod text;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use leadsmith_core::{Domain, FactSource, PageFacts};
 use url::Url;
+
+use self::evidence::Evidence;
+use self::microdata::Item;
+use self::scan::Anchor;
 
 #[derive(Debug, Clone)]
 pub struct ExtractOptions {
@@ -15,6 +36,109 @@ impl Default for ExtractOptions {
     }
 }
 
-pub fn extract(_html: &str, url: &Url, _opts: &ExtractOptions) -> PageFacts {
-    PageFacts { url: url.to_string(), ..Default::default() }
+/// Extracts contact facts from one page. Never panics: malformed input yields fewer facts and, where
+/// something was skipped, a line in `warnings`.
+pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
+    // The parsers below are written not to panic; this guard keeps one bad page from taking a crawl
+    // worker down should a dependency ever do so.
+    catch_unwind(AssertUnwindSafe(|| extract_page(html, url, opts))).unwrap_or_else(|_| PageFacts {
+        url: url.to_string(),
+        warnings: vec!["extraction aborted by an internal error; page skipped".to_string()],
+        ..Default::default()
+    })
+}
+
+fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
+    let scanned = scan::scan(html);
+    let site_domain = url.host_str().and_then(|h| Domain::from_host(h).ok()).map(|d| d.as_str().to_string());
+    let mut ev = Evidence::new(url.as_str(), &opts.default_region, site_domain);
+    let mut page = PageFacts {
+        url: url.to_string(),
+        title: scanned.title.as_deref().and_then(leadsmith_core::clean_value),
+        ..Default::default()
+    };
+    let mut warnings = scanned.warnings;
+
+    let nodes = jsonld::parse_scripts(&scanned.jsonld, &mut warnings);
+    schema::interpret(&nodes, FactSource::Jsonld, &mut ev);
+    page.jsonld = nodes;
+
+    let microdata_nodes: Vec<_> = scanned.microdata.iter().map(Item::to_schema_node).collect();
+    schema::interpret(&microdata_nodes, FactSource::Microdata, &mut ev);
+    page.microdata = scanned.microdata.iter().map(Item::to_json).collect();
+
+    meta::interpret(&scanned.metas, &mut page.opengraph, &mut ev);
+    if let Some(name) = page.title.as_deref().and_then(|t| meta::name_from_title(t, url)) {
+        ev.name(&name, FactSource::Meta, 0.5);
+    }
+
+    anchors(&scanned.anchors, url, &mut ev);
+
+    let text = &scanned.text;
+    let lower = text.to_ascii_lowercase();
+    emails::plain(text, &mut ev);
+    emails::obfuscated(text, &lower, &mut ev);
+    phones::in_text(text, &lower, &mut ev);
+    address::in_text(text, &lower, &scanned.footers, &scanned.address_blocks, &mut ev);
+    owner::in_text(text, &lower, &mut ev);
+
+    page.links = links::page_links(&scanned.anchors, url);
+    ev.finish(&mut page);
+    page.warnings = warnings;
+    page
+}
+
+/// Hosts worth a closer look as social profiles; checked before any URL parsing.
+const SOCIAL_HINTS: &[&str] = &["linkedin.", "facebook.", "fb.", "instagram.", "instagr.am", "twitter.", "x.com", "youtube."];
+
+/// `mailto:` and `tel:` links, and links to social profiles.
+fn anchors(anchors: &[Anchor], page: &Url, ev: &mut Evidence) {
+    for anchor in anchors {
+        let href = anchor.href.as_str();
+        let scheme_end = href.find(':').unwrap_or(0);
+        let scheme = href[..scheme_end].to_ascii_lowercase();
+        match scheme.as_str() {
+            "mailto" => {
+                let list = text::percent_decode(&href[scheme_end + 1..]);
+                let list = list.split('?').next().unwrap_or_default();
+                for addr in list.split([',', ';']) {
+                    ev.email(addr, FactSource::Mailto, 0.95, None);
+                }
+            }
+            "tel" | "callto" => phones::tel_link(&href[scheme_end + 1..], &anchor.text, ev),
+            _ => {
+                let lower = href.to_ascii_lowercase();
+                if SOCIAL_HINTS.iter().any(|h| lower.contains(h))
+                    && let Some(url) = links::resolve(href, page)
+                {
+                    ev.social(url.as_str(), FactSource::Text, 0.8);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_garbage_pages() {
+        let url = Url::parse("https://acme.test/").unwrap();
+        for html in ["", "\u{0}\u{feff}", "%PDF-1.4 binary\u{1}\u{2}", "<html", "<<<<>>>>&&&;;"] {
+            let page = extract(html, &url, &ExtractOptions::default());
+            assert_eq!(page.url, "https://acme.test/");
+            assert!(page.emails.is_empty() && page.phones.is_empty() && page.owner.is_none());
+        }
+    }
+
+    #[test]
+    fn unknown_region_still_reads_international_numbers() {
+        let url = Url::parse("https://acme.test/").unwrap();
+        let html = "<p>Call (415) 555-2671 or +44 20 7946 0958</p>";
+        let page = extract(html, &url, &ExtractOptions { default_region: "ZZ".into() });
+        assert_eq!(page.phones, ["+442079460958"]);
+        let page = extract(html, &url, &ExtractOptions::default());
+        assert_eq!(page.phones, ["+14155552671", "+442079460958"]);
+    }
 }

@@ -38,7 +38,12 @@ pub(crate) struct Permit {
 
 impl Gates {
     pub(crate) fn new(global: usize, per_host: usize, interval: Duration) -> Self {
-        Self { global: Arc::new(Semaphore::new(global)), per_host, interval, hosts: Mutex::default() }
+        Self {
+            global: Arc::new(Semaphore::new(global)),
+            per_host,
+            interval,
+            hosts: Mutex::default(),
+        }
     }
 
     /// The gate for `host` (lower-cased), created on first use.
@@ -51,7 +56,11 @@ impl Gates {
             let now = Instant::now();
             hosts.retain(|_, gate| Arc::strong_count(gate) > 1 || gate.next_start() > now);
         }
-        Arc::clone(hosts.entry(host.to_string()).or_insert_with(|| Arc::new(HostGate::new(self.per_host, self.interval))))
+        Arc::clone(
+            hosts
+                .entry(host.to_string())
+                .or_insert_with(|| Arc::new(HostGate::new(self.per_host, self.interval))),
+        )
     }
 
     /// Waits for a host slot, the host's next start time and a global slot, in that order, so a request
@@ -64,7 +73,10 @@ impl Gates {
             let global = Arc::clone(&self.global).acquire_owned().await.ok();
             // Another request to this host may have started while we waited for the global slot.
             if gate.try_claim(Instant::now()) {
-                return Permit { _host: host_permit, _global: global };
+                return Permit {
+                    _host: host_permit,
+                    _global: global,
+                };
             }
         }
     }
@@ -74,16 +86,24 @@ impl HostGate {
     fn new(per_host: usize, interval: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(per_host)),
-            schedule: Mutex::new(Schedule { next_start: Instant::now(), interval }),
+            schedule: Mutex::new(Schedule {
+                next_start: Instant::now(),
+                interval,
+            }),
         }
     }
 
     fn next_start(&self) -> Instant {
-        self.schedule.lock().map(|s| s.next_start).unwrap_or_else(|_| Instant::now())
+        self.schedule
+            .lock()
+            .map(|s| s.next_start)
+            .unwrap_or_else(|_| Instant::now())
     }
 
     fn try_claim(&self, now: Instant) -> bool {
-        let Ok(mut s) = self.schedule.lock() else { return true };
+        let Ok(mut s) = self.schedule.lock() else {
+            return true;
+        };
         if now < s.next_start {
             return false;
         }

@@ -44,7 +44,9 @@ pub(crate) struct RobotsMemo {
 
 impl RobotsMemo {
     fn cell(&self, origin: &str) -> Cell {
-        let Ok(mut origins) = self.origins.lock() else { return Cell::default() };
+        let Ok(mut origins) = self.origins.lock() else {
+            return Cell::default();
+        };
         if origins.len() >= MEMO_MAX_ORIGINS {
             // Keep cells someone is still waiting on; the rest are cheap to fetch again.
             origins.retain(|_, cell| Arc::strong_count(cell) > 1);
@@ -57,14 +59,21 @@ impl RobotsMemo {
 pub(crate) async fn rules_for(inner: &Inner, url: &Url) -> Arc<RobotsRules> {
     let origin = url.origin().ascii_serialization();
     let cell = inner.robots.cell(&origin);
-    Arc::clone(cell.get_or_init(|| async { Arc::new(fetch_rules(inner, url).await) }).await)
+    Arc::clone(
+        cell.get_or_init(|| async { Arc::new(fetch_rules(inner, url).await) })
+            .await,
+    )
 }
 
 async fn fetch_rules(inner: &Inner, page_url: &Url) -> RobotsRules {
-    let Ok(mut target) = page_url.join("/robots.txt") else { return RobotsRules::AllowAll };
+    let Ok(mut target) = page_url.join("/robots.txt") else {
+        return RobotsRules::AllowAll;
+    };
     let first_timeout = inner.config.timeouts.first().copied().unwrap_or_default();
     for _ in 0..=inner.config.max_redirects {
-        let Some(host) = target.host_str().map(str::to_ascii_lowercase) else { return RobotsRules::AllowAll };
+        let Some(host) = target.host_str().map(str::to_ascii_lowercase) else {
+            return RobotsRules::AllowAll;
+        };
         let _permit = inner.gates.acquire(&host).await;
         let step = tokio::time::timeout(first_timeout, async {
             let response = match exchange::send(&inner.client, &inner.user_agent, &target).await {
@@ -107,15 +116,21 @@ enum Step {
 /// Parses off the runtime (texting_robots compiles a regex per rule) and applies `Crawl-delay`.
 async fn parse(inner: &Inner, page_url: &Url, text: Vec<u8>) -> RobotsRules {
     let token = inner.config.robots_token.clone();
-    let parsed = tokio::task::spawn_blocking(move || texting_robots::Robot::new(&token, &text).ok()).await;
-    let Ok(Some(robot)) = parsed else { return RobotsRules::AllowAll };
+    let parsed =
+        tokio::task::spawn_blocking(move || texting_robots::Robot::new(&token, &text).ok()).await;
+    let Ok(Some(robot)) = parsed else {
+        return RobotsRules::AllowAll;
+    };
     if let (Some(delay), Some(host)) = (robot.delay, page_url.host_str())
         && delay.is_finite()
         && delay > 0.0
     {
         let cap = inner.config.max_crawl_delay;
         let delay = std::time::Duration::try_from_secs_f32(delay).map_or(cap, |d| d.min(cap));
-        inner.gates.host(&host.to_ascii_lowercase()).raise_interval(delay);
+        inner
+            .gates
+            .host(&host.to_ascii_lowercase())
+            .raise_interval(delay);
     }
     RobotsRules::Parsed(robot)
 }

@@ -1,0 +1,137 @@
+//! The `leadsmith` binary end to end: the demo, and a run killed with SIGKILL halfway that resumes and
+//! finishes with every lead processed exactly once.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use leadsmith_store::{SqliteStore, Store};
+use leadsmith_testkit::{SampleWeb, ServeOptions};
+
+fn leadsmith() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadsmith"));
+    cmd.env_remove("LEADSMITH_DB").env_remove("LEADSMITH_CONFIG").env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn demo_runs_end_to_end_and_writes_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let output = leadsmith().arg("demo").arg("--out").arg(&out_dir).current_dir(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Top 10 leads"), "{stdout}");
+    assert!(stdout.contains("completed"), "{stdout}");
+
+    let web = SampleWeb::standard();
+    let csv_text = std::fs::read_to_string(out_dir.join("leads.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), web.sites().len(), "one row per business after dedupe");
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let tiers: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[col("tier")]).collect();
+    for t in ["A", "FAILED"] {
+        assert!(tiers.contains(t), "tier {t} among {tiers:?}");
+    }
+    assert!(rows.iter().all(|r| !r[col("crawl_status")].is_empty()), "every lead ends in an explicit state");
+    assert!(rows.iter().filter(|r| !r[col("email")].is_empty()).count() > rows.len() / 2);
+    let jsonl = std::fs::read_to_string(out_dir.join("leads.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), rows.len());
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert!(first["score"]["components"].is_array() && first["facts"].is_object(), "{first}");
+    // The errors report names the sample list's bad rows by line.
+    let errors = std::fs::read_to_string(out_dir.join("sample-leads.csv.errors.csv")).unwrap();
+    assert_eq!(errors.lines().count() - 1, web.lead_list_stats().bad_rows);
+}
+
+fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: usize) -> std::path::PathBuf {
+    let mut toml = String::from(
+        "[crawl]\nallow_addresses = [\"127.0.0.1/32\"]\ntimeouts_secs = [1.0, 1.0, 1.0]\nbackoff_secs = [0.05, 0.05, 0.05]\nper_host_interval_ms = 5\n",
+    );
+    toml.push_str(&format!("[pipeline]\nworkers = {workers}\n[crawl.resolve]\n"));
+    for (host, addr) in server.resolve_overrides() {
+        toml.push_str(&format!("\"{host}\" = \"{addr}\"\n"));
+    }
+    let path = dir.join("leadsmith.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_resumes_and_processes_every_lead_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(7, 60));
+    let opts = ServeOptions { latency: (Duration::from_millis(100), Duration::from_millis(200)), slow_delay: Duration::from_secs(2) };
+    let server = web.clone().serve(opts).await.unwrap();
+    let config = write_config(dir.path(), &server, 6);
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let db = dir.path().join("run.db");
+
+    let mut child = leadsmith()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg(&leads)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until some leads are scored, then kill -9 in the middle of the run.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be interrupted");
+        if db.exists()
+            && let Ok(store) = SqliteStore::open(&db)
+            && let Ok(counts) = store.queue_counts(None).await
+            && counts.iter().find(|k| k.kind == "score").is_some_and(|k| k.done >= 5)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = SqliteStore::open(&db).unwrap();
+    let before = store.queue_counts(None).await.unwrap();
+    let open_before: u64 = before.iter().map(|k| k.ready + k.running).sum();
+    assert!(open_before > 0, "the kill left work unfinished: {before:?}");
+
+    let output = leadsmith()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg(&leads)
+        .arg("--out")
+        .arg(dir.path().join("out.csv"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("resuming run 1"), "{stderr}");
+    assert!(stderr.contains("run 1 completed"), "{stderr}");
+
+    let leads_total = store.count_leads().await.unwrap();
+    assert_eq!(leads_total as usize, web.sites().len());
+    let counts = store.queue_counts(None).await.unwrap();
+    for k in &counts {
+        assert_eq!((k.ready, k.running, k.dead), (0, 0, 0), "{counts:?}");
+        assert_eq!(k.done, leads_total, "one {} job per lead, none duplicated: {counts:?}", k.kind);
+    }
+    for id in 1..=leads_total as i64 {
+        let stages: Vec<String> = store.stage_results(id).await.unwrap().into_iter().map(|r| r.stage).collect();
+        assert_eq!(stages.len(), 3, "lead {id}: {stages:?}");
+    }
+    let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert_eq!(exported.lines().count() as u64, leads_total + 1);
+}
