@@ -207,6 +207,9 @@ fn duplicate_of(
     let original = &site.lead;
     let mut row = original.clone();
     let apex_only = site.has(crate::SiteTrait::RedirectChain);
+    // A phone-only duplicate can only be recognised when the original row lists a phone; otherwise it
+    // is written as a new record with the website instead.
+    let kind = if kind % 4 == 2 && original.phone.is_empty() { 1 } else { kind };
     match kind % 4 {
         // The same record exported twice, website reformatted.
         0 => row.website = website_form(rng, &site.domain, apex_only),

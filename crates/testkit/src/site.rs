@@ -202,7 +202,7 @@ pub struct Page {
 }
 
 /// A response body: bytes already in the page's charset, or a huge page generated while streaming.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum PageBody {
     Bytes(Bytes),
     /// `head`, then `padding` bytes of HTML comment filler, then `tail`; sent with a Content-Length unless
@@ -213,6 +213,18 @@ pub enum PageBody {
         tail: Bytes,
         chunked: bool,
     },
+}
+
+/// Lengths only: a web holds tens of megabytes of pages, too much for a failing assertion to print.
+impl std::fmt::Debug for PageBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Self::Padded { chunked, .. } => {
+                write!(f, "Padded({} bytes, chunked: {chunked})", self.len())
+            }
+        }
+    }
 }
 
 impl PageBody {

@@ -142,3 +142,45 @@ mod tests {
         assert_eq!(page.phones, ["+14155552671", "+442079460958"]);
     }
 }
+
+#[doc(hidden)]
+pub fn __phase_times(html: &str, url: &Url) -> Vec<(&'static str, std::time::Duration)> {
+    let mut out = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, out: &mut Vec<_>| {
+        out.push((name, t.elapsed()));
+        t = std::time::Instant::now();
+    };
+    let scanned = scan::scan(html);
+    lap("scan", &mut out);
+    let mut ev = Evidence::new(url.as_str(), "US", Some("brightsmile.test".into()));
+    let mut warnings = Vec::new();
+    let nodes = jsonld::parse_scripts(&scanned.jsonld, &mut warnings);
+    schema::interpret(&nodes, FactSource::Jsonld, &mut ev);
+    let microdata_nodes: Vec<_> = scanned.microdata.iter().map(Item::to_schema_node).collect();
+    schema::interpret(&microdata_nodes, FactSource::Microdata, &mut ev);
+    let mut og = Default::default();
+    meta::interpret(&scanned.metas, &mut og, &mut ev);
+    lap("structured", &mut out);
+    anchors(&scanned.anchors, url, &mut ev);
+    lap("anchors", &mut out);
+    let text = &scanned.text;
+    let lower = text.to_ascii_lowercase();
+    lap("lower", &mut out);
+    emails::plain(text, &mut ev);
+    emails::obfuscated(text, &lower, &mut ev);
+    lap("emails", &mut out);
+    phones::in_text(text, &lower, &mut ev);
+    lap("phones", &mut out);
+    address::in_text(text, &lower, &scanned.footers, &scanned.address_blocks, &mut ev);
+    lap("address", &mut out);
+    owner::in_text(text, &lower, &mut ev);
+    lap("owner", &mut out);
+    let _ = links::page_links(&scanned.anchors, url);
+    lap("links", &mut out);
+    let mut page = PageFacts::default();
+    ev.finish(&mut page);
+    lap("finish", &mut out);
+    out.push(("text_len", std::time::Duration::from_nanos(text.len() as u64)));
+    out
+}

