@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use leadsmith_store::{LeadFilter, SqliteStore, Store};
 
 use crate::export::Format;
-use crate::{demo, export, extract_cmd, leads_cmd, pipeline, summary};
+use crate::{demo, export, extract_cmd, leads_cmd, pipeline, sample_web_cmd, summary};
 use crate::settings::Settings;
 
 #[derive(Parser)]
@@ -81,6 +81,11 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// The built-in sample web: write its pages to disk, print its lead list, or serve it.
+    SampleWeb {
+        #[command(subcommand)]
+        command: SampleWebCommand,
+    },
     /// Scoring rules.
     Rules {
         #[command(subcommand)]
@@ -107,6 +112,16 @@ enum LeadsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SampleWebCommand {
+    /// Write every HTML page to DIR/<domain>/ (input for `leadsmith extract --stats`).
+    Dump { dir: PathBuf },
+    /// Print the sample lead list (CSV) to stdout.
+    Leads,
+    /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
+    Serve,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +233,12 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Extract { paths, url, stats } => {
             extract_cmd::run(paths, url.as_deref(), *stats, &settings.pipeline.default_region)?;
         }
+        Command::SampleWeb { command: SampleWebCommand::Dump { dir } } => {
+            let (pages, bytes) = sample_web_cmd::dump(dir)?;
+            eprintln!("wrote {pages} pages ({:.1} MB) under {}", bytes as f64 / 1e6, dir.display());
+        }
+        Command::SampleWeb { command: SampleWebCommand::Leads } => print!("{}", sample_web_cmd::leads()),
+        Command::SampleWeb { command: SampleWebCommand::Serve } => sample_web_cmd::serve().await?,
         Command::Rules { command: RulesCommand::ShowDefault } => print!("{}", leadsmith_score::Rules::default_source()),
         Command::Rules { command: RulesCommand::Check { path } } => {
             let rules = leadsmith_score::Rules::from_path(path)?;

@@ -10,6 +10,7 @@ pub mod import;
 pub mod leads_cmd;
 pub mod pipeline;
 pub mod progress;
+pub mod sample_web_cmd;
 pub mod settings;
 pub mod summary;
 pub mod view;

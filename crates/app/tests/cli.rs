@@ -46,6 +46,58 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     // The errors report names the sample list's bad rows by line.
     let errors = std::fs::read_to_string(out_dir.join("sample-leads.csv.errors.csv")).unwrap();
     assert_eq!(errors.lines().count() - 1, web.lead_list_stats().bad_rows);
+
+    // The demo's store answers the inspection commands; --db goes before or after the subcommand.
+    let db = out_dir.join("leadsmith.db");
+    let list = leadsmith().args(["leads", "list", "--tier", "A", "--limit", "3", "--db"]).arg(&db).output().unwrap();
+    let list_out = String::from_utf8_lossy(&list.stdout);
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert_eq!(list_out.lines().count(), 4, "header + 3 rows:\n{list_out}");
+    assert!(list_out.lines().skip(1).all(|l| l.contains(" A ")), "{list_out}");
+    let top_id = &rows[0][col("lead_id")];
+    let show = leadsmith().arg("--db").arg(&db).args(["leads", "show", top_id]).output().unwrap();
+    let card = String::from_utf8_lossy(&show.stdout);
+    for section in ["best contact", "facts (value · source · confidence · page)", "score breakdown", "sources", "pages"] {
+        assert!(card.contains(section), "missing {section:?} in:\n{card}");
+    }
+    let domain = &rows[0][col("domain")];
+    let by_domain = leadsmith().arg("--db").arg(&db).args(["leads", "show", domain, "--json"]).output().unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&by_domain.stdout).unwrap();
+    assert_eq!(shown["id"].to_string(), *top_id);
+    let export = leadsmith().arg("--db").arg(&db).args(["export", "--format", "jsonl", "--tier", "FAILED"]).output().unwrap();
+    let failed: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(failed.len(), rows.iter().filter(|r| &r[col("tier")] == "FAILED").count());
+    assert!(failed.iter().all(|v| v["score"]["gate"].is_string()), "FAILED leads name their gate");
+    let missing = leadsmith().arg("--db").arg(&db).args(["leads", "show", "no-such-lead.test"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no lead with id or domain"));
+}
+
+#[test]
+fn extract_command_reads_saved_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    let dump = leadsmith().args(["sample-web", "dump"]).arg(&pages).output().unwrap();
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    let web = SampleWeb::standard();
+    let site = web.sites().iter().find(|s| s.truth.status == leadsmith_core::CrawlStatus::Ok && !s.truth.emails.is_empty()).unwrap();
+    let out = leadsmith()
+        .arg("extract")
+        .arg(pages.join(&site.domain))
+        .args(["--url", &format!("http://{}/", site.domain), "--stats"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let objects: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(objects.len(), std::fs::read_dir(pages.join(&site.domain)).unwrap().count());
+    let emails: std::collections::BTreeSet<String> =
+        objects.iter().flat_map(|o| o["emails"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string())).collect();
+    assert!(site.truth.emails.iter().any(|e| emails.contains(e)), "{emails:?} vs {:?}", site.truth.emails);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MB/s"));
+    let missing = leadsmith().args(["extract", "/no/such/file.html"]).output().unwrap();
+    assert!(!missing.status.success());
 }
 
 fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: usize) -> std::path::PathBuf {
