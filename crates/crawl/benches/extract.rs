@@ -10,7 +10,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use leadsmith_crawl::{ExtractOptions, extract};
 use url::Url;
 
-const CSS_RULE: &str = ".btn-primary{display:inline-block;padding:.75rem 1.5rem;border-radius:4px;background:#0a6;color:#fff}\n";
+const CSS_RULE: &str =
+    ".btn-primary{display:inline-block;padding:.75rem 1.5rem;border-radius:4px;background:#0a6;color:#fff}\n";
 const JS_LINE: &str = "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('js',new Date());gtag('config','G-ABC123');\n";
 
 fn head(title: &str, extra: &str) -> String {
@@ -43,7 +44,9 @@ fn head(title: &str, extra: &str) -> String {
 const JSONLD: &str = r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Bright Smile Dental","url":"https://brightsmile.test/"},{"@type":["Dentist","LocalBusiness"],"name":"Bright Smile Dental","telephone":"+1-217-555-0100","email":"hello@brightsmile.test","address":{"@type":"PostalAddress","streetAddress":"123 Main St, Suite 4","addressLocality":"Springfield","addressRegion":"IL","postalCode":"62704","addressCountry":"US"},"founder":{"@type":"Person","name":"Dr. Ann Lee"},"sameAs":["https://www.facebook.com/brightsmile","https://www.instagram.com/brightsmile/"],"openingHoursSpecification":[{"@type":"OpeningHoursSpecification","dayOfWeek":["Monday","Tuesday"],"opens":"08:00","closes":"17:00"}]}]}</script>"#;
 
 fn nav() -> String {
-    let mut n = String::from(r#"<body class="home page-template"><header class="site-header"><nav class="main-nav"><ul class="menu">"#);
+    let mut n = String::from(
+        r#"<body class="home page-template"><header class="site-header"><nav class="main-nav"><ul class="menu">"#,
+    );
     for (href, text) in [
         ("/", "Home"),
         ("/about-us/", "About Us"),
@@ -56,7 +59,11 @@ fn nav() -> String {
         ("/blog/", "Blog"),
         ("/contact/", "Contact"),
     ] {
-        write!(n, r#"<li class="menu-item menu-item-type-post_type"><a href="{href}" class="nav-link">{text}</a></li>"#).unwrap();
+        write!(
+            n,
+            r#"<li class="menu-item menu-item-type-post_type"><a href="{href}" class="nav-link">{text}</a></li>"#
+        )
+        .unwrap();
     }
     n.push_str(r#"</ul></nav><a class="btn btn-primary" href="tel:+12175550100">Call (217) 555-0100</a></header>"#);
     n
@@ -79,7 +86,7 @@ fn home_page() -> String {
     let mut p = head("Home | Bright Smile Dental", JSONLD);
     p.push_str(&nav());
     p.push_str(r#"<main id="content"><section class="hero"><div class="container"><h1>Gentle, modern dentistry for the whole family</h1><p>Serving Springfield since 1998.</p><a class="btn" href="/book-appointment/">Book an appointment</a></div></section><section class="services"><div class="container"><div class="row">"#);
-    for i in 0..14 {
+    for i in 0..24 {
         write!(
             p,
             r#"<div class="col-md-4 service-card" data-aos="fade-up" data-aos-delay="{d}"><div class="card-inner"><img src="/img/service-{i}.jpg" srcset="/img/service-{i}@2x.jpg 2x" alt="Service {i}" loading="lazy" width="400" height="300"><h3 class="card-title">Service number {i}</h3><p class="card-text">Our team provides comprehensive care with the latest technology, from routine cleanings to advanced restorative treatments. Appointments start at $99 and most insurance plans are accepted.</p><a href="/services/service-{i}/" class="read-more">Learn more</a></div></div>"#,
@@ -90,6 +97,10 @@ fn home_page() -> String {
     p.push_str(r#"</div></div></section><section class="testimonials"><div class="container">"#);
     for i in 0..10 {
         write!(p, r#"<blockquote class="testimonial"><p>“Dr. Lee and her staff are wonderful. I have been a patient for {i} years and would never go anywhere else!”</p><cite>— Patient {i}, 2023-0{m}-1{i}</cite></blockquote>"#, m = i % 9 + 1).unwrap();
+    }
+    p.push_str(r#"</div></section><section class="faq"><div class="container"><h2>Frequently asked questions</h2>"#);
+    for i in 0..8 {
+        write!(p, r#"<details class="faq-item" id="faq-{i}"><summary>Question {i}: do you accept my insurance plan?</summary><div class="faq-answer"><p>We accept most PPO plans and offer an in-house membership for patients without insurance. Call the office or email hello [at] brightsmile [dot] test and our front desk will check your benefits before your first visit.</p></div></details>"#).unwrap();
     }
     p.push_str(r#"</div></section><section class="team"><div class="container"><h2>Meet Dr. Ann Lee, our founder</h2><p>Dr. Ann Lee, DDS founded Bright Smile Dental in 1998 after graduating from dental school. She lives in Springfield with her family.</p></div></section></main>"#);
     p.push_str(&footer());

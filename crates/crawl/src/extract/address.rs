@@ -9,7 +9,7 @@ use leadsmith_core::{Address, FactSource};
 use regex::{Captures, Regex};
 
 use super::evidence::Evidence;
-use super::text::{ceil_boundary, window_before};
+use super::text::{ceil_boundary, floor_boundary, window_before};
 
 const MAX_MATCHES: usize = 10;
 
@@ -72,32 +72,98 @@ fn uk_address(caps: &Captures) -> Address {
     }
 }
 
-/// Matches of `re` whose first character is not glued to a number (`555-0100 Main St`).
-fn matches<'t>(re: &Regex, text: &'t str) -> Vec<Captures<'t>> {
+/// Where addresses may end, found by one byte scan instead of a regex over the whole text: US addresses end in
+/// a ZIP code after a state (`IL 62704`, `Illinois 62704-1234`), UK ones in a postcode's inward code (`2AA`).
+#[derive(Default)]
+struct PostalEnds {
+    us: Vec<usize>,
+    uk: Vec<usize>,
+}
+
+fn postal_ends(text: &str) -> PostalEnds {
+    let b = text.as_bytes();
+    let mut ends = PostalEnds::default();
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(u8::is_ascii_digit) {
+        let start = i + p;
+        let run = b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let end = start + run;
+        let boundary_after = |at: usize| b.get(at).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if run == 5 && start >= 2 && b[start - 1] == b' ' && b[start - 2].is_ascii_alphabetic() {
+            let plus_four =
+                b.get(end) == Some(&b'-') && b[end + 1..].iter().take_while(|c| c.is_ascii_digit()).count() == 4;
+            let zip_end = if plus_four { end + 5 } else { end };
+            if boundary_after(zip_end) {
+                ends.us.push(zip_end);
+            }
+        }
+        if run == 1
+            && b.get(end).is_some_and(u8::is_ascii_uppercase)
+            && b.get(end + 1).is_some_and(u8::is_ascii_uppercase)
+            && boundary_after(end + 2)
+        {
+            ends.uk.push(end + 2);
+        }
+        i = end;
+    }
+    ends
+}
+
+/// How far before its postal code an address may start.
+const LOOK_BACK: usize = 240;
+/// Room after the postal code for a country name.
+const LOOK_AHEAD: usize = 40;
+
+/// Matches of `full` in `text` as `(absolute start, captures)`, searched only in windows around the postal
+/// codes at `ends`; a match whose first character is glued to a number (`555-0100 Main St`) is skipped.
+fn find_addresses<'t>(full: &Regex, ends: &[usize], text: &'t str) -> Vec<(usize, Captures<'t>)> {
     let mut found = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() && found.len() < MAX_MATCHES {
-        let Some(caps) = re.captures_at(text, pos) else {
+    let mut covered = 0;
+    for &anchor_end in ends {
+        if found.len() >= MAX_MATCHES {
             break;
-        };
-        let whole = caps.get(0).map_or(pos..pos, |m| m.range());
-        let glued = whole.start > 0 && matches!(text.as_bytes()[whole.start - 1], b'-' | b'.' | b'/' | b'(' | b'+');
-        if glued {
-            pos = ceil_boundary(text, whole.start + 1);
+        }
+        if anchor_end <= covered {
             continue;
         }
-        pos = whole.end.max(pos + 1);
-        found.push(caps);
+        let anchor_start = anchor_end.saturating_sub(12);
+        let mut start = ceil_boundary(text, anchor_start.saturating_sub(LOOK_BACK));
+        // Start the window at a word boundary so that it cannot begin inside a house number.
+        if start > 0 {
+            start = text[start..].find([' ', '\n']).map_or(start, |i| start + i + 1);
+        }
+        let base = start.min(anchor_start);
+        let stop = floor_boundary(text, anchor_end + LOOK_AHEAD);
+        let window = &text[base..stop];
+        let mut pos = 0;
+        while let Some(caps) = full.captures_at(window, pos) {
+            let whole = caps.get(0).map_or(pos..pos, |m| m.range());
+            let glued = base + whole.start > 0
+                && matches!(text.as_bytes()[base + whole.start - 1], b'-' | b'.' | b'/' | b'(' | b'+');
+            if glued {
+                pos = ceil_boundary(window, whole.start + 1);
+                continue;
+            }
+            pos = whole.end.max(pos + 1);
+            if base + whole.start >= covered {
+                covered = base + whole.end;
+                found.push((base + whole.start, caps));
+            }
+            if pos >= window.len() {
+                break;
+            }
+        }
     }
     found
 }
 
 /// Parses a free-text address (a JSON-LD `address` string, an `<address>` element).
 pub(crate) fn parse_address_text(text: &str) -> Option<Address> {
-    if let Some(caps) = matches(&US, text).into_iter().next() {
+    let ends = postal_ends(text);
+    if let Some((_, caps)) = find_addresses(&US, &ends.us, text).into_iter().next() {
         return Some(us_address(&caps));
     }
-    matches(&UK, text).into_iter().next().map(|caps| uk_address(&caps))
+    find_addresses(&UK, &ends.uk, text).into_iter().next().map(|(_, caps)| uk_address(&caps))
 }
 
 /// Words that announce an address in the text just before it.
@@ -105,28 +171,22 @@ const ADDRESS_WORDS: &[&str] = &["address", "located", "location", "visit us", "
 
 /// Finds addresses anywhere in the visible text.
 pub(crate) fn in_text(text: &str, lower: &str, footers: &[Range<usize>], blocks: &[Range<usize>], ev: &mut Evidence) {
-    // Every address ends in a postal code: no digit, no address.
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return;
-    }
+    let ends = postal_ends(text);
     let inside = |ranges: &[Range<usize>], at: usize| ranges.iter().any(|r| r.contains(&at));
     let confidence = |start: usize| {
+        let announced = || ADDRESS_WORDS.iter().any(|w| window_before(lower, start, 80).contains(w));
         if inside(blocks, start) {
             0.8
-        } else if inside(footers, start) {
-            0.7
-        } else if ADDRESS_WORDS.iter().any(|w| window_before(lower, start, 80).contains(w)) {
+        } else if inside(footers, start) || announced() {
             0.7
         } else {
             0.6
         }
     };
-    for caps in matches(&US, text) {
-        let start = caps.get(0).map_or(0, |m| m.start());
+    for (start, caps) in find_addresses(&US, &ends.us, text) {
         ev.address(us_address(&caps), FactSource::Text, confidence(start));
     }
-    for caps in matches(&UK, text) {
-        let start = caps.get(0).map_or(0, |m| m.start());
+    for (start, caps) in find_addresses(&UK, &ends.uk, text) {
         ev.address(uk_address(&caps), FactSource::Text, confidence(start));
     }
 }
@@ -148,12 +208,24 @@ mod tests {
     #[test]
     fn us_addresses() {
         for (text, want) in [
-            ("123 Main St, Suite 4, Springfield, IL 62704", addr("123 Main St, Suite 4", "Springfield", Some("IL"), "62704", "US")),
-            ("Visit: 1600 Pennsylvania Avenue NW\nWashington, DC 20500-0003, USA", addr("1600 Pennsylvania Avenue NW", "Washington", Some("DC"), "20500-0003", "US")),
-            ("42 W. 5th Ave Ste. 200 New York, New York 10011", addr("42 W. 5th Ave Ste. 200", "New York", Some("New York"), "10011", "US")),
+            (
+                "123 Main St, Suite 4, Springfield, IL 62704",
+                addr("123 Main St, Suite 4", "Springfield", Some("IL"), "62704", "US"),
+            ),
+            (
+                "Visit: 1600 Pennsylvania Avenue NW\nWashington, DC 20500-0003, USA",
+                addr("1600 Pennsylvania Avenue NW", "Washington", Some("DC"), "20500-0003", "US"),
+            ),
+            (
+                "42 W. 5th Ave Ste. 200 New York, New York 10011",
+                addr("42 W. 5th Ave Ste. 200", "New York", Some("New York"), "10011", "US"),
+            ),
             ("1585 Broadway\nNew York, NY 10036", addr("1585 Broadway", "New York", Some("NY"), "10036", "US")),
             ("P.O. Box 123, Austin, TX 78701", addr("P.O. Box 123", "Austin", Some("TX"), "78701", "US")),
-            ("Call 217-555-0100 or visit 77 Elm St. Springfield IL 62704", addr("77 Elm St.", "Springfield", Some("IL"), "62704", "US")),
+            (
+                "Call 217-555-0100 or visit 77 Elm St. Springfield IL 62704",
+                addr("77 Elm St.", "Springfield", Some("IL"), "62704", "US"),
+            ),
         ] {
             assert_eq!(parse_address_text(text), Some(want), "{text:?}");
         }

@@ -89,8 +89,8 @@ pub(crate) fn obfuscated(text: &str, lower: &str, ev: &mut Evidence) {
 /// Words that precede a bare "at" in prose; never local parts of an obfuscated address.
 const PROSE_WORDS: &[&str] = &[
     "us", "me", "them", "him", "her", "you", "it", "we", "our", "this", "that", "here", "there", "home", "now",
-    "today", "office", "anytime", "any", "all", "or", "and", "online", "time", "directly", "email", "mail",
-    "e-mail", "contact", "touch", "line", "team",
+    "today", "office", "anytime", "any", "all", "or", "and", "online", "time", "directly", "email", "mail", "e-mail",
+    "contact", "touch", "line", "team",
 ];
 
 struct ObfuscatedDomain {
@@ -168,7 +168,9 @@ mod tests {
     fn plain_addresses() {
         assert_eq!(emails_in("Mail Jane.Doe@Acme.TEST, or info@acme.test."), ["Jane.Doe@acme.test", "info@acme.test"]);
         assert_eq!(emails_in("(sales@acme.co.uk)"), ["sales@acme.co.uk"]);
-        assert!(emails_in("logo@2x.png a3f9c2e1b4d5f60718293a4b5c6d7e8f@o123456.ingest.sentry.io @handle x@ @y").is_empty());
+        assert!(
+            emails_in("logo@2x.png a3f9c2e1b4d5f60718293a4b5c6d7e8f@o123456.ingest.sentry.io @handle x@ @y").is_empty()
+        );
     }
 
     #[test]

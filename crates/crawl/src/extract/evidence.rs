@@ -20,17 +20,24 @@ pub(crate) struct Evidence<'a> {
     /// Registrable domain of the page, to rank same-domain emails first.
     site_domain: Option<String>,
     facts: Vec<Fact>,
+    /// libphonenumber is slow; a page repeats its number in several formats (`tel:` link, header, footer).
+    /// Keyed by the digits (and a leading `+`), which is all the parse depends on.
+    phone_cache: Vec<(String, Option<Phone>)>,
 }
 
 impl<'a> Evidence<'a> {
     pub fn new(page_url: &'a str, region: &'a str, site_domain: Option<String>) -> Self {
-        Self { page_url, region, site_domain, facts: Vec::new() }
+        Self { page_url, region, site_domain, facts: Vec::new(), phone_cache: Vec::new() }
     }
 
     /// Records a fact, merging it into an existing one with the same kind, value and source.
     pub fn add(&mut self, kind: FactKind, value: String, detail: Option<Value>, source: FactSource, confidence: f32) {
-        let confidence = confidence.clamp(0.0, 1.0);
-        if let Some(existing) = self.facts.iter_mut().find(|f| f.kind == kind && f.source == source && f.value == value) {
+        let confidence = round_confidence(confidence);
+        // Owners keep one fact per title: "Jane Doe, Owner" and "Jane Doe founded …" are two pieces of evidence.
+        let same = |f: &Fact| {
+            f.kind == kind && f.source == source && f.value == value && (kind != FactKind::Owner || f.detail == detail)
+        };
+        if let Some(existing) = self.facts.iter_mut().find(|f| same(f)) {
             if confidence > existing.confidence {
                 existing.confidence = confidence;
                 existing.detail = detail;
@@ -60,9 +67,10 @@ impl<'a> Evidence<'a> {
         let Ok(email) = Email::parse(raw) else {
             return false;
         };
-        let same_site = self.site_domain.as_deref().is_some_and(|d| {
-            email.domain_part() == d || email.domain_part().ends_with(&format!(".{d}"))
-        });
+        let same_site = self
+            .site_domain
+            .as_deref()
+            .is_some_and(|d| email.domain_part() == d || email.domain_part().ends_with(&format!(".{d}")));
         let bonus = if same_site { 0.04 } else { 0.0 };
         // `Jo@acme.test` and `jo@acme.test` reach the same mailbox: keep the first spelling seen.
         let value = self
@@ -80,11 +88,22 @@ impl<'a> Evidence<'a> {
         // strips the default region's national prefix after the country code (with "US", `+33 1 42 68 53 00`
         // loses its "1" and fails), so such numbers are read with a region that has no national prefix.
         let international = raw.trim_start().starts_with('+');
-        let region = if international { NO_NATIONAL_PREFIX_REGION } else { self.region };
-        let Ok(phone) = Phone::parse(raw, region) else {
+        let mut key: String = raw.chars().filter(char::is_ascii_digit).collect();
+        if international {
+            key.insert(0, '+');
+        }
+        let cached = self.phone_cache.iter().find(|(k, _)| *k == key).map(|(_, p)| p.clone());
+        let parsed = cached.unwrap_or_else(|| {
+            let region = if international { NO_NATIONAL_PREFIX_REGION } else { self.region };
+            let parsed = Phone::parse(raw, region).ok();
+            self.phone_cache.push((key, parsed.clone()));
+            parsed
+        });
+        let Some(phone) = parsed else {
             return false;
         };
-        let (detail, confidence) = if fax { (Some(json!({"label": "fax"})), confidence.min(0.4)) } else { (None, confidence) };
+        let (detail, confidence) =
+            if fax { (Some(json!({"label": "fax"})), confidence.min(0.4)) } else { (None, confidence) };
         self.add(FactKind::Phone, phone.to_string(), detail, source, confidence);
         true
     }
@@ -124,21 +143,27 @@ impl<'a> Evidence<'a> {
         page.name = best(&self.facts, FactKind::Name, |_| true).first().cloned();
         page.description = best(&self.facts, FactKind::Description, |_| true).first().cloned();
         page.emails = best(&self.facts, FactKind::Email, |_| true);
-        let fax_only = |value: &str| {
-            self.facts.iter().filter(|f| f.kind == FactKind::Phone && f.value == value).all(is_fax)
-        };
+        let fax_only =
+            |value: &str| self.facts.iter().filter(|f| f.kind == FactKind::Phone && f.value == value).all(is_fax);
         page.phones = best(&self.facts, FactKind::Phone, |v| !fax_only(v));
         page.address = self
             .facts
             .iter()
             .filter(|f| f.kind == FactKind::Address)
             .filter_map(|f| Some((f.confidence, serde_json::from_value::<Address>(f.detail.clone()?).ok()?)))
-            .max_by(|(ca, a), (cb, b)| ca.total_cmp(cb).then(a.completeness().cmp(&b.completeness())).then(std::cmp::Ordering::Greater))
+            .max_by(|(ca, a), (cb, b)| {
+                ca.total_cmp(cb).then(a.completeness().cmp(&b.completeness())).then(std::cmp::Ordering::Greater)
+            })
             .map(|(_, a)| a);
         page.owner = best_owner(&self.facts);
         page.socials = socials(&self.facts);
         page.facts.append(&mut self.facts);
     }
+}
+
+/// Two decimals are all the precision a confidence has; it also keeps `0.84000003` out of the JSON.
+fn round_confidence(c: f32) -> f32 {
+    (c.clamp(0.0, 1.0) * 100.0).round() / 100.0
 }
 
 fn is_fax(f: &Fact) -> bool {
@@ -177,7 +202,7 @@ fn best_owner(facts: &[Fact]) -> Option<Owner> {
     }
     by_name
         .into_iter()
-        .map(|(name, conf, title, seen)| (name, (conf + 0.05 * (seen as f32 - 1.0)).min(0.99), title))
+        .map(|(name, conf, title, seen)| (name, round_confidence((conf + 0.05 * (seen as f32 - 1.0)).min(0.99)), title))
         .max_by(|a, b| a.1.total_cmp(&b.1).then(std::cmp::Ordering::Greater))
         .map(|(name, confidence, title)| Owner { name: name.to_string(), title, confidence })
 }

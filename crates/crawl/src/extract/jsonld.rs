@@ -53,11 +53,7 @@ pub(crate) fn repair(src: &str) -> String {
     let s = strip_wrappers(src);
     // Entity-escaped JSON (`{&quot;@type&quot;: …}`) has no real quotes at all, so decoding it is safe.
     let has_quote_entity = s.contains("&quot;") || s.contains("&#34;") || s.contains("&#x22;");
-    if !s.contains('"') && has_quote_entity {
-        scrub(&decode_entities(s))
-    } else {
-        scrub(s)
-    }
+    if !s.contains('"') && has_quote_entity { scrub(&decode_entities(s)) } else { scrub(s) }
 }
 
 /// Drops `<!-- … -->` and `<![CDATA[ … ]]>` wrappers (also behind `//`) and a trailing `;`.

@@ -1,7 +1,11 @@
 //! Links: social profiles (LinkedIn, Facebook, Instagram, X, YouTube; share/intent links and the platforms'
 //! own pages ignored) and same-site contact/about pages worth crawling next.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use leadsmith_core::{Domain, PageLinks};
+use regex::Regex;
 use url::Url;
 
 use super::scan::Anchor;
@@ -22,9 +26,34 @@ pub(crate) fn social_profile(url: &str) -> Option<(&'static str, String)> {
         (profile_kind && segments.len() >= 2).then_some("linkedin")?
     } else if matches!(bare, "facebook.com" | "fb.com" | "fb.me") || bare.ends_with(".facebook.com") {
         const NOT_PROFILES: &[&str] = &[
-            "sharer", "sharer.php", "share", "share.php", "dialog", "plugins", "tr", "login", "login.php", "policies",
-            "privacy", "help", "watch", "hashtag", "events", "groups", "legal", "about", "business", "gaming",
-            "marketplace", "l.php", "v2.0", "photo.php", "story.php", "permalink.php", "search", "home.php",
+            "sharer",
+            "sharer.php",
+            "share",
+            "share.php",
+            "dialog",
+            "plugins",
+            "tr",
+            "login",
+            "login.php",
+            "policies",
+            "privacy",
+            "help",
+            "watch",
+            "hashtag",
+            "events",
+            "groups",
+            "legal",
+            "about",
+            "business",
+            "gaming",
+            "marketplace",
+            "l.php",
+            "v2.0",
+            "photo.php",
+            "story.php",
+            "permalink.php",
+            "search",
+            "home.php",
         ];
         (!first.is_empty() && !NOT_PROFILES.contains(&first.as_str())).then_some("facebook")?
     } else if bare == "instagram.com" || bare == "instagr.am" {
@@ -33,8 +62,23 @@ pub(crate) fn social_profile(url: &str) -> Option<(&'static str, String)> {
         (!first.is_empty() && !NOT_PROFILES.contains(&first.as_str())).then_some("instagram")?
     } else if matches!(bare, "twitter.com" | "x.com") {
         const NOT_PROFILES: &[&str] = &[
-            "intent", "share", "home", "hashtag", "search", "i", "explore", "login", "signup", "settings", "tos",
-            "privacy", "messages", "notifications", "compose", "widgets.js", "share.php",
+            "intent",
+            "share",
+            "home",
+            "hashtag",
+            "search",
+            "i",
+            "explore",
+            "login",
+            "signup",
+            "settings",
+            "tos",
+            "privacy",
+            "messages",
+            "notifications",
+            "compose",
+            "widgets.js",
+            "share.php",
         ];
         let handle_ok = first.len() <= 15 && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         (!first.is_empty() && handle_ok && !NOT_PROFILES.contains(&first.as_str())).then_some("x")?
@@ -81,17 +125,87 @@ enum LinkKind {
 }
 
 const CONTACT_WORDS: &[&str] = &[
-    "contact", "contacts", "contactus", "kontakt", "contacto", "contato", "contatti", "contactez", "contactenos",
-    "location", "locations", "directions", "appointment", "appointments", "booking", "book", "enquiry", "enquiries",
-    "inquiry", "inquiries", "getintouch", "reachus", "findus", "visitus",
+    "contact",
+    "contacts",
+    "contactus",
+    "kontakt",
+    "contacto",
+    "contato",
+    "contatti",
+    "contactez",
+    "contactenos",
+    "location",
+    "locations",
+    "directions",
+    "appointment",
+    "appointments",
+    "booking",
+    "book",
+    "enquiry",
+    "enquiries",
+    "inquiry",
+    "inquiries",
+    "getintouch",
+    "reachus",
+    "findus",
+    "visitus",
 ];
 const CONTACT_PHRASES: &[&[&str]] = &[&["get", "in", "touch"], &["reach", "us"], &["find", "us"], &["visit", "us"]];
 const ABOUT_WORDS: &[&str] = &[
-    "about", "aboutus", "team", "ourteam", "staff", "people", "story", "ourstory", "leadership", "doctors",
-    "dentists", "attorneys", "lawyers", "providers", "founder", "founders", "history", "company", "meet",
-    "management", "bio", "bios", "whoweare", "nosotros", "equipo", "equipe", "ueber", "uber",
+    "about",
+    "aboutus",
+    "team",
+    "ourteam",
+    "staff",
+    "people",
+    "story",
+    "ourstory",
+    "leadership",
+    "doctors",
+    "dentists",
+    "attorneys",
+    "lawyers",
+    "providers",
+    "founder",
+    "founders",
+    "history",
+    "company",
+    "meet",
+    "management",
+    "bio",
+    "bios",
+    "whoweare",
+    "nosotros",
+    "equipo",
+    "equipe",
+    "ueber",
+    "uber",
 ];
 const ABOUT_PHRASES: &[&[&str]] = &[&["who", "we", "are"], &["quienes", "somos"]];
+/// Path words of archives, shops and legal pages: an "about" or "contact" word there is incidental
+/// (`/author/staff/`, `/tag/contact-lenses/`).
+const NOT_A_PAGE_WORDS: &[&str] = &[
+    "author",
+    "tag",
+    "tags",
+    "category",
+    "categories",
+    "blog",
+    "news",
+    "feed",
+    "wp",
+    "cart",
+    "checkout",
+    "product",
+    "products",
+    "shop",
+    "login",
+    "privacy",
+    "terms",
+    "cookie",
+    "cookies",
+    "uploads",
+];
 
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
@@ -113,7 +227,11 @@ fn kind_of(words: &[String]) -> Option<LinkKind> {
 }
 
 fn classify(url: &Url, text: &str) -> Option<LinkKind> {
-    let from_path = kind_of(&words(url.path()));
+    let path_words = words(url.path());
+    if path_words.iter().any(|w| NOT_A_PAGE_WORDS.contains(&w.as_str())) {
+        return None;
+    }
+    let from_path = kind_of(&path_words);
     // Only short link texts are labels; a sentence that mentions "about" is not an about link.
     let text_words = words(text);
     let from_text = if text_words.len() <= 5 { kind_of(&text_words) } else { None };
@@ -133,12 +251,32 @@ fn same_site(page: &Url, link: &Url) -> bool {
     matches!((Domain::from_host(a), Domain::from_host(b)), (Ok(x), Ok(y)) if x == y)
 }
 
+/// Any word that may make a link a contact or about link; links without one are skipped before the costly
+/// URL resolution.
+static LINK_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        "(?i)contact|kontakt|contat|location|direction|appointment|book|enquir|inquir|touch|reach|find|visit|\
+         about|team|staff|people|story|leadership|doctor|dentist|attorney|lawyer|provider|founder|history|company|\
+         meet|management|bio|who|nosotros|equip|ueber|uber|quienes",
+    )
+    .expect("valid regex")
+});
+
 /// Same-site contact and about links, absolute, fragment-free, de-duplicated, in document order.
 pub(crate) fn page_links(anchors: &[Anchor], page: &Url) -> PageLinks {
     let mut links = PageLinks::default();
     let mut page_no_fragment = page.clone();
     page_no_fragment.set_fragment(None);
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for anchor in anchors {
+        let short_text = if anchor.text.len() <= 60 { anchor.text.as_str() } else { "" };
+        if !(LINK_HINT.is_match(&anchor.href) || LINK_HINT.is_match(short_text)) {
+            continue;
+        }
+        // Menus repeat the same links in header, body and footer.
+        if !seen.insert((anchor.href.as_str(), short_text)) {
+            continue;
+        }
         let Some(url) = resolve(&anchor.href, page) else {
             continue;
         };
@@ -165,10 +303,16 @@ mod tests {
     #[test]
     fn social_profiles() {
         for (raw, want) in [
-            ("https://www.linkedin.com/company/acme-dental/about/", Some(("linkedin", "https://www.linkedin.com/company/acme-dental"))),
+            (
+                "https://www.linkedin.com/company/acme-dental/about/",
+                Some(("linkedin", "https://www.linkedin.com/company/acme-dental")),
+            ),
             ("https://uk.linkedin.com/in/jane-doe", Some(("linkedin", "https://uk.linkedin.com/in/jane-doe"))),
             ("https://m.facebook.com/acmedental?ref=x#top", Some(("facebook", "https://facebook.com/acmedental"))),
-            ("https://www.facebook.com/profile.php?id=1234", Some(("facebook", "https://www.facebook.com/profile.php?id=1234"))),
+            (
+                "https://www.facebook.com/profile.php?id=1234",
+                Some(("facebook", "https://www.facebook.com/profile.php?id=1234")),
+            ),
             ("http://instagram.com/acme.dental/", Some(("instagram", "https://instagram.com/acme.dental"))),
             ("https://twitter.com/AcmeDental", Some(("x", "https://twitter.com/AcmeDental"))),
             ("https://x.com/acme_dental", Some(("x", "https://x.com/acme_dental"))),
@@ -222,6 +366,8 @@ mod tests {
             anchor("/books", "Books"),
             anchor("/book-online", "Book now"),
             anchor("javascript:void(0)", "Contact"),
+            anchor("/author/staff/", "Staff"),
+            anchor("/tag/contact-lenses/", "contact lenses"),
         ];
         let links = page_links(&anchors, &page);
         assert_eq!(

@@ -53,8 +53,20 @@ pub(crate) fn interpret(metas: &[(String, String)], opengraph: &mut BTreeMap<Str
 
 /// Title segments that never name a business.
 const GENERIC_SEGMENTS: &[&str] = &[
-    "home", "homepage", "home page", "welcome", "official site", "official website", "contact", "contact us",
-    "about", "about us", "index", "untitled", "main", "start",
+    "home",
+    "homepage",
+    "home page",
+    "welcome",
+    "official site",
+    "official website",
+    "contact",
+    "contact us",
+    "about",
+    "about us",
+    "index",
+    "untitled",
+    "main",
+    "start",
 ];
 
 /// The business name hidden in a page title: `Home | Bright Smile Dental` → `Bright Smile Dental`. With
@@ -107,8 +119,14 @@ mod tests {
             assert_eq!(name_from_title(title, &url).as_deref(), want, "{title:?}");
         }
         let other = Url::parse("https://acme.test/").unwrap();
-        assert_eq!(name_from_title("Acme Plumbing – Emergency Plumbers in Austin", &other).as_deref(), Some("Acme Plumbing"));
-        assert_eq!(name_from_title("Joe's Pizza — Best Slices in Town", &Url::parse("https://jp.test/").unwrap()).as_deref(), Some("Joe's Pizza"));
+        assert_eq!(
+            name_from_title("Acme Plumbing – Emergency Plumbers in Austin", &other).as_deref(),
+            Some("Acme Plumbing")
+        );
+        assert_eq!(
+            name_from_title("Joe's Pizza — Best Slices in Town", &Url::parse("https://jp.test/").unwrap()).as_deref(),
+            Some("Joe's Pizza")
+        );
     }
 
     #[test]

@@ -89,13 +89,15 @@ fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
 }
 
 /// Hosts worth a closer look as social profiles; checked before any URL parsing.
-const SOCIAL_HINTS: &[&str] = &["linkedin.", "facebook.", "fb.", "instagram.", "instagr.am", "twitter.", "x.com", "youtube."];
+const SOCIAL_HINTS: &[&str] =
+    &["linkedin.", "facebook.", "fb.", "instagram.", "instagr.am", "twitter.", "x.com", "youtube."];
 
 /// `mailto:` and `tel:` links, and links to social profiles.
 fn anchors(anchors: &[Anchor], page: &Url, ev: &mut Evidence) {
     for anchor in anchors {
         let href = anchor.href.as_str();
-        let scheme_end = href.find(':').unwrap_or(0);
+        // A scheme ends at the first ':' before any '/', '?' or '#'.
+        let scheme_end = href.find([':', '/', '?', '#']).filter(|&i| href.as_bytes()[i] == b':').unwrap_or(0);
         let scheme = href[..scheme_end].to_ascii_lowercase();
         match scheme.as_str() {
             "mailto" => {
@@ -106,6 +108,8 @@ fn anchors(anchors: &[Anchor], page: &Url, ev: &mut Evidence) {
                 }
             }
             "tel" | "callto" => phones::tel_link(&href[scheme_end + 1..], &anchor.text, ev),
+            // A relative link cannot point at another host.
+            _ if scheme_end == 0 && !href.starts_with("//") => {}
             _ => {
                 let lower = href.to_ascii_lowercase();
                 if SOCIAL_HINTS.iter().any(|h| lower.contains(h))
@@ -141,46 +145,4 @@ mod tests {
         let page = extract(html, &url, &ExtractOptions::default());
         assert_eq!(page.phones, ["+14155552671", "+442079460958"]);
     }
-}
-
-#[doc(hidden)]
-pub fn __phase_times(html: &str, url: &Url) -> Vec<(&'static str, std::time::Duration)> {
-    let mut out = Vec::new();
-    let mut t = std::time::Instant::now();
-    let mut lap = |name: &'static str, out: &mut Vec<_>| {
-        out.push((name, t.elapsed()));
-        t = std::time::Instant::now();
-    };
-    let scanned = scan::scan(html);
-    lap("scan", &mut out);
-    let mut ev = Evidence::new(url.as_str(), "US", Some("brightsmile.test".into()));
-    let mut warnings = Vec::new();
-    let nodes = jsonld::parse_scripts(&scanned.jsonld, &mut warnings);
-    schema::interpret(&nodes, FactSource::Jsonld, &mut ev);
-    let microdata_nodes: Vec<_> = scanned.microdata.iter().map(Item::to_schema_node).collect();
-    schema::interpret(&microdata_nodes, FactSource::Microdata, &mut ev);
-    let mut og = Default::default();
-    meta::interpret(&scanned.metas, &mut og, &mut ev);
-    lap("structured", &mut out);
-    anchors(&scanned.anchors, url, &mut ev);
-    lap("anchors", &mut out);
-    let text = &scanned.text;
-    let lower = text.to_ascii_lowercase();
-    lap("lower", &mut out);
-    emails::plain(text, &mut ev);
-    emails::obfuscated(text, &lower, &mut ev);
-    lap("emails", &mut out);
-    phones::in_text(text, &lower, &mut ev);
-    lap("phones", &mut out);
-    address::in_text(text, &lower, &scanned.footers, &scanned.address_blocks, &mut ev);
-    lap("address", &mut out);
-    owner::in_text(text, &lower, &mut ev);
-    lap("owner", &mut out);
-    let _ = links::page_links(&scanned.anchors, url);
-    lap("links", &mut out);
-    let mut page = PageFacts::default();
-    ev.finish(&mut page);
-    lap("finish", &mut out);
-    out.push(("text_len", std::time::Duration::from_nanos(text.len() as u64)));
-    out
 }

@@ -28,11 +28,8 @@ struct Pattern {
 }
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let p = |re: String, needles: &'static [&'static str], confidence: f32, default_title: Option<&'static str>| Pattern {
-        re: Regex::new(&re).expect("valid regex"),
-        needles,
-        confidence,
-        default_title,
+    let p = |re: String, needles: &'static [&'static str], confidence: f32, default_title: Option<&'static str>| {
+        Pattern { re: Regex::new(&re).expect("valid regex"), needles, confidence, default_title }
     };
     let owner_needles = OWNER_NEEDLES;
     vec![
@@ -49,7 +46,12 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // "Jane Doe founded Acme in 1998"
         p(format!(r"{NAME}[ ]+(?:co-)?founded[ ]"), &["founded"], 0.7, Some("Founder")),
         // "Dr. Ann Lee, DDS", "John Smith, Esq."
-        p(format!(r"{NAME}[ ]*,?[ ]+{POSTNOMINAL}"), &["dds", "d.d.s", "dmd", "d.m.d", "esq", "md", "m.d", "dvm", "cpa", "dc", "od", "phd", "jd"], 0.65, None),
+        p(
+            format!(r"{NAME}[ ]*,?[ ]+{POSTNOMINAL}"),
+            &["dds", "d.d.s", "dmd", "d.m.d", "esq", "md", "m.d", "dvm", "cpa", "dc", "od", "phd", "jd"],
+            0.65,
+            None,
+        ),
         // "Attorney John Smith"
         p(format!(r"(?i:attorney|lawyer)[ ]+(?:at[ ]+law[ ]+)?{NAME}"), &["attorney", "lawyer"], 0.6, Some("Attorney")),
         // "CEO Jane Doe", "Principal Jane Doe"
@@ -57,18 +59,43 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     ]
 });
 
-/// Owner candidates in the visible text; `lower` is its ASCII-lowercased copy.
+/// Every word a pattern hinges on (in lower case); lines without one are never searched.
+static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"owner|founde[rd]|principal|proprietor|ceo|president|partner|managing director|meet|attorney|lawyer|d\.?d\.?s|d\.?m\.?d|esq|(?-u:\b)(?:md|m\.d|dvm|d\.v\.m|cpa|phd|ph\.d|jd|j\.d|dc|d\.c|od|o\.d)(?-u:\b)",
+    )
+    .expect("valid regex")
+});
+
+/// Lines searched at most; a page with more owner-ish lines than this is a directory.
+const MAX_LINES: usize = 200;
+
+/// Owner candidates in the visible text; `lower` is its ASCII-lowercased copy. The patterns run only on
+/// the lines that contain one of their keywords.
 pub(crate) fn in_text(text: &str, lower: &str, ev: &mut Evidence) {
-    for pattern in PATTERNS.iter() {
-        if !pattern.needles.iter().any(|n| memchr::memmem::find(lower.as_bytes(), n.as_bytes()).is_some()) {
+    let bytes = lower.as_bytes();
+    let mut next_line_start = 0;
+    let mut lines = 0;
+    for hit in KEYWORDS.find_iter(lower) {
+        if hit.start() < next_line_start {
             continue;
         }
-        for caps in pattern.re.captures_iter(text).take(20) {
-            let Some(name) = caps.name("name") else {
-                continue;
-            };
-            let title = title_of(&caps).or(pattern.default_title.map(str::to_string));
-            ev.owner(name.as_str(), title.as_deref(), FactSource::Text, pattern.confidence);
+        let start = memchr::memrchr(b'\n', &bytes[..hit.start()]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[hit.end()..]).map_or(bytes.len(), |i| hit.end() + i);
+        next_line_start = end;
+        lines += 1;
+        if lines > MAX_LINES {
+            break;
+        }
+        let (line, line_lower) = (&text[start..end], &lower[start..end]);
+        for pattern in PATTERNS.iter().filter(|p| p.needles.iter().any(|n| line_lower.contains(n))) {
+            for caps in pattern.re.captures_iter(line).take(20) {
+                let Some(name) = caps.name("name") else {
+                    continue;
+                };
+                let title = title_of(&caps).or(pattern.default_title.map(str::to_string));
+                ev.owner(name.as_str(), title.as_deref(), FactSource::Text, pattern.confidence);
+            }
         }
     }
 }
@@ -121,9 +148,19 @@ pub(crate) fn owner_title_weight(title: &str) -> Option<f32> {
             t.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == w)
         }
     };
-    if ["owner", "founder", "cofounder", "proprietor", "ceo", "president", "principal", "managing partner", "founding partner"]
-        .iter()
-        .any(|w| has(w))
+    if [
+        "owner",
+        "founder",
+        "cofounder",
+        "proprietor",
+        "ceo",
+        "president",
+        "principal",
+        "managing partner",
+        "founding partner",
+    ]
+    .iter()
+    .any(|w| has(w))
     {
         Some(1.0)
     } else if ["dds", "dmd", "dentist", "attorney", "lawyer", "esq", "partner", "director", "dvm", "md", "physician"]
@@ -140,26 +177,224 @@ const HONORIFICS: &[&str] = &["dr", "mr", "mrs", "ms", "mx", "prof"];
 
 /// Capitalised words that are not parts of people's names (headings, business words, places, streets).
 const NOT_NAME_WORDS: &[&str] = &[
-    "about", "our", "the", "team", "meet", "contact", "us", "home", "services", "service", "dental", "dentistry",
-    "law", "legal", "group", "company", "inc", "llc", "ltd", "co", "corp", "firm", "office", "offices", "clinic",
-    "center", "centre", "studio", "family", "care", "street", "st", "avenue", "ave", "road", "rd", "suite", "drive",
-    "lane", "boulevard", "blvd", "call", "email", "phone", "book", "online", "appointment", "read", "more",
-    "learn", "click", "here", "view", "welcome", "since", "operated", "owned", "new", "city", "county", "state",
-    "united", "states", "north", "south", "east", "west", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august", "september",
-    "october", "november", "december", "privacy", "policy", "terms", "copyright", "all", "rights", "reserved",
-    "hours", "location", "locations", "open", "closed", "today", "free", "best", "top", "award", "winning",
-    "local", "professional", "general", "practice", "medical", "health", "dentist", "attorney", "attorneys",
-    "lawyer", "plumbing", "roofing", "electric", "restaurant", "bakery", "salon", "spa", "and", "of", "for",
-    "with", "at", "by", "in", "on", "owner", "founder", "ceo", "president", "principal", "proprietor", "partner",
-    "partners", "associates", "solutions", "consulting", "agency", "shop", "store", "market", "kitchen", "cafe",
-    "bar", "grill", "house", "hotel", "school", "academy", "church", "hospital", "university", "college",
-    "insurance", "realty", "properties", "construction", "builders", "contractors", "landscaping", "cleaning",
-    "repair", "auto", "motors", "fitness", "gym", "yoga", "pizza", "coffee", "wellness", "therapy", "vision",
-    "eye", "animal", "pet", "vet", "veterinary", "smile", "smiles", "orthodontics", "pediatric", "cosmetic",
-    "general", "how", "why", "what", "who", "when", "where", "your", "my", "we", "you", "they", "this", "that",
-    "get", "started", "request", "schedule", "now", "story", "mission", "values", "history", "testimonials",
-    "reviews", "blog", "news", "faq", "careers", "jobs", "staff", "people", "leadership", "management",
+    "about",
+    "our",
+    "the",
+    "team",
+    "meet",
+    "contact",
+    "us",
+    "home",
+    "services",
+    "service",
+    "dental",
+    "dentistry",
+    "law",
+    "legal",
+    "group",
+    "company",
+    "inc",
+    "llc",
+    "ltd",
+    "co",
+    "corp",
+    "firm",
+    "office",
+    "offices",
+    "clinic",
+    "center",
+    "centre",
+    "studio",
+    "family",
+    "care",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "suite",
+    "drive",
+    "lane",
+    "boulevard",
+    "blvd",
+    "call",
+    "email",
+    "phone",
+    "book",
+    "online",
+    "appointment",
+    "read",
+    "more",
+    "learn",
+    "click",
+    "here",
+    "view",
+    "welcome",
+    "since",
+    "operated",
+    "owned",
+    "new",
+    "city",
+    "county",
+    "state",
+    "united",
+    "states",
+    "north",
+    "south",
+    "east",
+    "west",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "privacy",
+    "policy",
+    "terms",
+    "copyright",
+    "all",
+    "rights",
+    "reserved",
+    "hours",
+    "location",
+    "locations",
+    "open",
+    "closed",
+    "today",
+    "free",
+    "best",
+    "top",
+    "award",
+    "winning",
+    "local",
+    "professional",
+    "general",
+    "practice",
+    "medical",
+    "health",
+    "dentist",
+    "attorney",
+    "attorneys",
+    "lawyer",
+    "plumbing",
+    "roofing",
+    "electric",
+    "restaurant",
+    "bakery",
+    "salon",
+    "spa",
+    "and",
+    "of",
+    "for",
+    "with",
+    "at",
+    "by",
+    "in",
+    "on",
+    "owner",
+    "founder",
+    "ceo",
+    "president",
+    "principal",
+    "proprietor",
+    "partner",
+    "partners",
+    "associates",
+    "solutions",
+    "consulting",
+    "agency",
+    "shop",
+    "store",
+    "market",
+    "kitchen",
+    "cafe",
+    "bar",
+    "grill",
+    "house",
+    "hotel",
+    "school",
+    "academy",
+    "church",
+    "hospital",
+    "university",
+    "college",
+    "insurance",
+    "realty",
+    "properties",
+    "construction",
+    "builders",
+    "contractors",
+    "landscaping",
+    "cleaning",
+    "repair",
+    "auto",
+    "motors",
+    "fitness",
+    "gym",
+    "yoga",
+    "pizza",
+    "coffee",
+    "wellness",
+    "therapy",
+    "vision",
+    "eye",
+    "animal",
+    "pet",
+    "vet",
+    "veterinary",
+    "smile",
+    "smiles",
+    "orthodontics",
+    "pediatric",
+    "cosmetic",
+    "general",
+    "how",
+    "why",
+    "what",
+    "who",
+    "when",
+    "where",
+    "your",
+    "my",
+    "we",
+    "you",
+    "they",
+    "this",
+    "that",
+    "get",
+    "started",
+    "request",
+    "schedule",
+    "now",
+    "story",
+    "mission",
+    "values",
+    "history",
+    "testimonials",
+    "reviews",
+    "blog",
+    "news",
+    "faq",
+    "careers",
+    "jobs",
+    "staff",
+    "people",
+    "leadership",
+    "management",
 ];
 
 /// Cleans a candidate name: strips honorifics and post-nominals, drops heading words around it, and
@@ -205,7 +440,10 @@ fn is_initial(w: &str) -> bool {
 
 fn is_postnominal(w: &str) -> bool {
     let compact: String = w.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-    matches!(compact.to_ascii_uppercase().as_str(), "DDS" | "DMD" | "ESQ" | "MD" | "DVM" | "CPA" | "PHD" | "JD" | "JR" | "SR" | "II" | "III")
+    matches!(
+        compact.to_ascii_uppercase().as_str(),
+        "DDS" | "DMD" | "ESQ" | "MD" | "DVM" | "CPA" | "PHD" | "JD" | "JR" | "SR" | "II" | "III"
+    )
 }
 
 /// True when an owner candidate is really the business's name (or part of it).
@@ -255,10 +493,7 @@ mod tests {
             ("José Núñez is the co-founder of Acme.", "José Núñez", "Co-Founder"),
         ] {
             let got = owners_in(text);
-            assert!(
-                got.iter().any(|(n, t)| n == name && t.as_deref() == Some(title)),
-                "{text:?}: {got:?}"
-            );
+            assert!(got.iter().any(|(n, t)| n == name && t.as_deref() == Some(title)), "{text:?}: {got:?}");
         }
     }
 

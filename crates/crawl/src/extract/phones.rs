@@ -17,12 +17,52 @@ const FAX_CONFIDENCE: f32 = 0.4;
 /// list or a table of figures, not a contact page.
 const MAX_PARSES: usize = 40;
 
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:\+[ ]?[0-9]{1,3}[ .-]{0,2})?(?:\(0\)[ .-]{0,2})?(?:\([0-9]{1,5}\)[ .-]{0,2})?[0-9]+(?:[ .-]{1,2}[0-9]+){0,6}",
-    )
-    .expect("valid regex")
-});
+/// Byte ranges of `text` shaped like a phone number: an optional `+`, digit groups joined by up to two of
+/// ` .-`, and parenthesised groups (`(415)`, `(0)`). One byte scan; cheaper than a regex over the whole text.
+fn candidates(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c.is_ascii_digit() || c == b'+' || c == b'(') {
+        let start = i + p;
+        let mut j = start;
+        if b[j] == b'+' {
+            j += 1 + usize::from(b.get(j + 1) == Some(&b' '));
+        }
+        let mut end = start;
+        let mut groups = 0;
+        while j < b.len() && groups < 10 {
+            if b[j].is_ascii_digit() {
+                j += b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
+                end = j;
+                groups += 1;
+            } else if b[j] == b'(' {
+                let digits = b[j + 1..].iter().take(6).take_while(|c| c.is_ascii_digit()).count();
+                if !(1..=5).contains(&digits) || b.get(j + 1 + digits) != Some(&b')') {
+                    break;
+                }
+                j += digits + 2;
+                groups += 1;
+            } else if matches!(b[j], b' ' | b'.' | b'-') && groups > 0 {
+                // One separator, or a dash with spaces around it; ". " ends a sentence, not a group.
+                let seps = b[j..].iter().take(4).take_while(|c| matches!(c, b' ' | b'.' | b'-')).count();
+                let joined = matches!(&b[j..j + seps], [_] | [b' ', b'-'] | [b'-', b' '] | [b' ', b'-', b' ']);
+                if !joined || !(digit_at(j + seps) || b.get(j + seps) == Some(&b'(')) {
+                    break;
+                }
+                j += seps;
+            } else {
+                break;
+            }
+        }
+        if end > start {
+            found.push((start, end));
+        }
+        i = end.max(start + 1);
+    }
+    found
+}
 
 static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -32,14 +72,67 @@ static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const PHONE_WORDS: &[&str] = &[
-    "phone", "telephone", "tel", "call", "mobile", "cell", "ph", "whatsapp", "text", "office", "main", "toll",
-    "direct", "p", "t", "m", "o", "landline", "telefon", "telefono", "téléphone", "numéro", "dial", "ring",
+    "phone",
+    "telephone",
+    "tel",
+    "call",
+    "mobile",
+    "cell",
+    "ph",
+    "whatsapp",
+    "text",
+    "office",
+    "main",
+    "toll",
+    "direct",
+    "p",
+    "t",
+    "m",
+    "o",
+    "landline",
+    "telefon",
+    "telefono",
+    "téléphone",
+    "numéro",
+    "dial",
+    "ring",
 ];
 const FAX_WORDS: &[&str] = &["fax", "facsimile", "f", "telefax"];
 const ID_WORDS: &[&str] = &[
-    "order", "invoice", "ref", "reference", "id", "sku", "isbn", "account", "acct", "zip", "postal", "license",
-    "licence", "lic", "npi", "ein", "tax", "vat", "reg", "registration", "serial", "model", "part", "case",
-    "patent", "routing", "po", "tracking", "confirmation", "item", "ticket", "abn", "acn", "company",
+    "order",
+    "invoice",
+    "ref",
+    "reference",
+    "id",
+    "sku",
+    "isbn",
+    "account",
+    "acct",
+    "zip",
+    "postal",
+    "license",
+    "licence",
+    "lic",
+    "npi",
+    "ein",
+    "tax",
+    "vat",
+    "reg",
+    "registration",
+    "serial",
+    "model",
+    "part",
+    "case",
+    "patent",
+    "routing",
+    "po",
+    "tracking",
+    "confirmation",
+    "item",
+    "ticket",
+    "abn",
+    "acn",
+    "company",
 ];
 
 /// What the words just before a number say it is.
@@ -76,7 +169,8 @@ fn bad_neighbours(text: &str, start: usize, end: usize) -> bool {
     let b = text.as_bytes();
     if let Some(&p) = start.checked_sub(1).and_then(|i| b.get(i)) {
         let before_prev = start.checked_sub(2).and_then(|i| b.get(i)).copied().unwrap_or(b' ');
-        if p.is_ascii_alphanumeric() || b"$#/_&=".contains(&p) || (b".,-:".contains(&p) && before_prev.is_ascii_digit()) {
+        if p.is_ascii_alphanumeric() || b"$#/_&=".contains(&p) || (b".,-:".contains(&p) && before_prev.is_ascii_digit())
+        {
             return true;
         }
         let prefix = window_before(text, start, 4);
@@ -106,16 +200,16 @@ fn looks_like_amount(raw: &str) -> bool {
 pub(crate) fn in_text(text: &str, lower: &str, ev: &mut Evidence) {
     let mut parses = 0;
     let mut tried: Vec<&str> = Vec::new();
-    for m in CANDIDATE.find_iter(text) {
-        let raw = m.as_str();
+    for (start, end) in candidates(text) {
+        let raw = &text[start..end];
         let digits = raw.bytes().filter(u8::is_ascii_digit).count();
-        if !(7..=15).contains(&digits) || bad_neighbours(text, m.start(), m.end()) {
+        if !(7..=15).contains(&digits) || bad_neighbours(text, start, end) {
             continue;
         }
         if DATE_LIKE.is_match(raw) || looks_like_amount(raw) {
             continue;
         }
-        let label = label_before(lower, m.start());
+        let label = label_before(lower, start);
         let formatted = raw.contains(['+', '(', ' ', '-', '.']);
         // Bare digit strings are IDs unless a label says otherwise; labelled IDs are never phones.
         if label == Label::Id || (!formatted && label == Label::None) {
@@ -220,6 +314,13 @@ mod tests {
         ] {
             assert!(phones_in(text).1.is_empty(), "{text:?}: {:?}", phones_in(text).1);
         }
+    }
+
+    #[test]
+    fn candidate_shapes() {
+        let text = "a +1 (415) 555-2671, b (0)20 7946 0958. 2024-01-15 x+ 1 2 (12345678) 5 . 5";
+        let got: Vec<&str> = candidates(text).into_iter().map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(got, ["+1 (415) 555-2671", "(0)20 7946 0958", "2024-01-15", "+ 1 2", "12345678", "5", "5"]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the page's visible text (block boundaries as newlines, footer and `<address>` spans marked) for the
 //! cheap text extractors that run afterwards.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
@@ -10,7 +11,7 @@ use lol_html::html_content::{Element, TextChunk, TextType};
 use lol_html::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Selector, Settings};
 
 use super::microdata::{Item, MicrodataBuilder, prop_names};
-use super::text::{decode_entities, push_break, push_capped, push_collapsed, squish};
+use super::text::{decode_entities, floor_boundary, push_break, push_capped, push_collapsed, squish};
 
 const MAX_ANCHORS: usize = 2_000;
 const MAX_ANCHOR_TEXT: usize = 200;
@@ -25,7 +26,7 @@ const MAX_TEXT: usize = 2 * 1024 * 1024;
 pub(crate) struct Anchor {
     /// `href` as written, entities decoded.
     pub href: String,
-    /// Link text, whitespace collapsed; falls back to `aria-label`/`title`.
+    /// Link text, whitespace collapsed.
     pub text: String,
     pub in_footer: bool,
 }
@@ -81,6 +82,7 @@ pub(crate) fn scan(html: &str) -> Scanned {
             || memchr::memmem::find(bytes, b"itemscope").is_some(),
         needs_footer_classes: memchr::memmem::find(bytes, b"<footer").is_none()
             && memchr::memmem::find(bytes, b"<FOOTER").is_none(),
+        out: Scanned { text: String::with_capacity(html.len() / 4), ..Scanned::default() },
         ..State::default()
     }));
     let result = {
@@ -99,7 +101,7 @@ pub(crate) fn scan(html: &str) -> Scanned {
                 }),
             )],
             document_content_handlers: vec![DocumentContentHandlers::default().text(move |t: &mut TextChunk| {
-                on_text(&text_state, t);
+                on_text(&text_state, t, bytes);
                 Ok(())
             })],
             strict: false,
@@ -182,7 +184,11 @@ fn is_block(tag: &str) -> bool {
 }
 
 fn attr(el: &Element, name: &str) -> Option<String> {
-    el.get_attribute(name).map(|v| decode_entities(&v).into_owned())
+    let value = el.get_attribute(name)?;
+    Some(match decode_entities(&value) {
+        Cow::Borrowed(_) => value,
+        Cow::Owned(decoded) => decoded,
+    })
 }
 
 fn on_element(state: &Shared, el: &mut Element) {
@@ -226,25 +232,30 @@ fn on_element(state: &Shared, el: &mut Element) {
                     st.out.jsonld.push(buf);
                 }
                 st.jsonld_open = Some(String::new());
-                    on_end(el, state, |st| {
+                on_end(el, state, |st| {
                     if let Some(buf) = st.jsonld_open.take() {
                         st.out.jsonld.push(buf);
                     }
                 });
-                }
+            }
         }
         "a" | "area" => {
             if let Some(href) = attr(el, "href")
                 && st.out.anchors.len() < MAX_ANCHORS
             {
-                let label = attr(el, "aria-label").unwrap_or_default();
+                // Links do not nest: a new one implicitly closes any still open (whose end tag is never
+                // reported).
+                for open in std::mem::take(&mut st.open_anchors) {
+                    close_anchor(&mut st, open);
+                }
                 let in_footer = st.footer_depth > 0;
                 let idx = st.out.anchors.len();
-                st.out.anchors.push(Anchor { href: href.trim().to_string(), text: label, in_footer });
+                let href = if href.trim().len() == href.len() { href } else { href.trim().to_string() };
+                st.out.anchors.push(Anchor { href, text: String::new(), in_footer });
                 if el.can_have_content() {
                     st.open_anchors.push(idx);
-                            on_end(el, state, move |st| close_anchor(st, idx));
-                        }
+                    on_end(el, state, move |st| close_anchor(st, idx));
+                }
             }
         }
         "footer" => open_footer(state, &mut st, el),
@@ -278,8 +289,8 @@ fn on_element(state: &Shared, el: &mut Element) {
         let itemtype = attr(el, "itemtype").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if el.can_have_content() {
             if let Some(id) = st.microdata.open_scope(itemtype, names) {
-                    on_end(el, state, move |st| st.microdata.close(id));
-                }
+                on_end(el, state, move |st| st.microdata.close(id));
+            }
         } else {
             st.microdata.empty_scope(itemtype, names);
         }
@@ -289,8 +300,8 @@ fn on_element(state: &Shared, el: &mut Element) {
             st.microdata.add_value(&names, &value);
         } else if el.can_have_content() {
             if let Some(id) = st.microdata.open_prop(names) {
-                    on_end(el, state, move |st| st.microdata.close(id));
-                }
+                on_end(el, state, move |st| st.microdata.close(id));
+            }
         } else {
             st.microdata.add_value(&names, "");
         }
@@ -367,7 +378,35 @@ fn close_anchor(st: &mut State, idx: usize) {
     }
 }
 
-fn on_text(state: &Shared, chunk: &TextChunk) {
+/// True when `before` (the document up to a text chunk) ends with the end tag of a block element, possibly
+/// followed by more tags (`</nav><a href=…>`), so the text that follows starts a new line. Reading the source
+/// here saves an end-tag handler per element.
+fn follows_block_end_tag(before: &[u8]) -> bool {
+    let mut rest = before;
+    for _ in 0..8 {
+        if rest.last() != Some(&b'>') {
+            return false;
+        }
+        let search_from = rest.len().saturating_sub(512);
+        let Some(open) = memchr::memrchr(b'<', &rest[search_from..rest.len() - 1]).map(|i| search_from + i) else {
+            return false;
+        };
+        if let Some(name) = rest[open + 1..].strip_prefix(b"/") {
+            let name_len = name.iter().take(10).take_while(|b| b.is_ascii_alphanumeric()).count();
+            let mut lower = [0u8; 10];
+            for (dst, src) in lower.iter_mut().zip(&name[..name_len]) {
+                *dst = src.to_ascii_lowercase();
+            }
+            if std::str::from_utf8(&lower[..name_len]).is_ok_and(is_block) {
+                return true;
+            }
+        }
+        rest = &rest[..open];
+    }
+    false
+}
+
+fn on_text(state: &Shared, chunk: &TextChunk, html: &[u8]) {
     let raw = chunk.as_str();
     if raw.is_empty() {
         return;
@@ -378,6 +417,10 @@ fn on_text(state: &Shared, chunk: &TextChunk) {
             if st.out.text.len() >= MAX_TEXT {
                 return;
             }
+            let start = chunk.source_location().bytes().start;
+            if html.get(..start).is_some_and(follows_block_end_tag) {
+                block_boundary(&mut st);
+            }
             let decoded = decode_entities(raw);
             push_collapsed(&mut st.out.text, &decoded);
             st.microdata.push_text(&decoded);
@@ -386,12 +429,8 @@ fn on_text(state: &Shared, chunk: &TextChunk) {
                 for &i in &open {
                     let text = &mut st.out.anchors[i].text;
                     if text.len() < MAX_ANCHOR_TEXT {
-                        let mut piece = String::new();
-                        push_collapsed(&mut piece, &decoded);
-                        if !text.is_empty() && !text.ends_with(' ') && decoded.starts_with(char::is_whitespace) {
-                            text.push(' ');
-                        }
-                        push_capped(text, &piece, MAX_ANCHOR_TEXT);
+                        let room = MAX_ANCHOR_TEXT - text.len();
+                        push_collapsed(text, &decoded[..floor_boundary(&decoded, room)]);
                     }
                 }
                 st.open_anchors = open;
@@ -425,6 +464,8 @@ mod tests {
         );
         assert_eq!(s.title.as_deref(), Some("Acme & Co"));
         assert_eq!(s.text, "Call us\nloose\na@b.com\nend");
+        let s = scan("<ul><li><a href=/c>Contact</a></li></ul><a href=tel:1><b>Call</b> 555</a><span>x</span>y");
+        assert_eq!(s.text, "Contact\nCall 555xy");
     }
 
     #[test]
@@ -432,7 +473,7 @@ mod tests {
         let s = scan(
             "<meta name=Description content='Best &amp; nicest'><meta property='og:title' content='T'>\
              <script type='application/ld+json'>{\"a\":1}</script>\
-             <nav><a href='/contact'>Contact <b>us</b></a><a href='/x' aria-label='About'></a></nav>\
+             <nav><a href='/contact'>Contact <b>us</b></a><a href='/x'>About</a></nav>\
              <address>1 Main St<br>Springfield</address>\
              <div class='site-footer'><p>Footer text</p><a href='mailto:a@b.com'>mail</a></div>",
         );

@@ -13,24 +13,106 @@ const MAX_DEPTH: usize = 12;
 
 /// Types that are certainly not the business itself.
 const NOT_BUSINESS: &[&str] = &[
-    "WebSite", "WebPage", "BreadcrumbList", "ListItem", "Person", "PostalAddress", "ImageObject", "SearchAction",
-    "Article", "BlogPosting", "NewsArticle", "FAQPage", "Question", "Answer", "Product", "Offer", "Review",
-    "AggregateRating", "Rating", "OpeningHoursSpecification", "GeoCoordinates", "ContactPoint", "VideoObject",
-    "Event", "ReadAction", "EntryPoint", "SiteNavigationElement", "CollectionPage", "AboutPage", "ContactPage",
-    "ItemList", "HowTo", "Recipe", "Service", "Offer", "PropertyValue", "Country", "City", "State", "Place",
-    "MonetaryAmount", "QuantitativeValue", "WPHeader", "WPFooter", "WPSideBar", "CreativeWork", "Thing",
+    "WebSite",
+    "WebPage",
+    "BreadcrumbList",
+    "ListItem",
+    "Person",
+    "PostalAddress",
+    "ImageObject",
+    "SearchAction",
+    "Article",
+    "BlogPosting",
+    "NewsArticle",
+    "FAQPage",
+    "Question",
+    "Answer",
+    "Product",
+    "Offer",
+    "Review",
+    "AggregateRating",
+    "Rating",
+    "OpeningHoursSpecification",
+    "GeoCoordinates",
+    "ContactPoint",
+    "VideoObject",
+    "Event",
+    "ReadAction",
+    "EntryPoint",
+    "SiteNavigationElement",
+    "CollectionPage",
+    "AboutPage",
+    "ContactPage",
+    "ItemList",
+    "HowTo",
+    "Recipe",
+    "Service",
+    "Offer",
+    "PropertyValue",
+    "Country",
+    "City",
+    "State",
+    "Place",
+    "MonetaryAmount",
+    "QuantitativeValue",
+    "WPHeader",
+    "WPFooter",
+    "WPSideBar",
+    "CreativeWork",
+    "Thing",
 ];
 
 /// Suffixes and names of schema.org types for businesses (`LocalBusiness` has hundreds of subtypes).
 fn is_business_type(t: &str) -> bool {
     const EXACT: &[&str] = &[
-        "Organization", "Corporation", "LocalBusiness", "Dentist", "Physician", "Attorney", "Restaurant", "Plumber",
-        "Electrician", "Locksmith", "Bakery", "CafeOrCoffeeShop", "BarOrPub", "Brewery", "Winery", "Hotel", "Motel",
-        "Optician", "Pharmacy", "RealEstateAgent", "TravelAgency", "Library", "Notary", "HairSalon", "BeautySalon",
-        "DaySpa", "NailSalon", "TattooParlor", "AutoDealer", "AutoRepair", "AutoBodyShop", "GasStation",
-        "ChildCare", "DryCleaningOrLaundry", "HVACBusiness", "RoofingContractor", "GeneralContractor",
-        "HousePainter", "MovingCompany", "VeterinaryCare", "ExerciseGym", "SportsClub", "Florist", "Hospital",
-        "NGO", "School", "Preschool", "CollegeOrUniversity",
+        "Organization",
+        "Corporation",
+        "LocalBusiness",
+        "Dentist",
+        "Physician",
+        "Attorney",
+        "Restaurant",
+        "Plumber",
+        "Electrician",
+        "Locksmith",
+        "Bakery",
+        "CafeOrCoffeeShop",
+        "BarOrPub",
+        "Brewery",
+        "Winery",
+        "Hotel",
+        "Motel",
+        "Optician",
+        "Pharmacy",
+        "RealEstateAgent",
+        "TravelAgency",
+        "Library",
+        "Notary",
+        "HairSalon",
+        "BeautySalon",
+        "DaySpa",
+        "NailSalon",
+        "TattooParlor",
+        "AutoDealer",
+        "AutoRepair",
+        "AutoBodyShop",
+        "GasStation",
+        "ChildCare",
+        "DryCleaningOrLaundry",
+        "HVACBusiness",
+        "RoofingContractor",
+        "GeneralContractor",
+        "HousePainter",
+        "MovingCompany",
+        "VeterinaryCare",
+        "ExerciseGym",
+        "SportsClub",
+        "Florist",
+        "Hospital",
+        "NGO",
+        "School",
+        "Preschool",
+        "CollegeOrUniversity",
     ];
     EXACT.contains(&t)
         || ["Business", "Service", "Store", "Organization", "Clinic", "Contractor", "Agency", "Office", "Practice"]
@@ -86,7 +168,8 @@ fn is_postal_address(obj: &Map<String, Value>, types: &[&str]) -> bool {
 }
 
 /// Keys under which a `Person` is handled by its business node; such persons are not read twice.
-const PERSON_KEYS: &[&str] = &["founder", "founders", "employee", "employees", "member", "members", "author", "reviewer"];
+const PERSON_KEYS: &[&str] =
+    &["founder", "founders", "employee", "employees", "member", "members", "author", "reviewer"];
 
 /// Interprets every node; `source` is `Jsonld` or `Microdata`.
 pub(crate) fn interpret(nodes: &[Value], source: FactSource, ev: &mut Evidence) {
@@ -111,7 +194,14 @@ fn walk(v: &Value, parent_key: Option<&str>, depth: usize, source: FactSource, b
     }
 }
 
-fn node(obj: &Map<String, Value>, parent_key: Option<&str>, depth: usize, source: FactSource, base: f32, ev: &mut Evidence) {
+fn node(
+    obj: &Map<String, Value>,
+    parent_key: Option<&str>,
+    depth: usize,
+    source: FactSource,
+    base: f32,
+    ev: &mut Evidence,
+) {
     let types = types(obj);
     let is_person = types.contains(&"Person");
     if is_postal_address(obj, &types) {
@@ -129,7 +219,7 @@ fn node(obj: &Map<String, Value>, parent_key: Option<&str>, depth: usize, source
             ev.name(name, source, base - nested_penalty);
         }
         if let Some(desc) = obj.get("description").and_then(text_of) {
-            ev.description(desc, source, 0.85 - nested_penalty);
+            ev.description(desc, source, 0.75 - nested_penalty);
         }
         if let Some(same_as) = obj.get("sameAs") {
             for url in texts_of(same_as) {
@@ -193,8 +283,7 @@ fn as_list(v: &Value) -> Vec<&Value> {
 
 /// A person with a job title that says they run the business becomes an owner candidate.
 fn staff_member(person: &Value, source: FactSource, confidence: f32, ev: &mut Evidence) {
-    let (Some(name), Some(title)) =
-        (person.get("name").and_then(text_of), person.get("jobTitle").and_then(text_of))
+    let (Some(name), Some(title)) = (person.get("name").and_then(text_of), person.get("jobTitle").and_then(text_of))
     else {
         return;
     };

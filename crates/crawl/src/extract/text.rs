@@ -145,6 +145,15 @@ pub(crate) fn push_collapsed(out: &mut String, s: &str) {
             i += 1;
             continue;
         }
+        // A single space between two words needs no collapsing: the common case, kept in the run.
+        if b == b' '
+            && i > run_start
+            && !bytes[i - 1].is_ascii_whitespace()
+            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_graphic())
+        {
+            i += 1;
+            continue;
+        }
         let (c, len) = if b.is_ascii() {
             (b as char, 1)
         } else {

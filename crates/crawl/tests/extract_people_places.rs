@@ -1,0 +1,154 @@
+//! Postal addresses (JSON-LD, microdata, `<address>`, footer and free text, US and UK) and owners (JSON-LD
+//! founders and staff, every text pattern, company names and streets rejected).
+
+use leadsmith_core::{Address, FactKind, FactSource, PageFacts};
+use leadsmith_crawl::{ExtractOptions, extract};
+use url::Url;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn page_at(html: &str, url: &str) -> PageFacts {
+    extract(html, &Url::parse(url).unwrap(), &ExtractOptions::default())
+}
+
+fn page(html: &str) -> PageFacts {
+    page_at(html, "https://www.acme.test/")
+}
+
+fn owners(page: &PageFacts) -> Vec<(String, Option<String>)> {
+    page.facts
+        .iter()
+        .filter(|f| f.kind == FactKind::Owner)
+        .map(|f| (f.value.clone(), f.detail.as_ref().and_then(|d| d["title"].as_str()).map(str::to_string)))
+        .collect()
+}
+
+fn addr(street: &str, city: &str, region: Option<&str>, postal: &str, country: &str) -> Address {
+    Address {
+        street: Some(street.into()),
+        city: Some(city.into()),
+        region: region.map(Into::into),
+        postal_code: Some(postal.into()),
+        country: Some(country.into()),
+    }
+}
+
+#[test]
+fn footer_only_address() {
+    let page = page_at(&fixture("footer_only.html"), "https://greenleaf.test/");
+    assert_eq!(page.address, Some(addr("2200 N Lamar Blvd, Ste. 105", "Austin", Some("TX"), "78705", "US")));
+    let fact = page.facts.iter().find(|f| f.kind == FactKind::Address).unwrap();
+    assert_eq!(fact.source, FactSource::Text);
+    assert_eq!(fact.value, "2200 N Lamar Blvd, Ste. 105, Austin, TX 78705, US");
+    assert_eq!(page.phones, ["+15125550173"]);
+    assert_eq!(page.name.as_deref(), Some("Green Leaf Landscaping"));
+}
+
+#[test]
+fn address_element_uk_style() {
+    let page = page_at(&fixture("law_contact.html"), "https://www.smithpartners.co.uk/contact-us");
+    assert_eq!(page.address, Some(addr("10 Downing Street", "London", None, "SW1A 2AA", "GB")));
+    let best = page.facts.iter().filter(|f| f.kind == FactKind::Address).map(|f| f.confidence).fold(0.0, f32::max);
+    assert!(best >= 0.8, "an <address> element is strong evidence");
+}
+
+#[test]
+fn address_near_the_word_address_and_in_plain_text() {
+    let near_word = page("<main><h2>Our address</h2><p>1600 Pennsylvania Avenue NW<br>Washington, DC 20500</p></main>");
+    assert_eq!(near_word.address, Some(addr("1600 Pennsylvania Avenue NW", "Washington", Some("DC"), "20500", "US")));
+    let plain = page("<p>Stop by 123 Main St, Suite 4, Springfield, IL 62704 any weekday.</p>");
+    assert_eq!(plain.address, Some(addr("123 Main St, Suite 4", "Springfield", Some("IL"), "62704", "US")));
+    let conf = |p: &PageFacts| p.facts.iter().find(|f| f.kind == FactKind::Address).unwrap().confidence;
+    assert!(conf(&near_word) > conf(&plain));
+}
+
+#[test]
+fn structured_address_beats_text() {
+    let html = r#"<script type="application/ld+json">{"@type":"LocalBusiness","name":"A","address":{"@type":"PostalAddress",
+        "streetAddress":"9 Oak Ave","addressLocality":"Boise","addressRegion":"ID","postalCode":"83702"}}</script>
+        <footer>Old office: 1 Elm St, Boise, ID 83701</footer>"#;
+    let page = page(html);
+    assert_eq!(page.address.unwrap().street.as_deref(), Some("9 Oak Ave"));
+    assert_eq!(page.facts.iter().filter(|f| f.kind == FactKind::Address).count(), 2);
+}
+
+#[test]
+fn things_that_are_not_addresses() {
+    for html in [
+        "<p>We have served 500 happy clients in Springfield, IL 62704</p>",
+        "<p>Open 9 to 5 on Main Street</p>",
+        "<p>Call 217-555-0100 today</p>",
+    ] {
+        assert_eq!(page(html).address, None, "{html}");
+    }
+}
+
+#[test]
+fn team_page_owner_patterns() {
+    let page = page_at(&fixture("team_page.html"), "https://harborlaw.test/team");
+    let found = owners(&page);
+    for (name, title) in [
+        ("Rebecca Stone", "Owner"),
+        ("Rebecca Stone", "Founder"),
+        ("Daniel Park", "Managing Partner"),
+        ("Grace O'Neil", "Principal"),
+        ("Marcus Webb", "CEO"),
+        ("Thomas Harbor", "Founder"),
+        ("Priya Natarajan", "DMD"),
+    ] {
+        assert!(
+            found.iter().any(|(n, t)| n == name && t.as_deref() == Some(title)),
+            "{name} ({title}) not in {found:?}"
+        );
+    }
+    for (name, _) in &found {
+        assert!(!name.contains("Harbor Law") && !name.contains("Street") && !name.contains("Operated"), "{name}");
+    }
+    let owner = page.owner.unwrap();
+    assert_eq!(owner.name, "Rebecca Stone", "seen by two patterns");
+    assert!(owner.confidence > 0.8);
+}
+
+#[test]
+fn each_owner_text_pattern() {
+    for (html, name, title) in [
+        ("<p>Owner: Jane Doe</p>", "Jane Doe", "Owner"),
+        ("<p>Jane Doe, Owner</p>", "Jane Doe", "Owner"),
+        ("<p>Dr. Ann Lee, DDS</p>", "Ann Lee", "DDS"),
+        ("<p>Dr. Ann Lee, D.M.D.</p>", "Ann Lee", "DMD"),
+        ("<p>John Smith, Esq.</p>", "John Smith", "Esq."),
+        ("<p>Attorney John Smith</p>", "John Smith", "Attorney"),
+        ("<p>The bakery was founded by Maria Lopez.</p>", "Maria Lopez", "Founder"),
+        ("<p>Maria Lopez founded the bakery in 2001.</p>", "Maria Lopez", "Founder"),
+        ("<h2>Meet Sam Okafor, our founder</h2>", "Sam Okafor", "Founder"),
+        ("<p>Principal: Grace Kim</p>", "Grace Kim", "Principal"),
+        ("<p>CEO Jane Doe</p>", "Jane Doe", "CEO"),
+        ("<p>Jane Doe is the owner of Acme Bakery.</p>", "Jane Doe", "Owner"),
+        ("<p><strong>Jane Doe</strong>, Owner</p>", "Jane Doe", "Owner"),
+    ] {
+        let page = page(html);
+        let owner = page.owner.unwrap_or_else(|| panic!("no owner in {html}"));
+        assert_eq!((owner.name.as_str(), owner.title.as_deref()), (name, Some(title)), "{html}");
+    }
+}
+
+#[test]
+fn company_names_and_streets_are_not_owners() {
+    let html = r#"<script type="application/ld+json">{"@type":"LocalBusiness","name":"Bright Smile Dental"}</script>
+        <p>Owner: Bright Smile Dental</p><p>Bright Smile, Owner</p><p>Owner Operated Since 1990</p>
+        <p>Owner: Acme Dental Group</p><p>123 Main Street, Owner</p><p>Founded by Smile Dental LLC</p>"#;
+    let page = page(html);
+    assert_eq!(page.owner, None, "{:?}", owners(&page));
+}
+
+#[test]
+fn jsonld_people_with_owner_titles() {
+    let html = r#"<script type="application/ld+json">[
+        {"@type":"Person","name":"Jane Roe","jobTitle":"Owner"},
+        {"@type":"Article","author":{"@type":"Person","name":"Sam Writer","jobTitle":"Staff Writer"}}]</script>"#;
+    let page = page(html);
+    assert_eq!(owners(&page), [("Jane Roe".to_string(), Some("Owner".to_string()))]);
+}
