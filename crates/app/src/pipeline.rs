@@ -28,6 +28,21 @@ fn store_err(e: leadsmith_store::StoreError) -> JobError {
     JobError::transient(format!("store: {e}"))
 }
 
+/// The job's lead; a job whose lead is gone can never succeed.
+async fn job_lead(store: &dyn Store, job: &Job) -> Result<leadsmith_core::LeadRecord, JobError> {
+    let lead_id = job.lead_id.ok_or_else(|| JobError::permanent(format!("{} job without a lead", job.kind)))?;
+    store
+        .lead(lead_id)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))
+}
+
+/// A lead's stored result of one stage, if it has one that parses.
+async fn stage_data<T: serde::de::DeserializeOwned>(store: &dyn Store, lead: LeadId, stage: &str) -> Result<Option<T>, JobError> {
+    Ok(store.stage_result(lead, stage).await.map_err(store_err)?.and_then(|r| serde_json::from_value(r.data).ok()))
+}
+
 /// Crawls a lead's site (home + contact/about pages) and extracts facts; stores `crawl` and `facts`.
 pub struct CrawlHandler {
     pub store: Arc<dyn Store>,
@@ -38,13 +53,8 @@ pub struct CrawlHandler {
 #[async_trait]
 impl Handler for CrawlHandler {
     async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
-        let lead_id = job.lead_id.ok_or_else(|| JobError::permanent("crawl job without a lead"))?;
-        let lead = self
-            .store
-            .lead(lead_id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))?;
+        let lead = job_lead(self.store.as_ref(), job).await?;
+        let lead_id = lead.id;
         // Without a website, a business email's domain is the next best place to look.
         let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
         let (crawl, facts) = match website.as_deref().map(Url::parse) {
@@ -74,25 +84,10 @@ pub struct ScoreHandler {
 #[async_trait]
 impl Handler for ScoreHandler {
     async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
-        let lead_id = job.lead_id.ok_or_else(|| JobError::permanent("score job without a lead"))?;
-        let lead = self
-            .store
-            .lead(lead_id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))?;
-        let crawl: Option<CrawlResult> = self
-            .store
-            .stage_result(lead_id, STAGE_CRAWL)
-            .await
-            .map_err(store_err)?
-            .and_then(|r| serde_json::from_value(r.data).ok());
-        let facts: Option<PageFacts> = self
-            .store
-            .stage_result(lead_id, STAGE_FACTS)
-            .await
-            .map_err(store_err)?
-            .and_then(|r| serde_json::from_value(r.data).ok());
+        let lead = job_lead(self.store.as_ref(), job).await?;
+        let lead_id = lead.id;
+        let crawl: Option<CrawlResult> = stage_data(self.store.as_ref(), lead_id, STAGE_CRAWL).await?;
+        let facts: Option<PageFacts> = stage_data(self.store.as_ref(), lead_id, STAGE_FACTS).await?;
         let status = crawl.as_ref().map_or(CrawlStatus::NoWebsite, |c| c.status);
         let pages_total = crawl.as_ref().map_or(0, |c| c.pages.len());
         let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
