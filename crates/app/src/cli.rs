@@ -9,11 +9,15 @@ use clap::{Parser, Subcommand};
 use leadsmith_store::{LeadFilter, SqliteStore, Store};
 
 use crate::export::Format;
-use crate::{demo, export, extract_cmd, leads_cmd, pipeline, sample_web_cmd, summary};
 use crate::settings::Settings;
+use crate::{demo, export, extract_cmd, leads_cmd, pipeline, sample_web_cmd, summary};
 
 #[derive(Parser)]
-#[command(name = "leadsmith", version, about = "Lead intelligence: import, dedupe, crawl, extract, score and explain leads.")]
+#[command(
+    name = "leadsmith",
+    version,
+    about = "Lead intelligence: import, dedupe, crawl, extract, score and explain leads."
+)]
 struct Cli {
     /// The store: a SQLite file path (created if missing).
     #[arg(long, global = true, env = "LEADSMITH_DB", default_value = "leadsmith.db")]
@@ -138,7 +142,8 @@ fn init_tracing(verbose: u8) {
         1 => "info,leadsmith=info",
         _ => "debug,hyper=info,rustls=info",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
@@ -172,7 +177,8 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
     let progress = std::io::stderr().is_terminal();
     match &cli.command {
         Command::Demo { out } => {
-            let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db=")) || std::env::var_os("LEADSMITH_DB").is_some();
+            let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
+                || std::env::var_os("LEADSMITH_DB").is_some();
             demo::run(out, db_given.then_some(cli.db.as_path()), settings, progress).await?;
         }
         Command::Run { file, out, format, allow_address } => {
@@ -184,10 +190,20 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             let summary = pipeline::run_file(&engine, file, progress).await?;
             let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &LeadFilter::default()).await?;
             if summary.interrupted {
-                eprintln!("run {} interrupted after {:.1} s; run the same command to resume", summary.run_id, summary.elapsed.as_secs_f64());
+                eprintln!(
+                    "run {} interrupted after {:.1} s; run the same command to resume",
+                    summary.run_id,
+                    summary.elapsed.as_secs_f64()
+                );
                 return Ok(std::process::ExitCode::from(130));
             }
-            eprintln!("run {} {} in {:.1} s{}", summary.run_id, summary.status, summary.elapsed.as_secs_f64(), if summary.resumed { " (resumed)" } else { "" });
+            eprintln!(
+                "run {} {} in {:.1} s{}",
+                summary.run_id,
+                summary.status,
+                summary.elapsed.as_secs_f64(),
+                if summary.resumed { " (resumed)" } else { "" }
+            );
             eprintln!("{}", summary::tally(&views));
             match out {
                 Some(path) => {
@@ -221,10 +237,16 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Export { format, out, tier } => {
             let store = open_store(&cli)?;
-            let views = export::load_views(store.as_ref(), None, &LeadFilter { tier: tier.clone(), ..Default::default() }).await?;
+            let views =
+                export::load_views(store.as_ref(), None, &LeadFilter { tier: tier.clone(), ..Default::default() })
+                    .await?;
             match out {
                 Some(path) => {
-                    export::write(&views, *format, std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)?;
+                    export::write(
+                        &views,
+                        *format,
+                        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                    )?;
                     eprintln!("wrote {} leads to {}", views.len(), path.display());
                 }
                 None => export::write(&views, *format, std::io::stdout().lock())?,

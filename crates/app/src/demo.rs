@@ -73,6 +73,10 @@ pub async fn run(out_dir: &Path, db: Option<&Path>, settings: Settings, progress
         csv.display(),
         jsonl.display()
     );
-    println!("inspect one: leadsmith --db {} leads show {}", db_path.display(), views.first().map(|v| v.id).unwrap_or(1));
+    println!(
+        "inspect one: leadsmith --db {} leads show {}",
+        db_path.display(),
+        views.first().map(|v| v.id).unwrap_or(1)
+    );
     Ok(DemoOutcome { csv, jsonl, leads: views.len() })
 }

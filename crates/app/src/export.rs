@@ -15,9 +15,33 @@ pub enum Format {
 }
 
 pub const CSV_COLUMNS: &[&str] = &[
-    "lead_id", "company", "domain", "website", "tier", "score", "email", "phone", "street", "city", "region",
-    "postal_code", "country", "owner_name", "owner_title", "owner_confidence", "linkedin", "facebook", "instagram",
-    "x", "youtube", "crawl_status", "crawl_reason", "top_reasons", "vertical", "external_id", "source_rows",
+    "lead_id",
+    "company",
+    "domain",
+    "website",
+    "tier",
+    "score",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "owner_name",
+    "owner_title",
+    "owner_confidence",
+    "linkedin",
+    "facebook",
+    "instagram",
+    "x",
+    "youtube",
+    "crawl_status",
+    "crawl_reason",
+    "top_reasons",
+    "vertical",
+    "external_id",
+    "source_rows",
 ];
 
 /// Loads the leads to export: the given ids, or every lead best first.

@@ -32,19 +32,44 @@ enum Field {
 /// Column names (lower-cased, letters and digits only) per field, most specific first. Covers plain
 /// names and the headers of Salesforce and HubSpot exports.
 const COLUMN_NAMES: &[(Field, &[&str])] = &[
-    (Field::Company, &["company", "companyname", "accountname", "account", "organization", "organisation", "business", "businessname", "name"]),
+    (
+        Field::Company,
+        &[
+            "company",
+            "companyname",
+            "accountname",
+            "account",
+            "organization",
+            "organisation",
+            "business",
+            "businessname",
+            "name",
+        ],
+    ),
     (Field::Website, &["website", "websiteurl", "url", "domain", "companydomainname", "web", "site", "homepage"]),
     (Field::Email, &["email", "emailaddress", "workemail", "businessemail"]),
-    (Field::Phone, &["phone", "phonenumber", "telephone", "companyphone", "mainphone", "businessphone", "mobilephone", "mobile"]),
-    (Field::Street, &["street", "streetaddress", "address", "address1", "addressline1", "mailingstreet", "billingstreet"]),
+    (
+        Field::Phone,
+        &["phone", "phonenumber", "telephone", "companyphone", "mainphone", "businessphone", "mobilephone", "mobile"],
+    ),
+    (
+        Field::Street,
+        &["street", "streetaddress", "address", "address1", "addressline1", "mailingstreet", "billingstreet"],
+    ),
     (Field::City, &["city", "town", "mailingcity", "billingcity"]),
-    (Field::Region, &["state", "stateregion", "region", "province", "stateprovince", "mailingstate", "billingstate", "county"]),
+    (
+        Field::Region,
+        &["state", "stateregion", "region", "province", "stateprovince", "mailingstate", "billingstate", "county"],
+    ),
     (Field::PostalCode, &["postalcode", "zip", "zipcode", "postcode", "mailingpostalcode", "billingpostalcode"]),
     (Field::Country, &["country", "countryregion", "mailingcountry", "billingcountry"]),
     (Field::FirstName, &["firstname", "first", "givenname"]),
     (Field::LastName, &["lastname", "last", "surname", "familyname"]),
     (Field::Title, &["title", "jobtitle", "position", "role"]),
-    (Field::ExternalId, &["id", "leadid", "recordid", "salesforceid", "externalid", "contactid", "accountid", "hubspotid", "crmid"]),
+    (
+        Field::ExternalId,
+        &["id", "leadid", "recordid", "salesforceid", "externalid", "contactid", "accountid", "hubspotid", "crmid"],
+    ),
     (Field::Vertical, &["industry", "vertical", "category", "businesstype"]),
 ];
 
@@ -58,7 +83,8 @@ fn map_columns(headers: &[String]) -> Vec<Option<Field>> {
     let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
     let mut mapping = vec![None; headers.len()];
     for (field, names) in COLUMN_NAMES {
-        let free_column = names.iter().find_map(|name| keys.iter().position(|k| k == name).filter(|&i| mapping[i].is_none()));
+        let free_column =
+            names.iter().find_map(|name| keys.iter().position(|k| k == name).filter(|&i| mapping[i].is_none()));
         if let Some(i) = free_column {
             mapping[i] = Some(*field);
         }
@@ -164,14 +190,21 @@ pub fn parse_jsonl(text: &str, default_region: &str) -> Parsed {
                 other => other.to_string(),
             })
             .collect();
-        let values = keys.iter().zip(&strings).enumerate().map(|(i, (k, v))| (mapping[i], k.as_str(), v.as_str())).collect();
+        let values =
+            keys.iter().zip(&strings).enumerate().map(|(i, (k, v))| (mapping[i], k.as_str(), v.as_str())).collect();
         push_row(&mut parsed, line, raw, values, default_region);
     }
     parsed
 }
 
 /// Normalises one row's values into a `LeadInput`, or rejects it with a reason.
-fn push_row(parsed: &mut Parsed, line: u64, raw: String, values: Vec<(Option<Field>, &str, &str)>, default_region: &str) {
+fn push_row(
+    parsed: &mut Parsed,
+    line: u64,
+    raw: String,
+    values: Vec<(Option<Field>, &str, &str)>,
+    default_region: &str,
+) {
     let mut input = LeadInput::default();
     let mut extra = BTreeMap::new();
     let mut website_raw = None;
@@ -286,19 +319,35 @@ mod tests {
 
     #[test]
     fn salesforce_and_hubspot_headers_map() {
-        let sf = map_columns(&["Id", "Company", "Website", "Email", "Phone", "Street", "PostalCode", "Industry"].map(String::from));
-        assert_eq!(sf, vec![
-            Some(Field::ExternalId),
-            Some(Field::Company),
-            Some(Field::Website),
-            Some(Field::Email),
-            Some(Field::Phone),
-            Some(Field::Street),
-            Some(Field::PostalCode),
-            Some(Field::Vertical)
-        ]);
-        let hs = map_columns(&["Record ID", "Company name", "Website URL", "Phone Number", "State/Region"].map(String::from));
-        assert_eq!(hs, vec![Some(Field::ExternalId), Some(Field::Company), Some(Field::Website), Some(Field::Phone), Some(Field::Region)]);
+        let sf = map_columns(
+            &["Id", "Company", "Website", "Email", "Phone", "Street", "PostalCode", "Industry"].map(String::from),
+        );
+        assert_eq!(
+            sf,
+            vec![
+                Some(Field::ExternalId),
+                Some(Field::Company),
+                Some(Field::Website),
+                Some(Field::Email),
+                Some(Field::Phone),
+                Some(Field::Street),
+                Some(Field::PostalCode),
+                Some(Field::Vertical)
+            ]
+        );
+        let hs = map_columns(
+            &["Record ID", "Company name", "Website URL", "Phone Number", "State/Region"].map(String::from),
+        );
+        assert_eq!(
+            hs,
+            vec![
+                Some(Field::ExternalId),
+                Some(Field::Company),
+                Some(Field::Website),
+                Some(Field::Phone),
+                Some(Field::Region)
+            ]
+        );
         // "Name" is the company only when nothing more specific is there.
         let both = map_columns(&["Name", "Company"].map(String::from));
         assert_eq!(both, vec![None, Some(Field::Company)]);

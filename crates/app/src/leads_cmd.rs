@@ -11,7 +11,11 @@ use crate::view::LeadView;
 /// A fixed-width table of leads: tier, score, company, email, phone, owner.
 pub fn table(views: &[LeadView]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}", "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE", "OWNER");
+    let _ = writeln!(
+        out,
+        "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}",
+        "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE", "OWNER"
+    );
     for v in views {
         let owner = v.best.owner.as_ref().map(|o| match &o.title {
             Some(t) => format!("{} ({t})", o.name),
@@ -59,7 +63,8 @@ pub async fn show(store: &dyn Store, key: &str, json: bool) -> Result<()> {
     let record = match key.parse::<i64>() {
         Ok(id) => store.lead(id).await?,
         Err(_) => {
-            let domain = leadsmith_core::Domain::from_website(key).map(|d| d.to_string()).unwrap_or_else(|_| key.to_string());
+            let domain =
+                leadsmith_core::Domain::from_website(key).map(|d| d.to_string()).unwrap_or_else(|_| key.to_string());
             store.lead_by_domain(&domain).await?
         }
     };
@@ -79,19 +84,52 @@ pub fn render(v: &LeadView) -> String {
     let input = &v.record.input;
     let _ = writeln!(o, "lead {} · {} · {}", v.id, v.company(), v.domain());
     if let Some(s) = &v.score {
-        let _ = writeln!(o, "tier {} · score {:.1} · rules {}{}", s.tier, s.score, s.rules, s.vertical.as_deref().map(|x| format!(" ({x})")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "tier {} · score {:.1} · rules {}{}",
+            s.tier,
+            s.score,
+            s.rules,
+            s.vertical.as_deref().map(|x| format!(" ({x})")).unwrap_or_default()
+        );
     }
-    let _ = writeln!(o, "crawl {}{}", v.crawl_status(), v.crawl.as_ref().and_then(|c| c.reason.as_deref()).map(|r| format!(": {r}")).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "crawl {}{}",
+        v.crawl_status(),
+        v.crawl.as_ref().and_then(|c| c.reason.as_deref()).map(|r| format!(": {r}")).unwrap_or_default()
+    );
     let _ = writeln!(o, "\nbest contact");
     let _ = writeln!(o, "  email    {}", v.best.email.as_deref().unwrap_or("-"));
     let _ = writeln!(o, "  phone    {}", v.best.phone.as_deref().unwrap_or("-"));
     let _ = writeln!(o, "  address  {}", v.best.address.as_ref().map(|a| a.one_line()).unwrap_or_else(|| "-".into()));
-    let _ = writeln!(o, "  owner    {}", v.best.owner.as_ref().map(|w| format!("{}{} (confidence {:.2})", w.name, w.title.as_deref().map(|t| format!(", {t}")).unwrap_or_default(), w.confidence)).unwrap_or_else(|| "-".into()));
+    let _ = writeln!(
+        o,
+        "  owner    {}",
+        v.best
+            .owner
+            .as_ref()
+            .map(|w| format!(
+                "{}{} (confidence {:.2})",
+                w.name,
+                w.title.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+                w.confidence
+            ))
+            .unwrap_or_else(|| "-".into())
+    );
     if let Some(f) = &v.facts {
         if !f.facts.is_empty() {
             let _ = writeln!(o, "\nfacts (value · source · confidence · page)");
             for fact in &f.facts {
-                let _ = writeln!(o, "  {:<12} {:<40} {:<9} {:.2}  {}", format!("{:?}", fact.kind).to_lowercase(), clip(&fact.value, 40), fact.source.as_str(), fact.confidence, fact.url.as_deref().unwrap_or(""));
+                let _ = writeln!(
+                    o,
+                    "  {:<12} {:<40} {:<9} {:.2}  {}",
+                    format!("{:?}", fact.kind).to_lowercase(),
+                    clip(&fact.value, 40),
+                    fact.source.as_str(),
+                    fact.confidence,
+                    fact.url.as_deref().unwrap_or("")
+                );
             }
         }
         if !f.socials.is_empty() {
@@ -106,7 +144,16 @@ pub fn render(v: &LeadView) -> String {
     {
         let _ = writeln!(o, "\npages");
         for p in &c.pages {
-            let _ = writeln!(o, "  {:<18} {:>4} {:>6} ms{}  {}{}", p.status.as_str(), p.http_status.map(|s| s.to_string()).unwrap_or_default(), p.elapsed_ms, if p.from_cache { " (cache)" } else { "" }, p.url, p.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default());
+            let _ = writeln!(
+                o,
+                "  {:<18} {:>4} {:>6} ms{}  {}{}",
+                p.status.as_str(),
+                p.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                p.elapsed_ms,
+                if p.from_cache { " (cache)" } else { "" },
+                p.url,
+                p.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+            );
         }
     }
     if !v.findings.is_empty() {
@@ -129,7 +176,14 @@ pub fn render(v: &LeadView) -> String {
     }
     let _ = writeln!(o, "\nsources ({} row{})", v.sources.len(), if v.sources.len() == 1 { "" } else { "s" });
     for s in &v.sources {
-        let _ = writeln!(o, "  {}:{}{}  {}", s.source, s.line, s.matched_on.as_deref().map(|m| format!(" (merged on {m})")).unwrap_or_default(), clip(&s.raw, 100));
+        let _ = writeln!(
+            o,
+            "  {}:{}{}  {}",
+            s.source,
+            s.line,
+            s.matched_on.as_deref().map(|m| format!(" (merged on {m})")).unwrap_or_default(),
+            clip(&s.raw, 100)
+        );
     }
     if let Some(x) = &input.external_id {
         let _ = writeln!(o, "external id {x}");

@@ -39,7 +39,11 @@ async fn job_lead(store: &dyn Store, job: &Job) -> Result<leadsmith_core::LeadRe
 }
 
 /// A lead's stored result of one stage, if it has one that parses.
-async fn stage_data<T: serde::de::DeserializeOwned>(store: &dyn Store, lead: LeadId, stage: &str) -> Result<Option<T>, JobError> {
+async fn stage_data<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    lead: LeadId,
+    stage: &str,
+) -> Result<Option<T>, JobError> {
     Ok(store.stage_result(lead, stage).await.map_err(store_err)?.and_then(|r| serde_json::from_value(r.data).ok()))
 }
 
@@ -58,18 +62,52 @@ impl Handler for CrawlHandler {
         // Without a website, a business email's domain is the next best place to look.
         let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
         let (crawl, facts) = match website.as_deref().map(Url::parse) {
-            None => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some("the lead has no website".into()), home_url: None, pages: vec![] }, PageFacts::default()),
-            Some(Err(e)) => (CrawlResult { status: CrawlStatus::NoWebsite, reason: Some(format!("unusable website: {e}")), home_url: None, pages: vec![] }, PageFacts::default()),
+            None => (
+                CrawlResult {
+                    status: CrawlStatus::NoWebsite,
+                    reason: Some("the lead has no website".into()),
+                    home_url: None,
+                    pages: vec![],
+                },
+                PageFacts::default(),
+            ),
+            Some(Err(e)) => (
+                CrawlResult {
+                    status: CrawlStatus::NoWebsite,
+                    reason: Some(format!("unusable website: {e}")),
+                    home_url: None,
+                    pages: vec![],
+                },
+                PageFacts::default(),
+            ),
             Some(Ok(url)) => {
                 let site = crawl_site(&self.pool, &url, &self.site).await;
-                (CrawlResult { status: site.status, reason: site.reason, home_url: Some(url.to_string()), pages: site.pages }, site.facts)
+                (
+                    CrawlResult {
+                        status: site.status,
+                        reason: site.reason,
+                        home_url: Some(url.to_string()),
+                        pages: site.pages,
+                    },
+                    site.facts,
+                )
             }
         };
         tracing::debug!(lead_id, status = %crawl.status, "crawled");
         let status = crawl.status.as_str().to_string();
         let results = vec![
-            NewStageResult { lead_id, stage: STAGE_CRAWL.into(), status: status.clone(), data: serde_json::to_value(&crawl).expect("serialisable") },
-            NewStageResult { lead_id, stage: STAGE_FACTS.into(), status, data: serde_json::to_value(&facts).expect("serialisable") },
+            NewStageResult {
+                lead_id,
+                stage: STAGE_CRAWL.into(),
+                status: status.clone(),
+                data: serde_json::to_value(&crawl).expect("serialisable"),
+            },
+            NewStageResult {
+                lead_id,
+                stage: STAGE_FACTS.into(),
+                status,
+                data: serde_json::to_value(&facts).expect("serialisable"),
+            },
         ];
         Ok(Outcome { results, follow_ups: vec![stage_job(KIND_SCORE, lead_id, job.run_id)] })
     }
@@ -120,7 +158,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>, settings: Settings, overrides: std::collections::HashMap<String, std::net::SocketAddr>) -> Result<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        overrides: std::collections::HashMap<String, std::net::SocketAddr>,
+    ) -> Result<Self> {
         let mut fetch = settings.fetch_config()?;
         fetch.resolve_overrides.extend(overrides);
         let cache: Arc<dyn leadsmith_crawl::PageCache> = Arc::new(crate::cache::StoreCache(store.clone()));
@@ -247,7 +289,12 @@ pub async fn run_file(engine: &Engine, path: &Path, progress: bool) -> Result<Ru
     let source = source_name(path);
     let (run_id, resumed) = match store.latest_run_for_source(&source).await? {
         Some(run) if run.status == "running" => (run.id, true),
-        _ => (store.create_run(&source, &serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]})).await?, false),
+        _ => (
+            store
+                .create_run(&source, &serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]}))
+                .await?,
+            false,
+        ),
     };
     if resumed {
         eprintln!("resuming run {run_id}");

@@ -47,7 +47,10 @@ async fn update(bar: &ProgressBar, store: &dyn Store, run_id: i64) {
     let finished: u64 = counts.iter().map(|k| k.done + k.dead).sum();
     let dead: u64 = counts.iter().map(|k| k.dead).sum();
     bar.set_position(finished);
-    let per_kind: Vec<String> = counts.iter().map(|k| format!("{} {}/{}", k.kind, k.done + k.dead, k.ready + k.running + k.done + k.dead)).collect();
+    let per_kind: Vec<String> = counts
+        .iter()
+        .map(|k| format!("{} {}/{}", k.kind, k.done + k.dead, k.ready + k.running + k.done + k.dead))
+        .collect();
     let mut msg = per_kind.join(" · ");
     if dead > 0 {
         msg.push_str(&format!(" · dead {dead}"));

@@ -39,7 +39,10 @@ pub async fn serve() -> Result<()> {
     let web = Arc::new(SampleWeb::standard());
     let server = web.clone().serve(ServeOptions::default()).await.context("starting the sample web")?;
     let addr = server.addr();
-    println!("# The sample web ({} sites) is on http://{addr}. Put this in leadsmith.toml to crawl it:", web.sites().len());
+    println!(
+        "# The sample web ({} sites) is on http://{addr}. Put this in leadsmith.toml to crawl it:",
+        web.sites().len()
+    );
     println!("[crawl]\nallow_addresses = [\"{}/32\"]\n\n[crawl.resolve]", addr.ip());
     let mut overrides: Vec<_> = server.resolve_overrides().into_iter().collect();
     overrides.sort();

@@ -106,7 +106,11 @@ fn best_of(record: &LeadRecord, facts: Option<&PageFacts>) -> Best {
         .filter(|a| a.completeness() >= input.address.completeness())
         .or_else(|| (!input.address.is_empty()).then(|| input.address.clone()));
     let owner = facts.and_then(|f| f.owner.clone()).or_else(|| {
-        let name = [input.first_name.as_deref(), input.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let name = [input.first_name.as_deref(), input.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         (!name.is_empty()).then(|| Owner { name, title: input.title.clone(), confidence: 1.0 })
     });
     Best { email, phone, address, owner }

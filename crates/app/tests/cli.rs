@@ -57,14 +57,16 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     let top_id = &rows[0][col("lead_id")];
     let show = leadsmith().arg("--db").arg(&db).args(["leads", "show", top_id]).output().unwrap();
     let card = String::from_utf8_lossy(&show.stdout);
-    for section in ["best contact", "facts (value · source · confidence · page)", "score breakdown", "sources", "pages"] {
+    for section in ["best contact", "facts (value · source · confidence · page)", "score breakdown", "sources", "pages"]
+    {
         assert!(card.contains(section), "missing {section:?} in:\n{card}");
     }
     let domain = &rows[0][col("domain")];
     let by_domain = leadsmith().arg("--db").arg(&db).args(["leads", "show", domain, "--json"]).output().unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&by_domain.stdout).unwrap();
     assert_eq!(shown["id"].to_string(), *top_id);
-    let export = leadsmith().arg("--db").arg(&db).args(["export", "--format", "jsonl", "--tier", "FAILED"]).output().unwrap();
+    let export =
+        leadsmith().arg("--db").arg(&db).args(["export", "--format", "jsonl", "--tier", "FAILED"]).output().unwrap();
     let failed: Vec<serde_json::Value> =
         String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(failed.len(), rows.iter().filter(|r| &r[col("tier")] == "FAILED").count());
@@ -81,7 +83,11 @@ fn extract_command_reads_saved_pages() {
     let dump = leadsmith().args(["sample-web", "dump"]).arg(&pages).output().unwrap();
     assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
     let web = SampleWeb::standard();
-    let site = web.sites().iter().find(|s| s.truth.status == leadsmith_core::CrawlStatus::Ok && !s.truth.emails.is_empty()).unwrap();
+    let site = web
+        .sites()
+        .iter()
+        .find(|s| s.truth.status == leadsmith_core::CrawlStatus::Ok && !s.truth.emails.is_empty())
+        .unwrap();
     let out = leadsmith()
         .arg("extract")
         .arg(pages.join(&site.domain))
@@ -92,8 +98,10 @@ fn extract_command_reads_saved_pages() {
     let objects: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(objects.len(), std::fs::read_dir(pages.join(&site.domain)).unwrap().count());
-    let emails: std::collections::BTreeSet<String> =
-        objects.iter().flat_map(|o| o["emails"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string())).collect();
+    let emails: std::collections::BTreeSet<String> = objects
+        .iter()
+        .flat_map(|o| o["emails"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()))
+        .collect();
     assert!(site.truth.emails.iter().any(|e| emails.contains(e)), "{emails:?} vs {:?}", site.truth.emails);
     assert!(String::from_utf8_lossy(&out.stderr).contains("MB/s"));
     let missing = leadsmith().args(["extract", "/no/such/file.html"]).output().unwrap();
@@ -117,7 +125,10 @@ fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: u
 async fn a_killed_run_resumes_and_processes_every_lead_once() {
     let dir = tempfile::tempdir().unwrap();
     let web = Arc::new(SampleWeb::generate(7, 60));
-    let opts = ServeOptions { latency: (Duration::from_millis(100), Duration::from_millis(200)), slow_delay: Duration::from_secs(2) };
+    let opts = ServeOptions {
+        latency: (Duration::from_millis(100), Duration::from_millis(200)),
+        slow_delay: Duration::from_secs(2),
+    };
     let server = web.clone().serve(opts).await.unwrap();
     let config = write_config(dir.path(), &server, 6);
     let leads = dir.path().join("leads.jsonl");

@@ -41,7 +41,8 @@ async fn messy_csv_is_imported_merged_and_rejected_with_line_numbers() {
 
     let errors = std::fs::read_to_string(leadsmith::import::errors_path(&path)).unwrap();
     let mut rdr = csv::Reader::from_reader(errors.as_bytes());
-    let rows: Vec<(u64, String)> = rdr.records().map(|r| r.unwrap()).map(|r| (r[0].parse().unwrap(), r[1].to_string())).collect();
+    let rows: Vec<(u64, String)> =
+        rdr.records().map(|r| r.unwrap()).map(|r| (r[0].parse().unwrap(), r[1].to_string())).collect();
     let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
     assert_eq!(lines, vec![5, 6, 7, 8]);
     assert!(rows[0].1.contains("no company and no website or email"), "{rows:?}");

@@ -72,7 +72,8 @@ async fn extraction_meets_ground_truth_on_the_sample_web() {
         let site = &web.sites()[i];
         let truth = &site.truth;
         if crawl.status != truth.status {
-            wrong_status.push(format!("{}: got {} ({:?}), want {}", site.domain, crawl.status, crawl.reason, truth.status));
+            wrong_status
+                .push(format!("{}: got {} ({:?}), want {}", site.domain, crawl.status, crawl.reason, truth.status));
         }
         let found_emails: BTreeSet<String> = crawl.facts.emails.iter().map(|e| e.to_lowercase()).collect();
         let truth_emails: BTreeSet<String> = truth.emails.iter().map(|e| e.to_lowercase()).collect();
@@ -101,7 +102,12 @@ async fn extraction_meets_ground_truth_on_the_sample_web() {
         misses.iter().take(12).cloned().collect::<Vec<_>>().join("\n")
     );
     eprintln!("{report}");
-    assert!(wrong_status.is_empty(), "{} sites ended in the wrong state:\n{}", wrong_status.len(), wrong_status.join("\n"));
+    assert!(
+        wrong_status.is_empty(),
+        "{} sites ended in the wrong state:\n{}",
+        wrong_status.len(),
+        wrong_status.join("\n")
+    );
     for (name, t) in [("emails", &emails), ("phones", &phones), ("owners", &owners)] {
         assert!(t.tp > 100, "{name}: too little truth to measure ({t:?})");
         assert!(t.precision() >= 0.95 && t.recall() >= 0.95, "{name} below 0.95: {t:?}\n{report}");

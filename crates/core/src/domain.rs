@@ -33,9 +33,7 @@ impl Domain {
         if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
             return Err(DomainError::IpAddress(host));
         }
-        if !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
             || !host.contains('.')
             || host.split('.').any(str::is_empty)
         {
@@ -67,11 +65,7 @@ pub fn website_url(raw: &str) -> Result<Url, DomainError> {
     if raw.is_empty() {
         return Err(DomainError::Empty);
     }
-    let with_scheme = if raw.contains("://") {
-        raw.to_string()
-    } else {
-        format!("http://{raw}")
-    };
+    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("http://{raw}") };
     let url = Url::parse(&with_scheme).map_err(|_| DomainError::BadUrl(raw.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err(DomainError::BadUrl(raw.to_string()));

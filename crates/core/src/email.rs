@@ -43,9 +43,7 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+            && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
         let domain = domain.to_ascii_lowercase();
         let labels_ok = domain.contains('.')
             && domain.len() <= 253
@@ -56,7 +54,8 @@ impl Email {
                     && !l.ends_with('-')
                     && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
-        let tld_ok = domain.rsplit('.').next().is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()));
+        let tld_ok =
+            domain.rsplit('.').next().is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()));
         if !local_ok || !labels_ok || !tld_ok {
             return Err(EmailError::Syntax(raw.to_string()));
         }
@@ -95,9 +94,26 @@ impl Email {
     /// about the business.
     pub fn business_domain(&self) -> Option<Domain> {
         const FREEMAIL: &[&str] = &[
-            "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "aol.com",
-            "icloud.com", "me.com", "msn.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de",
-            "yandex.ru", "mail.com", "zoho.com", "yahoo.co.uk", "hotmail.co.uk",
+            "gmail.com",
+            "googlemail.com",
+            "yahoo.com",
+            "hotmail.com",
+            "outlook.com",
+            "live.com",
+            "aol.com",
+            "icloud.com",
+            "me.com",
+            "msn.com",
+            "proton.me",
+            "protonmail.com",
+            "gmx.com",
+            "gmx.de",
+            "web.de",
+            "yandex.ru",
+            "mail.com",
+            "zoho.com",
+            "yahoo.co.uk",
+            "hotmail.co.uk",
         ];
         let d = Domain::from_host(self.domain_part()).ok()?;
         (!FREEMAIL.contains(&d.as_str())).then_some(d)
@@ -106,14 +122,75 @@ impl Email {
     /// Generic role addresses (`info@`, `contact@`) rank below named people when choosing a best email.
     pub fn is_role_address(&self) -> bool {
         const ROLES: &[&str] = &[
-            "info", "contact", "contactus", "hello", "hi", "office", "admin", "support", "sales", "enquiries",
-            "enquiry", "inquiries", "inquiry", "team", "mail", "email", "reception", "frontdesk", "front-desk",
-            "booking", "bookings", "book", "reservations", "reservation", "help", "service", "services",
-            "events", "catering", "orders", "order", "listings", "homes", "studio", "hr", "jobs", "careers",
-            "billing", "accounts", "accounting", "press", "media", "marketing", "appointments", "appointment",
-            "schedule", "scheduling", "dispatch", "emergency", "newsletter", "noreply", "no-reply", "webmaster",
-            "feedback", "general", "legal", "privacy", "partners", "projects", "quotes", "quote", "intake",
-            "clients", "hola", "kontakt", "bonjour", "welcome", "care", "patients",
+            "info",
+            "contact",
+            "contactus",
+            "hello",
+            "hi",
+            "office",
+            "admin",
+            "support",
+            "sales",
+            "enquiries",
+            "enquiry",
+            "inquiries",
+            "inquiry",
+            "team",
+            "mail",
+            "email",
+            "reception",
+            "frontdesk",
+            "front-desk",
+            "booking",
+            "bookings",
+            "book",
+            "reservations",
+            "reservation",
+            "help",
+            "service",
+            "services",
+            "events",
+            "catering",
+            "orders",
+            "order",
+            "listings",
+            "homes",
+            "studio",
+            "hr",
+            "jobs",
+            "careers",
+            "billing",
+            "accounts",
+            "accounting",
+            "press",
+            "media",
+            "marketing",
+            "appointments",
+            "appointment",
+            "schedule",
+            "scheduling",
+            "dispatch",
+            "emergency",
+            "newsletter",
+            "noreply",
+            "no-reply",
+            "webmaster",
+            "feedback",
+            "general",
+            "legal",
+            "privacy",
+            "partners",
+            "projects",
+            "quotes",
+            "quote",
+            "intake",
+            "clients",
+            "hola",
+            "kontakt",
+            "bonjour",
+            "welcome",
+            "care",
+            "patients",
         ];
         let local = self.local_part().to_ascii_lowercase();
         ROLES.contains(&local.as_str())
@@ -170,9 +247,6 @@ mod tests {
     #[test]
     fn business_domain_skips_freemail() {
         assert_eq!(Email::parse("bob@gmail.com").unwrap().business_domain(), None);
-        assert_eq!(
-            Email::parse("bob@mail.acme.co.uk").unwrap().business_domain().unwrap().as_str(),
-            "acme.co.uk"
-        );
+        assert_eq!(Email::parse("bob@mail.acme.co.uk").unwrap().business_domain().unwrap().as_str(), "acme.co.uk");
     }
 }

@@ -206,10 +206,7 @@ impl PageFacts {
     /// The best email: a named person's address on the business domain beats a role address, and
     /// structured sources beat free text.
     pub fn best_fact(&self, kind: FactKind) -> Option<&Fact> {
-        self.facts
-            .iter()
-            .filter(|f| f.kind == kind)
-            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+        self.facts.iter().filter(|f| f.kind == kind).max_by(|a, b| a.confidence.total_cmp(&b.confidence))
     }
 }
 

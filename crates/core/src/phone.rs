@@ -33,7 +33,10 @@ impl Phone {
         if !(7..=15).contains(&digits) {
             return Err(PhoneError::Syntax(raw.to_string()));
         }
-        let number = phonenumber::parse(Some(region), &cleaned).map_err(|_| PhoneError::Syntax(raw.to_string()))?;
+        // A number written with +country must be read without a default region: given one, the parser
+        // strips that region's national prefix (the "1" of US) from the digits after the country code.
+        let region = if cleaned.trim_start().starts_with('+') { None } else { Some(region) };
+        let number = phonenumber::parse(region, &cleaned).map_err(|_| PhoneError::Syntax(raw.to_string()))?;
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid(raw.to_string()));
         }
@@ -48,11 +51,7 @@ impl Phone {
 impl TryFrom<String> for Phone {
     type Error = PhoneError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        if value.starts_with('+') {
-            Self::parse(&value, "US")
-        } else {
-            Err(PhoneError::Syntax(value))
-        }
+        if value.starts_with('+') { Self::parse(&value, "US") } else { Err(PhoneError::Syntax(value)) }
     }
 }
 
@@ -78,6 +77,9 @@ mod tests {
         assert_eq!(Phone::parse("tel:+44 20 7946 0958", "US").unwrap().as_str(), "+442079460958");
         assert_eq!(Phone::parse("020 7946 0958", "gb").unwrap().as_str(), "+442079460958");
         assert_eq!(Phone::parse("+49 30 901820", "US").unwrap().as_str(), "+4930901820");
+        assert_eq!(Phone::parse("+33 1 42 68 53 00", "US").unwrap().as_str(), "+33142685300");
+        assert_eq!(Phone::parse("+353 1 234 5678", "US").unwrap().as_str(), "+35312345678");
+        assert_eq!(Phone::parse("+44 161 496 0000", "GB").unwrap().as_str(), "+441614960000");
     }
 
     #[test]

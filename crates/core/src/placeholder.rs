@@ -28,11 +28,7 @@ pub fn is_placeholder(value: &str) -> bool {
 /// Trims `value` and returns it unless it is a placeholder.
 pub fn clean_value(value: &str) -> Option<String> {
     let trimmed = value.trim();
-    if is_placeholder(trimmed) {
-        None
-    } else {
-        Some(collapse_whitespace(trimmed))
-    }
+    if is_placeholder(trimmed) { None } else { Some(collapse_whitespace(trimmed)) }
 }
 
 fn collapse_whitespace(s: &str) -> String {

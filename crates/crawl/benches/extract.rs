@@ -1,5 +1,6 @@
 //! Throughput of `extract` (every extractor on) over generated, realistic pages: a ~30 KB small-business
-//! home page, a ~12 KB contact page and a ~200 KB markup-heavy listing page.
+//! home page, a ~12 KB contact page and a ~200 KB markup-heavy listing page; next to it, the bare lol_html
+//! pass with no-op handlers that any one-pass design pays.
 //!
 //! `cargo bench -p leadsmith-crawl --bench extract -- --quick`
 
@@ -8,6 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use leadsmith_crawl::{ExtractOptions, extract};
+use lol_html::{HtmlRewriter, Settings, doc_text, element};
 use url::Url;
 
 const CSS_RULE: &str =
@@ -141,16 +143,42 @@ fn heavy_page() -> String {
     p
 }
 
+fn pages() -> [(&'static str, String); 3] {
+    [("home_30k", home_page()), ("contact_12k", contact_page()), ("heavy_200k", heavy_page())]
+}
+
 fn bench_extract(c: &mut Criterion) {
     let url = Url::parse("https://brightsmile.test/").unwrap();
     let opts = ExtractOptions::default();
     let mut group = c.benchmark_group("extract");
-    for (name, html) in [("home_30k", home_page()), ("contact_12k", contact_page()), ("heavy_200k", heavy_page())] {
+    for (name, html) in pages() {
         group.throughput(Throughput::Bytes(html.len() as u64));
         group.bench_function(format!("{name}_{}b", html.len()), |b| b.iter(|| extract(black_box(&html), &url, &opts)));
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_extract);
+/// The floor for any one-pass lol_html extractor: every element and every text chunk handed to a no-op
+/// handler. This machine's speed drifts between runs; `extract` is best read against this number.
+fn bench_lol_html_floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lol_html_floor");
+    for (name, html) in pages() {
+        group.throughput(Throughput::Bytes(html.len() as u64));
+        group.bench_function(format!("{name}_{}b", html.len()), |b| {
+            b.iter(|| {
+                let settings = Settings {
+                    element_content_handlers: vec![element!("*", |_el| Ok(()))],
+                    document_content_handlers: vec![doc_text!(|_t| Ok(()))],
+                    strict: false,
+                    ..Settings::new()
+                };
+                let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+                rewriter.write(black_box(html.as_bytes())).and_then(|()| rewriter.end()).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_extract, bench_lol_html_floor);
 criterion_main!(benches);

@@ -15,10 +15,7 @@ pub struct SiteOptions {
 
 impl Default for SiteOptions {
     fn default() -> Self {
-        Self {
-            max_extra_pages: 3,
-            extract: ExtractOptions::default(),
-        }
+        Self { max_extra_pages: 3, extract: ExtractOptions::default() }
     }
 }
 
@@ -41,32 +38,19 @@ pub async fn crawl_site(pool: &HostPool, home: &Url, opts: &SiteOptions) -> Site
 /// The extractor as a parameter, so the crawl logic can be tested apart from the real extractor.
 type Extractor = fn(&str, &Url, &ExtractOptions) -> PageFacts;
 
-async fn crawl_with(
-    pool: &HostPool,
-    home: &Url,
-    opts: &SiteOptions,
-    extractor: Extractor,
-) -> SiteCrawl {
+async fn crawl_with(pool: &HostPool, home: &Url, opts: &SiteOptions, extractor: Extractor) -> SiteCrawl {
     let home_page = pool.fetch(home).await;
     let outcome = home_page.outcome;
     let Some(html) = home_page.html.filter(|_| outcome.status == CrawlStatus::Ok) else {
         return SiteCrawl {
             status: outcome.status,
             reason: outcome.reason.clone(),
-            facts: PageFacts {
-                url: home.to_string(),
-                ..PageFacts::default()
-            },
+            facts: PageFacts { url: home.to_string(), ..PageFacts::default() },
             pages: vec![outcome],
         };
     };
-    let final_url = outcome
-        .final_url
-        .as_deref()
-        .and_then(|u| Url::parse(u).ok())
-        .unwrap_or_else(|| home.clone());
-    let mut facts =
-        extract_off_runtime(extractor, html, final_url.clone(), opts.extract.clone()).await;
+    let final_url = outcome.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| home.clone());
+    let mut facts = extract_off_runtime(extractor, html, final_url.clone(), opts.extract.clone()).await;
     let extra = extra_pages(&facts, home, &final_url, opts.max_extra_pages);
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -77,12 +61,7 @@ async fn crawl_with(
             let page = pool.fetch(&url).await;
             let page_facts = match page.html {
                 Some(html) if page.outcome.status == CrawlStatus::Ok => {
-                    let at = page
-                        .outcome
-                        .final_url
-                        .as_deref()
-                        .and_then(|u| Url::parse(u).ok())
-                        .unwrap_or(url);
+                    let at = page.outcome.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or(url);
                     Some(extract_off_runtime(extractor, html, at, extract_opts).await)
                 }
                 _ => None,
@@ -115,10 +94,7 @@ async fn crawl_with(
             };
             (outcome, None)
         });
-        if !matches!(
-            outcome.status,
-            CrawlStatus::Ok | CrawlStatus::RobotsDisallowed
-        ) {
+        if !matches!(outcome.status, CrawlStatus::Ok | CrawlStatus::RobotsDisallowed) {
             let why = outcome.reason.as_deref().unwrap_or("no reason given");
             failures.push(format!("{} ({}: {why})", outcome.url, outcome.status));
         }
@@ -132,44 +108,27 @@ async fn crawl_with(
         (CrawlStatus::Ok, None)
     } else {
         let fetched = pages.len() - 1;
-        let reason = format!(
-            "{} of {fetched} extra pages failed: {}",
-            failures.len(),
-            failures.join("; ")
-        );
+        let reason = format!("{} of {fetched} extra pages failed: {}", failures.len(), failures.join("; "));
         (CrawlStatus::Partial, Some(reason))
     };
-    SiteCrawl {
-        status,
-        reason,
-        pages,
-        facts,
-    }
+    SiteCrawl { status, reason, pages, facts }
 }
 
 /// HTML parsing is CPU work: it runs on the blocking pool, never on the async runtime.
-async fn extract_off_runtime(
-    extractor: Extractor,
-    html: String,
-    url: Url,
-    opts: ExtractOptions,
-) -> PageFacts {
+async fn extract_off_runtime(extractor: Extractor, html: String, url: Url, opts: ExtractOptions) -> PageFacts {
     let fallback_url = url.to_string();
-    tokio::task::spawn_blocking(move || extractor(&html, &url, &opts))
-        .await
-        .unwrap_or_else(|e| PageFacts {
-            url: fallback_url,
-            warnings: vec![format!("extraction failed: {e}")],
-            ..PageFacts::default()
-        })
+    tokio::task::spawn_blocking(move || extractor(&html, &url, &opts)).await.unwrap_or_else(|e| PageFacts {
+        url: fallback_url,
+        warnings: vec![format!("extraction failed: {e}")],
+        ..PageFacts::default()
+    })
 }
 
 /// Contact links first, then about links: same registrable domain as the home page's final URL, http(s)
 /// only, no fragments, no duplicates, never the home page itself.
 fn extra_pages(facts: &PageFacts, home: &Url, final_url: &Url, max: usize) -> Vec<Url> {
     let site = final_url.host_str().map(site_key);
-    let same_page =
-        |a: &Url, b: &Url| a.as_str().trim_end_matches('/') == b.as_str().trim_end_matches('/');
+    let same_page = |a: &Url, b: &Url| a.as_str().trim_end_matches('/') == b.as_str().trim_end_matches('/');
     let mut out: Vec<Url> = Vec::new();
     for link in facts.links.contact.iter().chain(&facts.links.about) {
         if out.len() >= max {
@@ -182,10 +141,7 @@ fn extra_pages(facts: &PageFacts, home: &Url, final_url: &Url, max: usize) -> Ve
         if !matches!(url.scheme(), "http" | "https") || url.host_str().map(site_key) != site {
             continue;
         }
-        if same_page(&url, home)
-            || same_page(&url, final_url)
-            || out.iter().any(|seen| same_page(seen, &url))
-        {
+        if same_page(&url, home) || same_page(&url, final_url) || out.iter().any(|seen| same_page(seen, &url)) {
             continue;
         }
         out.push(url);
@@ -211,10 +167,7 @@ mod tests {
 
     /// Reads `contact: URL`, `about: URL` and `email: X` lines, standing in for the real extractor.
     fn fake_extract(html: &str, url: &Url, _: &ExtractOptions) -> PageFacts {
-        let mut facts = PageFacts {
-            url: url.to_string(),
-            ..PageFacts::default()
-        };
+        let mut facts = PageFacts { url: url.to_string(), ..PageFacts::default() };
         for line in html.lines() {
             match line.trim().split_once(": ") {
                 Some(("contact", v)) => facts.links.contact.push(v.to_string()),
@@ -248,21 +201,14 @@ mod tests {
                     }
                     let head = String::from_utf8_lossy(&head).to_lowercase();
                     let path = head.split(' ').nth(1).unwrap_or("/").to_string();
-                    let host = head
-                        .split("\r\nhost: ")
-                        .nth(1)
-                        .and_then(|h| h.split("\r\n").next())
-                        .unwrap_or("");
+                    let host = head.split("\r\nhost: ").nth(1).and_then(|h| h.split("\r\n").next()).unwrap_or("");
                     log.lock().unwrap().push(format!("{host}{path}"));
                     let (status, body) = routes
                         .iter()
                         .find(|(h, p, _, _)| *h == host && *p == path)
                         .map_or((404, ""), |(_, _, s, b)| (*s, *b));
-                    let extra = if (300..400).contains(&status) {
-                        format!("Location: {body}\r\n")
-                    } else {
-                        String::new()
-                    };
+                    let extra =
+                        if (300..400).contains(&status) { format!("Location: {body}\r\n") } else { String::new() };
                     let reply = format!(
                         "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Type: text/html\r\n{extra}Content-Length: {}\r\n\r\n{body}",
                         body.len()
@@ -271,10 +217,8 @@ mod tests {
                 });
             }
         });
-        let mut config = FetchConfig {
-            allow_addresses: vec!["127.0.0.1/32".parse().unwrap()],
-            ..FetchConfig::default()
-        };
+        let mut config =
+            FetchConfig { allow_addresses: vec!["127.0.0.1/32".parse().unwrap()], ..FetchConfig::default() };
         for host in ["acme.test", "www.acme.test", "elsewhere.test"] {
             config.resolve_overrides.insert(host.to_string(), addr);
         }
@@ -283,17 +227,8 @@ mod tests {
 
     async fn crawl(config: FetchConfig, max_extra_pages: usize) -> SiteCrawl {
         let pool = HostPool::new(config, None).unwrap();
-        let opts = SiteOptions {
-            max_extra_pages,
-            ..SiteOptions::default()
-        };
-        crawl_with(
-            &pool,
-            &Url::parse("http://acme.test/").unwrap(),
-            &opts,
-            fake_extract,
-        )
-        .await
+        let opts = SiteOptions { max_extra_pages, ..SiteOptions::default() };
+        crawl_with(&pool, &Url::parse("http://acme.test/").unwrap(), &opts, fake_extract).await
     }
 
     #[tokio::test(start_paused = true)]
@@ -307,20 +242,12 @@ mod tests {
                 "email: info@acme.com\ncontact: /contact\ncontact: https://elsewhere.test/contact\n\
                  contact: /contact#form\nabout: /about\nabout: /\nabout: /team",
             ),
-            (
-                "www.acme.test",
-                "/contact",
-                200,
-                "email: jo@acme.com\nemail: info@acme.com",
-            ),
+            ("www.acme.test", "/contact", 200, "email: jo@acme.com\nemail: info@acme.com"),
             ("www.acme.test", "/about", 503, "down"),
             ("www.acme.test", "/team", 200, "email: team@acme.com"),
         ];
         let (config, seen) = serve(ROUTES).await;
-        let config = FetchConfig {
-            timeouts: vec![Duration::from_secs(5)],
-            ..config
-        };
+        let config = FetchConfig { timeouts: vec![Duration::from_secs(5)], ..config };
         let site = crawl(config, 2).await;
         assert_eq!(site.status, CrawlStatus::Partial, "{site:?}");
         assert_eq!(
@@ -328,55 +255,26 @@ mod tests {
             Some("1 of 2 extra pages failed: http://www.acme.test/about (http_error: HTTP 503)")
         );
         let urls: Vec<&str> = site.pages.iter().map(|p| p.url.as_str()).collect();
-        assert_eq!(
-            urls,
-            [
-                "http://acme.test/",
-                "http://www.acme.test/contact",
-                "http://www.acme.test/about"
-            ]
-        );
+        assert_eq!(urls, ["http://acme.test/", "http://www.acme.test/contact", "http://www.acme.test/about"]);
         assert_eq!(site.facts.url, "http://www.acme.test/");
         assert_eq!(site.facts.emails, ["info@acme.com", "jo@acme.com"]);
         let seen = seen.lock().unwrap().clone();
-        assert!(
-            !seen.iter().any(|s| s.starts_with("elsewhere.test")),
-            "{seen:?}"
-        );
-        assert!(
-            !seen.contains(&"www.acme.test/team".to_string()),
-            "max_extra_pages caps the extras"
-        );
+        assert!(!seen.iter().any(|s| s.starts_with("elsewhere.test")), "{seen:?}");
+        assert!(!seen.contains(&"www.acme.test/team".to_string()), "max_extra_pages caps the extras");
     }
 
     #[tokio::test(start_paused = true)]
     async fn robots_disallowed_extras_do_not_count_as_failures() {
         static ROUTES: &[(&str, &str, u16, &str)] = &[
-            (
-                "acme.test",
-                "/robots.txt",
-                200,
-                "User-agent: *\nDisallow: /about",
-            ),
+            ("acme.test", "/robots.txt", 200, "User-agent: *\nDisallow: /about"),
             ("acme.test", "/", 200, "contact: /contact\nabout: /about"),
             ("acme.test", "/contact", 200, "email: jo@acme.com"),
         ];
         let (config, _) = serve(ROUTES).await;
         let site = crawl(config, 3).await;
-        assert_eq!(
-            (site.status, site.reason.as_deref()),
-            (CrawlStatus::Ok, None),
-            "{site:?}"
-        );
+        assert_eq!((site.status, site.reason.as_deref()), (CrawlStatus::Ok, None), "{site:?}");
         let statuses: Vec<CrawlStatus> = site.pages.iter().map(|p| p.status).collect();
-        assert_eq!(
-            statuses,
-            [
-                CrawlStatus::Ok,
-                CrawlStatus::Ok,
-                CrawlStatus::RobotsDisallowed
-            ]
-        );
+        assert_eq!(statuses, [CrawlStatus::Ok, CrawlStatus::Ok, CrawlStatus::RobotsDisallowed]);
         assert_eq!(site.facts.emails, ["jo@acme.com"]);
     }
 
@@ -385,10 +283,7 @@ mod tests {
         static ROUTES: &[(&str, &str, u16, &str)] = &[];
         let (config, _) = serve(ROUTES).await;
         let site = crawl(config, 3).await;
-        assert_eq!(
-            (site.status, site.reason.as_deref()),
-            (CrawlStatus::NotFound, Some("HTTP 404"))
-        );
+        assert_eq!((site.status, site.reason.as_deref()), (CrawlStatus::NotFound, Some("HTTP 404")));
         assert_eq!(site.pages.len(), 1);
         assert_eq!(site.facts.url, "http://acme.test/");
     }
@@ -411,17 +306,10 @@ mod tests {
             },
             ..PageFacts::default()
         };
-        let got: Vec<String> = extra_pages(&facts, &home, &final_url, 3)
-            .iter()
-            .map(Url::to_string)
-            .collect();
+        let got: Vec<String> = extra_pages(&facts, &home, &final_url, 3).iter().map(Url::to_string).collect();
         assert_eq!(
             got,
-            [
-                "https://www.acme.test/contact",
-                "https://shop.acme.test/contact-us",
-                "https://www.acme.test/about"
-            ]
+            ["https://www.acme.test/contact", "https://shop.acme.test/contact-us", "https://www.acme.test/about"]
         );
         assert!(extra_pages(&facts, &home, &final_url, 0).is_empty());
     }

@@ -111,6 +111,7 @@ fn placeholders_are_never_stored() {
     assert_eq!(page.owner, None);
     assert!(page.socials.is_empty());
     assert!(page.facts.is_empty(), "{:?}", page.facts);
+    assert!(page.opengraph.is_empty(), "{:?}", page.opengraph);
     let json = serde_json::to_string(&page).unwrap().to_lowercase();
     for placeholder in ["\"n/a\"", "not found", "\"unknown\"", "\"null\"", "\"\""] {
         // The raw JSON-LD is kept as parsed; the summary and facts never carry placeholders.

@@ -22,42 +22,26 @@ async fn a_small_site_with_a_failing_about_page_is_partial() {
     let home = url("http://acme.test/");
     let found = extract(HOME, &home, &ExtractOptions::default());
     assert!(
-        found.links.contact.iter().any(|l| l.ends_with("/contact"))
-            && !found.links.about.is_empty(),
+        found.links.contact.iter().any(|l| l.ends_with("/contact")) && !found.links.about.is_empty(),
         "the extractor must report contact/about links for this test: {:?}",
         found.links
     );
 
-    let server = Server::start(|hit| {
-        match (
-            hit.headers.get("host").map(String::as_str),
-            hit.path.as_str(),
-        ) {
-            (Some("acme.test"), "/") => Reply::html(HOME),
-            (Some("acme.test"), "/contact") => Reply::html(CONTACT),
-            (Some("acme.test"), "/about") => Reply::status(500, "boom"),
-            _ => Reply::status(404, ""),
-        }
+    let server = Server::start(|hit| match (hit.headers.get("host").map(String::as_str), hit.path.as_str()) {
+        (Some("acme.test"), "/") => Reply::html(HOME),
+        (Some("acme.test"), "/contact") => Reply::html(CONTACT),
+        (Some("acme.test"), "/about") => Reply::status(500, "boom"),
+        _ => Reply::status(404, ""),
     })
     .await;
-    let config = FetchConfig {
-        timeouts: vec![secs(5), secs(5)],
-        ..server.config(&["acme.test", "partner.test"])
-    };
+    let config = FetchConfig { timeouts: vec![secs(5), secs(5)], ..server.config(&["acme.test", "partner.test"]) };
     let pool = HostPool::new(config, None).unwrap();
     let site = crawl_site(&pool, &home, &SiteOptions::default()).await;
 
     assert_eq!(site.status, CrawlStatus::Partial, "{site:?}");
     let reason = site.reason.unwrap();
-    assert!(
-        reason.contains("http://acme.test/about (http_error: HTTP 500 (after 2 attempts))"),
-        "{reason}"
-    );
-    let pages: Vec<(&str, CrawlStatus)> = site
-        .pages
-        .iter()
-        .map(|p| (p.url.as_str(), p.status))
-        .collect();
+    assert!(reason.contains("http://acme.test/about (http_error: HTTP 500 (after 2 attempts))"), "{reason}");
+    let pages: Vec<(&str, CrawlStatus)> = site.pages.iter().map(|p| (p.url.as_str(), p.status)).collect();
     assert_eq!(
         pages,
         [
@@ -66,16 +50,9 @@ async fn a_small_site_with_a_failing_about_page_is_partial() {
             ("http://acme.test/about", CrawlStatus::HttpError),
         ]
     );
+    assert!(site.facts.emails.iter().any(|e| e == "jo@acmeplumbing.com"), "{:?}", site.facts.emails);
     assert!(
-        site.facts.emails.iter().any(|e| e == "jo@acmeplumbing.com"),
-        "{:?}",
-        site.facts.emails
-    );
-    assert!(
-        !server
-            .hits()
-            .iter()
-            .any(|h| h.headers.get("host").map(String::as_str) == Some("partner.test")),
+        !server.hits().iter().any(|h| h.headers.get("host").map(String::as_str) == Some("partner.test")),
         "another domain's contact page is never fetched"
     );
 }

@@ -31,7 +31,12 @@ impl Handler for Flaky {
         }
         let lead = job.lead_id.unwrap_or_default();
         Ok(Outcome {
-            results: vec![NewStageResult { lead_id: lead, stage: "t".into(), status: "ok".into(), data: json!({"job": job.id}) }],
+            results: vec![NewStageResult {
+                lead_id: lead,
+                stage: "t".into(),
+                status: "ok".into(),
+                data: json!({"job": job.id}),
+            }],
             follow_ups: vec![],
         })
     }

@@ -136,11 +136,7 @@ impl<'a> IntoIterator for &'a Features {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Features {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
 }
 
@@ -191,16 +187,14 @@ pub fn lead_features(
         out.insert("vertical", vertical.to_lowercase());
     }
     let site_address = facts.and_then(|f| f.address.as_ref());
-    let country =
-        clean(lead.address.country.as_deref()).or_else(|| clean(site_address?.country.as_deref()));
+    let country = clean(lead.address.country.as_deref()).or_else(|| clean(site_address?.country.as_deref()));
     if let Some(country) = country {
         out.insert("country", country.to_uppercase());
     }
 
     out.insert("imported_email", lead.email.is_some());
     out.insert("imported_phone", lead.phone.is_some());
-    let has_contact_name =
-        clean(lead.first_name.as_deref()).is_some() || clean(lead.last_name.as_deref()).is_some();
+    let has_contact_name = clean(lead.first_name.as_deref()).is_some() || clean(lead.last_name.as_deref()).is_some();
     out.insert("has_contact_name", has_contact_name);
     let contact_title = clean(lead.title.as_deref());
     out.insert("has_title", contact_title.is_some());
@@ -218,33 +212,21 @@ fn lead_domain(lead: &LeadInput, facts: Option<&PageFacts>) -> Option<Domain> {
         .or_else(|| Domain::from_website(&facts?.url).ok())
 }
 
-fn contact_features(
-    out: &mut Features,
-    lead: &LeadInput,
-    facts: Option<&PageFacts>,
-    domain: Option<&Domain>,
-) {
+fn contact_features(out: &mut Features, lead: &LeadInput, facts: Option<&PageFacts>, domain: Option<&Domain>) {
     let mut emails: Vec<Email> = lead.email.iter().cloned().collect();
     for raw in facts.map(|f| f.emails.as_slice()).unwrap_or_default() {
         // Compare case-insensitively: `Jo@x.com` on the site is the imported `jo@x.com`.
         if let Ok(email) = Email::parse(raw)
-            && !emails
-                .iter()
-                .any(|e| e.as_str().eq_ignore_ascii_case(email.as_str()))
+            && !emails.iter().any(|e| e.as_str().eq_ignore_ascii_case(email.as_str()))
         {
             emails.push(email);
         }
     }
     out.insert("email_count", emails.len());
     out.insert("has_email", !emails.is_empty());
-    out.insert(
-        "has_personal_email",
-        emails.iter().any(|e| !e.is_role_address()),
-    );
+    out.insert("has_personal_email", emails.iter().any(|e| !e.is_role_address()));
     if let Some(domain) = domain {
-        let on_domain = emails
-            .iter()
-            .any(|e| e.business_domain().as_ref() == Some(domain));
+        let on_domain = emails.iter().any(|e| e.business_domain().as_ref() == Some(domain));
         out.insert("email_on_domain", on_domain);
     }
 
@@ -260,9 +242,7 @@ fn contact_features(
     out.insert("has_phone", !phones.is_empty());
 
     let imported = lead.address.completeness();
-    let found = facts
-        .and_then(|f| f.address.as_ref())
-        .map_or(0, |a| a.completeness());
+    let found = facts.and_then(|f| f.address.as_ref()).map_or(0, |a| a.completeness());
     let completeness = imported.max(found);
     out.insert("has_address", completeness > 0);
     out.insert("address_completeness", completeness);
@@ -270,10 +250,7 @@ fn contact_features(
 
 /// The site's owner wins; an imported contact with a decision-maker title stands in when the site named none.
 fn owner_features(out: &mut Features, lead: &LeadInput, facts: Option<&PageFacts>) {
-    if let Some(owner) = facts
-        .and_then(|f| f.owner.as_ref())
-        .filter(|o| !o.name.trim().is_empty())
-    {
+    if let Some(owner) = facts.and_then(|f| f.owner.as_ref()).filter(|o| !o.name.trim().is_empty()) {
         out.insert("has_owner", true);
         out.insert("owner_source", "site");
         out.insert("owner_confidence", round2(f64::from(owner.confidence)));
@@ -282,8 +259,7 @@ fn owner_features(out: &mut Features, lead: &LeadInput, facts: Option<&PageFacts
         }
         return;
     }
-    let named =
-        clean(lead.first_name.as_deref()).is_some() || clean(lead.last_name.as_deref()).is_some();
+    let named = clean(lead.first_name.as_deref()).is_some() || clean(lead.last_name.as_deref()).is_some();
     let title = clean(lead.title.as_deref()).filter(|t| is_decision_maker_title(t));
     match (named, title) {
         (true, Some(title)) => {
@@ -305,22 +281,14 @@ fn site_features(out: &mut Features, facts: &PageFacts) {
         .map(|(network, url)| (network.to_ascii_lowercase(), url.as_str()))
         .collect();
     let has_network = |network: &str, host: &str| {
-        socials
-            .iter()
-            .any(|(n, url)| n == network || url.to_ascii_lowercase().contains(host))
+        socials.iter().any(|(n, url)| n == network || url.to_ascii_lowercase().contains(host))
     };
     out.insert("social_count", socials.len());
     out.insert("has_linkedin", has_network("linkedin", "linkedin.com"));
     out.insert("has_facebook", has_network("facebook", "facebook.com"));
     out.insert("has_instagram", has_network("instagram", "instagram.com"));
-    out.insert(
-        "has_structured_data",
-        !facts.jsonld.is_empty() || !facts.microdata.is_empty(),
-    );
-    out.insert(
-        "has_description",
-        clean(facts.description.as_deref()).is_some(),
-    );
+    out.insert("has_structured_data", !facts.jsonld.is_empty() || !facts.microdata.is_empty());
+    out.insert("has_description", clean(facts.description.as_deref()).is_some());
     if let Some(title) = clean(facts.title.as_deref()) {
         out.insert("title_length", title.chars().count());
     }
@@ -329,15 +297,10 @@ fn site_features(out: &mut Features, facts: &PageFacts) {
 
 fn is_decision_maker_title(title: &str) -> bool {
     let lower = title.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
     DECISION_MAKER_WORDS.iter().any(|dm| {
         let dm_words: Vec<&str> = dm.split(' ').collect();
-        words
-            .windows(dm_words.len())
-            .any(|w| w == dm_words.as_slice())
+        words.windows(dm_words.len()).any(|w| w == dm_words.as_slice())
     })
 }
 
@@ -367,21 +330,10 @@ mod tests {
 
     #[test]
     fn decision_maker_titles() {
-        for t in [
-            "Owner",
-            "Co-Founder & CEO",
-            "Managing Director",
-            "Dr. Jane Roe, DDS",
-            "Senior Partner",
-        ] {
+        for t in ["Owner", "Co-Founder & CEO", "Managing Director", "Dr. Jane Roe, DDS", "Senior Partner"] {
             assert!(is_decision_maker_title(t), "{t}");
         }
-        for t in [
-            "Office Manager",
-            "Receptionist",
-            "Marketing Assistant",
-            "Partnerships lead",
-        ] {
+        for t in ["Office Manager", "Receptionist", "Marketing Assistant", "Partnerships lead"] {
             assert!(!is_decision_maker_title(t), "{t}");
         }
     }

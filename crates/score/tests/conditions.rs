@@ -94,14 +94,10 @@ fn absent_features_match_nothing_but_missing() {
 #[test]
 fn runtime_type_mismatches_simply_do_not_match() {
     // Features built by hand can hold the wrong type; conditions then fail quietly.
-    let odd: Features = [
-        ("pages_ok", json!("3")),
-        ("owner_title", json!(42)),
-        ("has_email", json!("true")),
-        ("vertical", json!(7)),
-    ]
-    .into_iter()
-    .collect();
+    let odd: Features =
+        [("pages_ok", json!("3")), ("owner_title", json!(42)), ("has_email", json!("true")), ("vertical", json!(7))]
+            .into_iter()
+            .collect();
     for when in [
         "{ feature: pages_ok, gt: 2 }",
         "{ feature: pages_ok, equals: 3 }",
@@ -128,8 +124,7 @@ fn composites_combine_conditions() {
     assert!(matches(&format!("{{ not: {no} }}"), &f));
     assert!(!matches(&format!("{{ not: {t} }}"), &f));
     // Nested: email and not (phone or pages_ok < 2).
-    let nested =
-        format!("{{ all: [{t}, {{ not: {{ any: [{no}, {{ feature: pages_ok, lt: 2 }}] }} }}] }}");
+    let nested = format!("{{ all: [{t}, {{ not: {{ any: [{no}, {{ feature: pages_ok, lt: 2 }}] }} }}] }}");
     assert!(matches(&nested, &f));
 }
 
@@ -152,13 +147,8 @@ components:
 #[test]
 fn negative_points_subtract_and_components_clamp() {
     let rules = Rules::parse(POINTS, RulesFormat::Yaml, "points.yaml").unwrap();
-    let f: Features = [
-        ("has_email", json!(true)),
-        ("has_phone", json!(true)),
-        ("has_owner", json!(true)),
-    ]
-    .into_iter()
-    .collect();
+    let f: Features =
+        [("has_email", json!(true)), ("has_phone", json!(true)), ("has_owner", json!(true))].into_iter().collect();
     let b = rules.score(&f, None);
     // reach: 70 + 50 = 120 → 100; people: 30 − 45.5 = −15.5 → 0.
     assert_eq!(b.components[0].score, 100.0);
@@ -175,9 +165,7 @@ fn negative_points_subtract_and_components_clamp() {
         ]
     );
 
-    let f: Features = [("has_email", json!(true)), ("has_owner", json!(false))]
-        .into_iter()
-        .collect();
+    let f: Features = [("has_email", json!(true)), ("has_owner", json!(false))].into_iter().collect();
     let b = rules.score(&f, None);
     // reach: 70 − 15 = 55; people: −45.5 → 0.
     assert_eq!(b.components[0].score, 55.0);
@@ -191,38 +179,20 @@ fn breakdown_points_sum_to_component_scores_before_clamping() {
     let leads: Vec<Features> = vec![
         features(),
         Features::new(),
-        [
-            ("has_email", json!(true)),
-            ("has_personal_email", json!(false)),
-            ("site_reachable", json!(true)),
-        ]
-        .into_iter()
-        .collect(),
+        [("has_email", json!(true)), ("has_personal_email", json!(false)), ("site_reachable", json!(true))]
+            .into_iter()
+            .collect(),
     ];
     for f in &leads {
         let b = rules.score(f, None);
         let mut total = 0.0;
         for c in &b.components {
-            let raw: f64 = b
-                .factors
-                .iter()
-                .filter(|h| h.component == c.name)
-                .map(|h| h.points)
-                .sum();
-            assert!(
-                (c.score - raw.clamp(0.0, 100.0)).abs() < 1e-9,
-                "{}: {} vs {raw}",
-                c.name,
-                c.score
-            );
+            let raw: f64 = b.factors.iter().filter(|h| h.component == c.name).map(|h| h.points).sum();
+            assert!((c.score - raw.clamp(0.0, 100.0)).abs() < 1e-9, "{}: {} vs {raw}", c.name, c.score);
             assert!((c.contribution - c.weight * c.score).abs() < 0.01);
             total += c.weight * c.score;
         }
-        assert!(
-            (b.score - total).abs() <= 0.05 + 1e-9,
-            "{} vs {total}",
-            b.score
-        );
+        assert!((b.score - total).abs() <= 0.05 + 1e-9, "{} vs {total}", b.score);
     }
 }
 
@@ -243,9 +213,7 @@ components:
         points: 5
 "#;
     let rules = Rules::parse(text, RulesFormat::Yaml, "r.yaml").unwrap();
-    let f: Features = [("has_personal_email", json!(true)), ("pages_ok", json!(4))]
-        .into_iter()
-        .collect();
+    let f: Features = [("has_personal_email", json!(true)), ("pages_ok", json!(4))].into_iter().collect();
     let b = rules.score(&f, None);
     let reasons: Vec<&str> = b.factors.iter().map(|h| h.reason.as_str()).collect();
     assert_eq!(

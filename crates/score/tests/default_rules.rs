@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use leadsmith_core::{
-    Address, CrawlStatus, Domain, Email, LeadInput, Owner, PageFacts, PageLinks, Tier,
-};
+use leadsmith_core::{Address, CrawlStatus, Domain, Email, LeadInput, Owner, PageFacts, PageLinks, Tier};
 use leadsmith_score::features::feature_info;
 use leadsmith_score::{Rules, RulesFormat, lead_features};
 use serde_json::json;
@@ -24,10 +22,7 @@ fn full_site() -> PageFacts {
         url: "http://acme-plumbing.com/".into(),
         title: Some("Acme Plumbing — 24/7 plumbers in Austin".into()),
         description: Some("Family-run plumbing since 1990.".into()),
-        emails: vec![
-            "joe@acme-plumbing.com".into(),
-            "info@acme-plumbing.com".into(),
-        ],
+        emails: vec!["joe@acme-plumbing.com".into(), "info@acme-plumbing.com".into()],
         phones: vec!["+15125550100".into()],
         address: Some(Address {
             street: Some("1 Main St".into()),
@@ -36,25 +31,12 @@ fn full_site() -> PageFacts {
             postal_code: Some("78701".into()),
             country: Some("US".into()),
         }),
-        owner: Some(Owner {
-            name: "Joe Acme".into(),
-            title: Some("Owner".into()),
-            confidence: 0.9,
-        }),
+        owner: Some(Owner { name: "Joe Acme".into(), title: Some("Owner".into()), confidence: 0.9 }),
         socials: BTreeMap::from([
-            (
-                "facebook".to_string(),
-                "https://facebook.com/acme".to_string(),
-            ),
-            (
-                "instagram".to_string(),
-                "https://instagram.com/acme".to_string(),
-            ),
+            ("facebook".to_string(), "https://facebook.com/acme".to_string()),
+            ("instagram".to_string(), "https://instagram.com/acme".to_string()),
         ]),
-        links: PageLinks {
-            contact: vec!["http://acme-plumbing.com/contact".into()],
-            about: vec![],
-        },
+        links: PageLinks { contact: vec!["http://acme-plumbing.com/contact".into()], about: vec![] },
         jsonld: vec![json!({"@type": "Plumber"})],
         ..Default::default()
     }
@@ -64,15 +46,7 @@ fn full_site() -> PageFacts {
 fn default_rules_load_and_validate() {
     let rules = Rules::default_rules();
     assert_eq!(rules.origin(), "default");
-    assert_eq!(
-        rules.component_names(),
-        [
-            "contactability",
-            "decision_maker",
-            "web_presence",
-            "data_quality"
-        ]
-    );
+    assert_eq!(rules.component_names(), ["contactability", "decision_maker", "web_presence", "data_quality"]);
     assert_eq!(rules.vertical_names(), ["dentists", "law_firms"]);
     for name in rules.feature_names() {
         assert!(feature_info(&name).is_some(), "{name}");
@@ -113,11 +87,7 @@ fn typical_role_email_site_without_owner_is_b_or_c() {
     let f = lead_features(&lead("plumbers"), Some(&site), CrawlStatus::Ok, 3, 3);
     let b = Rules::default_rules().score(&f, None);
     assert!(matches!(b.tier, Tier::B | Tier::C), "{b:#?}");
-    assert!(
-        b.factors
-            .iter()
-            .any(|h| h.factor == "role_email_only" && h.points < 0.0)
-    );
+    assert!(b.factors.iter().any(|h| h.factor == "role_email_only" && h.points < 0.0));
 }
 
 #[test]
@@ -127,10 +97,7 @@ fn unreachable_site_fails_but_a_missing_website_does_not() {
     l.email = Some(Email::parse("joe@acme-plumbing.com").unwrap());
     let f = lead_features(&l, None, CrawlStatus::Timeout, 0, 1);
     let b = rules.score(&f, None);
-    assert_eq!(
-        (b.tier, b.gate.as_deref()),
-        (Tier::Failed, Some("site_unreachable"))
-    );
+    assert_eq!((b.tier, b.gate.as_deref()), (Tier::Failed, Some("site_unreachable")));
 
     l.website = None;
     let f = lead_features(&l, None, CrawlStatus::NoWebsite, 0, 0);
@@ -143,30 +110,18 @@ fn unreachable_site_fails_but_a_missing_website_does_not() {
 fn dentist_and_law_firm_overrides_apply() {
     let rules = Rules::default_rules();
     let mut site = full_site();
-    site.owner = Some(Owner {
-        name: "Dr. Lee".into(),
-        title: Some("Dentist, DDS".into()),
-        confidence: 0.6,
-    });
+    site.owner = Some(Owner { name: "Dr. Lee".into(), title: Some("Dentist, DDS".into()), confidence: 0.6 });
     let f = lead_features(&lead("Dental Practice"), Some(&site), CrawlStatus::Ok, 5, 5);
     let b = rules.score(&f, None);
     assert_eq!(b.vertical.as_deref(), Some("dentists"));
     assert!(b.factors.iter().any(|h| h.factor == "dentist_owner"));
 
-    site.owner = Some(Owner {
-        name: "Ann Fox".into(),
-        title: Some("Managing Partner".into()),
-        confidence: 0.9,
-    });
+    site.owner = Some(Owner { name: "Ann Fox".into(), title: Some("Managing Partner".into()), confidence: 0.9 });
     let f = lead_features(&lead("Law Firm"), Some(&site), CrawlStatus::Ok, 5, 5);
     let b = rules.score(&f, None);
     assert_eq!(b.vertical.as_deref(), Some("law_firms"));
     assert!(b.factors.iter().any(|h| h.factor == "partner_or_attorney"));
-    let dm = b
-        .components
-        .iter()
-        .find(|c| c.name == "decision_maker")
-        .unwrap();
+    let dm = b.components.iter().find(|c| c.name == "decision_maker").unwrap();
     assert_eq!(dm.weight, 0.3);
 }
 
@@ -178,16 +133,10 @@ fn default_rules_as_toml_score_the_same() {
     let from_toml = Rules::parse(&toml_text, RulesFormat::Toml, "default").unwrap();
     let from_yaml = Rules::default_rules();
     assert_eq!(from_toml.component_names(), from_yaml.component_names());
-    for (vertical, status) in [
-        ("plumbers", CrawlStatus::Ok),
-        ("dentist", CrawlStatus::Ok),
-        ("law firm", CrawlStatus::Blocked),
-    ] {
+    for (vertical, status) in
+        [("plumbers", CrawlStatus::Ok), ("dentist", CrawlStatus::Ok), ("law firm", CrawlStatus::Blocked)]
+    {
         let f = lead_features(&lead(vertical), Some(&full_site()), status, 2, 3);
-        assert_eq!(
-            from_toml.score(&f, None),
-            from_yaml.score(&f, None),
-            "{vertical}"
-        );
+        assert_eq!(from_toml.score(&f, None), from_yaml.score(&f, None), "{vertical}");
     }
 }

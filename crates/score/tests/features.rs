@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use leadsmith_core::{
-    Address, CrawlStatus, Domain, Email, LeadInput, Owner, PageFacts, PageLinks, Phone,
-};
+use leadsmith_core::{Address, CrawlStatus, Domain, Email, LeadInput, Owner, PageFacts, PageLinks, Phone};
 use leadsmith_score::features::{KNOWN_FEATURES, feature_info};
 use leadsmith_score::{Features, lead_features};
 use serde_json::{Value, json};
@@ -16,11 +14,7 @@ fn dental_lead() -> LeadInput {
         domain: Some(Domain::from_host("bright-smile-dental.com").unwrap()),
         email: Some(Email::parse("info@bright-smile-dental.com").unwrap()),
         phone: Some(Phone::parse("(415) 555-2671", "US").unwrap()),
-        address: Address {
-            city: Some("San Francisco".into()),
-            country: Some("us".into()),
-            ..Default::default()
-        },
+        address: Address { city: Some("San Francisco".into()), country: Some("us".into()), ..Default::default() },
         first_name: Some("Jane".into()),
         last_name: Some("Roe".into()),
         title: Some("Office Manager".into()),
@@ -35,10 +29,7 @@ fn dental_site() -> PageFacts {
         title: Some("Bright Smile Dental — Family Dentist in San Francisco".into()),
         description: Some("Gentle family dentistry since 1998.".into()),
         // The import's info@ again (different case) plus a named person's address.
-        emails: vec![
-            "INFO@bright-smile-dental.com".into(),
-            "dr.lee@bright-smile-dental.com".into(),
-        ],
+        emails: vec!["INFO@bright-smile-dental.com".into(), "dr.lee@bright-smile-dental.com".into()],
         // The import's phone again, and a second line.
         phones: vec!["+14155552671".into(), "+14155550123".into()],
         address: Some(Address {
@@ -48,25 +39,12 @@ fn dental_site() -> PageFacts {
             postal_code: Some("94105".into()),
             country: Some("US".into()),
         }),
-        owner: Some(Owner {
-            name: "Dr. Sam Lee".into(),
-            title: Some("Owner, DDS".into()),
-            confidence: 0.9,
-        }),
+        owner: Some(Owner { name: "Dr. Sam Lee".into(), title: Some("Owner, DDS".into()), confidence: 0.9 }),
         socials: BTreeMap::from([
-            (
-                "facebook".to_string(),
-                "https://facebook.com/brightsmile".to_string(),
-            ),
-            (
-                "linkedin".to_string(),
-                "https://www.linkedin.com/company/brightsmile".to_string(),
-            ),
+            ("facebook".to_string(), "https://facebook.com/brightsmile".to_string()),
+            ("linkedin".to_string(), "https://www.linkedin.com/company/brightsmile".to_string()),
         ]),
-        links: PageLinks {
-            contact: vec!["http://bright-smile-dental.com/contact".into()],
-            about: vec![],
-        },
+        links: PageLinks { contact: vec!["http://bright-smile-dental.com/contact".into()], about: vec![] },
         jsonld: vec![json!({"@type": "Dentist", "name": "Bright Smile Dental"})],
         ..Default::default()
     }
@@ -74,13 +52,7 @@ fn dental_site() -> PageFacts {
 
 #[test]
 fn realistic_lead_and_site_combine() {
-    let f = lead_features(
-        &dental_lead(),
-        Some(&dental_site()),
-        CrawlStatus::Partial,
-        4,
-        5,
-    );
+    let f = lead_features(&dental_lead(), Some(&dental_site()), CrawlStatus::Partial, 4, 5);
     let expect = json!({
         "has_website": true,
         "crawl_status": "partial",
@@ -136,10 +108,7 @@ fn every_produced_feature_is_known_with_its_type() {
 
 #[test]
 fn unknown_facts_are_absent_not_placeholders() {
-    let lead = LeadInput {
-        company: Some("Corner Cafe".into()),
-        ..Default::default()
-    };
+    let lead = LeadInput { company: Some("Corner Cafe".into()), ..Default::default() };
     let f = lead_features(&lead, None, CrawlStatus::NoWebsite, 0, 0);
     assert_eq!(f.get("has_website"), Some(&Value::Bool(false)));
     assert_eq!(f.get("site_reachable"), Some(&Value::Bool(false)));
@@ -171,11 +140,7 @@ fn unreachable_site_keeps_import_data() {
     assert_eq!(f.get("crawl_status"), Some(&json!("timeout")));
     assert_eq!(f.get("site_reachable"), Some(&json!(false)));
     assert_eq!(f.get("has_email"), Some(&json!(true)));
-    assert_eq!(
-        f.get("has_personal_email"),
-        Some(&json!(false)),
-        "info@ is a role address"
-    );
+    assert_eq!(f.get("has_personal_email"), Some(&json!(false)), "info@ is a role address");
     assert_eq!(f.get("email_on_domain"), Some(&json!(true)));
     assert_eq!(f.get("has_phone"), Some(&json!(true)));
     // An office manager is not a decision maker.
@@ -207,14 +172,8 @@ fn features_behave_like_a_map() {
     let mut f: Features = [("has_email", json!(true))].into_iter().collect();
     f.insert("pages_ok", 3);
     assert_eq!(f.get("pages_ok"), Some(&json!(3)));
-    assert_eq!(
-        f.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
-        ["has_email", "pages_ok"]
-    );
-    assert_eq!(
-        serde_json::to_string(&f).unwrap(),
-        r#"{"has_email":true,"pages_ok":3}"#
-    );
+    assert_eq!(f.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["has_email", "pages_ok"]);
+    assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"has_email":true,"pages_ok":3}"#);
     let back: Features = serde_json::from_str(r#"{"has_email":true,"pages_ok":3}"#).unwrap();
     assert_eq!(back, f);
 }

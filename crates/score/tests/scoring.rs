@@ -5,10 +5,7 @@ use leadsmith_score::{Features, Rules, RulesFormat};
 use serde_json::json;
 
 fn feats(pairs: &[(&str, serde_json::Value)]) -> Features {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 /// One component, weight 1, whose single factor gives `points` when `pages_ok` exists.
@@ -151,10 +148,7 @@ fn gate_makes_the_tier_failed_but_keeps_the_score() {
     let rules = Rules::parse(RULES_YAML, RulesFormat::Yaml, "r.yaml").unwrap();
     let mut f = strong_lead();
     let ok = rules.score(&f, None);
-    assert_eq!(
-        (ok.score, ok.tier, ok.gate.as_deref()),
-        (100.0, Tier::A, None)
-    );
+    assert_eq!((ok.score, ok.tier, ok.gate.as_deref()), (100.0, Tier::A, None));
 
     f.insert("site_reachable", false);
     let failed = rules.score(&f, None);
@@ -185,19 +179,12 @@ fn vertical_override_changes_weights_factors_tiers_and_gates() {
     // Same lead as a dentist: the dds factor adds 25 to decision_maker (95), weights 0.3/0.5/0.2.
     let dental = rules.score(&f, Some("Dental"));
     assert_eq!(dental.vertical.as_deref(), Some("dentists"));
-    let dm = dental
-        .components
-        .iter()
-        .find(|c| c.name == "decision_maker")
-        .unwrap();
+    let dm = dental.components.iter().find(|c| c.name == "decision_maker").unwrap();
     assert_eq!((dm.weight, dm.score), (0.5, 95.0));
     assert_eq!(dental.score, 0.3 * 100.0 + 0.5 * 95.0 + 0.2 * 50.0); // 87.5
     assert_eq!(dental.tier, Tier::A);
     let hit = dental.factors.iter().find(|h| h.factor == "dds").unwrap();
-    assert_eq!(
-        (hit.component.as_str(), hit.points),
-        ("decision_maker", 25.0)
-    );
+    assert_eq!((hit.component.as_str(), hit.points), ("decision_maker", 25.0));
 
     // Its stricter tiers: without the dds title, 0.3·100 + 0.5·70 + 0.2·50 = 75 → B here (A ≥ 85), A in base.
     f.remove("owner_title");
@@ -213,10 +200,7 @@ fn vertical_override_changes_weights_factors_tiers_and_gates() {
     // And its extra gate applies only to it.
     f.insert("has_phone", false);
     assert_eq!(rules.score(&f, None).gate, None);
-    assert_eq!(
-        rules.score(&f, Some("dentists")).gate.as_deref(),
-        Some("no_phone")
-    );
+    assert_eq!(rules.score(&f, Some("dentists")).gate.as_deref(), Some("no_phone"));
 }
 
 #[test]
@@ -233,11 +217,7 @@ fn toml_and_yaml_forms_score_the_same() {
     leads.push(weak);
     for f in &leads {
         for vertical in [None, Some("dental"), Some("bakery")] {
-            assert_eq!(
-                yaml.score(f, vertical),
-                toml.score(f, vertical),
-                "{vertical:?}"
-            );
+            assert_eq!(yaml.score(f, vertical), toml.score(f, vertical), "{vertical:?}");
         }
     }
 }

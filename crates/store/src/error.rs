@@ -5,7 +5,9 @@
 pub enum StoreError {
     #[error("opening database {path}: {source}")]
     Open { path: String, source: rusqlite::Error },
-    #[error("database schema version {found} is newer than this leadsmith understands ({supported}); upgrade leadsmith")]
+    #[error(
+        "database schema version {found} is newer than this leadsmith understands ({supported}); upgrade leadsmith"
+    )]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -61,12 +61,23 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set) for `worker`, leasing them
     /// until `now + lease_ms`. A running job whose lease expired is claimable again (at-least-once); one that
     /// has used all its attempts that way is dead-lettered instead.
-    async fn claim(&self, worker: &str, kinds: &[String], run_id: Option<i64>, limit: usize, lease_ms: i64)
-    -> Result<Vec<Job>>;
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>>;
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool>;
     /// In one transaction: writes the stage results, enqueues follow-up jobs and marks the job done.
-    async fn complete(&self, job_id: i64, worker: &str, results: Vec<NewStageResult>, follow_ups: Vec<NewJob>)
-    -> Result<()>;
+    async fn complete(
+        &self,
+        job_id: i64,
+        worker: &str,
+        results: Vec<NewStageResult>,
+        follow_ups: Vec<NewJob>,
+    ) -> Result<()>;
     /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`.
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
     /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.

@@ -227,13 +227,19 @@ async fn runs_finish_with_a_status() {
 #[tokio::test]
 async fn list_filters_by_tier_and_orders_by_score() {
     let s = store();
-    let rows = vec![row(2, "A", Some("a.test"), None), row(3, "B", Some("b.test"), None), row(4, "C", Some("c.test"), None)];
+    let rows =
+        vec![row(2, "A", Some("a.test"), None), row(3, "B", Some("b.test"), None), row(4, "C", Some("c.test"), None)];
     s.import_rows("f", rows, false).await.unwrap();
     for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A")] {
         let lead = s.lead_by_domain(domain).await.unwrap().unwrap().id;
         let id = s.enqueue(NewJob::new("score", Some(lead))).await.unwrap().unwrap();
         s.claim("w", &[], None, 1, 60_000).await.unwrap();
-        let r = NewStageResult { lead_id: lead, stage: "score".into(), status: "ok".into(), data: json!({"score": score, "tier": tier}) };
+        let r = NewStageResult {
+            lead_id: lead,
+            stage: "score".into(),
+            status: "ok".into(),
+            data: json!({"score": score, "tier": tier}),
+        };
         s.complete(id, "w", vec![r], vec![]).await.unwrap();
     }
     let all = s.list_leads(&LeadFilter::default()).await.unwrap();

@@ -101,38 +101,19 @@ pub(crate) fn assign(rng: &mut ChaCha8Rng, count: usize) -> Vec<Special> {
 
     let mut failures: Vec<Failure> = Vec::new();
     for k in 0..share(count, BOT_CHALLENGE_SHARE) {
-        failures.push(Failure::BotChallenge {
-            status: if k % 2 == 0 { 403 } else { 503 },
-        });
+        failures.push(Failure::BotChallenge { status: if k % 2 == 0 { 403 } else { 503 } });
     }
-    failures.extend(std::iter::repeat_n(
-        Failure::Captcha,
-        share(count, CAPTCHA_SHARE),
-    ));
-    failures.extend(std::iter::repeat_n(
-        Failure::HomeNotFound,
-        share(count, HOME_NOT_FOUND_SHARE),
-    ));
-    failures.extend(std::iter::repeat_n(
-        Failure::AlwaysError,
-        share(count, ALWAYS_ERROR_SHARE),
-    ));
-    failures.extend(std::iter::repeat_n(
-        Failure::SlowHome,
-        share(count, SLOW_HOME_SHARE),
-    ));
+    failures.extend(std::iter::repeat_n(Failure::Captcha, share(count, CAPTCHA_SHARE)));
+    failures.extend(std::iter::repeat_n(Failure::HomeNotFound, share(count, HOME_NOT_FOUND_SHARE)));
+    failures.extend(std::iter::repeat_n(Failure::AlwaysError, share(count, ALWAYS_ERROR_SHARE)));
+    failures.extend(std::iter::repeat_n(Failure::SlowHome, share(count, SLOW_HOME_SHARE)));
     for k in 0..share(count, NOT_HTML_SHARE) {
         failures.push(Failure::NotHtml { pdf: k % 2 == 0 });
     }
     for k in 0..OVERSIZED_SITES {
-        failures.push(Failure::Oversized {
-            chunked: k % 2 == 1,
-        });
+        failures.push(Failure::Oversized { chunked: k % 2 == 1 });
     }
-    failures.extend(std::iter::repeat_n(
-        Failure::TooManyRedirects,
-        TOO_MANY_REDIRECTS_SITES,
-    ));
+    failures.extend(std::iter::repeat_n(Failure::TooManyRedirects, TOO_MANY_REDIRECTS_SITES));
     for failure in failures {
         let Some(i) = pool.pop() else { break };
         specials[i].failure = Some(failure);
@@ -142,24 +123,12 @@ pub(crate) fn assign(rng: &mut ChaCha8Rng, count: usize) -> Vec<Special> {
     type Setter = fn(&mut Special, usize);
     let flags: [(usize, Setter); 9] = [
         (share(count, FLAKY_HOME_SHARE), |s, _| s.flaky_home = true),
-        (share(count, ABOUT_NOT_FOUND_SHARE), |s, _| {
-            s.about_404 = true
-        }),
-        (share(count, ROBOTS_DISALLOW_CONTACT_SHARE), |s, _| {
-            s.robots_contact = true
-        }),
-        (share(count, REDIRECT_CHAIN_SHARE), |s, _| {
-            s.redirect_chain = true
-        }),
-        (share(count, WINDOWS_1252_SHARE), |s, _| {
-            s.charset = Charset::Windows1252
-        }),
-        (META_CHARSET_SITES / 2, |s, _| {
-            s.charset = Charset::Latin1Meta
-        }),
-        (META_CHARSET_SITES - META_CHARSET_SITES / 2, |s, _| {
-            s.charset = Charset::ShiftJisMeta
-        }),
+        (share(count, ABOUT_NOT_FOUND_SHARE), |s, _| s.about_404 = true),
+        (share(count, ROBOTS_DISALLOW_CONTACT_SHARE), |s, _| s.robots_contact = true),
+        (share(count, REDIRECT_CHAIN_SHARE), |s, _| s.redirect_chain = true),
+        (share(count, WINDOWS_1252_SHARE), |s, _| s.charset = Charset::Windows1252),
+        (META_CHARSET_SITES / 2, |s, _| s.charset = Charset::Latin1Meta),
+        (META_CHARSET_SITES - META_CHARSET_SITES / 2, |s, _| s.charset = Charset::ShiftJisMeta),
         (share(count, MALFORMED_JSONLD_SHARE), |s, k| {
             s.malformed = Some(
                 [

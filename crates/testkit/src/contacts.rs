@@ -32,9 +32,7 @@ fn parses_to(raw: &str, e164: &str) -> bool {
 }
 
 fn random_digits(rng: &mut ChaCha8Rng, n: usize) -> String {
-    (0..n)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-        .collect()
+    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
 }
 
 /// Groups `digits` from the left in sizes `sizes` (the last group takes the rest), joined by `sep`.
@@ -54,11 +52,7 @@ fn group(digits: &str, sizes: &[usize], sep: &str) -> String {
 
 /// A fresh, valid, not yet used number in `city`. US numbers use real area codes and ordinary exchanges
 /// (never 555, never N11) because libphonenumber validates exchanges.
-pub(crate) fn phone_number(
-    rng: &mut ChaCha8Rng,
-    city: &City,
-    used: &mut HashSet<String>,
-) -> PhoneNumber {
+pub(crate) fn phone_number(rng: &mut ChaCha8Rng, city: &City, used: &mut HashSet<String>) -> PhoneNumber {
     for _ in 0..10_000 {
         let area = *city.area_codes.choose(rng).unwrap_or(&"212");
         let cc = city.country.dial_code();
@@ -89,10 +83,7 @@ pub(crate) fn phone_number(
 }
 
 fn us_number(rng: &mut ChaCha8Rng, area: &str, exchange: &str, line: &str) -> Option<PhoneNumber> {
-    let e164 = Phone::parse(&format!("+1{area}{exchange}{line}"), "US")
-        .ok()?
-        .as_str()
-        .to_string();
+    let e164 = Phone::parse(&format!("+1{area}{exchange}{line}"), "US").ok()?.as_str().to_string();
     let formats = [
         format!("({area}) {exchange}-{line}"),
         format!("{area}-{exchange}-{line}"),
@@ -114,21 +105,12 @@ fn us_number(rng: &mut ChaCha8Rng, area: &str, exchange: &str, line: &str) -> Op
     .cloned()
     .unwrap_or_default();
     let jsonld = format!("+1-{area}-{exchange}-{line}");
-    Some(PhoneNumber {
-        e164,
-        display,
-        tel_href,
-        jsonld,
-        alternates: formats.to_vec(),
-    })
+    Some(PhoneNumber { e164, display, tel_href, jsonld, alternates: formats.to_vec() })
 }
 
 fn intl_number(country: Country, cc: &str, area: &str, subscriber: &str) -> Option<PhoneNumber> {
     let national = format!("{area}{subscriber}");
-    let e164 = Phone::parse(&format!("+{cc}{national}"), "US")
-        .ok()?
-        .as_str()
-        .to_string();
+    let e164 = Phone::parse(&format!("+{cc}{national}"), "US").ok()?.as_str().to_string();
     let spaced = match country {
         Country::Fr => group(&national, &[1, 2, 2, 2, 2], " "),
         Country::De => format!("{area} {}", group(subscriber, &[4], " ")),
@@ -141,11 +123,7 @@ fn intl_number(country: Country, cc: &str, area: &str, subscriber: &str) -> Opti
         display: display.clone(),
         tel_href: format!("tel:{compact}"),
         jsonld: display.clone(),
-        alternates: vec![
-            display,
-            compact,
-            format!("+{cc}-{}", spaced.replace(' ', "-")),
-        ],
+        alternates: vec![display, compact, format!("+{cc}-{}", spaced.replace(' ', "-"))],
     })
 }
 
@@ -153,13 +131,8 @@ fn intl_number(country: Country, cc: &str, area: &str, subscriber: &str) -> Opti
 /// spelling (parsing is slow in debug builds); tests check all of them for thousands of numbers.
 #[cfg(test)]
 fn all_parse(number: &PhoneNumber) -> bool {
-    [&number.display, &number.tel_href, &number.jsonld]
-        .into_iter()
-        .all(|raw| parses_to(raw, &number.e164))
-        && number
-            .alternates
-            .iter()
-            .all(|raw| parses_to(raw, &number.e164))
+    [&number.display, &number.tel_href, &number.jsonld].into_iter().all(|raw| parses_to(raw, &number.e164))
+        && number.alternates.iter().all(|raw| parses_to(raw, &number.e164))
 }
 
 pub(crate) fn weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T], weights: &[u32]) -> &'a T {
@@ -178,98 +151,44 @@ pub(crate) fn weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T], weights: &[u
 /// (too few digits for a US number, or 11 digits without the leading 1); a test checks thousands of them.
 pub(crate) fn phone_decoys(rng: &mut ChaCha8Rng, city: &City, founded: u16) -> Vec<String> {
     let candidates = [
-        format!(
-            "Serving {} since {:02}/{:02}/{founded}",
-            city.name,
-            rng.gen_range(1..13),
-            rng.gen_range(1..29)
-        ),
-        format!(
-            "Packages from ${},{:03}.00",
-            rng.gen_range(1..10),
-            rng.gen_range(0..1000)
-        ),
-        format!(
-            "License #{}-{}",
-            ["CA", "TX", "IL", "NY", "WA"].choose(rng).unwrap_or(&"CA"),
-            random_digits(rng, 7)
-        ),
-        format!(
-            "Order ref. {}-{}-{}",
-            2020 + rng.gen_range(0..6),
-            random_digits(rng, 4),
-            random_digits(rng, 3)
-        ),
-        format!(
-            "Last updated {}-{:02}-{:02}",
-            2020 + rng.gen_range(0..6),
-            rng.gen_range(1..13),
-            rng.gen_range(1..29)
-        ),
+        format!("Serving {} since {:02}/{:02}/{founded}", city.name, rng.gen_range(1..13), rng.gen_range(1..29)),
+        format!("Packages from ${},{:03}.00", rng.gen_range(1..10), rng.gen_range(0..1000)),
+        format!("License #{}-{}", ["CA", "TX", "IL", "NY", "WA"].choose(rng).unwrap_or(&"CA"), random_digits(rng, 7)),
+        format!("Order ref. {}-{}-{}", 2020 + rng.gen_range(0..6), random_digits(rng, 4), random_digits(rng, 3)),
+        format!("Last updated {}-{:02}-{:02}", 2020 + rng.gen_range(0..6), rng.gen_range(1..13), rng.gen_range(1..29)),
         format!("Invoice No. INV-{}", random_digits(rng, 6)),
-        format!(
-            "Over {},{:03} happy customers",
-            rng.gen_range(2..40),
-            rng.gen_range(0..1000)
-        ),
+        format!("Over {},{:03} happy customers", rng.gen_range(2..40), rng.gen_range(0..1000)),
     ];
-    candidates
-        .into_iter()
-        .filter(|_| rng.gen_bool(0.6))
-        .collect()
+    candidates.into_iter().filter(|_| rng.gen_bool(0.6)).collect()
 }
 
 /// A street address in `city`, with the two display lines its country uses.
 pub(crate) fn street_address(rng: &mut ChaCha8Rng, city: &City) -> (Address, String, String) {
-    let postal = city
-        .postal_codes
-        .choose(rng)
-        .copied()
-        .unwrap_or_default()
-        .to_string();
+    let postal = city.postal_codes.choose(rng).copied().unwrap_or_default().to_string();
     let number = rng.gen_range(1..2400);
     let (street, line2) = match city.country {
         Country::Us => {
             let name = US_STREETS.choose(rng).copied().unwrap_or("Main St");
-            let suite = if rng.gen_bool(0.2) {
-                format!(" Suite {}", rng.gen_range(1..6) * 100)
-            } else {
-                String::new()
-            };
+            let suite = if rng.gen_bool(0.2) { format!(" Suite {}", rng.gen_range(1..6) * 100) } else { String::new() };
             let region = city.region.unwrap_or_default();
-            (
-                format!("{number} {name}{suite}"),
-                format!("{}, {region} {postal}", city.name),
-            )
+            (format!("{number} {name}{suite}"), format!("{}, {region} {postal}", city.name))
         }
         Country::Gb => {
             let name = GB_STREETS.choose(rng).copied().unwrap_or("High Street");
-            (
-                format!("{} {name}", number % 200),
-                format!("{} {postal}", city.name),
-            )
+            (format!("{} {name}", number % 200), format!("{} {postal}", city.name))
         }
         Country::De => {
             let name = DE_STREETS.choose(rng).copied().unwrap_or("Hauptstraße");
-            (
-                format!("{name} {}", number % 150 + 1),
-                format!("{postal} {}", city.name),
-            )
+            (format!("{name} {}", number % 150 + 1), format!("{postal} {}", city.name))
         }
         Country::Fr => {
             let name = FR_STREETS.choose(rng).copied().unwrap_or("Rue de Rivoli");
-            (
-                format!("{} {name}", number % 120 + 1),
-                format!("{postal} {}", city.name),
-            )
+            (format!("{} {name}", number % 120 + 1), format!("{postal} {}", city.name))
         }
         Country::Au => {
             let name = AU_STREETS.choose(rng).copied().unwrap_or("George St");
             let region = city.region.unwrap_or_default();
-            (
-                format!("{} {name}", number % 400 + 1),
-                format!("{} {region} {postal}", city.name),
-            )
+            (format!("{} {name}", number % 400 + 1), format!("{} {region} {postal}", city.name))
         }
     };
     let address = Address {
@@ -296,11 +215,7 @@ mod tests {
         for city in US_CITIES.iter().chain(INTL_CITIES) {
             for _ in 0..40 {
                 let n = phone_number(&mut rng, city, &mut used);
-                assert!(
-                    n.e164
-                        .starts_with(&format!("+{}", city.country.dial_code())),
-                    "{n:?}"
-                );
+                assert!(n.e164.starts_with(&format!("+{}", city.country.dial_code())), "{n:?}");
                 assert!(all_parse(&n), "{n:?}");
             }
         }

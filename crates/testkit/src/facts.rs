@@ -10,24 +10,15 @@ use rand_chacha::ChaCha8Rng;
 use crate::contacts::{phone_decoys, phone_number, street_address, weighted};
 use crate::names::{Country, local_part};
 use crate::plan::{
-    AddressPlan, AddressStyle, EmailPlan, EmailStyle, FAX_SHARE, Loc, NO_ADDRESS_SHARE,
-    NO_EMAIL_SHARE, OwnerPlace, PhonePlan, PhoneStyle, Plan, SECOND_PHONE_SHARE, SocialPlan,
-    Structured,
+    AddressPlan, AddressStyle, EmailPlan, EmailStyle, FAX_SHARE, Loc, NO_ADDRESS_SHARE, NO_EMAIL_SHARE, OwnerPlace,
+    PhonePlan, PhoneStyle, Plan, SECOND_PHONE_SHARE, SocialPlan, Structured,
 };
 
 /// Share of SaaS sites that publish no street address (they often have none).
 const SAAS_NO_ADDRESS_SHARE: f64 = 0.5;
 
 fn phone_style(rng: &mut ChaCha8Rng) -> PhoneStyle {
-    *weighted(
-        rng,
-        &[
-            PhoneStyle::TelLink,
-            PhoneStyle::TelLinkCallText,
-            PhoneStyle::Plain,
-        ],
-        &[45, 8, 47],
-    )
+    *weighted(rng, &[PhoneStyle::TelLink, PhoneStyle::TelLinkCallText, PhoneStyle::Plain], &[45, 8, 47])
 }
 
 fn email_style(rng: &mut ChaCha8Rng) -> EmailStyle {
@@ -47,10 +38,7 @@ fn email_style(rng: &mut ChaCha8Rng) -> EmailStyle {
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl Plan {
@@ -60,12 +48,7 @@ impl Plan {
         let main_number = phone_number(rng, self.city, used);
         let mut locs = weighted(
             rng,
-            &[
-                vec![Loc::Footer],
-                vec![Loc::Home, contact_loc],
-                vec![contact_loc],
-                vec![Loc::Footer, contact_loc],
-            ],
+            &[vec![Loc::Footer], vec![Loc::Home, contact_loc], vec![contact_loc], vec![Loc::Footer, contact_loc]],
             &[55, 15, 20, 10],
         )
         .clone();
@@ -80,24 +63,10 @@ impl Plan {
             Country::Fr => "Téléphone",
             _ => "Phone",
         };
-        self.phones.push(PhonePlan {
-            number: main_number,
-            label: label.to_string(),
-            locs,
-            style: phone_style(rng),
-        });
+        self.phones.push(PhonePlan { number: main_number, label: label.to_string(), locs, style: phone_style(rng) });
         if rng.gen_bool(SECOND_PHONE_SHARE) {
-            let loc = if self.team.is_some() && rng.gen_bool(0.3) {
-                Loc::Team
-            } else {
-                contact_loc
-            };
-            let label = self
-                .vertical
-                .second_phone_labels
-                .choose(rng)
-                .copied()
-                .unwrap_or("Direct line");
+            let loc = if self.team.is_some() && rng.gen_bool(0.3) { Loc::Team } else { contact_loc };
+            let label = self.vertical.second_phone_labels.choose(rng).copied().unwrap_or("Direct line");
             self.phones.push(PhonePlan {
                 number: phone_number(rng, self.city, used),
                 label: label.to_string(),
@@ -107,12 +76,7 @@ impl Plan {
         }
         if rng.gen_bool(FAX_SHARE) {
             // Printed next to the main number, never in JSON-LD `telephone`.
-            let locs = self.phones[0]
-                .locs
-                .iter()
-                .copied()
-                .filter(|l| *l != Loc::JsonLd)
-                .collect();
+            let locs = self.phones[0].locs.iter().copied().filter(|l| *l != Loc::JsonLd).collect();
             self.fax = Some(PhonePlan {
                 number: phone_number(rng, self.city, used),
                 label: "Fax".to_string(),
@@ -143,13 +107,7 @@ impl Plan {
         let jsonld = self.jsonld();
         let mut locs = weighted(
             rng,
-            &[
-                vec![Loc::Footer],
-                vec![Loc::Home],
-                vec![contact_loc],
-                vec![Loc::Footer, contact_loc],
-                vec![Loc::JsonLd],
-            ],
+            &[vec![Loc::Footer], vec![Loc::Home], vec![contact_loc], vec![Loc::Footer, contact_loc], vec![Loc::JsonLd]],
             &[35, 10, 30, 15, if jsonld { 10 } else { 0 }],
         )
         .clone();
@@ -197,11 +155,7 @@ impl Plan {
     }
 
     pub(crate) fn plan_address(&mut self, rng: &mut ChaCha8Rng) {
-        let none_share = if self.vertical.key == "saas" {
-            SAAS_NO_ADDRESS_SHARE
-        } else {
-            NO_ADDRESS_SHARE
-        };
+        let none_share = if self.vertical.key == "saas" { SAAS_NO_ADDRESS_SHARE } else { NO_ADDRESS_SHARE };
         if rng.gen_bool(none_share) {
             return;
         }
@@ -232,13 +186,7 @@ impl Plan {
             .clone(),
         };
         locs.dedup();
-        self.address = Some(AddressPlan {
-            address,
-            line1,
-            line2,
-            locs,
-            style,
-        });
+        self.address = Some(AddressPlan { address, line1, line2, locs, style });
     }
 
     /// Zero to five profiles, linked from the footer, listed in JSON-LD `sameAs`, or both.
@@ -258,16 +206,8 @@ impl Plan {
                 _ => format!("https://www.youtube.com/@{compact}"),
             };
             let locs = if self.jsonld() {
-                weighted(
-                    rng,
-                    &[
-                        vec![Loc::JsonLd],
-                        vec![Loc::JsonLd, Loc::Footer],
-                        vec![Loc::Footer],
-                    ],
-                    &[30, 55, 15],
-                )
-                .clone()
+                weighted(rng, &[vec![Loc::JsonLd], vec![Loc::JsonLd, Loc::Footer], vec![Loc::Footer]], &[30, 55, 15])
+                    .clone()
             } else if rng.gen_bool(0.1) {
                 vec![self.contact_loc()]
             } else {
@@ -290,22 +230,13 @@ impl Plan {
     /// Malformed JSON-LD must not decide the truth: every fact in it is also shown on the home page.
     pub(crate) fn make_jsonld_redundant(&mut self) {
         fn ensure_visible(locs: &mut Vec<Loc>) {
-            if locs.contains(&Loc::JsonLd)
-                && !locs.contains(&Loc::Footer)
-                && !locs.contains(&Loc::Home)
-            {
+            if locs.contains(&Loc::JsonLd) && !locs.contains(&Loc::Footer) && !locs.contains(&Loc::Home) {
                 locs.push(Loc::Footer);
             }
         }
-        self.emails
-            .iter_mut()
-            .for_each(|e| ensure_visible(&mut e.locs));
-        self.phones
-            .iter_mut()
-            .for_each(|p| ensure_visible(&mut p.locs));
-        self.socials
-            .iter_mut()
-            .for_each(|s| ensure_visible(&mut s.locs));
+        self.emails.iter_mut().for_each(|e| ensure_visible(&mut e.locs));
+        self.phones.iter_mut().for_each(|p| ensure_visible(&mut p.locs));
+        self.socials.iter_mut().for_each(|s| ensure_visible(&mut s.locs));
         if let Some(a) = self.address.as_mut() {
             ensure_visible(&mut a.locs);
         }

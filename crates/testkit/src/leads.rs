@@ -22,7 +22,8 @@ pub const BAD_URL_ROWS: usize = 2;
 /// Rows with the wrong number of columns.
 pub const WRONG_COLUMN_ROWS: usize = 1;
 
-const HEADERS: &str = "Id,Company,Website,Email,Phone,Street,City,State,PostalCode,Country,FirstName,LastName,Title,Industry";
+const HEADERS: &str =
+    "Id,Company,Website,Email,Phone,Street,City,State,PostalCode,Country,FirstName,LastName,Title,Industry";
 
 /// Counts describing [`SampleWeb::leads_csv`](crate::SampleWeb::leads_csv).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,9 +93,7 @@ impl LeadRow {
 fn new_id(rng: &mut ChaCha8Rng, used: &mut HashSet<String>) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     loop {
-        let suffix: String = (0..6)
-            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-            .collect();
+        let suffix: String = (0..6).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
         let id = format!("00Q5g00000{suffix}");
         if used.insert(id.clone()) {
             return id;
@@ -134,11 +133,7 @@ pub(crate) fn home_url(website: &str, domain: &str) -> String {
 /// The business's own row, decided while the site is generated (it fixes `Site::home_url`).
 pub(crate) fn primary_row(rng: &mut ChaCha8Rng, plan: &Plan, used: &mut Used) -> LeadRow {
     let apex_only = plan.special.redirect_chain;
-    let website = if plan.special.no_website {
-        String::new()
-    } else {
-        website_form(rng, &plan.domain, apex_only)
-    };
+    let website = if plan.special.no_website { String::new() } else { website_form(rng, &plan.domain, apex_only) };
     let email = match plan.emails.first() {
         Some(e) if plan.special.no_website || rng.gen_bool(0.5) => e.addr.clone(),
         _ => String::new(),
@@ -163,13 +158,7 @@ pub(crate) fn primary_row(rng: &mut ChaCha8Rng, plan: &Plan, used: &mut Used) ->
         row.city = a.address.city.clone().unwrap_or_default();
         row.state = a.address.region.clone().unwrap_or_default();
         row.postal_code = a.address.postal_code.clone().unwrap_or_default();
-        row.country = plan
-            .country
-            .spellings()
-            .choose(rng)
-            .copied()
-            .unwrap_or_default()
-            .to_string();
+        row.country = plan.country.spellings().choose(rng).copied().unwrap_or_default().to_string();
     }
     if let Some(o) = plan.owner.as_ref().filter(|_| rng.gen_bool(0.5)) {
         row.first_name = o.person.first.clone();
@@ -198,12 +187,7 @@ fn csv_line(out: &mut String, cells: &[&str]) {
 }
 
 /// A second row for `site`'s business, written differently the way CRM duplicates are.
-fn duplicate_of(
-    rng: &mut ChaCha8Rng,
-    site: &Site,
-    kind: usize,
-    ids: &mut HashSet<String>,
-) -> LeadRow {
+fn duplicate_of(rng: &mut ChaCha8Rng, site: &Site, kind: usize, ids: &mut HashSet<String>) -> LeadRow {
     let original = &site.lead;
     let mut row = original.clone();
     let apex_only = site.has(crate::SiteTrait::RedirectChain);
@@ -224,11 +208,7 @@ fn duplicate_of(
             row.id = new_id(rng, ids);
             row.website.clear();
             row.email.clear();
-            let alts: Vec<&String> = site
-                .lead_phone_alternates()
-                .iter()
-                .filter(|p| **p != original.phone)
-                .collect();
+            let alts: Vec<&String> = site.lead_phone_alternates().iter().filter(|p| **p != original.phone).collect();
             row.phone = alts.choose(rng).map(|p| (*p).clone()).unwrap_or_default();
         }
         // A new record, company in capitals with a legal suffix, email on the business domain.
@@ -236,12 +216,7 @@ fn duplicate_of(
             row.id = new_id(rng, ids);
             row.company = format!("{} LLC", site.company.to_uppercase());
             row.website.clear();
-            row.email = site
-                .truth
-                .emails
-                .first()
-                .cloned()
-                .unwrap_or_else(|| format!("info@{}", site.domain));
+            row.email = site.truth.emails.first().cloned().unwrap_or_else(|| format!("info@{}", site.domain));
         }
     }
     row
@@ -257,19 +232,11 @@ impl Site {
 pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1EAD_5EED);
     let mut ids: HashSet<String> = sites.iter().map(|s| s.lead.id.clone()).collect();
-    let mut rows: Vec<Vec<String>> = sites
-        .iter()
-        .map(|s| s.lead.cells().iter().map(|c| c.to_string()).collect())
-        .collect();
+    let mut rows: Vec<Vec<String>> =
+        sites.iter().map(|s| s.lead.cells().iter().map(|c| c.to_string()).collect()).collect();
 
-    let with_phone: Vec<usize> = (0..sites.len())
-        .filter(|&i| !sites[i].lead_phones.is_empty())
-        .collect();
-    let n_dups = if sites.is_empty() {
-        0
-    } else {
-        ((sites.len() as f64 * DUPLICATE_SHARE).round() as usize).max(1)
-    };
+    let with_phone: Vec<usize> = (0..sites.len()).filter(|&i| !sites[i].lead_phones.is_empty()).collect();
+    let n_dups = if sites.is_empty() { 0 } else { ((sites.len() as f64 * DUPLICATE_SHARE).round() as usize).max(1) };
     let mut picks = with_phone.clone();
     picks.shuffle(&mut rng);
     let mut duplicates = 0;
@@ -282,88 +249,33 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
 
     let mut bad: Vec<Vec<String>> = Vec::new();
     let no_identity = [
-        [
-            "",
-            "",
-            "",
-            "",
-            "(312) 555-0199",
-            "",
-            "Chicago",
-            "IL",
-            "",
-            "US",
-            "Pat",
-            "Morgan",
-            "",
-            "",
-        ],
-        [
-            "",
-            "",
-            "",
-            "",
-            "",
-            "42 Elm St",
-            "Denver",
-            "CO",
-            "80202",
-            "USA",
-            "",
-            "",
-            "",
-            "plumber",
-        ],
-        [
-            "", " ", "", "", "", "", "", "", "", "", "Jo", "", "Owner", "",
-        ],
+        ["", "", "", "", "(312) 555-0199", "", "Chicago", "IL", "", "US", "Pat", "Morgan", "", ""],
+        ["", "", "", "", "", "42 Elm St", "Denver", "CO", "80202", "USA", "", "", "", "plumber"],
+        ["", " ", "", "", "", "", "", "", "", "", "Jo", "", "Owner", ""],
     ];
     for r in no_identity.iter().take(NO_IDENTITY_ROWS) {
         let mut cells: Vec<String> = r.iter().map(|c| c.to_string()).collect();
         cells[0] = new_id(&mut rng, &mut ids);
         bad.push(cells);
     }
-    let bad_urls = [
-        ("Widgets, Gadgets & More", "http://exa mple..test"),
-        ("Acme Supply Co", "http://acme supply..test/contact"),
-    ];
+    let bad_urls =
+        [("Widgets, Gadgets & More", "http://exa mple..test"), ("Acme Supply Co", "http://acme supply..test/contact")];
     for (company, url) in bad_urls.iter().take(BAD_URL_ROWS) {
         let id = new_id(&mut rng, &mut ids);
         bad.push(
-            [
-                id.as_str(),
-                company,
-                url,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "agency",
-            ]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
+            [id.as_str(), company, url, "", "", "", "", "", "", "", "", "", "", "agency"]
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         );
     }
     for _ in 0..WRONG_COLUMN_ROWS {
         let id = new_id(&mut rng, &mut ids);
         bad.push(
-            [
-                id.as_str(),
-                "Broken Row Ltd",
-                "broken-row.test",
-                "info@broken-row.test",
-                "plumber",
-            ]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
+            [id.as_str(), "Broken Row Ltd", "broken-row.test", "info@broken-row.test", "plumber"]
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         );
     }
     let bad_rows = bad.len();
@@ -379,14 +291,7 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         csv_line(&mut out, &cells);
     }
-    (
-        out,
-        LeadListStats {
-            rows: rows.len(),
-            duplicates,
-            bad_rows,
-        },
-    )
+    (out, LeadListStats { rows: rows.len(), duplicates, bad_rows })
 }
 
 /// One JSON object per business (its primary row), no duplicates, no junk.

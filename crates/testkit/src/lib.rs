@@ -39,18 +39,15 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use assign::{
-    ABOUT_NOT_FOUND_SHARE, ALWAYS_ERROR_SHARE, BOT_CHALLENGE_SHARE, CAPTCHA_SHARE,
-    CRAWL_DELAY_SHARE, FLAKY_HOME_SHARE, GZIP_SHARE, HOME_NOT_FOUND_SHARE, MALFORMED_JSONLD_SHARE,
-    META_CHARSET_SITES, NO_WEBSITE_LEADS, NOT_HTML_SHARE, OVERSIZED_SITES, REDIRECT_CHAIN_SHARE,
-    ROBOTS_DISALLOW_CONTACT_SHARE, SLOW_HOME_SHARE, TOO_MANY_REDIRECTS_SITES, WINDOWS_1252_SHARE,
+    ABOUT_NOT_FOUND_SHARE, ALWAYS_ERROR_SHARE, BOT_CHALLENGE_SHARE, CAPTCHA_SHARE, CRAWL_DELAY_SHARE, FLAKY_HOME_SHARE,
+    GZIP_SHARE, HOME_NOT_FOUND_SHARE, MALFORMED_JSONLD_SHARE, META_CHARSET_SITES, NO_WEBSITE_LEADS, NOT_HTML_SHARE,
+    OVERSIZED_SITES, REDIRECT_CHAIN_SHARE, ROBOTS_DISALLOW_CONTACT_SHARE, SLOW_HOME_SHARE, TOO_MANY_REDIRECTS_SITES,
+    WINDOWS_1252_SHARE,
 };
-pub use leads::{
-    BAD_URL_ROWS, DUPLICATE_SHARE, LeadListStats, NO_IDENTITY_ROWS, WRONG_COLUMN_ROWS,
-};
+pub use leads::{BAD_URL_ROWS, DUPLICATE_SHARE, LeadListStats, NO_IDENTITY_ROWS, WRONG_COLUMN_ROWS};
 pub use plan::{
-    ABOUT_PAGE_SHARE, CONTACT_PAGE_SHARE, FAX_SHARE, INTERNATIONAL_SHARES, JSONLD_GRAPH_SHARE,
-    JSONLD_SHARE, MICRODATA_SHARE, NO_ADDRESS_SHARE, NO_EMAIL_SHARE, NO_OWNER_SHARE,
-    SECOND_PHONE_SHARE, TEAM_PAGE_SHARE,
+    ABOUT_PAGE_SHARE, CONTACT_PAGE_SHARE, FAX_SHARE, INTERNATIONAL_SHARES, JSONLD_GRAPH_SHARE, JSONLD_SHARE,
+    MICRODATA_SHARE, NO_ADDRESS_SHARE, NO_EMAIL_SHARE, NO_OWNER_SHARE, SECOND_PHONE_SHARE, TEAM_PAGE_SHARE,
 };
 pub use render::{LONG_REDIRECT_HOPS, OVERSIZED_BYTES};
 pub use server::{SampleServer, ServeOptions};
@@ -82,11 +79,8 @@ impl SampleWeb {
             let plan = plan::plan_site(&mut site_rng, special, &mut used);
             let pages = render::render_site(&plan, &mut site_rng);
             let lead = leads::primary_row(&mut site_rng, &plan, &mut used);
-            let linked_pages = [&plan.contact, &plan.about, &plan.team]
-                .into_iter()
-                .flatten()
-                .map(|p| p.path.clone())
-                .collect();
+            let linked_pages =
+                [&plan.contact, &plan.about, &plan.team].into_iter().flatten().map(|p| p.path.clone()).collect();
             sites.push(Site {
                 domain: plan.domain.clone(),
                 company: plan.company.clone(),
@@ -102,16 +96,8 @@ impl SampleWeb {
                 gzip: plan.special.gzip,
             });
         }
-        let by_domain = sites
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.domain.clone(), i))
-            .collect();
-        Self {
-            seed,
-            sites,
-            by_domain,
-        }
+        let by_domain = sites.iter().enumerate().map(|(i, s)| (s.domain.clone(), i)).collect();
+        Self { seed, sites, by_domain }
     }
 
     /// The web the demo, tests and benchmarks share: `generate(42, 320)`.

@@ -10,9 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::assign::Charset;
 use crate::names::Country;
-use crate::plan::{
-    AddressPlan, AddressStyle, EmailPlan, EmailStyle, Loc, PhonePlan, PhoneStyle, Plan, Structured,
-};
+use crate::plan::{AddressPlan, AddressStyle, EmailPlan, EmailStyle, Loc, PhonePlan, PhoneStyle, Plan, Structured};
 
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
@@ -53,18 +51,8 @@ a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}.co
 .team-card img{border-radius:50%;width:160px;height:160px;object-fit:cover}.cookie-banner{position:fixed;bottom:0;left:0;right:0}\
 @media (max-width:768px){.main-nav{display:none}.footer-grid{grid-template-columns:1fr}}\n";
 
-const CSS_BLOCKS: &[&str] = &[
-    "wp-block",
-    "elementor",
-    "et_pb",
-    "sqs-block",
-    "wix",
-    "ast",
-    "kadence",
-    "fl-module",
-    "vc_row",
-    "theme",
-];
+const CSS_BLOCKS: &[&str] =
+    &["wp-block", "elementor", "et_pb", "sqs-block", "wix", "ast", "kadence", "fl-module", "vc_row", "theme"];
 const CSS_PARTS: &[&str] = &[
     "button",
     "column",
@@ -98,27 +86,15 @@ fn css_property(css: &mut String, rng: &mut ChaCha8Rng) {
         2 => write!(css, "font-size:{}.{d}rem", n % 3),
         3 => write!(css, "line-height:{}.{d}", n % 3),
         4 => write!(css, "color:#{:06x}", rng.gen_range(0..0x100_0000u32)),
-        5 => write!(
-            css,
-            "background-color:#{:06x}",
-            rng.gen_range(0..0x100_0000u32)
-        ),
-        6 => write!(
-            css,
-            "border:1px solid #{:06x}",
-            rng.gen_range(0..0x100_0000u32)
-        ),
+        5 => write!(css, "background-color:#{:06x}", rng.gen_range(0..0x100_0000u32)),
+        6 => write!(css, "border:1px solid #{:06x}", rng.gen_range(0..0x100_0000u32)),
         7 => write!(css, "border-radius:{n}px"),
         8 => write!(css, "gap:{n}px"),
         9 => write!(css, "max-width:{}px", rng.gen_range(320..1400)),
         10 => write!(css, "opacity:.{d}"),
         11 => write!(css, "letter-spacing:.0{d}em"),
         12 => write!(css, "transition:all .{d}s ease"),
-        13 => write!(
-            css,
-            "box-shadow:0 {n}px {}px rgba(0,0,0,.{d})",
-            rng.gen_range(0..48)
-        ),
+        13 => write!(css, "box-shadow:0 {n}px {}px rgba(0,0,0,.{d})", rng.gen_range(0..48)),
         _ => write!(css, "z-index:{n}"),
     };
 }
@@ -127,27 +103,17 @@ fn stylesheet(rng: &mut ChaCha8Rng, target: usize) -> String {
     let accent = format!("#{:06x}", rng.gen_range(0..0x100_0000u32));
     let mut css = format!(
         ":root{{--accent:{accent};--accent-soft:{accent}22;--ink:#1d2327;--paper:#fafafa;--font-body:{}}}\n{CSS_BASE}",
-        [
-            "system-ui,sans-serif",
-            "'Inter',sans-serif",
-            "Georgia,serif",
-            "'Lato',Helvetica,Arial,sans-serif"
-        ]
-        .choose(rng)
-        .unwrap_or(&"sans-serif")
+        ["system-ui,sans-serif", "'Inter',sans-serif", "Georgia,serif", "'Lato',Helvetica,Arial,sans-serif"]
+            .choose(rng)
+            .unwrap_or(&"sans-serif")
     );
     let block = *CSS_BLOCKS.choose(rng).unwrap_or(&"theme");
     while css.len() < target {
         let part = CSS_PARTS.choose(rng).unwrap_or(&"text");
         let _ = write!(css, ".{block}-{part}");
         if rng.gen_bool(0.4) {
-            let _ = write!(
-                css,
-                "--{}",
-                ["large", "small", "alt", "dark", "wide", "center"]
-                    .choose(rng)
-                    .unwrap_or(&"alt")
-            );
+            let _ =
+                write!(css, "--{}", ["large", "small", "alt", "dark", "wide", "center"].choose(rng).unwrap_or(&"alt"));
         }
         css.push('{');
         for k in 0..rng.gen_range(1..5) {
@@ -168,9 +134,7 @@ b.className='cookie-banner';b.innerHTML='<p>We use cookies to improve your exper
 b.querySelector('button').addEventListener('click',function(){set('yes');b.remove()});document.body.appendChild(b)});})();"#;
 
 fn hex(rng: &mut ChaCha8Rng, n: usize) -> String {
-    (0..n)
-        .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
-        .collect()
+    (0..n).map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)])).collect()
 }
 
 /// Builds the stylesheet and scripts for a site; sizes vary so pages weigh 10–60 KB like real sites.
@@ -212,11 +176,7 @@ function gtag(){{dataLayer.push(arguments);}}gtag('js',new Date());gtag('config'
             rng.gen_range(0..9)
         );
     }
-    Boilerplate {
-        css,
-        head_scripts,
-        tail_scripts,
-    }
+    Boilerplate { css, head_scripts, tail_scripts }
 }
 
 /// The `<meta>` that declares the charset, if the page declares it in markup.
@@ -224,9 +184,7 @@ fn meta_charset(charset: Charset) -> &'static str {
     match charset {
         Charset::Utf8 => "<meta charset=\"utf-8\">\n",
         Charset::Windows1252 => "",
-        Charset::Latin1Meta => {
-            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">\n"
-        }
+        Charset::Latin1Meta => "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">\n",
         Charset::ShiftJisMeta => "<meta charset=\"Shift_JIS\">\n",
     }
 }
@@ -240,14 +198,7 @@ const ICON_SPRITE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" style=\"dis
 </svg>\n";
 
 /// Wraps `main` in the full page: head, header with navigation, footer and scripts.
-pub(crate) fn page(
-    plan: &Plan,
-    bp: &Boilerplate,
-    path: &str,
-    title: &str,
-    main: &str,
-    head_extra: &str,
-) -> String {
+pub(crate) fn page(plan: &Plan, bp: &Boilerplate, path: &str, title: &str, main: &str, head_extra: &str) -> String {
     let company = esc(&plan.company);
     let domain = &plan.domain;
     let mut html = String::with_capacity(bp.css.len() + main.len() + 8_000);
@@ -265,11 +216,7 @@ pub(crate) fn page(
         css = bp.css,
         scripts = bp.head_scripts,
     );
-    let slug = if path == "/" {
-        "home".to_string()
-    } else {
-        path.trim_matches('/').replace(['/', '.'], "-")
-    };
+    let slug = if path == "/" { "home".to_string() } else { path.trim_matches('/').replace(['/', '.'], "-") };
     let _ = write!(
         html,
         "<body class=\"page page-{slug}\">\n{ICON_SPRITE}<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
@@ -296,23 +243,11 @@ fn header(plan: &Plan) -> String {
         Country::Fr => ("Accueil", "Services"),
         _ => ("Home", "Services"),
     };
-    let mut nav =
-        format!("<li><a href=\"/\">{home}</a></li><li><a href=\"/services\">{services}</a></li>");
-    for page in [&plan.about, &plan.team, &plan.contact]
-        .into_iter()
-        .flatten()
-    {
-        let _ = write!(
-            nav,
-            "<li><a href=\"{}\">{}</a></li>",
-            page.path,
-            esc(&page.link_text)
-        );
+    let mut nav = format!("<li><a href=\"/\">{home}</a></li><li><a href=\"/services\">{services}</a></li>");
+    for page in [&plan.about, &plan.team, &plan.contact].into_iter().flatten() {
+        let _ = write!(nav, "<li><a href=\"{}\">{}</a></li>", page.path, esc(&page.link_text));
     }
-    let cta_href = plan
-        .contact
-        .as_ref()
-        .map_or("/services", |c| c.path.as_str());
+    let cta_href = plan.contact.as_ref().map_or("/services", |c| c.path.as_str());
     format!(
         "<header class=\"site-header\"><div class=\"container\">\n<a class=\"logo\" href=\"/\">{logo}</a>\n\
 <nav class=\"main-nav\" aria-label=\"Main\"><ul>{nav}</ul></nav>\n<a class=\"btn btn-primary header-cta\" href=\"{cta_href}\">{cta}</a>\n</div></header>\n",
@@ -353,42 +288,20 @@ fn footer(plan: &Plan) -> String {
         "<p class=\"footer-tagline\">{}</p></div>\n<div class=\"footer-col footer-contact\">",
         esc(plan.tagline)
     );
-    if let Some(a) = plan
-        .address
-        .as_ref()
-        .filter(|a| a.locs.contains(&Loc::Footer))
-    {
+    if let Some(a) = plan.address.as_ref().filter(|a| a.locs.contains(&Loc::Footer)) {
         f.push_str(&address_html(a));
     }
     for p in plan.phones.iter().filter(|p| p.locs.contains(&Loc::Footer)) {
-        let _ = write!(
-            f,
-            "<p><strong>{}:</strong> {}</p>",
-            esc(&p.label),
-            phone_html(p, microdata)
-        );
+        let _ = write!(f, "<p><strong>{}:</strong> {}</p>", esc(&p.label), phone_html(p, microdata));
     }
     if let Some(fax) = plan.fax.as_ref().filter(|p| p.locs.contains(&Loc::Footer)) {
         f.push_str(&fax_html(fax));
     }
     for e in plan.emails.iter().filter(|e| e.locs.contains(&Loc::Footer)) {
-        let _ = write!(
-            f,
-            "<p><strong>{}:</strong> {}</p>",
-            esc(&e.label),
-            email_html(e, microdata)
-        );
+        let _ = write!(f, "<p><strong>{}:</strong> {}</p>", esc(&e.label), email_html(e, microdata));
     }
-    let _ = write!(
-        f,
-        "</div>\n<div class=\"footer-col\"><h4>Hours</h4>{}</div>\n",
-        hours(plan)
-    );
-    let socials: Vec<_> = plan
-        .socials
-        .iter()
-        .filter(|s| s.locs.contains(&Loc::Footer))
-        .collect();
+    let _ = write!(f, "</div>\n<div class=\"footer-col\"><h4>Hours</h4>{}</div>\n", hours(plan));
+    let socials: Vec<_> = plan.socials.iter().filter(|s| s.locs.contains(&Loc::Footer)).collect();
     if !socials.is_empty() {
         f.push_str("<div class=\"footer-col footer-social\"><h4>Follow us</h4>");
         for s in socials {
@@ -421,13 +334,7 @@ pub(crate) fn social_link(network: &str, url: &str) -> String {
 fn entity_encode(s: &str) -> String {
     s.chars()
         .enumerate()
-        .map(|(i, c)| {
-            if i == 0 || c == '@' || c == '.' {
-                format!("&#{};", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
+        .map(|(i, c)| if i == 0 || c == '@' || c == '.' { format!("&#{};", c as u32) } else { c.to_string() })
         .collect()
 }
 
@@ -438,14 +345,11 @@ pub(crate) fn email_html(e: &EmailPlan, itemprop: bool) -> String {
     let ip = if itemprop { " itemprop=\"email\"" } else { "" };
     match e.style {
         EmailStyle::Mailto => format!("<a href=\"mailto:{a}\"{ip}>{a}</a>"),
-        EmailStyle::MailtoText => format!(
-            "<a href=\"mailto:{a}?subject=Website%20inquiry\" class=\"email-link\">Email us</a>"
-        ),
+        EmailStyle::MailtoText => {
+            format!("<a href=\"mailto:{a}?subject=Website%20inquiry\" class=\"email-link\">Email us</a>")
+        }
         EmailStyle::Plain => format!("<span class=\"email\"{ip}>{a}</span>"),
-        EmailStyle::AtDot => format!(
-            "<span class=\"email\">{local} [at] {}</span>",
-            domain.replace('.', " [dot] ")
-        ),
+        EmailStyle::AtDot => format!("<span class=\"email\">{local} [at] {}</span>", domain.replace('.', " [dot] ")),
         EmailStyle::ParenAt => format!("<span class=\"email\">{local}(at){domain}</span>"),
         EmailStyle::Entities => {
             let enc = entity_encode(a);
@@ -457,11 +361,7 @@ pub(crate) fn email_html(e: &EmailPlan, itemprop: bool) -> String {
 /// A phone number written in its planned style.
 pub(crate) fn phone_html(p: &PhonePlan, itemprop: bool) -> String {
     let n = &p.number;
-    let ip = if itemprop {
-        " itemprop=\"telephone\""
-    } else {
-        ""
-    };
+    let ip = if itemprop { " itemprop=\"telephone\"" } else { "" };
     match p.style {
         PhoneStyle::TelLink => format!("<a href=\"{}\"{ip}>{}</a>", n.tel_href, n.display),
         PhoneStyle::TelLinkCallText => {
@@ -470,10 +370,7 @@ pub(crate) fn phone_html(p: &PhonePlan, itemprop: bool) -> String {
             } else {
                 String::new()
             };
-            format!(
-                "<a href=\"{}\" class=\"call-link\">Call us</a>{meta}",
-                n.tel_href
-            )
+            format!("<a href=\"{}\" class=\"call-link\">Call us</a>{meta}", n.tel_href)
         }
         PhoneStyle::Plain => format!("<span class=\"phone\"{ip}>{}</span>", n.display),
     }

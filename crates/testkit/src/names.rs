@@ -26,13 +26,7 @@ impl Country {
     /// How a CRM user might have typed the country.
     pub(crate) fn spellings(self) -> &'static [&'static str] {
         match self {
-            Self::Us => &[
-                "US",
-                "USA",
-                "United States",
-                "United States of America",
-                "us",
-            ],
+            Self::Us => &["US", "USA", "United States", "United States of America", "us"],
             Self::Gb => &["GB", "UK", "United Kingdom", "England"],
             Self::De => &["DE", "Germany", "Deutschland"],
             Self::Fr => &["FR", "France"],
@@ -81,193 +75,46 @@ const fn us(
     postal_codes: &'static [&'static str],
     area_codes: &'static [&'static str],
 ) -> City {
-    City {
-        name,
-        region: Some(region),
-        postal_codes,
-        area_codes,
-        subscriber_len: 7,
-        country: Country::Us,
-    }
+    City { name, region: Some(region), postal_codes, area_codes, subscriber_len: 7, country: Country::Us }
 }
 
 pub(crate) const US_CITIES: &[City] = &[
-    us(
-        "Springfield",
-        "IL",
-        &["62701", "62702", "62703", "62704"],
-        &["217"],
-    ),
-    us(
-        "Austin",
-        "TX",
-        &["78701", "78702", "78704", "78705"],
-        &["512", "737"],
-    ),
-    us(
-        "Denver",
-        "CO",
-        &["80202", "80203", "80205", "80206"],
-        &["303", "720"],
-    ),
-    us(
-        "Portland",
-        "OR",
-        &["97201", "97202", "97205", "97209"],
-        &["503", "971"],
-    ),
-    us(
-        "Seattle",
-        "WA",
-        &["98101", "98103", "98109", "98122"],
-        &["206"],
-    ),
-    us(
-        "Chicago",
-        "IL",
-        &["60601", "60607", "60614", "60622"],
-        &["312", "773"],
-    ),
-    us(
-        "Boston",
-        "MA",
-        &["02108", "02114", "02116", "02118"],
-        &["617", "857"],
-    ),
-    us(
-        "Atlanta",
-        "GA",
-        &["30303", "30305", "30308", "30309"],
-        &["404", "678"],
-    ),
-    us(
-        "Phoenix",
-        "AZ",
-        &["85003", "85004", "85006", "85008"],
-        &["602", "480"],
-    ),
-    us(
-        "San Francisco",
-        "CA",
-        &["94102", "94103", "94107", "94110"],
-        &["415", "628"],
-    ),
-    us(
-        "San Diego",
-        "CA",
-        &["92101", "92103", "92104", "92116"],
-        &["619", "858"],
-    ),
-    us(
-        "Nashville",
-        "TN",
-        &["37203", "37204", "37206", "37208"],
-        &["615", "629"],
-    ),
-    us(
-        "Columbus",
-        "OH",
-        &["43201", "43206", "43212", "43215"],
-        &["614"],
-    ),
-    us(
-        "Minneapolis",
-        "MN",
-        &["55401", "55403", "55405", "55408"],
-        &["612"],
-    ),
-    us(
-        "Raleigh",
-        "NC",
-        &["27601", "27603", "27605", "27608"],
-        &["919", "984"],
-    ),
-    us(
-        "Tampa",
-        "FL",
-        &["33602", "33606", "33609", "33611"],
-        &["813"],
-    ),
-    us(
-        "Sacramento",
-        "CA",
-        &["95811", "95814", "95816", "95818"],
-        &["916"],
-    ),
-    us(
-        "Madison",
-        "WI",
-        &["53703", "53704", "53705", "53711"],
-        &["608"],
-    ),
+    us("Springfield", "IL", &["62701", "62702", "62703", "62704"], &["217"]),
+    us("Austin", "TX", &["78701", "78702", "78704", "78705"], &["512", "737"]),
+    us("Denver", "CO", &["80202", "80203", "80205", "80206"], &["303", "720"]),
+    us("Portland", "OR", &["97201", "97202", "97205", "97209"], &["503", "971"]),
+    us("Seattle", "WA", &["98101", "98103", "98109", "98122"], &["206"]),
+    us("Chicago", "IL", &["60601", "60607", "60614", "60622"], &["312", "773"]),
+    us("Boston", "MA", &["02108", "02114", "02116", "02118"], &["617", "857"]),
+    us("Atlanta", "GA", &["30303", "30305", "30308", "30309"], &["404", "678"]),
+    us("Phoenix", "AZ", &["85003", "85004", "85006", "85008"], &["602", "480"]),
+    us("San Francisco", "CA", &["94102", "94103", "94107", "94110"], &["415", "628"]),
+    us("San Diego", "CA", &["92101", "92103", "92104", "92116"], &["619", "858"]),
+    us("Nashville", "TN", &["37203", "37204", "37206", "37208"], &["615", "629"]),
+    us("Columbus", "OH", &["43201", "43206", "43212", "43215"], &["614"]),
+    us("Minneapolis", "MN", &["55401", "55403", "55405", "55408"], &["612"]),
+    us("Raleigh", "NC", &["27601", "27603", "27605", "27608"], &["919", "984"]),
+    us("Tampa", "FL", &["33602", "33606", "33609", "33611"], &["813"]),
+    us("Sacramento", "CA", &["95811", "95814", "95816", "95818"], &["916"]),
+    us("Madison", "WI", &["53703", "53704", "53705", "53711"], &["608"]),
     us("Boise", "ID", &["83702", "83704", "83706"], &["208"]),
-    us(
-        "Charlotte",
-        "NC",
-        &["28202", "28203", "28204", "28205"],
-        &["704", "980"],
-    ),
-    us(
-        "Pittsburgh",
-        "PA",
-        &["15212", "15213", "15222", "15232"],
-        &["412"],
-    ),
-    us(
-        "Kansas City",
-        "MO",
-        &["64105", "64108", "64111", "64112"],
-        &["816"],
-    ),
-    us(
-        "Salt Lake City",
-        "UT",
-        &["84101", "84102", "84105", "84111"],
-        &["801", "385"],
-    ),
-    us(
-        "Albuquerque",
-        "NM",
-        &["87102", "87104", "87106", "87110"],
-        &["505"],
-    ),
-    us(
-        "Richmond",
-        "VA",
-        &["23219", "23220", "23221", "23223"],
-        &["804"],
-    ),
-    us(
-        "Omaha",
-        "NE",
-        &["68102", "68105", "68131", "68132"],
-        &["402"],
-    ),
-    us(
-        "Louisville",
-        "KY",
-        &["40202", "40203", "40204", "40206"],
-        &["502"],
-    ),
+    us("Charlotte", "NC", &["28202", "28203", "28204", "28205"], &["704", "980"]),
+    us("Pittsburgh", "PA", &["15212", "15213", "15222", "15232"], &["412"]),
+    us("Kansas City", "MO", &["64105", "64108", "64111", "64112"], &["816"]),
+    us("Salt Lake City", "UT", &["84101", "84102", "84105", "84111"], &["801", "385"]),
+    us("Albuquerque", "NM", &["87102", "87104", "87106", "87110"], &["505"]),
+    us("Richmond", "VA", &["23219", "23220", "23221", "23223"], &["804"]),
+    us("Omaha", "NE", &["68102", "68105", "68131", "68132"], &["402"]),
+    us("Louisville", "KY", &["40202", "40203", "40204", "40206"], &["502"]),
     us("Burlington", "VT", &["05401", "05408"], &["802"]),
     us("Asheville", "NC", &["28801", "28803", "28804"], &["828"]),
     us("Ann Arbor", "MI", &["48103", "48104", "48105"], &["734"]),
     us("Savannah", "GA", &["31401", "31404", "31405"], &["912"]),
-    us(
-        "Tucson",
-        "AZ",
-        &["85701", "85705", "85716", "85719"],
-        &["520"],
-    ),
+    us("Tucson", "AZ", &["85701", "85705", "85716", "85719"], &["520"]),
     us("Spokane", "WA", &["99201", "99203", "99205"], &["509"]),
     us("Des Moines", "IA", &["50309", "50310", "50312"], &["515"]),
     us("Portland", "ME", &["04101", "04102", "04103"], &["207"]),
-    us(
-        "Brooklyn",
-        "NY",
-        &["11201", "11211", "11215", "11222"],
-        &["718", "347"],
-    ),
+    us("Brooklyn", "NY", &["11201", "11211", "11215", "11222"], &["718", "347"]),
 ];
 
 /// Only cities whose numbers `Phone::parse` (phonenumber 0.3 metadata) accepts: it rejects valid UK
@@ -276,9 +123,7 @@ pub(crate) const INTL_CITIES: &[City] = &[
     City {
         name: "London",
         region: None,
-        postal_codes: &[
-            "EC1A 1BB", "W1D 3QF", "SE1 9SG", "N1 9GU", "E1 6AN", "NW1 8NH",
-        ],
+        postal_codes: &["EC1A 1BB", "W1D 3QF", "SE1 9SG", "N1 9GU", "E1 6AN", "NW1 8NH"],
         area_codes: &["20"],
         subscriber_len: 8,
         country: Country::Gb,
@@ -353,10 +198,7 @@ pub(crate) fn cities_of(country: Country) -> Vec<&'static City> {
     if country == Country::Us {
         return US_CITIES.iter().collect();
     }
-    INTL_CITIES
-        .iter()
-        .filter(|c| c.country == country)
-        .collect()
+    INTL_CITIES.iter().filter(|c| c.country == country).collect()
 }
 
 pub(crate) const US_STREETS: &[&str] = &[
@@ -385,23 +227,10 @@ pub(crate) const US_STREETS: &[&str] = &[
     "Willow Rd",
     "Chestnut St",
 ];
-pub(crate) const GB_STREETS: &[&str] = &[
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "King Street",
-    "Queen's Road",
-    "Mill Lane",
-];
-pub(crate) const DE_STREETS: &[&str] = &[
-    "Hauptstraße",
-    "Friedrichstraße",
-    "Bahnhofstraße",
-    "Schillerstraße",
-    "Goethestraße",
-    "Kantstraße",
-];
+pub(crate) const GB_STREETS: &[&str] =
+    &["High Street", "Station Road", "Church Lane", "Victoria Road", "King Street", "Queen's Road", "Mill Lane"];
+pub(crate) const DE_STREETS: &[&str] =
+    &["Hauptstraße", "Friedrichstraße", "Bahnhofstraße", "Schillerstraße", "Goethestraße", "Kantstraße"];
 pub(crate) const FR_STREETS: &[&str] = &[
     "Rue de Rivoli",
     "Rue de la République",
@@ -410,14 +239,7 @@ pub(crate) const FR_STREETS: &[&str] = &[
     "Rue du Faubourg Saint-Honoré",
     "Rue Mercière",
 ];
-pub(crate) const AU_STREETS: &[&str] = &[
-    "George St",
-    "Collins St",
-    "Pitt St",
-    "Bourke St",
-    "Oxford St",
-    "Chapel St",
-];
+pub(crate) const AU_STREETS: &[&str] = &["George St", "Collins St", "Pitt St", "Bourke St", "Oxford St", "Chapel St"];
 
 /// First names drawn from many backgrounds, for US, UK and Australian sites.
 pub(crate) const FIRST_NAMES: &[&str] = &[
@@ -598,47 +420,14 @@ pub(crate) const LAST_NAMES: &[&str] = &[
     "Nakamura",
 ];
 
-pub(crate) const DE_FIRST_NAMES: &[&str] = &[
-    "Jürgen", "Anna", "Lukas", "Sophie", "Jörg", "Katrin", "Matthias", "Lena", "Stefan", "Sabine",
-    "Tobias",
-];
-pub(crate) const DE_LAST_NAMES: &[&str] = &[
-    "Müller",
-    "Schröder",
-    "Weiß",
-    "Becker",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Wagner",
-    "Krüger",
-    "Neumann",
-];
-pub(crate) const FR_FIRST_NAMES: &[&str] = &[
-    "François",
-    "Chloé",
-    "Noémie",
-    "André",
-    "Hélène",
-    "Théo",
-    "Camille",
-    "Jérôme",
-    "Anaïs",
-    "Léa",
-    "Mathis",
-];
-pub(crate) const FR_LAST_NAMES: &[&str] = &[
-    "Lefèvre",
-    "Dubois",
-    "Béranger",
-    "Fauré",
-    "Lemaître",
-    "Girard",
-    "Moreau",
-    "Rousseau",
-    "Mercier",
-    "Chevalier",
-];
+pub(crate) const DE_FIRST_NAMES: &[&str] =
+    &["Jürgen", "Anna", "Lukas", "Sophie", "Jörg", "Katrin", "Matthias", "Lena", "Stefan", "Sabine", "Tobias"];
+pub(crate) const DE_LAST_NAMES: &[&str] =
+    &["Müller", "Schröder", "Weiß", "Becker", "Hoffmann", "Schäfer", "Koch", "Wagner", "Krüger", "Neumann"];
+pub(crate) const FR_FIRST_NAMES: &[&str] =
+    &["François", "Chloé", "Noémie", "André", "Hélène", "Théo", "Camille", "Jérôme", "Anaïs", "Léa", "Mathis"];
+pub(crate) const FR_LAST_NAMES: &[&str] =
+    &["Lefèvre", "Dubois", "Béranger", "Fauré", "Lemaître", "Girard", "Moreau", "Rousseau", "Mercier", "Chevalier"];
 
 /// Names with accents that windows-1252 can encode; used on the non-UTF-8 sites so that a crawler that
 /// ignores the declared charset gets the owner's name visibly wrong.
@@ -702,10 +491,7 @@ pub(crate) fn slugify(name: &str) -> String {
 
 /// The letters of a name an email local part can use: `"O'Brien"` → `"obrien"`.
 pub(crate) fn local_part(s: &str) -> String {
-    fold_ascii(s)
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
+    fold_ascii(s).chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
 #[cfg(test)]

@@ -21,8 +21,7 @@ pub const JSONLD_GRAPH_SHARE: f64 = 0.30;
 /// Share of sites with microdata (an itemscope LocalBusiness footer); the rest have no structured data.
 pub const MICRODATA_SHARE: f64 = 0.20;
 /// Shares of sites in the UK, Germany, France and Australia (ISO codes); the rest are in the US.
-pub const INTERNATIONAL_SHARES: [(&str, f64); 4] =
-    [("GB", 0.03), ("DE", 0.025), ("FR", 0.02), ("AU", 0.025)];
+pub const INTERNATIONAL_SHARES: [(&str, f64); 4] = [("GB", 0.03), ("DE", 0.025), ("FR", 0.02), ("AU", 0.025)];
 /// Share of sites that name no owner anywhere.
 pub const NO_OWNER_SHARE: f64 = 0.15;
 /// Share of sites with no email address at all (a contact form only).
@@ -199,16 +198,9 @@ pub(crate) struct Used {
     pub ids: HashSet<String>,
 }
 
-const JAPANESE_WORDS: &[&str] = &[
-    "Sakura", "Kaze", "Hoshi", "Tsuki", "Yama", "Umi", "Hana", "Kumo",
-];
-const JAPANESE_PEOPLE: &[(&str, &str)] = &[
-    ("Kenji", "Tanaka"),
-    ("Yumi", "Watanabe"),
-    ("Hiroshi", "Sato"),
-    ("Aiko", "Suzuki"),
-    ("Takeshi", "Ito"),
-];
+const JAPANESE_WORDS: &[&str] = &["Sakura", "Kaze", "Hoshi", "Tsuki", "Yama", "Umi", "Hana", "Kumo"];
+const JAPANESE_PEOPLE: &[(&str, &str)] =
+    &[("Kenji", "Tanaka"), ("Yumi", "Watanabe"), ("Hiroshi", "Sato"), ("Aiko", "Suzuki"), ("Takeshi", "Ito")];
 
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
     *items.choose(rng).expect("non-empty word list")
@@ -220,19 +212,10 @@ fn random_person(rng: &mut ChaCha8Rng, country: Country) -> Person {
         Country::Fr => (names::FR_FIRST_NAMES, names::FR_LAST_NAMES),
         _ => (names::FIRST_NAMES, names::LAST_NAMES),
     };
-    Person {
-        first: pick(rng, firsts).to_string(),
-        last: pick(rng, lasts).to_string(),
-    }
+    Person { first: pick(rng, firsts).to_string(), last: pick(rng, lasts).to_string() }
 }
 
-fn company_name(
-    rng: &mut ChaCha8Rng,
-    v: &Vertical,
-    country: Country,
-    city: &City,
-    owner: &Person,
-) -> String {
+fn company_name(rng: &mut ChaCha8Rng, v: &Vertical, country: Country, city: &City, owner: &Person) -> String {
     let local: &[&str] = match (country, v.key) {
         (Country::De, "dentist") => &["Zahnarztpraxis Dr. {last}"],
         (Country::De, "plumber") => &["{last} Sanitär GmbH", "Sanitär {last}"],
@@ -244,11 +227,7 @@ fn company_name(
         (Country::Fr, "salon") => &["Salon {first}", "Coiffure {first}"],
         _ => &[],
     };
-    let pattern = if !local.is_empty() && rng.gen_bool(0.7) {
-        pick(rng, local)
-    } else {
-        pick(rng, v.name_patterns)
-    };
+    let pattern = if !local.is_empty() && rng.gen_bool(0.7) { pick(rng, local) } else { pick(rng, v.name_patterns) };
     let lasts = match country {
         Country::De => names::DE_LAST_NAMES,
         Country::Fr => names::FR_LAST_NAMES,
@@ -284,26 +263,17 @@ fn owner_title(rng: &mut ChaCha8Rng, v: &Vertical, country: Country) -> String {
     title.to_string()
 }
 
-fn page_refs(
-    rng: &mut ChaCha8Rng,
-    country: Country,
-    owner: Option<&Person>,
-    doctor: bool,
-) -> [PageRef; 3] {
+fn page_refs(rng: &mut ChaCha8Rng, country: Country, owner: Option<&Person>, doctor: bool) -> [PageRef; 3] {
     let page = |path: &str, text: &str, heading: &str| PageRef {
         path: path.to_string(),
         link_text: text.to_string(),
         heading: heading.to_string(),
     };
     let (contact, about) = match country {
-        Country::De => (
-            page("/kontakt", "Kontakt", "Kontakt"),
-            page("/ueber-uns", "Über uns", "Über uns"),
-        ),
-        Country::Fr => (
-            page("/contactez-nous", "Contactez-nous", "Contactez-nous"),
-            page("/a-propos", "À propos", "À propos"),
-        ),
+        Country::De => (page("/kontakt", "Kontakt", "Kontakt"), page("/ueber-uns", "Über uns", "Über uns")),
+        Country::Fr => {
+            (page("/contactez-nous", "Contactez-nous", "Contactez-nous"), page("/a-propos", "À propos", "À propos"))
+        }
         _ => {
             let contacts = [
                 ("/contact", "Contact", "Contact Us"),
@@ -331,13 +301,7 @@ fn page_refs(
             page(&format!("/meet-dr-{slug}"), &text, &text)
         }
         _ => {
-            let (p, t, h) = pick(
-                rng,
-                &[
-                    ("/our-team", "Our Team", "Our Team"),
-                    ("/team", "Team", "Meet the Team"),
-                ],
-            );
+            let (p, t, h) = pick(rng, &[("/our-team", "Our Team", "Our Team"), ("/team", "Team", "Meet the Team")]);
             page(p, t, h)
         }
     };
@@ -347,11 +311,7 @@ fn page_refs(
 /// Plans one site. `used` keeps domains and phone numbers unique across the web.
 pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used) -> Plan {
     let japanese = special.charset == Charset::ShiftJisMeta;
-    let vertical = if japanese {
-        &VERTICALS[1]
-    } else {
-        VERTICALS.choose(rng).expect("verticals")
-    };
+    let vertical = if japanese { &VERTICALS[1] } else { VERTICALS.choose(rng).expect("verticals") };
     let mut country = Country::Us;
     let roll: f64 = rng.r#gen();
     let mut acc = 0.0;
@@ -376,16 +336,10 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
 
     let person = if japanese {
         let (f, l) = pick(rng, JAPANESE_PEOPLE);
-        Person {
-            first: f.to_string(),
-            last: l.to_string(),
-        }
+        Person { first: f.to_string(), last: l.to_string() }
     } else if special.charset == Charset::Windows1252 || special.charset == Charset::Latin1Meta {
         let (f, l) = pick(rng, ACCENTED_PEOPLE);
-        Person {
-            first: f.to_string(),
-            last: l.to_string(),
-        }
+        Person { first: f.to_string(), last: l.to_string() }
     } else {
         random_person(rng, country)
     };
@@ -393,11 +347,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
 
     let (company, domain) = loop {
         let name = if japanese {
-            format!(
-                "{} {}",
-                pick(rng, JAPANESE_WORDS),
-                pick(rng, &["Izakaya", "Sushi Bar", "Ramen House"])
-            )
+            format!("{} {}", pick(rng, JAPANESE_WORDS), pick(rng, &["Izakaya", "Sushi Bar", "Ramen House"]))
         } else {
             company_name(rng, vertical, country, city, &person)
         };
@@ -408,9 +358,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
     };
 
     let structured = if special.malformed.is_some() || rng.gen_bool(JSONLD_SHARE) {
-        Structured::JsonLd {
-            graph: rng.gen_bool(JSONLD_GRAPH_SHARE),
-        }
+        Structured::JsonLd { graph: rng.gen_bool(JSONLD_GRAPH_SHARE) }
     } else if rng.gen_bool(MICRODATA_SHARE / (1.0 - JSONLD_SHARE)) {
         Structured::Microdata
     } else {
@@ -418,10 +366,8 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
     };
     let jsonld = matches!(structured, Structured::JsonLd { .. });
 
-    let [contact_ref, about_ref, team_ref] =
-        page_refs(rng, country, has_owner.then_some(&person), vertical.doctor);
-    let contact =
-        (special.robots_contact || rng.gen_bool(CONTACT_PAGE_SHARE)).then_some(contact_ref);
+    let [contact_ref, about_ref, team_ref] = page_refs(rng, country, has_owner.then_some(&person), vertical.doctor);
+    let contact = (special.robots_contact || rng.gen_bool(CONTACT_PAGE_SHARE)).then_some(contact_ref);
     let about = (special.about_404 || rng.gen_bool(ABOUT_PAGE_SHARE)).then_some(about_ref);
     let team = (has_owner && rng.gen_bool(TEAM_PAGE_SHARE)).then_some(team_ref);
 
@@ -443,11 +389,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
             places.push(OwnerPlace::ContactLine);
         }
         if places.is_empty() {
-            places.push(if about.is_some() {
-                OwnerPlace::AboutBio
-            } else {
-                OwnerPlace::HomeLine
-            });
+            places.push(if about.is_some() { OwnerPlace::AboutBio } else { OwnerPlace::HomeLine });
         }
         OwnerPlan {
             person: person.clone(),
@@ -460,11 +402,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
         let n = rng.gen_range(2..5);
         let mut roles: Vec<&'static str> = vertical.staff_roles.to_vec();
         roles.shuffle(rng);
-        roles
-            .into_iter()
-            .take(n)
-            .map(|role| (random_person(rng, country), role))
-            .collect()
+        roles.into_iter().take(n).map(|role| (random_person(rng, country), role)).collect()
     } else {
         Vec::new()
     };
@@ -511,10 +449,6 @@ impl Plan {
 
     /// Where facts meant for the contact page go: the home page, when the site has no contact page.
     pub(crate) fn contact_loc(&self) -> Loc {
-        if self.contact.is_some() {
-            Loc::Contact
-        } else {
-            Loc::Home
-        }
+        if self.contact.is_some() { Loc::Contact } else { Loc::Home }
     }
 }

@@ -38,25 +38,19 @@ fn html_page(plan: &Plan, status: u16, html: &str) -> Page {
 fn encode(plan: &Plan, html: &str) -> (String, Bytes) {
     match plan.special.charset {
         Charset::Utf8 => {
-            let ct = if plan.founded.is_multiple_of(5) {
-                "text/html"
-            } else {
-                "text/html; charset=utf-8"
-            };
+            let ct = if plan.founded.is_multiple_of(5) { "text/html" } else { "text/html; charset=utf-8" };
             (ct.to_string(), Bytes::copy_from_slice(html.as_bytes()))
         }
         Charset::Windows1252 => (
             "text/html; charset=windows-1252".to_string(),
             Bytes::from(encoding_rs::WINDOWS_1252.encode(html).0.into_owned()),
         ),
-        Charset::Latin1Meta => (
-            "text/html".to_string(),
-            Bytes::from(encoding_rs::WINDOWS_1252.encode(html).0.into_owned()),
-        ),
-        Charset::ShiftJisMeta => (
-            "text/html".to_string(),
-            Bytes::from(encoding_rs::SHIFT_JIS.encode(html).0.into_owned()),
-        ),
+        Charset::Latin1Meta => {
+            ("text/html".to_string(), Bytes::from(encoding_rs::WINDOWS_1252.encode(html).0.into_owned()))
+        }
+        Charset::ShiftJisMeta => {
+            ("text/html".to_string(), Bytes::from(encoding_rs::SHIFT_JIS.encode(html).0.into_owned()))
+        }
     }
 }
 
@@ -78,14 +72,7 @@ pub(crate) fn render_site(plan: &Plan, rng: &mut ChaCha8Rng) -> BTreeMap<String,
     let mut pages = BTreeMap::new();
     pages.insert("/robots.txt".to_string(), robots(plan, rng));
 
-    let home_html = markup::page(
-        plan,
-        &bp,
-        "/",
-        plan.tagline,
-        &home_main(plan, rng),
-        &jsonld_script(plan),
-    );
+    let home_html = markup::page(plan, &bp, "/", plan.tagline, &home_main(plan, rng), &jsonld_script(plan));
     let mut home = html_page(plan, 200, &home_html);
     if plan.special.flaky_home {
         home.behavior = PageBehavior::FlakyOddRequests;
@@ -102,16 +89,8 @@ pub(crate) fn render_site(plan: &Plan, rng: &mut ChaCha8Rng) -> BTreeMap<String,
         }
         Some(Failure::TooManyRedirects) => {
             for hop in 0..LONG_REDIRECT_HOPS {
-                let from = if hop == 0 {
-                    "/".to_string()
-                } else {
-                    format!("/r/{hop}")
-                };
-                let to = if hop + 1 == LONG_REDIRECT_HOPS {
-                    "/home".to_string()
-                } else {
-                    format!("/r/{}", hop + 1)
-                };
+                let from = if hop == 0 { "/".to_string() } else { format!("/r/{hop}") };
+                let to = if hop + 1 == LONG_REDIRECT_HOPS { "/home".to_string() } else { format!("/r/{}", hop + 1) };
                 pages.insert(from, redirect(if hop % 2 == 0 { 302 } else { 301 }, &to));
             }
             pages.insert("/home".to_string(), home);
@@ -139,10 +118,7 @@ pub(crate) fn render_site(plan: &Plan, rng: &mut ChaCha8Rng) -> BTreeMap<String,
             pages.insert("/".to_string(), captcha_page(plan));
         }
         Some(Failure::HomeNotFound) => {
-            pages.insert(
-                "/".to_string(),
-                html_page(plan, 404, &not_found_html(plan, &bp)),
-            );
+            pages.insert("/".to_string(), html_page(plan, 404, &not_found_html(plan, &bp)));
         }
         Some(Failure::AlwaysError) => {
             let body = "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body>\
@@ -167,14 +143,7 @@ pub(crate) fn render_site(plan: &Plan, rng: &mut ChaCha8Rng) -> BTreeMap<String,
         let html = markup::page(plan, &bp, &t.path, &t.heading, &team_main(plan), "");
         pages.insert(t.path.clone(), html_page(plan, 200, &html));
     }
-    let services = markup::page(
-        plan,
-        &bp,
-        "/services",
-        "Services",
-        &services_main(plan, rng),
-        "",
-    );
+    let services = markup::page(plan, &bp, "/services", "Services", &services_main(plan, rng), "");
     pages.insert("/services".to_string(), html_page(plan, 200, &services));
     let privacy = markup::page(plan, &bp, "/privacy", "Privacy Policy", PRIVACY, "");
     pages.insert("/privacy".to_string(), html_page(plan, 200, &privacy));
@@ -195,11 +164,7 @@ fn robots(plan: &Plan, rng: &mut ChaCha8Rng) -> Page {
         txt.push_str("Disallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n");
         disallowed = true;
     }
-    if let Some(c) = plan
-        .contact
-        .as_ref()
-        .filter(|_| plan.special.robots_contact)
-    {
+    if let Some(c) = plan.contact.as_ref().filter(|_| plan.special.robots_contact) {
         let _ = writeln!(txt, "Disallow: {}", c.path);
         disallowed = true;
     }
@@ -225,13 +190,11 @@ fn owner_sentence_title(plan: &Plan, title: &str) -> String {
     }
     title
         .split(' ')
-        .map(|w| {
-            if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
-                w.to_string()
-            } else {
-                w.to_lowercase()
-            }
-        })
+        .map(
+            |w| {
+                if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) { w.to_string() } else { w.to_lowercase() }
+            },
+        )
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -253,32 +216,18 @@ fn owner_line(plan: &Plan, on_contact: bool) -> String {
 fn contacts_at(plan: &Plan, loc: Loc) -> String {
     let mut out = String::new();
     for p in plan.phones.iter().filter(|p| p.locs.contains(&loc)) {
-        let _ = writeln!(
-            out,
-            "<li><strong>{}:</strong> {}</li>",
-            esc(&p.label),
-            phone_html(p, false)
-        );
+        let _ = writeln!(out, "<li><strong>{}:</strong> {}</li>", esc(&p.label), phone_html(p, false));
     }
     if let Some(fax) = plan.fax.as_ref().filter(|f| f.locs.contains(&loc)) {
         let _ = writeln!(out, "<li>{}</li>", fax_html(fax));
     }
     for e in plan.emails.iter().filter(|e| e.locs.contains(&loc)) {
-        let _ = writeln!(
-            out,
-            "<li><strong>{}:</strong> {}</li>",
-            esc(&e.label),
-            email_html(e, false)
-        );
+        let _ = writeln!(out, "<li><strong>{}:</strong> {}</li>", esc(&e.label), email_html(e, false));
     }
     if let Some(a) = plan.address.as_ref().filter(|a| a.locs.contains(&loc)) {
         let _ = writeln!(out, "<li>{}</li>", markup::address_html(a));
     }
-    let socials: Vec<_> = plan
-        .socials
-        .iter()
-        .filter(|s| s.locs.contains(&loc))
-        .collect();
+    let socials: Vec<_> = plan.socials.iter().filter(|s| s.locs.contains(&loc)).collect();
     if !socials.is_empty() {
         out.push_str("<li>Follow us: ");
         for s in socials {
@@ -286,11 +235,7 @@ fn contacts_at(plan: &Plan, loc: Loc) -> String {
         }
         out.push_str("</li>\n");
     }
-    if out.is_empty() {
-        out
-    } else {
-        format!("<ul class=\"contact-list\">\n{out}</ul>\n")
-    }
+    if out.is_empty() { out } else { format!("<ul class=\"contact-list\">\n{out}</ul>\n") }
 }
 
 fn fill(template: &str, plan: &Plan) -> String {
@@ -322,10 +267,7 @@ const JAPANESE_MENU: &str = "<section class=\"menu-jp\"><h2>お品書き (Menu)<
 
 fn home_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     let v = plan.vertical;
-    let cta_href = plan
-        .contact
-        .as_ref()
-        .map_or("/services", |c| c.path.as_str());
+    let cta_href = plan.contact.as_ref().map_or("/services", |c| c.path.as_str());
     let mut m = format!(
         "<section class=\"hero\"><div class=\"container\"><h1>{}</h1><p>{} has served {} since {}.</p>\
 <a class=\"btn btn-primary\" href=\"{cta_href}\">{}</a></div></section>\n",
@@ -342,10 +284,8 @@ fn home_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     let mut services: Vec<_> = v.services.to_vec();
     services.shuffle(rng);
     for (name, blurb) in services.iter().take(6) {
-        let _ = writeln!(
-            m,
-            "<div class=\"card\"><h3>{name}</h3><p>{blurb}</p><a href=\"/services\">Learn more</a></div>"
-        );
+        let _ =
+            writeln!(m, "<div class=\"card\"><h3>{name}</h3><p>{blurb}</p><a href=\"/services\">Learn more</a></div>");
     }
     m.push_str("</div></div></section>\n<section class=\"why\"><div class=\"container\"><h2>Why choose us</h2><ul>");
     for line in STORY_LINES.choose_multiple(rng, 3) {
@@ -362,11 +302,8 @@ fn home_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     }
     m.push_str("</div></section>\n");
     let home_contacts = contacts_at(plan, Loc::Home);
-    let owner = plan
-        .owner
-        .as_ref()
-        .filter(|o| o.places.contains(&OwnerPlace::HomeLine))
-        .map(|_| owner_line(plan, false));
+    let owner =
+        plan.owner.as_ref().filter(|o| o.places.contains(&OwnerPlace::HomeLine)).map(|_| owner_line(plan, false));
     if !home_contacts.is_empty() || owner.is_some() {
         let _ = writeln!(
             m,
@@ -386,34 +323,23 @@ fn home_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     }
     m.push_str("<section class=\"newsletter\"><div class=\"container\"><h2>Stay in the loop</h2><form action=\"/subscribe\" method=\"post\">");
     if plan.decoys.placeholder_email {
-        m.push_str(
-            "<input type=\"email\" name=\"email\" placeholder=\"you@example.com\" required>",
-        );
+        m.push_str("<input type=\"email\" name=\"email\" placeholder=\"you@example.com\" required>");
     } else {
-        m.push_str(
-            "<input type=\"email\" name=\"email\" placeholder=\"Your email address\" required>",
-        );
+        m.push_str("<input type=\"email\" name=\"email\" placeholder=\"Your email address\" required>");
     }
     m.push_str("<button type=\"submit\">Subscribe</button></form></div></section>\n");
     m
 }
 
 fn contact_main(plan: &Plan) -> String {
-    let heading = plan
-        .contact
-        .as_ref()
-        .map_or("Contact", |c| c.heading.as_str());
+    let heading = plan.contact.as_ref().map_or("Contact", |c| c.heading.as_str());
     let mut m = format!(
         "<section class=\"page-hero\"><div class=\"container\"><h1>{}</h1><p>We usually reply within one business day.</p></div></section>\n\
 <section class=\"contact-details\"><div class=\"container\">\n",
         esc(heading)
     );
     m.push_str(&contacts_at(plan, Loc::Contact));
-    if plan
-        .owner
-        .as_ref()
-        .is_some_and(|o| o.places.contains(&OwnerPlace::ContactLine))
-    {
+    if plan.owner.as_ref().is_some_and(|o| o.places.contains(&OwnerPlace::ContactLine)) {
         m.push_str(&owner_line(plan, true));
     }
     let _ = write!(
@@ -423,11 +349,7 @@ fn contact_main(plan: &Plan) -> String {
 <label>Email <input type=\"email\" name=\"email\" placeholder=\"{}\"></label><label>Message <textarea name=\"message\" rows=\"5\"></textarea></label>\
 <button type=\"submit\">Send</button></form></div></section>\n\
 <section class=\"map\"><iframe src=\"https://www.google.com/maps/embed?pb=!1m18!1m12!1m3!1d3022.{}!2d-89.650{}!3d39.781{}\" width=\"600\" height=\"450\" loading=\"lazy\"></iframe></section>\n",
-        if plan.decoys.placeholder_email {
-            "you@example.com"
-        } else {
-            "Email address"
-        },
+        if plan.decoys.placeholder_email { "you@example.com" } else { "Email address" },
         plan.founded,
         plan.founded % 97,
         plan.founded % 89
@@ -444,11 +366,7 @@ fn about_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     for line in STORY_LINES.choose_multiple(rng, 3) {
         let _ = writeln!(m, "<p>{}</p>", fill(line, plan));
     }
-    if let Some(o) = plan
-        .owner
-        .as_ref()
-        .filter(|o| o.places.contains(&OwnerPlace::AboutBio))
-    {
+    if let Some(o) = plan.owner.as_ref().filter(|o| o.places.contains(&OwnerPlace::AboutBio)) {
         let name = esc(&o.person.name());
         let first = esc(&o.person.first);
         let title = esc(&o.title);
@@ -460,9 +378,7 @@ fn about_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
                 0 => format!(
                     "<p><strong>Dr. {name}, {title}</strong> founded {company} in {year} after completing a residency in {city}.</p>"
                 ),
-                1 => format!(
-                    "<p>Dr. {name}, {title}, has cared for {city} families since {year}.</p>"
-                ),
+                1 => format!("<p>Dr. {name}, {title}, has cared for {city} families since {year}.</p>"),
                 2 => format!(
                     "<h3>Dr. {name}, {title}</h3><p>Dr. {} opened the practice in {year} and still sees patients four days a week.</p>",
                     esc(&o.person.last)
@@ -482,9 +398,7 @@ fn about_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
                 2 => format!(
                     "<h3>{name}, {title}</h3><p>{first} grew up near {city} and opened {company} in {year}.</p>"
                 ),
-                _ => format!(
-                    "<p>{title} <strong>{name}</strong> has led {company} since {year}.</p>"
-                ),
+                _ => format!("<p>{title} <strong>{name}</strong> has led {company} since {year}.</p>"),
             }
         };
         let _ = writeln!(m, "<div class=\"owner-bio\">{bio}</div>");
@@ -498,10 +412,7 @@ fn about_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
 }
 
 fn team_main(plan: &Plan) -> String {
-    let heading = plan
-        .team
-        .as_ref()
-        .map_or("Our Team", |t| t.heading.as_str());
+    let heading = plan.team.as_ref().map_or("Our Team", |t| t.heading.as_str());
     let mut m = format!(
         "<section class=\"page-hero\"><div class=\"container\"><h1>{}</h1><p>The people behind {}.</p></div></section>\n<section class=\"team\"><div class=\"container grid\">\n",
         esc(heading),
@@ -510,10 +421,7 @@ fn team_main(plan: &Plan) -> String {
     if let Some(o) = &plan.owner {
         let name = esc(&o.person.name());
         let (h3, role) = if plan.vertical.doctor {
-            (
-                format!("Dr. {name}, {}", esc(&o.title)),
-                "Founder &amp; Lead Dentist".to_string(),
-            )
+            (format!("Dr. {name}, {}", esc(&o.title)), "Founder &amp; Lead Dentist".to_string())
         } else {
             (name.clone(), esc(&o.title))
         };
@@ -565,9 +473,7 @@ fn not_found_html(plan: &Plan, bp: &Boilerplate) -> String {
 }
 
 fn challenge_page(plan: &Plan, status: u16, rng: &mut ChaCha8Rng) -> Page {
-    let ray: String = (0..16)
-        .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
-        .collect();
+    let ray: String = (0..16).map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)])).collect();
     let body = format!(
         "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\
 <meta http-equiv=\"X-UA-Compatible\" content=\"IE=Edge\"><meta name=\"robots\" content=\"noindex,nofollow\">\
@@ -591,10 +497,7 @@ window._cf_chl_opt.cOgUHash=location.hash;document.getElementsByTagName('head')[
             ("Server".to_string(), "cloudflare".to_string()),
             ("cf-mitigated".to_string(), "challenge".to_string()),
             ("cf-ray".to_string(), format!("{ray}-SJC")),
-            (
-                "Cache-Control".to_string(),
-                "private, max-age=0, no-store, no-cache, must-revalidate".to_string(),
-            ),
+            ("Cache-Control".to_string(), "private, max-age=0, no-store, no-cache, must-revalidate".to_string()),
         ],
         body: PageBody::Bytes(Bytes::from(body)),
         behavior: PageBehavior::Normal,
@@ -630,8 +533,8 @@ BT /F1 24 Tf 72 720 Td ({}) Tj ET\nendstream\nendobj\n",
         .into_bytes()
     } else {
         vec![
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00,
-            0x00, 0x48, 0x00, 0x48, 0x00, 0x00,
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x48, 0x00, 0x48,
+            0x00, 0x00,
         ]
     };
     let filler = rng.gen_range(2_000..6_000);

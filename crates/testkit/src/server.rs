@@ -36,20 +36,14 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self {
-            latency: (Duration::from_millis(20), Duration::from_millis(120)),
-            slow_delay: Duration::from_secs(25),
-        }
+        Self { latency: (Duration::from_millis(20), Duration::from_millis(120)), slow_delay: Duration::from_secs(25) }
     }
 }
 
 impl ServeOptions {
     /// No added latency; slow pages still stall `slow_delay`. For tests.
     pub fn instant() -> Self {
-        Self {
-            latency: (Duration::ZERO, Duration::ZERO),
-            ..Self::default()
-        }
+        Self { latency: (Duration::ZERO, Duration::ZERO), ..Self::default() }
     }
 }
 
@@ -69,10 +63,7 @@ pub struct SampleServer {
 
 impl std::fmt::Debug for SampleServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SampleServer")
-            .field("addr", &self.addr)
-            .field("requests", &self.requests())
-            .finish()
+        f.debug_struct("SampleServer").field("addr", &self.addr).field("requests", &self.requests()).finish()
     }
 }
 
@@ -123,18 +114,10 @@ impl Drop for SampleServer {
     }
 }
 
-pub(crate) async fn serve(
-    web: Arc<SampleWeb>,
-    opts: ServeOptions,
-) -> std::io::Result<SampleServer> {
+pub(crate) async fn serve(web: Arc<SampleWeb>, opts: ServeOptions) -> std::io::Result<SampleServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(State {
-        web,
-        opts,
-        requests: AtomicU64::new(0),
-        hits: Mutex::new(HashMap::new()),
-    });
+    let state = Arc::new(State { web, opts, requests: AtomicU64::new(0), hits: Mutex::new(HashMap::new()) });
     let accept_state = Arc::clone(&state);
     let task = tokio::spawn(async move {
         // Dropping the set (when this task is aborted) aborts every open connection with it.
@@ -154,30 +137,19 @@ pub(crate) async fn serve(
                     let state = Arc::clone(&state);
                     async move { Ok::<_, Infallible>(handle(&state, req).await) }
                 });
-                if let Err(e) = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
+                if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                     tracing::debug!(error = %e, "sample server connection ended");
                 }
             });
             while connections.try_join_next().is_some() {}
         }
     });
-    Ok(SampleServer {
-        addr,
-        state,
-        task: Some(task),
-    })
+    Ok(SampleServer { addr, state, task: Some(task) })
 }
 
 fn normalise_path(path: &str) -> String {
     let path = if path.is_empty() { "/" } else { path };
-    if path.len() > 1 && path.ends_with('/') {
-        path.trim_end_matches('/').to_string()
-    } else {
-        path.to_string()
-    }
+    if path.len() > 1 && path.ends_with('/') { path.trim_end_matches('/').to_string() } else { path.to_string() }
 }
 
 /// A uniform draw in the latency range, from a counter-based mix (no thread-local RNG, reproducible per run).
@@ -197,10 +169,7 @@ fn latency(opts: &ServeOptions, n: u64) -> Duration {
 fn text(status: u16, body: &'static str) -> Response<SampleBody> {
     let mut resp = Response::new(SampleBody::full(Bytes::from_static(body.as_bytes())));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut().insert(
-        CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    resp.headers_mut().insert(CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
     resp
 }
 
@@ -237,37 +206,24 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<SampleBody> {
     };
     let site = &state.web.sites()[idx];
     let Some(page) = site.pages.get(&path) else {
-        let mut resp = Response::new(SampleBody::full(Bytes::from_static(
-            NOT_FOUND_HTML.as_bytes(),
-        )));
+        let mut resp = Response::new(SampleBody::full(Bytes::from_static(NOT_FOUND_HTML.as_bytes())));
         *resp.status_mut() = StatusCode::NOT_FOUND;
-        resp.headers_mut().insert(
-            CONTENT_TYPE,
-            http::HeaderValue::from_static("text/html; charset=utf-8"),
-        );
+        resp.headers_mut().insert(CONTENT_TYPE, http::HeaderValue::from_static("text/html; charset=utf-8"));
         return resp;
     };
     match page.behavior {
         PageBehavior::Normal => {}
         PageBehavior::FlakyOddRequests if count % 2 == 1 => {
-            return text(
-                500,
-                "500 Internal Server Error: upstream connect error, please retry",
-            );
+            return text(500, "500 Internal Server Error: upstream connect error, please retry");
         }
         PageBehavior::FlakyOddRequests => {}
         PageBehavior::Stall => tokio::time::sleep(state.opts.slow_delay).await,
         PageBehavior::ApexToWww => {
             let host_only = host.split(':').next().unwrap_or(&host).to_ascii_lowercase();
             if !host_only.starts_with("www.") {
-                let port = host
-                    .rsplit_once(':')
-                    .map(|(_, p)| format!(":{p}"))
-                    .unwrap_or_default();
+                let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
                 let mut resp = text(301, "Moved Permanently");
-                if let Ok(v) =
-                    http::HeaderValue::from_str(&format!("http://www.{}{port}/", site.domain))
-                {
+                if let Ok(v) = http::HeaderValue::from_str(&format!("http://www.{}{port}/", site.domain)) {
                     resp.headers_mut().insert(LOCATION, v);
                 }
                 return resp;
@@ -286,12 +242,7 @@ fn respond(page: &Page, gzip: bool) -> Response<SampleBody> {
     let body = match &page.body {
         PageBody::Bytes(b) if gzip => SampleBody::full(gzip_bytes(b)),
         PageBody::Bytes(b) => SampleBody::full(b.clone()),
-        PageBody::Padded {
-            head,
-            padding,
-            tail,
-            chunked,
-        } => SampleBody::Padded {
+        PageBody::Padded { head, padding, tail, chunked } => SampleBody::Padded {
             head: Some(head.clone()),
             padding: *padding,
             tail: Some(tail.clone()),
@@ -308,20 +259,13 @@ fn respond(page: &Page, gzip: bool) -> Response<SampleBody> {
         builder = builder.header(name, value);
     }
     if compressed {
-        builder = builder
-            .header(CONTENT_ENCODING, "gzip")
-            .header(VARY, "Accept-Encoding");
+        builder = builder.header(CONTENT_ENCODING, "gzip").header(VARY, "Accept-Encoding");
     }
-    builder
-        .body(body)
-        .unwrap_or_else(|_| text(500, "bad page spec"))
+    builder.body(body).unwrap_or_else(|_| text(500, "bad page spec"))
 }
 
 fn gzip_bytes(bytes: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3),
-        flate2::Compression::fast(),
-    );
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::fast());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     Bytes::from(encoder.finish().unwrap_or_default())
@@ -332,29 +276,15 @@ const FILLER_CHUNK: usize = 64 * 1024;
 fn filler() -> &'static Bytes {
     static FILLER: OnceLock<Bytes> = OnceLock::new();
     FILLER.get_or_init(|| {
-        let words =
-            b"cached layout fragment lorem ipsum dolor sit amet consectetur adipiscing elit ";
-        Bytes::from(
-            words
-                .iter()
-                .copied()
-                .cycle()
-                .take(FILLER_CHUNK)
-                .collect::<Vec<u8>>(),
-        )
+        let words = b"cached layout fragment lorem ipsum dolor sit amet consectetur adipiscing elit ";
+        Bytes::from(words.iter().copied().cycle().take(FILLER_CHUNK).collect::<Vec<u8>>())
     })
 }
 
 /// Response bodies: whole buffers, or an oversized page produced chunk by chunk.
 pub(crate) enum SampleBody {
     Full(Option<Bytes>),
-    Padded {
-        head: Option<Bytes>,
-        padding: u64,
-        tail: Option<Bytes>,
-        total: u64,
-        chunked: bool,
-    },
+    Padded { head: Option<Bytes>, padding: u64, tail: Option<Bytes>, total: u64, chunked: bool },
 }
 
 impl SampleBody {
@@ -367,19 +297,11 @@ impl Body for SampleBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = self.get_mut();
         let next = match this {
             Self::Full(bytes) => bytes.take(),
-            Self::Padded {
-                head,
-                padding,
-                tail,
-                ..
-            } => {
+            Self::Padded { head, padding, tail, .. } => {
                 if let Some(h) = head.take() {
                     Some(h)
                 } else if *padding > 0 {
@@ -397,12 +319,7 @@ impl Body for SampleBody {
     fn is_end_stream(&self) -> bool {
         match self {
             Self::Full(bytes) => bytes.is_none(),
-            Self::Padded {
-                head,
-                padding,
-                tail,
-                ..
-            } => head.is_none() && *padding == 0 && tail.is_none(),
+            Self::Padded { head, padding, tail, .. } => head.is_none() && *padding == 0 && tail.is_none(),
         }
     }
 

@@ -231,12 +231,7 @@ impl PageBody {
     pub fn len(&self) -> u64 {
         match self {
             Self::Bytes(b) => b.len() as u64,
-            Self::Padded {
-                head,
-                padding,
-                tail,
-                ..
-            } => head.len() as u64 + padding + tail.len() as u64,
+            Self::Padded { head, padding, tail, .. } => head.len() as u64 + padding + tail.len() as u64,
         }
     }
 
@@ -303,20 +298,14 @@ impl Site {
         if !content_type.starts_with("text/html") {
             return None;
         }
-        let label = charset_label(content_type)
-            .or_else(|| meta_charset(bytes))
-            .unwrap_or("utf-8");
-        let encoding =
-            encoding_rs::Encoding::for_label(label.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        let label = charset_label(content_type).or_else(|| meta_charset(bytes)).unwrap_or("utf-8");
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap_or(encoding_rs::UTF_8);
         Some(encoding.decode(bytes).0.into_owned())
     }
 }
 
 fn charset_label(content_type: &str) -> Option<&str> {
-    content_type
-        .split(';')
-        .find_map(|part| part.trim().strip_prefix("charset="))
-        .map(str::trim)
+    content_type.split(';').find_map(|part| part.trim().strip_prefix("charset=")).map(str::trim)
 }
 
 fn meta_charset(bytes: &[u8]) -> Option<&str> {

@@ -49,12 +49,8 @@ impl Plan {
                 emails.push(e.addr.clone());
             }
         }
-        let phones = self
-            .phones
-            .iter()
-            .filter(|p| self.any_reachable(&p.locs))
-            .map(|p| p.number.e164.clone())
-            .collect();
+        let phones =
+            self.phones.iter().filter(|p| self.any_reachable(&p.locs)).map(|p| p.number.e164.clone()).collect();
         let owner = self.owner.as_ref().and_then(|o| {
             let seen = o.places.iter().any(|place| {
                 self.reachable(match place {
@@ -65,30 +61,16 @@ impl Plan {
                     OwnerPlace::JsonLdFounder => Loc::JsonLd,
                 })
             });
-            seen.then(|| TruthOwner {
-                name: o.person.name(),
-                title: o.title.clone(),
-            })
+            seen.then(|| TruthOwner { name: o.person.name(), title: o.title.clone() })
         });
-        let address = self
-            .address
-            .as_ref()
-            .filter(|a| self.any_reachable(&a.locs))
-            .map(|a| a.address.clone());
+        let address = self.address.as_ref().filter(|a| self.any_reachable(&a.locs)).map(|a| a.address.clone());
         let socials: BTreeMap<String, String> = self
             .socials
             .iter()
             .filter(|s| self.any_reachable(&s.locs))
             .map(|s| (s.network.to_string(), s.url.clone()))
             .collect();
-        Truth {
-            emails,
-            phones,
-            owner,
-            address,
-            socials,
-            status: self.status(),
-        }
+        Truth { emails, phones, owner, address, socials, status: self.status() }
     }
 
     /// The variations this site shows, for tests and reports.
@@ -127,9 +109,7 @@ impl Plan {
                 match a.style {
                     AddressStyle::Microdata => t.insert(T::AddressMicrodata),
                     AddressStyle::AddressTag => t.insert(T::AddressTag),
-                    AddressStyle::FooterText if a.locs == [Loc::Footer] => {
-                        t.insert(T::AddressFooterOnly)
-                    }
+                    AddressStyle::FooterText if a.locs == [Loc::Footer] => t.insert(T::AddressFooterOnly),
                     AddressStyle::FooterText => t.insert(T::AddressFooterText),
                 };
                 if a.locs.contains(&Loc::Contact) {
@@ -162,24 +142,16 @@ impl Plan {
             (d.share_links, T::SocialShareDecoys),
             (self.fax.is_some(), T::FaxNumber),
             (self.phones.len() > 1, T::SecondPhone),
-            (
-                self.phones[0].locs.iter().all(|l| *l == Loc::Contact),
-                T::PhoneOnlyOnContactPage,
-            ),
+            (self.phones[0].locs.iter().all(|l| *l == Loc::Contact), T::PhoneOnlyOnContactPage),
             (self.owner.is_none(), T::NoOwner),
             (self.team.is_some(), T::TeamPage),
             (self.contact.is_none(), T::NoContactPage),
             (
-                self.contact
-                    .as_ref()
-                    .is_some_and(|c| !["/contact", "/contact-us"].contains(&c.path.as_str())),
+                self.contact.as_ref().is_some_and(|c| !["/contact", "/contact-us"].contains(&c.path.as_str())),
                 T::OddContactPath,
             ),
             (!self.socials.is_empty(), T::Socials),
-            (
-                !self.socials.is_empty() && self.socials.iter().all(|s| s.locs == [Loc::JsonLd]),
-                T::SocialsSameAsOnly,
-            ),
+            (!self.socials.is_empty() && self.socials.iter().all(|s| s.locs == [Loc::JsonLd]), T::SocialsSameAsOnly),
             (self.special.robots_contact, T::RobotsDisallowContact),
             (self.special.crawl_delay, T::CrawlDelay),
             (self.special.about_404, T::AboutNotFound),
@@ -188,13 +160,7 @@ impl Plan {
             (self.special.gzip, T::Gzip),
             (self.special.no_website, T::NoWebsiteInLeads),
             (self.special.charset == Charset::Windows1252, T::Windows1252),
-            (
-                matches!(
-                    self.special.charset,
-                    Charset::Latin1Meta | Charset::ShiftJisMeta
-                ),
-                T::MetaCharsetOnly,
-            ),
+            (matches!(self.special.charset, Charset::Latin1Meta | Charset::ShiftJisMeta), T::MetaCharsetOnly),
             (self.special.charset == Charset::ShiftJisMeta, T::ShiftJis),
         ] {
             if on {

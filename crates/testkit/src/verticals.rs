@@ -40,70 +40,27 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{last} & {last2} Dental Group",
             "{adj} Orthodontics",
         ],
-        adjectives: &[
-            "Bright",
-            "Gentle",
-            "Radiant",
-            "Pearl",
-            "Sunrise",
-            "Evergreen",
-            "Harbor",
-            "Summit",
-            "Willow",
-        ],
+        adjectives: &["Bright", "Gentle", "Radiant", "Pearl", "Sunrise", "Evergreen", "Harbor", "Summit", "Willow"],
         nouns: &["Smile", "Tooth", "Crown", "Enamel"],
         owner_titles: &["DDS", "DMD"],
         doctor: true,
-        staff_roles: &[
-            "Dental Hygienist",
-            "Office Manager",
-            "Dental Assistant",
-            "Patient Coordinator",
-        ],
+        staff_roles: &["Dental Hygienist", "Office Manager", "Dental Assistant", "Patient Coordinator"],
         role_emails: &["info", "office", "appointments", "frontdesk", "smile"],
-        second_phone_labels: &[
-            "After-hours emergencies",
-            "New patients",
-            "Billing questions",
-        ],
+        second_phone_labels: &["After-hours emergencies", "New patients", "Billing questions"],
         taglines: &[
             "Gentle, modern dentistry for the whole family",
             "Healthy smiles start here",
             "Your neighborhood dentist since day one",
         ],
         services: &[
-            (
-                "Cleanings & Exams",
-                "Thorough cleanings and digital X-rays, usually in under an hour.",
-            ),
-            (
-                "Invisalign",
-                "Clear aligners planned with a 3D scan; no goopy impressions.",
-            ),
-            (
-                "Crowns & Bridges",
-                "Same-day ceramic crowns milled in our office.",
-            ),
-            (
-                "Teeth Whitening",
-                "In-office and take-home whitening that is kind to sensitive teeth.",
-            ),
-            (
-                "Pediatric Dentistry",
-                "Friendly first visits and sealants for kids of every age.",
-            ),
-            (
-                "Dental Implants",
-                "Permanent replacements for missing teeth, placed and restored here.",
-            ),
-            (
-                "Emergency Care",
-                "Same-day appointments for toothaches, chips and lost fillings.",
-            ),
-            (
-                "Root Canal Therapy",
-                "Comfortable endodontic treatment with modern rotary tools.",
-            ),
+            ("Cleanings & Exams", "Thorough cleanings and digital X-rays, usually in under an hour."),
+            ("Invisalign", "Clear aligners planned with a 3D scan; no goopy impressions."),
+            ("Crowns & Bridges", "Same-day ceramic crowns milled in our office."),
+            ("Teeth Whitening", "In-office and take-home whitening that is kind to sensitive teeth."),
+            ("Pediatric Dentistry", "Friendly first visits and sealants for kids of every age."),
+            ("Dental Implants", "Permanent replacements for missing teeth, placed and restored here."),
+            ("Emergency Care", "Same-day appointments for toothaches, chips and lost fillings."),
+            ("Root Canal Therapy", "Comfortable endodontic treatment with modern rotary tools."),
         ],
         cta: "Book an appointment",
         customer: "patient",
@@ -119,21 +76,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{city} Taco House",
             "Trattoria {last}",
         ],
-        adjectives: &[
-            "Rusty", "Golden", "Little", "Hungry", "Copper", "Wild", "Salty", "Green", "Blue",
-        ],
-        nouns: &[
-            "Anchor", "Spoon", "Fig", "Olive", "Lantern", "Oak", "Pepper", "Sparrow", "Kettle",
-            "Basil",
-        ],
+        adjectives: &["Rusty", "Golden", "Little", "Hungry", "Copper", "Wild", "Salty", "Green", "Blue"],
+        nouns: &["Anchor", "Spoon", "Fig", "Olive", "Lantern", "Oak", "Pepper", "Sparrow", "Kettle", "Basil"],
         owner_titles: &["Head Chef & Owner", "Owner", "Chef-Owner"],
         doctor: false,
-        staff_roles: &[
-            "Sous Chef",
-            "General Manager",
-            "Pastry Chef",
-            "Events Coordinator",
-        ],
+        staff_roles: &["Sous Chef", "General Manager", "Pastry Chef", "Events Coordinator"],
         role_emails: &["info", "reservations", "events", "hello", "eat"],
         second_phone_labels: &["Reservations", "Catering & events", "Takeout orders"],
         taglines: &[
@@ -142,31 +89,13 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Comfort food made from scratch every morning",
         ],
         services: &[
-            (
-                "Dinner",
-                "A seasonal menu that changes with what our farmers bring in.",
-            ),
-            (
-                "Weekend Brunch",
-                "Buttermilk pancakes, shakshuka and bottomless coffee.",
-            ),
-            (
-                "Private Events",
-                "Our back room seats 40 for birthdays, rehearsals and team dinners.",
-            ),
-            (
-                "Catering",
-                "Family-style trays delivered hot anywhere in town.",
-            ),
-            (
-                "Happy Hour",
-                "Half-price small plates and local drafts on weekdays.",
-            ),
+            ("Dinner", "A seasonal menu that changes with what our farmers bring in."),
+            ("Weekend Brunch", "Buttermilk pancakes, shakshuka and bottomless coffee."),
+            ("Private Events", "Our back room seats 40 for birthdays, rehearsals and team dinners."),
+            ("Catering", "Family-style trays delivered hot anywhere in town."),
+            ("Happy Hour", "Half-price small plates and local drafts on weekdays."),
             ("Takeout", "Order ahead and pick up at the side window."),
-            (
-                "Wine Club",
-                "Three bottles a month picked by our sommelier.",
-            ),
+            ("Wine Club", "Three bottles a month picked by our sommelier."),
         ],
         cta: "Reserve a table",
         customer: "guest",
@@ -185,12 +114,7 @@ pub(crate) const VERTICALS: &[Vertical] = &[
         nouns: &["Law", "Legal", "Counsel"],
         owner_titles: &["Managing Partner", "Founding Partner", "Principal Attorney"],
         doctor: false,
-        staff_roles: &[
-            "Associate Attorney",
-            "Paralegal",
-            "Office Manager",
-            "Legal Assistant",
-        ],
+        staff_roles: &["Associate Attorney", "Paralegal", "Office Manager", "Legal Assistant"],
         role_emails: &["info", "intake", "office", "contact"],
         second_phone_labels: &["New client intake", "Direct line"],
         taglines: &[
@@ -199,34 +123,13 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Practical legal advice, plainly explained",
         ],
         services: &[
-            (
-                "Estate Planning",
-                "Wills, trusts and powers of attorney that hold up when it matters.",
-            ),
-            (
-                "Business Law",
-                "Formation, contracts and disputes for owner-run companies.",
-            ),
-            (
-                "Personal Injury",
-                "No fee unless we win; free consultations for injury claims.",
-            ),
-            (
-                "Family Law",
-                "Divorce, custody and support handled with discretion.",
-            ),
-            (
-                "Real Estate Closings",
-                "Residential and commercial closings, title review included.",
-            ),
-            (
-                "Employment Law",
-                "Wrongful termination, wage claims and severance negotiations.",
-            ),
-            (
-                "Criminal Defense",
-                "Aggressive defense for DUI, misdemeanor and felony charges.",
-            ),
+            ("Estate Planning", "Wills, trusts and powers of attorney that hold up when it matters."),
+            ("Business Law", "Formation, contracts and disputes for owner-run companies."),
+            ("Personal Injury", "No fee unless we win; free consultations for injury claims."),
+            ("Family Law", "Divorce, custody and support handled with discretion."),
+            ("Real Estate Closings", "Residential and commercial closings, title review included."),
+            ("Employment Law", "Wrongful termination, wage claims and severance negotiations."),
+            ("Criminal Defense", "Aggressive defense for DUI, misdemeanor and felony charges."),
         ],
         cta: "Request a free consultation",
         customer: "client",
@@ -241,25 +144,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{first}'s Plumbing Co.",
             "{adj} Pipe Pros",
         ],
-        adjectives: &[
-            "Rapid",
-            "Clear",
-            "True",
-            "Reliable",
-            "Blue Water",
-            "Summit",
-            "Patriot",
-            "Precision",
-        ],
+        adjectives: &["Rapid", "Clear", "True", "Reliable", "Blue Water", "Summit", "Patriot", "Precision"],
         nouns: &["Pipe", "Drain", "Flow"],
         owner_titles: &["Owner", "Master Plumber & Owner"],
         doctor: false,
-        staff_roles: &[
-            "Lead Technician",
-            "Dispatcher",
-            "Apprentice Plumber",
-            "Service Manager",
-        ],
+        staff_roles: &["Lead Technician", "Dispatcher", "Apprentice Plumber", "Service Manager"],
         role_emails: &["service", "info", "dispatch", "office"],
         second_phone_labels: &["24/7 emergency line", "Text us", "Commercial accounts"],
         taglines: &[
@@ -268,31 +157,13 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Family-owned plumbing you can count on",
         ],
         services: &[
-            (
-                "Drain Cleaning",
-                "Hydro-jetting and camera inspections for stubborn clogs.",
-            ),
-            (
-                "Water Heaters",
-                "Tank and tankless installs, usually same day.",
-            ),
-            (
-                "Leak Detection",
-                "Acoustic and thermal leak finding without tearing up floors.",
-            ),
-            (
-                "Sewer Line Repair",
-                "Trenchless pipe lining that saves your lawn.",
-            ),
-            (
-                "Fixture Installation",
-                "Faucets, toilets and garbage disposals done right.",
-            ),
+            ("Drain Cleaning", "Hydro-jetting and camera inspections for stubborn clogs."),
+            ("Water Heaters", "Tank and tankless installs, usually same day."),
+            ("Leak Detection", "Acoustic and thermal leak finding without tearing up floors."),
+            ("Sewer Line Repair", "Trenchless pipe lining that saves your lawn."),
+            ("Fixture Installation", "Faucets, toilets and garbage disposals done right."),
             ("Repiping", "Whole-house PEX repipes for older homes."),
-            (
-                "Backflow Testing",
-                "Certified annual testing and city paperwork filed for you.",
-            ),
+            ("Backflow Testing", "Certified annual testing and city paperwork filed for you."),
         ],
         cta: "Schedule service",
         customer: "homeowner",
@@ -300,28 +171,15 @@ pub(crate) const VERTICALS: &[Vertical] = &[
     Vertical {
         key: "saas",
         schema_type: "Organization",
-        name_patterns: &[
-            "{word}ly",
-            "{word}Stack",
-            "{word}flow",
-            "{word} Labs",
-            "{word}Hub",
-            "{word}Pilot",
-        ],
+        name_patterns: &["{word}ly", "{word}Stack", "{word}flow", "{word} Labs", "{word}Hub", "{word}Pilot"],
         adjectives: &["Smart", "Quick", "Open"],
         nouns: &[
-            "Ledger", "Shift", "Signal", "Pixel", "Quill", "Orbit", "Beacon", "Relay", "Vector",
-            "Nimbus", "Forge", "Sprout", "Tally", "Lumen", "Cadence", "Kite", "Ember", "Parcel",
-            "Cobalt", "Meadow",
+            "Ledger", "Shift", "Signal", "Pixel", "Quill", "Orbit", "Beacon", "Relay", "Vector", "Nimbus", "Forge",
+            "Sprout", "Tally", "Lumen", "Cadence", "Kite", "Ember", "Parcel", "Cobalt", "Meadow",
         ],
         owner_titles: &["Founder & CEO", "Co-founder & CEO"],
         doctor: false,
-        staff_roles: &[
-            "Head of Customer Success",
-            "Lead Engineer",
-            "Product Designer",
-            "VP of Sales",
-        ],
+        staff_roles: &["Head of Customer Success", "Lead Engineer", "Product Designer", "VP of Sales"],
         role_emails: &["hello", "sales", "support", "team"],
         second_phone_labels: &["Sales", "Support"],
         taglines: &[
@@ -330,31 +188,13 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Turn spreadsheets into workflows in minutes",
         ],
         services: &[
-            (
-                "Automations",
-                "Trigger workflows from forms, emails and webhooks.",
-            ),
-            (
-                "Integrations",
-                "Two-way sync with QuickBooks, Slack and 40+ other tools.",
-            ),
-            (
-                "Reporting",
-                "Dashboards that update in real time, shareable with a link.",
-            ),
-            (
-                "Mobile App",
-                "Everything you need on iOS and Android, even offline.",
-            ),
-            (
-                "Security",
-                "SSO, audit logs and encryption at rest on every plan.",
-            ),
+            ("Automations", "Trigger workflows from forms, emails and webhooks."),
+            ("Integrations", "Two-way sync with QuickBooks, Slack and 40+ other tools."),
+            ("Reporting", "Dashboards that update in real time, shareable with a link."),
+            ("Mobile App", "Everything you need on iOS and Android, even offline."),
+            ("Security", "SSO, audit logs and encryption at rest on every plan."),
             ("API", "A documented REST API with generous rate limits."),
-            (
-                "Onboarding",
-                "A migration specialist moves your data for free.",
-            ),
+            ("Onboarding", "A migration specialist moves your data for free."),
         ],
         cta: "Start your free trial",
         customer: "customer",
@@ -369,28 +209,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{adj} {noun} Media",
             "{last} Digital",
         ],
-        adjectives: &[
-            "Bold", "North", "Paper", "Bright", "Tall", "Quiet", "Electric", "Honest",
-        ],
-        nouns: &[
-            "Fox",
-            "Owl",
-            "Compass",
-            "Lighthouse",
-            "Canvas",
-            "Arrow",
-            "Harbor",
-            "Maple",
-            "Atlas",
-        ],
+        adjectives: &["Bold", "North", "Paper", "Bright", "Tall", "Quiet", "Electric", "Honest"],
+        nouns: &["Fox", "Owl", "Compass", "Lighthouse", "Canvas", "Arrow", "Harbor", "Maple", "Atlas"],
         owner_titles: &["Founder", "Founder & Creative Director"],
         doctor: false,
-        staff_roles: &[
-            "Art Director",
-            "Account Manager",
-            "Senior Developer",
-            "Content Strategist",
-        ],
+        staff_roles: &["Art Director", "Account Manager", "Senior Developer", "Content Strategist"],
         role_emails: &["hello", "newbusiness", "studio", "info"],
         second_phone_labels: &["New business", "Studio"],
         taglines: &[
@@ -399,27 +222,12 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Strategy, design and code under one roof",
         ],
         services: &[
-            (
-                "Brand Identity",
-                "Logos, type and color systems that scale from cards to billboards.",
-            ),
-            (
-                "Web Design",
-                "Fast, accessible sites on a CMS your team can edit.",
-            ),
-            (
-                "SEO",
-                "Technical audits and content plans that move rankings.",
-            ),
-            (
-                "Paid Social",
-                "Campaigns on Meta and LinkedIn with weekly reporting.",
-            ),
+            ("Brand Identity", "Logos, type and color systems that scale from cards to billboards."),
+            ("Web Design", "Fast, accessible sites on a CMS your team can edit."),
+            ("SEO", "Technical audits and content plans that move rankings."),
+            ("Paid Social", "Campaigns on Meta and LinkedIn with weekly reporting."),
             ("Video", "Short-form video shot and edited in-house."),
-            (
-                "Email Marketing",
-                "Newsletters and automations that people open.",
-            ),
+            ("Email Marketing", "Newsletters and automations that people open."),
         ],
         cta: "Start a project",
         customer: "client",
@@ -434,23 +242,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{adj} Ledger Accounting",
             "{last} CPA Group",
         ],
-        adjectives: &[
-            "Balanced",
-            "Keystone",
-            "Clearview",
-            "Summit",
-            "Prairie",
-            "Granite",
-        ],
+        adjectives: &["Balanced", "Keystone", "Clearview", "Summit", "Prairie", "Granite"],
         nouns: &["Ledger", "Tax"],
         owner_titles: &["Principal", "Managing Partner", "Owner"],
         doctor: false,
-        staff_roles: &[
-            "Senior Accountant",
-            "Bookkeeper",
-            "Tax Associate",
-            "Client Services Manager",
-        ],
+        staff_roles: &["Senior Accountant", "Bookkeeper", "Tax Associate", "Client Services Manager"],
         role_emails: &["info", "office", "tax", "admin"],
         second_phone_labels: &["Payroll questions", "Direct line"],
         taglines: &[
@@ -459,30 +255,12 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Clear numbers, confident decisions",
         ],
         services: &[
-            (
-                "Tax Preparation",
-                "Individual and business returns, federal and state.",
-            ),
-            (
-                "Bookkeeping",
-                "Monthly reconciliations and clean books in QuickBooks or Xero.",
-            ),
-            (
-                "Payroll",
-                "Direct deposit, filings and year-end W-2s handled for you.",
-            ),
-            (
-                "Advisory",
-                "Cash-flow forecasts and entity planning for growing companies.",
-            ),
-            (
-                "IRS Representation",
-                "Audits, notices and payment plans negotiated on your behalf.",
-            ),
-            (
-                "Sales Tax",
-                "Multi-state nexus reviews and monthly filings.",
-            ),
+            ("Tax Preparation", "Individual and business returns, federal and state."),
+            ("Bookkeeping", "Monthly reconciliations and clean books in QuickBooks or Xero."),
+            ("Payroll", "Direct deposit, filings and year-end W-2s handled for you."),
+            ("Advisory", "Cash-flow forecasts and entity planning for growing companies."),
+            ("IRS Representation", "Audits, notices and payment plans negotiated on your behalf."),
+            ("Sales Tax", "Multi-state nexus reviews and monthly filings."),
         ],
         cta: "Schedule a consultation",
         customer: "client",
@@ -497,9 +275,7 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{adj} Beauty Lounge",
             "{first} & Co. Salon",
         ],
-        adjectives: &[
-            "Velvet", "Golden", "Luxe", "Urban", "Rose", "Willow", "Silk", "Bloom",
-        ],
+        adjectives: &["Velvet", "Golden", "Luxe", "Urban", "Rose", "Willow", "Silk", "Bloom"],
         nouns: &["Blowout", "Mane", "Brow", "Lash", "Curl"],
         owner_titles: &["Owner", "Owner & Lead Stylist"],
         doctor: false,
@@ -512,26 +288,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Modern hair for every texture",
         ],
         services: &[
-            (
-                "Haircuts",
-                "Precision cuts for all hair types, consultation included.",
-            ),
-            (
-                "Balayage",
-                "Hand-painted color with a soft, lived-in grow-out.",
-            ),
-            (
-                "Keratin Treatments",
-                "Frizz-free, shiny hair for up to four months.",
-            ),
-            (
-                "Bridal",
-                "Trials and on-site styling for the whole wedding party.",
-            ),
-            (
-                "Extensions",
-                "Tape-in and hand-tied extensions matched to your color.",
-            ),
+            ("Haircuts", "Precision cuts for all hair types, consultation included."),
+            ("Balayage", "Hand-painted color with a soft, lived-in grow-out."),
+            ("Keratin Treatments", "Frizz-free, shiny hair for up to four months."),
+            ("Bridal", "Trials and on-site styling for the whole wedding party."),
+            ("Extensions", "Tape-in and hand-tied extensions matched to your color."),
             ("Brows & Lashes", "Shaping, tinting and lash lifts."),
         ],
         cta: "Book online",
@@ -547,24 +308,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{last} Motors Service Center",
             "{adj} Garage",
         ],
-        adjectives: &[
-            "Precision",
-            "Honest",
-            "Main Street",
-            "Eagle",
-            "Redline",
-            "Ironworks",
-            "Express",
-        ],
+        adjectives: &["Precision", "Honest", "Main Street", "Eagle", "Redline", "Ironworks", "Express"],
         nouns: &["Garage", "Motors"],
         owner_titles: &["Owner", "Owner & Master Technician"],
         doctor: false,
-        staff_roles: &[
-            "Service Advisor",
-            "Lead Mechanic",
-            "Parts Manager",
-            "Diagnostic Technician",
-        ],
+        staff_roles: &["Service Advisor", "Lead Mechanic", "Parts Manager", "Diagnostic Technician"],
         role_emails: &["service", "info", "appointments", "shop"],
         second_phone_labels: &["Towing", "Parts desk"],
         taglines: &[
@@ -573,31 +321,13 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Keeping your family's cars on the road",
         ],
         services: &[
-            (
-                "Brake Service",
-                "Pads, rotors and fluid flushes with a lifetime pad warranty.",
-            ),
-            (
-                "Oil Changes",
-                "Synthetic oil changes with a free multi-point inspection.",
-            ),
-            (
-                "Engine Diagnostics",
-                "Check-engine lights read and explained before any work.",
-            ),
-            (
-                "Transmission",
-                "Rebuilds and fluid services for automatics and manuals.",
-            ),
-            (
-                "Tires & Alignment",
-                "Mounting, balancing and computerized alignment.",
-            ),
+            ("Brake Service", "Pads, rotors and fluid flushes with a lifetime pad warranty."),
+            ("Oil Changes", "Synthetic oil changes with a free multi-point inspection."),
+            ("Engine Diagnostics", "Check-engine lights read and explained before any work."),
+            ("Transmission", "Rebuilds and fluid services for automatics and manuals."),
+            ("Tires & Alignment", "Mounting, balancing and computerized alignment."),
             ("AC Repair", "Recharge and leak repair to keep you cool."),
-            (
-                "State Inspections",
-                "While-you-wait safety and emissions inspections.",
-            ),
+            ("State Inspections", "While-you-wait safety and emissions inspections."),
         ],
         cta: "Schedule a repair",
         customer: "driver",
@@ -612,18 +342,11 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "{last} & {last2} Properties",
             "{adj} Door Realty",
         ],
-        adjectives: &[
-            "Golden", "Open", "Front", "Red", "Hometown", "Blue Oak", "Keystone", "Harbor",
-        ],
+        adjectives: &["Golden", "Open", "Front", "Red", "Hometown", "Blue Oak", "Keystone", "Harbor"],
         nouns: &["Key", "Door", "Home"],
         owner_titles: &["Principal Broker", "Broker/Owner"],
         doctor: false,
-        staff_roles: &[
-            "Buyer's Agent",
-            "Listing Specialist",
-            "Transaction Coordinator",
-            "Leasing Agent",
-        ],
+        staff_roles: &["Buyer's Agent", "Listing Specialist", "Transaction Coordinator", "Leasing Agent"],
         role_emails: &["info", "listings", "homes", "hello"],
         second_phone_labels: &["Property management", "Direct line"],
         taglines: &[
@@ -632,30 +355,12 @@ pub(crate) const VERTICALS: &[Vertical] = &[
             "Find the home that fits your life",
         ],
         services: &[
-            (
-                "Buying",
-                "Search alerts, private showings and tough negotiation.",
-            ),
-            (
-                "Selling",
-                "Professional photos, staging advice and a pricing plan.",
-            ),
-            (
-                "Property Management",
-                "Tenant screening, rent collection and repairs.",
-            ),
-            (
-                "Relocation",
-                "Virtual tours and neighborhood guides for out-of-town buyers.",
-            ),
-            (
-                "Market Reports",
-                "Monthly price trends for your neighborhood.",
-            ),
-            (
-                "New Construction",
-                "Representation with builders at no cost to you.",
-            ),
+            ("Buying", "Search alerts, private showings and tough negotiation."),
+            ("Selling", "Professional photos, staging advice and a pricing plan."),
+            ("Property Management", "Tenant screening, rent collection and repairs."),
+            ("Relocation", "Virtual tours and neighborhood guides for out-of-town buyers."),
+            ("Market Reports", "Monthly price trends for your neighborhood."),
+            ("New Construction", "Representation with builders at no cost to you."),
         ],
         cta: "Get a free home valuation",
         customer: "homeowner",
@@ -706,10 +411,6 @@ mod tests {
     fn keys_match_the_table() {
         let keys: Vec<&str> = VERTICALS.iter().map(|v| v.key).collect();
         assert_eq!(keys, VERTICAL_KEYS);
-        assert!(
-            VERTICALS
-                .iter()
-                .all(|v| v.services.len() >= 6 && !v.owner_titles.is_empty())
-        );
+        assert!(VERTICALS.iter().all(|v| v.services.len() >= 6 && !v.owner_titles.is_empty()));
     }
 }

@@ -8,19 +8,9 @@ use leadsmith_testkit::{LeadListStats, SampleWeb, SiteTrait};
 #[test]
 fn standard_counts_match_the_docs() {
     let web = SampleWeb::standard();
-    assert_eq!(
-        web.lead_list_stats(),
-        LeadListStats {
-            rows: 342,
-            duplicates: 16,
-            bad_rows: 6
-        }
-    );
+    assert_eq!(web.lead_list_stats(), LeadListStats { rows: 342, duplicates: 16, bad_rows: 6 });
     let stats = web.lead_list_stats();
-    assert_eq!(
-        stats.rows,
-        web.sites().len() + stats.duplicates + stats.bad_rows
-    );
+    assert_eq!(stats.rows, web.sites().len() + stats.duplicates + stats.bad_rows);
 }
 
 #[test]
@@ -28,40 +18,23 @@ fn csv_is_messy_but_recoverable() {
     let web = SampleWeb::generate(42, 320);
     let csv = web.leads_csv();
     let stats = web.lead_list_stats();
-    assert!(csv.starts_with("Id,Company,Website,Email,Phone,Street,City,State,PostalCode,Country,FirstName,LastName,Title,Industry\n"));
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(csv.as_bytes());
+    assert!(csv.starts_with(
+        "Id,Company,Website,Email,Phone,Street,City,State,PostalCode,Country,FirstName,LastName,Title,Industry\n"
+    ));
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv.as_bytes());
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), stats.rows);
-    assert_eq!(
-        records.iter().filter(|r| r.len() != 14).count(),
-        1,
-        "one row with the wrong column count"
-    );
+    assert_eq!(records.iter().filter(|r| r.len() != 14).count(), 1, "one row with the wrong column count");
     assert!(
-        csv.lines()
-            .any(|l| l.contains("\",") && l.split('"').nth(1).is_some_and(|q| q.contains(','))),
+        csv.lines().any(|l| l.contains("\",") && l.split('"').nth(1).is_some_and(|q| q.contains(','))),
         "a quoted field with a comma"
     );
-    assert!(
-        records.iter().any(|r| !r[1].is_ascii()),
-        "a UTF-8 company name with accents"
-    );
+    assert!(records.iter().any(|r| !r[1].is_ascii()), "a UTF-8 company name with accents");
     assert!(!csv.contains("https://"), "the sample server is plain HTTP");
 
-    let by_domain: HashMap<&str, usize> = web
-        .sites()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.domain.as_str(), i))
-        .collect();
-    let by_company: HashMap<String, usize> = web
-        .sites()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (normalize_company_name(&s.company), i))
-        .collect();
+    let by_domain: HashMap<&str, usize> = web.sites().iter().enumerate().map(|(i, s)| (s.domain.as_str(), i)).collect();
+    let by_company: HashMap<String, usize> =
+        web.sites().iter().enumerate().map(|(i, s)| (normalize_company_name(&s.company), i)).collect();
     let mut rejected = 0;
     let mut found = vec![0usize; web.sites().len()];
     for r in records.iter() {
@@ -84,9 +57,7 @@ fn csv_is_messy_but_recoverable() {
         }
         let site = match &domain {
             Some(d) => by_domain[d.as_str()],
-            None => *by_company
-                .get(&normalize_company_name(company))
-                .expect("company of a known site"),
+            None => *by_company.get(&normalize_company_name(company)).expect("company of a known site"),
         };
         found[site] += 1;
     }
@@ -94,11 +65,7 @@ fn csv_is_messy_but_recoverable() {
     assert!(found.iter().all(|n| *n >= 1), "every site has a row");
     assert_eq!(found.iter().map(|n| n - 1).sum::<usize>(), stats.duplicates);
 
-    let no_website: Vec<_> = web
-        .sites()
-        .iter()
-        .filter(|s| s.has(SiteTrait::NoWebsiteInLeads))
-        .collect();
+    let no_website: Vec<_> = web.sites().iter().filter(|s| s.has(SiteTrait::NoWebsiteInLeads)).collect();
     assert!(no_website.len() >= 3);
     for s in no_website {
         assert_eq!(s.home_url, format!("http://{}/", s.domain));

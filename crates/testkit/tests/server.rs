@@ -5,9 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use leadsmith_testkit::{
-    OVERSIZED_BYTES, PageBody, SampleServer, SampleWeb, ServeOptions, Site, SiteTrait,
-};
+use leadsmith_testkit::{OVERSIZED_BYTES, PageBody, SampleServer, SampleWeb, ServeOptions, Site, SiteTrait};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -17,22 +15,11 @@ fn web() -> Arc<SampleWeb> {
 }
 
 async fn server(slow_delay: Duration) -> SampleServer {
-    web()
-        .serve(ServeOptions {
-            slow_delay,
-            ..ServeOptions::instant()
-        })
-        .await
-        .unwrap()
+    web().serve(ServeOptions { slow_delay, ..ServeOptions::instant() }).await.unwrap()
 }
 
 fn site_with(t: SiteTrait) -> Site {
-    web()
-        .sites()
-        .iter()
-        .find(|s| s.has(t))
-        .unwrap_or_else(|| panic!("no site with {t:?}"))
-        .clone()
+    web().sites().iter().find(|s| s.has(t)).unwrap_or_else(|| panic!("no site with {t:?}")).clone()
 }
 
 struct Resp {
@@ -43,22 +30,15 @@ struct Resp {
 
 impl Resp {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let line_end = raw
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16)
-            .unwrap();
+        let line_end = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16).unwrap();
         raw = &raw[line_end + 2..];
         if size == 0 {
             return out;
@@ -70,9 +50,7 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
 
 async fn get(addr: SocketAddr, host: &str, path: &str, extra: &[(&str, &str)]) -> Resp {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: leadsmith-test\r\nConnection: close\r\n"
-    );
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: leadsmith-test\r\nConnection: close\r\n");
     for (k, v) in extra {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -80,44 +58,22 @@ async fn get(addr: SocketAddr, host: &str, path: &str, extra: &[(&str, &str)]) -
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
-    let head_end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("response head");
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
     let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let mut body = raw[head_end + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
         body = dechunk(&body);
     }
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp { status, headers, body }
 }
 
 fn home_path(site: &Site) -> &'static str {
-    if site.pages.contains_key("/home") {
-        "/home"
-    } else {
-        "/"
-    }
+    if site.pages.contains_key("/home") { "/home" } else { "/" }
 }
 
 #[tokio::test]
@@ -127,11 +83,7 @@ async fn picks_the_site_by_host_header() {
     let site = web()
         .sites()
         .iter()
-        .find(|s| {
-            s.truth.status.is_success()
-                && !s.has(SiteTrait::RedirectChain)
-                && !s.has(SiteTrait::FlakyHome)
-        })
+        .find(|s| s.truth.status.is_success() && !s.has(SiteTrait::RedirectChain) && !s.has(SiteTrait::FlakyHome))
         .unwrap()
         .clone();
     let port = addr.port();
@@ -148,24 +100,11 @@ async fn picks_the_site_by_host_header() {
         let resp = get(addr, &host, "/", &[]).await;
         assert_eq!(resp.status, 200, "{host}");
         assert_eq!(resp.body, want, "{host}");
-        assert!(
-            resp.header("content-type")
-                .unwrap()
-                .starts_with("text/html")
-        );
+        assert!(resp.header("content-type").unwrap().starts_with("text/html"));
     }
     let unknown = get(addr, "nowhere.test", "/", &[]).await;
-    assert_eq!(
-        (
-            unknown.status,
-            String::from_utf8_lossy(&unknown.body).as_ref()
-        ),
-        (404, "no such site")
-    );
-    assert_eq!(
-        get(addr, &site.domain, "/no/such/page", &[]).await.status,
-        404
-    );
+    assert_eq!((unknown.status, String::from_utf8_lossy(&unknown.body).as_ref()), (404, "no such site"));
+    assert_eq!(get(addr, &site.domain, "/no/such/page", &[]).await.status, 404);
     assert_eq!(server.requests(), 6);
     assert_eq!(server.requests_for(&format!("www.{}", site.domain), "/"), 4);
     let overrides = server.resolve_overrides();
@@ -181,9 +120,7 @@ async fn picks_the_site_by_host_header() {
 async fn get_times_out(addr: SocketAddr) -> bool {
     tokio::time::timeout(Duration::from_millis(300), async {
         let mut s = TcpStream::connect(addr).await.ok()?;
-        s.write_all(b"GET / HTTP/1.1\r\nHost: x.test\r\n\r\n")
-            .await
-            .ok()?;
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x.test\r\n\r\n").await.ok()?;
         let mut buf = [0u8; 16];
         let n = s.read(&mut buf).await.ok()?;
         (n > 0).then_some(())
@@ -198,23 +135,11 @@ async fn robots_txt_disallows_and_delays() {
     let site = site_with(SiteTrait::RobotsDisallowContact);
     let resp = get(server.addr(), &site.domain, "/robots.txt", &[]).await;
     assert_eq!(resp.status, 200);
-    assert!(
-        resp.header("content-type")
-            .unwrap()
-            .starts_with("text/plain")
-    );
+    assert!(resp.header("content-type").unwrap().starts_with("text/plain"));
     let txt = String::from_utf8(resp.body).unwrap();
-    assert!(
-        txt.contains(&format!("Disallow: {}", site.linked_pages[0])),
-        "{txt}"
-    );
+    assert!(txt.contains(&format!("Disallow: {}", site.linked_pages[0])), "{txt}");
     let delayed = site_with(SiteTrait::CrawlDelay);
-    let txt = String::from_utf8(
-        get(server.addr(), &delayed.domain, "/robots.txt", &[])
-            .await
-            .body,
-    )
-    .unwrap();
+    let txt = String::from_utf8(get(server.addr(), &delayed.domain, "/robots.txt", &[]).await.body).unwrap();
     assert!(txt.contains("Crawl-delay: 1"), "{txt}");
 }
 
@@ -232,20 +157,13 @@ async fn flaky_home_fails_then_succeeds() {
 async fn follow(addr: SocketAddr, mut host: String, mut path: String) -> (usize, Resp) {
     for hops in 0..20 {
         let resp = get(addr, &host, &path, &[]).await;
-        let Some(location) = resp
-            .header("location")
-            .filter(|_| (300..400).contains(&resp.status))
-        else {
+        let Some(location) = resp.header("location").filter(|_| (300..400).contains(&resp.status)) else {
             return (hops, resp);
         };
         if let Some(rest) = location.strip_prefix("http://") {
             let (h, p) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             host = h.to_string();
-            path = if p.is_empty() {
-                "/".to_string()
-            } else {
-                p.to_string()
-            };
+            path = if p.is_empty() { "/".to_string() } else { p.to_string() };
         } else {
             path = location.to_string();
         }
@@ -260,10 +178,7 @@ async fn redirect_chains_short_and_long() {
     let chain = site_with(SiteTrait::RedirectChain);
     let first = get(addr, &format!("{}:{}", chain.domain, addr.port()), "/", &[]).await;
     assert_eq!(first.status, 301);
-    assert_eq!(
-        first.header("location"),
-        Some(format!("http://www.{}:{}/", chain.domain, addr.port()).as_str())
-    );
+    assert_eq!(first.header("location"), Some(format!("http://www.{}:{}/", chain.domain, addr.port()).as_str()));
     let (hops, last) = follow(addr, chain.domain.clone(), "/".to_string()).await;
     assert_eq!((hops, last.status), (2, 200));
     let (hops, _) = follow(addr, format!("www.{}", chain.domain), "/".to_string()).await;
@@ -271,10 +186,7 @@ async fn redirect_chains_short_and_long() {
 
     let long = site_with(SiteTrait::TooManyRedirects);
     let (hops, last) = follow(addr, long.domain.clone(), "/".to_string()).await;
-    assert_eq!(
-        (hops, last.status),
-        (leadsmith_testkit::LONG_REDIRECT_HOPS, 200)
-    );
+    assert_eq!((hops, last.status), (leadsmith_testkit::LONG_REDIRECT_HOPS, 200));
     assert_eq!(hops, 7);
 }
 
@@ -282,15 +194,8 @@ async fn redirect_chains_short_and_long() {
 async fn slow_home_stalls_for_slow_delay() {
     let server = server(Duration::from_millis(400)).await;
     let site = site_with(SiteTrait::SlowHome);
-    let impatient = tokio::time::timeout(
-        Duration::from_millis(150),
-        get(server.addr(), &site.domain, "/", &[]),
-    )
-    .await;
-    assert!(
-        impatient.is_err(),
-        "a client with a short timeout must give up"
-    );
+    let impatient = tokio::time::timeout(Duration::from_millis(150), get(server.addr(), &site.domain, "/", &[])).await;
+    assert!(impatient.is_err(), "a client with a short timeout must give up");
     let started = Instant::now();
     let resp = get(server.addr(), &site.domain, "/", &[]).await;
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -301,20 +206,14 @@ async fn slow_home_stalls_for_slow_delay() {
 async fn oversized_homes_exceed_two_mib() {
     let server = server(Duration::from_secs(5)).await;
     let web = web();
-    let sites: Vec<&Site> = web
-        .sites()
-        .iter()
-        .filter(|s| s.has(SiteTrait::Oversized))
-        .collect();
+    let sites: Vec<&Site> = web.sites().iter().filter(|s| s.has(SiteTrait::Oversized)).collect();
     assert_eq!(sites.len(), 2);
     let mut saw_length = false;
     let mut saw_chunked = false;
     for site in sites {
         let resp = get(server.addr(), &site.domain, "/", &[]).await;
         assert_eq!(resp.status, 200);
-        assert!(
-            resp.body.len() as u64 > 2 * 1024 * 1024 && resp.body.len() as u64 > OVERSIZED_BYTES
-        );
+        assert!(resp.body.len() as u64 > 2 * 1024 * 1024 && resp.body.len() as u64 > OVERSIZED_BYTES);
         assert!(resp.body.ends_with(b"</html>\n"));
         match resp.header("content-length") {
             Some(len) => {
@@ -344,9 +243,7 @@ async fn non_html_homes_have_binary_content_types() {
         }
         types.push(ct);
     }
-    assert!(
-        types.iter().any(|t| t == "application/pdf") && types.iter().any(|t| t == "image/jpeg")
-    );
+    assert!(types.iter().any(|t| t == "application/pdf") && types.iter().any(|t| t == "image/jpeg"));
 }
 
 #[tokio::test]
@@ -355,27 +252,15 @@ async fn gzip_only_when_asked() {
     let site = web()
         .sites()
         .iter()
-        .find(|s| {
-            s.has(SiteTrait::Gzip) && s.truth.status.is_success() && !s.has(SiteTrait::FlakyHome)
-        })
+        .find(|s| s.has(SiteTrait::Gzip) && s.truth.status.is_success() && !s.has(SiteTrait::FlakyHome))
         .unwrap()
         .clone();
     let path = home_path(&site);
-    let PageBody::Bytes(want) = &site.pages[path].body else {
-        panic!("in-memory page")
-    };
-    let zipped = get(
-        server.addr(),
-        &site.domain,
-        path,
-        &[("Accept-Encoding", "gzip, deflate")],
-    )
-    .await;
+    let PageBody::Bytes(want) = &site.pages[path].body else { panic!("in-memory page") };
+    let zipped = get(server.addr(), &site.domain, path, &[("Accept-Encoding", "gzip, deflate")]).await;
     assert_eq!(zipped.header("content-encoding"), Some("gzip"));
     let mut unzipped = Vec::new();
-    flate2::read::GzDecoder::new(zipped.body.as_slice())
-        .read_to_end(&mut unzipped)
-        .unwrap();
+    flate2::read::GzDecoder::new(zipped.body.as_slice()).read_to_end(&mut unzipped).unwrap();
     assert_eq!(&unzipped, want);
     assert!(zipped.body.len() < want.len() / 2);
     let plain = get(server.addr(), &site.domain, path, &[]).await;
@@ -386,59 +271,34 @@ async fn gzip_only_when_asked() {
 #[tokio::test]
 async fn blocked_homes_look_like_challenges() {
     let server = server(Duration::from_secs(5)).await;
-    for site in web()
-        .sites()
-        .iter()
-        .filter(|s| s.has(SiteTrait::BotChallenge))
-    {
+    for site in web().sites().iter().filter(|s| s.has(SiteTrait::BotChallenge)) {
         let resp = get(server.addr(), &site.domain, "/", &[]).await;
         assert!([403, 503].contains(&resp.status));
         assert_eq!(resp.header("cf-mitigated"), Some("challenge"));
         let body = String::from_utf8(resp.body).unwrap();
         assert!(
-            body.contains("Just a moment...")
-                && body.contains("challenge-platform")
-                && body.contains("cf-challenge")
+            body.contains("Just a moment...") && body.contains("challenge-platform") && body.contains("cf-challenge")
         );
     }
     let captcha = site_with(SiteTrait::Captcha);
     let resp = get(server.addr(), &captcha.domain, "/", &[]).await;
     assert_eq!(resp.status, 200);
-    assert!(
-        String::from_utf8(resp.body)
-            .unwrap()
-            .contains("g-recaptcha")
-    );
+    assert!(String::from_utf8(resp.body).unwrap().contains("g-recaptcha"));
     let missing = site_with(SiteTrait::HomeNotFound);
-    assert_eq!(
-        get(server.addr(), &missing.domain, "/", &[]).await.status,
-        404
-    );
+    assert_eq!(get(server.addr(), &missing.domain, "/", &[]).await.status, 404);
     let broken = site_with(SiteTrait::AlwaysServerError);
     for _ in 0..3 {
-        assert_eq!(
-            get(server.addr(), &broken.domain, "/", &[]).await.status,
-            500
-        );
+        assert_eq!(get(server.addr(), &broken.domain, "/", &[]).await.status, 500);
     }
     let partial = site_with(SiteTrait::AboutNotFound);
-    let about = partial
-        .linked_pages
-        .iter()
-        .find(|p| !partial.pages.contains_key(*p))
-        .unwrap();
-    assert_eq!(
-        get(server.addr(), &partial.domain, about, &[]).await.status,
-        404
-    );
+    let about = partial.linked_pages.iter().find(|p| !partial.pages.contains_key(*p)).unwrap();
+    assert_eq!(get(server.addr(), &partial.domain, about, &[]).await.status, 404);
 }
 
 #[tokio::test]
 async fn latency_is_added_per_response() {
-    let opts = ServeOptions {
-        latency: (Duration::from_millis(60), Duration::from_millis(80)),
-        ..ServeOptions::default()
-    };
+    let opts =
+        ServeOptions { latency: (Duration::from_millis(60), Duration::from_millis(80)), ..ServeOptions::default() };
     let server = web().serve(opts).await.unwrap();
     let site = site_with(SiteTrait::CrawlDelay);
     let started = Instant::now();

@@ -39,7 +39,8 @@ pub(crate) fn plain(text: &str, ev: &mut Evidence) {
 
 /// The "at" of an obfuscated address: bracketed forms, or a bare ` at ` (only trusted with more evidence).
 static AT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[ ]?(?:\[[ ]?(?:at|@)[ ]?\]|\([ ]?(?:at|@)[ ]?\)|\{[ ]?(?:at|@)[ ]?\}|<at>|[ ]at[ ]|[ ]@[ ])[ ]?")
+    // Every alternative starts with a literal byte, so the regex engine can skip ahead with a prefilter.
+    Regex::new(r"(?i)\[[ ]?(?:at|@)[ ]?\]|\([ ]?(?:at|@)[ ]?\)|\{[ ]?(?:at|@)[ ]?\}|<at>|[ ]at[ ]|[ ]@[ ]")
         .expect("valid regex")
 });
 
@@ -61,13 +62,15 @@ pub(crate) fn obfuscated(text: &str, lower: &str, ev: &mut Evidence) {
     for m in AT_TOKEN.find_iter(lower) {
         let token = m.as_str().trim();
         let bare_at = token == "at";
-        let local_end = m.start();
+        // At most one space on each side of a bracketed "at": `jane [at] acme`.
+        let local_end = if m.start() > 0 && lb[m.start() - 1] == b' ' { m.start() - 1 } else { m.start() };
         let local_start = lb[..local_end].iter().rposition(|&b| !is_local_byte(b)).map_or(0, |p| p + 1);
         let local = lower[local_start..local_end].trim_start_matches(['.', '-', '\'']);
         if local.is_empty() || !local.bytes().any(|b| b.is_ascii_alphanumeric()) {
             continue;
         }
-        let Some(domain) = read_domain(lower, m.end()) else {
+        let domain_start = if lb.get(m.end()) == Some(&b' ') { m.end() + 1 } else { m.end() };
+        let Some(domain) = read_domain(lower, domain_start) else {
             continue;
         };
         // "meet us at noon. we…" must not become an address: a bare "at" needs an "email"/"contact" label

@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 
 use leadsmith_core::{Address, Email, Fact, FactKind, FactSource, Owner, PageFacts, Phone, clean_value};
 use serde_json::{Value, json};
+use url::Url;
 
-use super::links::social_profile;
+use super::links::{social_profile, social_profile_url};
 use super::owner::{clean_person_name, is_company_like};
 
 /// Facts of one kind beyond this are dropped (a page listing a thousand emails is a directory, not a lead).
 const MAX_FACTS_PER_KIND: usize = 100;
-/// Italy dials its leading 0 as part of the number, so it has no national prefix to strip.
-const NO_NATIONAL_PREFIX_REGION: &str = "IT";
 
 pub(crate) struct Evidence<'a> {
     page_url: &'a str,
@@ -84,9 +83,8 @@ impl<'a> Evidence<'a> {
 
     /// Normalises `raw` to E.164; a fax number is kept as evidence but labelled and out of `phones`.
     pub fn phone(&mut self, raw: &str, source: FactSource, confidence: f32, fax: bool) -> bool {
-        // A number written with its country code must not depend on the default region. phonenumber 0.3
-        // strips the default region's national prefix after the country code (with "US", `+33 1 42 68 53 00`
-        // loses its "1" and fails), so such numbers are read with a region that has no national prefix.
+        // `Phone::parse` reads a number written with its country code without the default region, so
+        // the cache key keeps the `+` to tell `+1 415…` from a national `1 415…`.
         let international = raw.trim_start().starts_with('+');
         let mut key: String = raw.chars().filter(char::is_ascii_digit).collect();
         if international {
@@ -94,8 +92,7 @@ impl<'a> Evidence<'a> {
         }
         let cached = self.phone_cache.iter().find(|(k, _)| *k == key).map(|(_, p)| p.clone());
         let parsed = cached.unwrap_or_else(|| {
-            let region = if international { NO_NATIONAL_PREFIX_REGION } else { self.region };
-            let parsed = Phone::parse(raw, region).ok();
+            let parsed = Phone::parse(raw, self.region).ok();
             self.phone_cache.push((key, parsed.clone()));
             parsed
         });
@@ -134,6 +131,13 @@ impl<'a> Evidence<'a> {
         }
     }
 
+    /// [`Self::social`] for a link already resolved against the page.
+    pub fn social_url(&mut self, url: &Url, source: FactSource, confidence: f32) {
+        if let Some((network, profile)) = social_profile_url(url) {
+            self.add(FactKind::Social, profile, Some(json!({"network": network})), source, confidence);
+        }
+    }
+
     /// Builds the summary fields of `page` from the evidence and moves the facts into it.
     pub fn finish(mut self, page: &mut PageFacts) {
         let names: Vec<String> =
@@ -146,6 +150,7 @@ impl<'a> Evidence<'a> {
         let fax_only =
             |value: &str| self.facts.iter().filter(|f| f.kind == FactKind::Phone && f.value == value).all(is_fax);
         page.phones = best(&self.facts, FactKind::Phone, |v| !fax_only(v));
+        // `max_by` keeps the later of two equal elements; `then(Greater)` makes ties keep the earlier one.
         page.address = self
             .facts
             .iter()

@@ -1,7 +1,6 @@
 //! Links: social profiles (LinkedIn, Facebook, Instagram, X, YouTube; share/intent links and the platforms'
 //! own pages ignored) and same-site contact/about pages worth crawling next.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use leadsmith_core::{Domain, PageLinks};
@@ -12,7 +11,11 @@ use super::scan::Anchor;
 
 /// Classifies `url` as a profile on a known network: `(network, canonical profile URL)`.
 pub(crate) fn social_profile(url: &str) -> Option<(&'static str, String)> {
-    let url = Url::parse(url.trim()).ok()?;
+    social_profile_url(&Url::parse(url.trim()).ok()?)
+}
+
+/// [`social_profile`] for an already parsed URL.
+pub(crate) fn social_profile_url(url: &Url) -> Option<(&'static str, String)> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
@@ -267,16 +270,18 @@ pub(crate) fn page_links(anchors: &[Anchor], page: &Url) -> PageLinks {
     let mut links = PageLinks::default();
     let mut page_no_fragment = page.clone();
     page_no_fragment.set_fragment(None);
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
     for anchor in anchors {
         let short_text = if anchor.text.len() <= 60 { anchor.text.as_str() } else { "" };
         if !(LINK_HINT.is_match(&anchor.href) || LINK_HINT.is_match(short_text)) {
             continue;
         }
         // Menus repeat the same links in header, body and footer.
-        if !seen.insert((anchor.href.as_str(), short_text)) {
+        let key = (anchor.href.as_str(), short_text);
+        if seen.contains(&key) {
             continue;
         }
+        seen.push(key);
         let Some(url) = resolve(&anchor.href, page) else {
             continue;
         };
@@ -345,7 +350,7 @@ mod tests {
     }
 
     fn anchor(href: &str, text: &str) -> Anchor {
-        Anchor { href: href.into(), text: text.into(), in_footer: false }
+        Anchor { href: href.into(), text: text.into() }
     }
 
     #[test]

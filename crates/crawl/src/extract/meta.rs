@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use leadsmith_core::{Address, FactSource};
+use leadsmith_core::{Address, FactSource, is_placeholder};
 use url::Url;
 
 use super::evidence::Evidence;
@@ -13,7 +13,7 @@ pub(crate) fn interpret(metas: &[(String, String)], opengraph: &mut BTreeMap<Str
     let mut business = Address::default();
     for (key, content) in metas {
         let content = content.trim();
-        if content.is_empty() {
+        if is_placeholder(content) {
             continue;
         }
         if key.starts_with("og:") || key.starts_with("twitter:") {
@@ -140,6 +140,7 @@ mod tests {
             ("business:contact_data:street_address", "12 Main St"),
             ("business:contact_data:locality", "Springfield"),
             ("keywords", "n/a"),
+            ("og:type", "unknown"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -150,6 +151,7 @@ mod tests {
         let mut page = PageFacts::default();
         ev.finish(&mut page);
         assert_eq!(og["og:title"], "Home");
+        assert!(!og.contains_key("og:type"));
         assert_eq!(og["twitter:site"], "@brightsmile");
         assert_eq!(page.name.as_deref(), Some("Bright Smile"));
         assert_eq!(page.description.as_deref(), Some("We fix teeth."));

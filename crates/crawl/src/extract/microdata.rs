@@ -1,5 +1,5 @@
 //! Microdata (`itemscope`/`itemprop`) items, built incrementally while the streaming pass opens and closes
-//! elements, then rendered as `{"type", "properties"}` JSON and as JSON-LD-shaped nodes for [`super::schema`].
+//! elements, then rendered as `{"type", "properties"}` JSON and as JSON-LD-shaped nodes for the schema reader.
 
 use serde_json::{Map, Value};
 

@@ -1,6 +1,6 @@
-//! HTML → [`PageFacts`] in one streaming pass: [`scan`] collects what the page says (meta, JSON-LD,
-//! microdata, anchors, visible text); the extractors below read that into an [`evidence::Evidence`] ledger,
-//! which validates every value and derives the summary fields.
+//! HTML → [`PageFacts`] in one streaming pass: `scan` collects what the page says (meta, JSON-LD, microdata,
+//! anchors, visible text); the extractors below read that into the `Evidence` ledger, which validates every
+//! value and derives the summary fields.
 
 mod address;
 mod emails;
@@ -115,7 +115,7 @@ fn anchors(anchors: &[Anchor], page: &Url, ev: &mut Evidence) {
                 if SOCIAL_HINTS.iter().any(|h| lower.contains(h))
                     && let Some(url) = links::resolve(href, page)
                 {
-                    ev.social(url.as_str(), FactSource::Text, 0.8);
+                    ev.social_url(&url, FactSource::Text, 0.8);
                 }
             }
         }

@@ -1,7 +1,6 @@
-//! Owner/founder/principal candidates from visible text ("Owner: Jane Doe", "Jane Doe, Owner", "Dr. Ann Lee,
-//! DDS", "founded by …", "Meet …, our founder", "Jane Doe is the owner of …") and the checks that keep
-//! company names, streets and headings from passing as people. Names are kept without honorifics or
-//! post-nominals; those go into the title.
+//! Owner/founder/principal candidates in visible text ("Owner: Jane Doe", "Dr. Ann Lee, DDS", "founded by …",
+//! "Jane Doe is the owner of …"), with the checks that keep company names, streets and headings out. Names
+//! are kept without honorifics or post-nominals; those go into the title.
 
 use std::sync::LazyLock;
 

@@ -28,7 +28,6 @@ pub(crate) struct Anchor {
     pub href: String,
     /// Link text, whitespace collapsed.
     pub text: String,
-    pub in_footer: bool,
 }
 
 /// Everything the streaming pass collects from one page.
@@ -94,7 +93,7 @@ pub(crate) fn scan(html: &str) -> Scanned {
         };
         let settings = Settings {
             element_content_handlers: vec![(
-                std::borrow::Cow::Owned(any),
+                Cow::Owned(any),
                 ElementContentHandlers::default().element(move |el: &mut Element| {
                     on_element(&element_state, el);
                     Ok(())
@@ -248,10 +247,9 @@ fn on_element(state: &Shared, el: &mut Element) {
                 for open in std::mem::take(&mut st.open_anchors) {
                     close_anchor(&mut st, open);
                 }
-                let in_footer = st.footer_depth > 0;
                 let idx = st.out.anchors.len();
                 let href = if href.trim().len() == href.len() { href } else { href.trim().to_string() };
-                st.out.anchors.push(Anchor { href, text: String::new(), in_footer });
+                st.out.anchors.push(Anchor { href, text: String::new() });
                 if el.can_have_content() {
                     st.open_anchors.push(idx);
                     on_end(el, state, move |st| close_anchor(st, idx));
@@ -482,7 +480,6 @@ mod tests {
         assert_eq!(s.anchors.len(), 3);
         assert_eq!(s.anchors[0].text, "Contact us");
         assert_eq!(s.anchors[1].text, "About");
-        assert!(s.anchors[2].in_footer && !s.anchors[0].in_footer);
         let addr = &s.text[s.address_blocks[0].clone()];
         assert_eq!(addr.trim(), "1 Main St\nSpringfield");
         assert!(s.text[s.footers[0].clone()].contains("Footer text"));
@@ -509,6 +506,7 @@ mod tests {
         for html in ["", "<", "<<<>>>", "</a></div>", "<a href", "\u{0}\u{1}<p", "<svg><svg>", "<template>x"] {
             let _ = scan(html);
         }
+        assert_eq!(scan("<svg/><p>a</p><svg viewBox='0 0 1 1'/><p>b</p>").text, "a\nb");
         let deep = "<div>".repeat(50_000) + "x" + &"</div>".repeat(50_000);
         assert_eq!(scan(&deep).text.trim(), "x");
     }

@@ -2,12 +2,15 @@
 //! name and description, emails, telephones, postal addresses, `sameAs` profiles, founders and staff with
 //! job titles.
 
+use std::borrow::Cow;
+
 use leadsmith_core::{Address, FactSource};
 use serde_json::{Map, Value};
 
 use super::address::parse_address_text;
 use super::evidence::Evidence;
 use super::owner::{canonical_title, owner_title_weight};
+use super::text::decode_entities;
 
 const MAX_DEPTH: usize = 12;
 
@@ -134,16 +137,21 @@ fn types(obj: &Map<String, Value>) -> Vec<&str> {
 }
 
 /// The text of a schema.org value: a string, the first string of an array, or an object's `name`/`@value`.
-fn text_of(v: &Value) -> Option<&str> {
+fn raw_text_of(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => Some(s.as_str()),
-        Value::Array(a) => a.iter().find_map(text_of),
-        Value::Object(o) => o.get("name").or_else(|| o.get("@value")).and_then(text_of),
+        Value::Array(a) => a.iter().find_map(raw_text_of),
+        Value::Object(o) => o.get("name").or_else(|| o.get("@value")).and_then(raw_text_of),
         _ => None,
     }
 }
 
-fn texts_of(v: &Value) -> Vec<&str> {
+/// [`raw_text_of`] with HTML entities decoded: CMSs often write `Smith &amp; Partners` into JSON-LD.
+fn text_of(v: &Value) -> Option<Cow<'_, str>> {
+    raw_text_of(v).map(decode_entities)
+}
+
+fn texts_of(v: &Value) -> Vec<Cow<'_, str>> {
     match v {
         Value::Array(a) => a.iter().filter_map(text_of).collect(),
         other => text_of(other).into_iter().collect(),
@@ -151,7 +159,7 @@ fn texts_of(v: &Value) -> Vec<&str> {
 }
 
 fn address_of(obj: &Map<String, Value>) -> Address {
-    let get = |k: &str| obj.get(k).and_then(text_of).map(str::to_string);
+    let get = |k: &str| obj.get(k).and_then(text_of).map(Cow::into_owned);
     let street = get("streetAddress").or_else(|| get("postOfficeBoxNumber").map(|b| format!("PO Box {b}")));
     Address {
         street,
@@ -216,26 +224,27 @@ fn node(
 
     if is_business {
         if let Some(name) = obj.get("name").and_then(text_of) {
-            ev.name(name, source, base - nested_penalty);
+            ev.name(&name, source, base - nested_penalty);
         }
         if let Some(desc) = obj.get("description").and_then(text_of) {
-            ev.description(desc, source, 0.75 - nested_penalty);
+            ev.description(&desc, source, 0.75 - nested_penalty);
         }
         if let Some(same_as) = obj.get("sameAs") {
             for url in texts_of(same_as) {
-                ev.social(url, source, 0.9);
+                ev.social(&url, source, 0.9);
             }
         }
         if let Some(Value::String(address)) = obj.get("address") {
-            let parsed = parse_address_text(address)
-                .unwrap_or_else(|| Address { street: Some(address.clone()), ..Default::default() });
+            let address = decode_entities(address);
+            let parsed = parse_address_text(&address)
+                .unwrap_or_else(|| Address { street: Some(address.into_owned()), ..Default::default() });
             ev.address(parsed, source, base - 0.1);
         }
         for key in ["founder", "founders"] {
             for person in obj.get(key).map(as_list).unwrap_or_default() {
                 if let Some(name) = text_of(person) {
-                    let title = person.get("jobTitle").and_then(text_of).map(canonical_title);
-                    ev.owner(name, Some(title.as_deref().unwrap_or("Founder")), source, 0.9);
+                    let title = person.get("jobTitle").and_then(text_of).map(|t| canonical_title(&t));
+                    ev.owner(&name, Some(title.as_deref().unwrap_or("Founder")), source, 0.9);
                 }
             }
         }
@@ -254,17 +263,17 @@ fn node(
         match key.as_str() {
             "email" => {
                 for raw in texts_of(value) {
-                    ev.email(raw, source, contact_conf, None);
+                    ev.email(&raw, source, contact_conf, None);
                 }
             }
             "telephone" => {
                 for raw in texts_of(value) {
-                    ev.phone(raw, source, contact_conf, false);
+                    ev.phone(&raw, source, contact_conf, false);
                 }
             }
             "faxNumber" => {
                 for raw in texts_of(value) {
-                    ev.phone(raw, source, contact_conf, true);
+                    ev.phone(&raw, source, contact_conf, true);
                 }
             }
             "@context" | "potentialAction" | "breadcrumb" => {}
@@ -287,8 +296,8 @@ fn staff_member(person: &Value, source: FactSource, confidence: f32, ev: &mut Ev
     else {
         return;
     };
-    if let Some(weight) = owner_title_weight(title) {
-        ev.owner(name, Some(&canonical_title(title)), source, confidence * weight);
+    if let Some(weight) = owner_title_weight(&title) {
+        ev.owner(&name, Some(&canonical_title(&title)), source, confidence * weight);
     }
 }
 
@@ -312,7 +321,7 @@ mod tests {
             "@context": "https://schema.org",
             "@type": ["Dentist", "LocalBusiness"],
             "name": "Bright Smile Dental",
-            "description": "Family dentistry",
+            "description": "Family &amp; cosmetic dentistry",
             "telephone": "+1-217-555-0100",
             "faxNumber": "+1-217-555-0101",
             "email": "mailto:hello@brightsmile.test",
@@ -332,7 +341,7 @@ mod tests {
             "sameAs": ["https://www.facebook.com/brightsmile", "https://www.instagram.com/brightsmile/", "https://example.test/"]
         })]);
         assert_eq!(page.name.as_deref(), Some("Bright Smile Dental"));
-        assert_eq!(page.description.as_deref(), Some("Family dentistry"));
+        assert_eq!(page.description.as_deref(), Some("Family & cosmetic dentistry"));
         assert_eq!(page.emails, ["hello@brightsmile.test"]);
         assert_eq!(page.phones, ["+12175550100"]);
         let addr = page.address.unwrap();

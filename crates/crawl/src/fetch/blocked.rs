@@ -16,11 +16,7 @@ fn is_block_status(status: u16) -> bool {
 /// The block reason for an HTML response, or `None` for an ordinary page.
 pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<&'static str> {
     // Cloudflare marks its own challenge responses; no need to look at the body.
-    if headers
-        .get("cf-mitigated")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("challenge"))
-    {
+    if headers.get("cf-mitigated").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("challenge")) {
         return Some("bot challenge (cloudflare)");
     }
     let page = Page::new(html);
@@ -31,21 +27,15 @@ pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<&'s
 
     // Cloudflare: the interstitial's title, or challenge-only markup on a short page. The
     // `challenge-platform` script path alone is not enough: Cloudflare injects it into normal pages.
-    let cf_markup = has("cf_chl_opt")
-        || has("cf-challenge")
-        || has("cf-browser-verification")
-        || has("cf-chl-");
-    if (page.title.contains("just a moment")
-        && (has("cloudflare") || has("challenge-platform") || cf_markup || error))
+    let cf_markup = has("cf_chl_opt") || has("cf-challenge") || has("cf-browser-verification") || has("cf-chl-");
+    if (page.title.contains("just a moment") && (has("cloudflare") || has("challenge-platform") || cf_markup || error))
         || (cf_markup && (small || error))
         || (has("challenge-platform") && small && error)
         || (page.title.contains("attention required") && has("cloudflare"))
     {
         return Some("bot challenge (cloudflare)");
     }
-    if has("ddos-guard")
-        && (page.title.contains("ddos-guard") || (small && (error || has("checking your browser"))))
-    {
+    if has("ddos-guard") && (page.title.contains("ddos-guard") || (small && (error || has("checking your browser")))) {
         return Some("bot challenge (ddos-guard)");
     }
     if (has("px-captcha") || (has("perimeterx") && has("press & hold"))) && (small || error) {
@@ -55,19 +45,12 @@ pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<&'s
         return Some("bot challenge (datadome)");
     }
     // Akamai's reference page entity-encodes its punctuation ("Reference&#32;&#35;18.…").
-    let akamai_reference =
-        (has("reference #") || has("reference&#32;&#35;")) && has("permission to access");
-    if page.title.contains("access denied")
-        && (has("edgesuite") || has("akamai") || (akamai_reference && small))
-    {
+    let akamai_reference = (has("reference #") || has("reference&#32;&#35;")) && has("permission to access");
+    if page.title.contains("access denied") && (has("edgesuite") || has("akamai") || (akamai_reference && small)) {
         return Some("bot challenge (akamai)");
     }
     if heading_has("checking your browser") && small {
-        return Some(if has("cloudflare") {
-            "bot challenge (cloudflare)"
-        } else {
-            "bot challenge"
-        });
+        return Some(if has("cloudflare") { "bot challenge (cloudflare)" } else { "bot challenge" });
     }
 
     // Captcha walls: the challenge is the page's subject, or a widget plus a human check on a short page
@@ -92,8 +75,7 @@ pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<&'s
     ];
     let widget = has("g-recaptcha") || has("h-captcha") || has("cf-turnstile");
     let phrase = CAPTCHA_PHRASES.iter().any(|p| page.text.contains(p));
-    let contact_form =
-        has("<textarea") || has("type=\"email\"") || has("type=email") || has("type='email'");
+    let contact_form = has("<textarea") || has("type=\"email\"") || has("type=email") || has("type='email'");
     if CAPTCHA_HEADINGS.iter().any(|h| heading_has(h)) && small {
         return Some("captcha");
     }
@@ -105,9 +87,7 @@ pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<&'s
     }
 
     // Login walls: the page is about signing in, asks for a password, and offers little else.
-    const LOGIN_WORDS: &[&str] = &[
-        "sign in", "log in", "login", "signin", "log-in", "sign-in", "logon",
-    ];
+    const LOGIN_WORDS: &[&str] = &["sign in", "log in", "login", "signin", "log-in", "sign-in", "logon"];
     let password = has("type=\"password\"") || has("type=password") || has("type='password'");
     if password && small && LOGIN_WORDS.iter().any(|w| heading_has(w)) {
         return Some("login wall");
@@ -131,17 +111,8 @@ impl Page {
         let title = inner_text(&lower, "<title", "</title>");
         let h1 = inner_text(&lower, "<h1", "</h1>");
         let text = visible_text(&lower);
-        let words = text
-            .split(' ')
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .count();
-        Self {
-            lower,
-            title,
-            h1,
-            text,
-            words,
-        }
+        let words = text.split(' ').filter(|w| w.chars().any(char::is_alphanumeric)).count();
+        Self { lower, title, h1, text, words }
     }
 }
 
@@ -156,9 +127,7 @@ fn inner_text(lower: &str, open: &str, close: &str) -> String {
     };
     let body = &after[gt + 1..];
     // An unclosed element: look at a bounded prefix, cut on a character boundary.
-    let end = body
-        .find(close)
-        .unwrap_or_else(|| body.char_indices().nth(2048).map_or(body.len(), |(i, _)| i));
+    let end = body.find(close).unwrap_or_else(|| body.char_indices().nth(2048).map_or(body.len(), |(i, _)| i));
     visible_text(&body[..end])
 }
 
@@ -217,24 +186,18 @@ mod tests {
             <noscript>Enable JavaScript and cookies to continue</noscript>
             <script>window._cf_chl_opt={cvId:'3'};</script>
             <script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>"#;
-        assert_eq!(
-            detect(403, &HeaderMap::new(), page),
-            Some("bot challenge (cloudflare)")
-        );
+        assert_eq!(detect(403, &HeaderMap::new(), page), Some("bot challenge (cloudflare)"));
         assert_eq!(check(page), Some("bot challenge (cloudflare)"));
 
-        let attention =
-            "<title>Attention Required! | Cloudflare</title><h1>Sorry, you have been blocked</h1>";
+        let attention = "<title>Attention Required! | Cloudflare</title><h1>Sorry, you have been blocked</h1>";
         assert_eq!(check(attention), Some("bot challenge (cloudflare)"));
 
         let mut headers = HeaderMap::new();
         headers.insert("cf-mitigated", "challenge".parse().unwrap());
-        assert_eq!(
-            detect(403, &headers, "<html></html>"),
-            Some("bot challenge (cloudflare)")
-        );
+        assert_eq!(detect(403, &headers, "<html></html>"), Some("bot challenge (cloudflare)"));
 
-        let checking = "<title>Checking your browser before accessing acme.com</title><p>This process is automatic.</p>";
+        let checking =
+            "<title>Checking your browser before accessing acme.com</title><p>This process is automatic.</p>";
         assert_eq!(check(checking), Some("bot challenge"));
     }
 
@@ -244,23 +207,16 @@ mod tests {
         assert_eq!(check(ddos), Some("bot challenge (ddos-guard)"));
         let px = r#"<title>Access to this page has been denied</title><div id="px-captcha"></div>
             <p>Press &amp; Hold to confirm you are a human (and not a bot).</p>"#;
-        assert_eq!(
-            detect(403, &HeaderMap::new(), px),
-            Some("bot challenge (perimeterx)")
-        );
+        assert_eq!(detect(403, &HeaderMap::new(), px), Some("bot challenge (perimeterx)"));
         let akamai = "<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>
             You don't have permission to access \"http://www.acme.com/\" on this server.<P>
             Reference&#32;&#35;18.5e1e1002.1700000000.1a2b3c<P>https&#58;&#47;&#47;errors&#46;edgesuite&#46;net</BODY></HTML>";
-        assert_eq!(
-            detect(403, &HeaderMap::new(), akamai),
-            Some("bot challenge (akamai)")
-        );
+        assert_eq!(detect(403, &HeaderMap::new(), akamai), Some("bot challenge (akamai)"));
     }
 
     #[test]
     fn captcha_walls() {
-        let wall =
-            r#"<title>Are you a robot?</title><div class="g-recaptcha" data-sitekey="x"></div>"#;
+        let wall = r#"<title>Are you a robot?</title><div class="g-recaptcha" data-sitekey="x"></div>"#;
         assert_eq!(check(wall), Some("captcha"));
         let widget = r#"<title>Acme</title><p>Please verify you are human to continue.</p>
             <div class="h-captcha" data-sitekey="x"></div>"#;
@@ -306,26 +262,14 @@ mod tests {
             long_text(50)
         );
         assert_eq!(check(&cloudflare_fronted), None);
-        assert_eq!(
-            detect(
-                403,
-                &HeaderMap::new(),
-                "<title>Forbidden</title><h1>403 Forbidden</h1>"
-            ),
-            None
-        );
-        assert_eq!(
-            check("<title>Access denied</title><p>Members only area.</p>"),
-            None
-        );
+        assert_eq!(detect(403, &HeaderMap::new(), "<title>Forbidden</title><h1>403 Forbidden</h1>"), None);
+        assert_eq!(check("<title>Access denied</title><p>Members only area.</p>"), None);
     }
 
     #[test]
     fn visible_text_skips_markup() {
         assert_eq!(
-            visible_text(
-                "<p>a <b>b</b></p><script>var x='<p>no</p>';</script><!-- c --><style>p{}</style> d"
-            ),
+            visible_text("<p>a <b>b</b></p><script>var x='<p>no</p>';</script><!-- c --><style>p{}</style> d"),
             "a b d"
         );
     }

@@ -64,11 +64,7 @@ impl PageCache for MemoryCache {
 pub(crate) fn is_cacheable(status: CrawlStatus) -> bool {
     matches!(
         status,
-        CrawlStatus::Ok
-            | CrawlStatus::NotFound
-            | CrawlStatus::NotHtml
-            | CrawlStatus::TooLarge
-            | CrawlStatus::Blocked
+        CrawlStatus::Ok | CrawlStatus::NotFound | CrawlStatus::NotHtml | CrawlStatus::TooLarge | CrawlStatus::Blocked
     )
 }
 

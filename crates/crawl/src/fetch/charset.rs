@@ -14,9 +14,7 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
         .or_else(|| sniff_meta_charset(&body[..body.len().min(PRESCAN_BYTES)]));
     let encoding = match declared {
         Some(enc) => enc,
-        None if std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)).is_ok() => {
-            UTF_8
-        }
+        None if std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)).is_ok() => UTF_8,
         // Undeclared and not UTF-8: almost always a legacy Western page.
         None => WINDOWS_1252,
     };
@@ -60,10 +58,7 @@ fn charset_in_tag(tag: &[u8]) -> Option<&'static Encoding> {
             continue;
         };
         let value = trim_start(after);
-        let value = value
-            .strip_prefix(b"\"")
-            .or_else(|| value.strip_prefix(b"'"))
-            .unwrap_or(value);
+        let value = value.strip_prefix(b"\"").or_else(|| value.strip_prefix(b"'")).unwrap_or(value);
         let len = value
             .iter()
             .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')))
@@ -76,10 +71,7 @@ fn charset_in_tag(tag: &[u8]) -> Option<&'static Encoding> {
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
     &b[start..]
 }
 
@@ -106,10 +98,7 @@ mod tests {
         let (text, enc) = decode_html(body, Some("text/html; charset=ISO-8859-1"));
         assert_eq!(enc, WINDOWS_1252);
         assert!(text.contains("café"));
-        assert_eq!(
-            charset_from_content_type("text/html;charset=\"Shift_JIS\""),
-            Some(SHIFT_JIS)
-        );
+        assert_eq!(charset_from_content_type("text/html;charset=\"Shift_JIS\""), Some(SHIFT_JIS));
         assert_eq!(charset_from_content_type("text/html; charset=bogus"), None);
         assert_eq!(charset_from_content_type("text/html"), None);
     }
@@ -122,8 +111,7 @@ mod tests {
         let (_, enc) = decode_html(b"\xFF\xFE<\x00p\x00>\x00", None);
         assert_eq!(enc, UTF_16LE);
 
-        let (sjis, _, _) =
-            SHIFT_JIS.encode("<html><head><meta charset=shift_jis></head><p>日本語</p>");
+        let (sjis, _, _) = SHIFT_JIS.encode("<html><head><meta charset=shift_jis></head><p>日本語</p>");
         let (text, enc) = decode_html(&sjis, None);
         assert_eq!(enc, SHIFT_JIS);
         assert!(text.contains("日本語"));
@@ -144,21 +132,10 @@ mod tests {
             b"<meta content=\"text/html;charset = sjis\" http-equiv=content-type>",
             b"<meta name=x content=y><meta charset=\"shift_jis\">",
         ] {
-            assert_eq!(
-                sniff_meta_charset(head),
-                Some(SHIFT_JIS),
-                "{}",
-                String::from_utf8_lossy(head)
-            );
+            assert_eq!(sniff_meta_charset(head), Some(SHIFT_JIS), "{}", String::from_utf8_lossy(head));
         }
-        assert_eq!(
-            sniff_meta_charset(b"<meta charset=\"utf-16\">"),
-            Some(UTF_8)
-        );
-        assert_eq!(
-            sniff_meta_charset(b"<meta name=\"description\" content=\"charsets explained\">"),
-            None
-        );
+        assert_eq!(sniff_meta_charset(b"<meta charset=\"utf-16\">"), Some(UTF_8));
+        assert_eq!(sniff_meta_charset(b"<meta name=\"description\" content=\"charsets explained\">"), None);
         // A declaration past the prescan window is not seen.
         let mut late = vec![b' '; 1100];
         late.extend_from_slice(b"<meta charset=shift_jis>");

@@ -48,22 +48,9 @@ pub(crate) struct GuardedConnector {
 
 impl GuardedConnector {
     /// `overrides` keys must be lower-case host names; their addresses replace DNS *and* the URL's port.
-    pub(crate) fn new(
-        allow: Vec<IpNet>,
-        overrides: HashMap<String, SocketAddr>,
-        connect_timeout: Duration,
-    ) -> Self {
-        let overrides = overrides
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
-        Self {
-            settings: Arc::new(Settings {
-                allow,
-                overrides,
-                connect_timeout,
-            }),
-        }
+    pub(crate) fn new(allow: Vec<IpNet>, overrides: HashMap<String, SocketAddr>, connect_timeout: Duration) -> Self {
+        let overrides = overrides.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+        Self { settings: Arc::new(Settings { allow, overrides, connect_timeout }) }
     }
 }
 
@@ -87,10 +74,8 @@ async fn connect(settings: &Settings, dst: &Uri) -> Result<TokioIo<TcpStream>, C
     for addr in &addrs {
         guard::check_ip(addr.ip(), &settings.allow)?;
     }
-    let mut last = ConnectFailure::Dns {
-        host: dst.host().unwrap_or_default().to_string(),
-        detail: "no addresses".into(),
-    };
+    let mut last =
+        ConnectFailure::Dns { host: dst.host().unwrap_or_default().to_string(), detail: "no addresses".into() };
     for addr in addrs {
         match tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => {
@@ -99,12 +84,7 @@ async fn connect(settings: &Settings, dst: &Uri) -> Result<TokioIo<TcpStream>, C
                 return Ok(TokioIo::new(stream));
             }
             Ok(Err(source)) => last = ConnectFailure::Io { addr, source },
-            Err(_) => {
-                last = ConnectFailure::Timeout {
-                    addr,
-                    after: settings.connect_timeout,
-                }
-            }
+            Err(_) => last = ConnectFailure::Timeout { addr, after: settings.connect_timeout },
         }
     }
     Err(last)
@@ -114,11 +94,7 @@ async fn connect(settings: &Settings, dst: &Uri) -> Result<TokioIo<TcpStream>, C
 /// special-use names (never queried), then the system resolver.
 async fn resolve(settings: &Settings, dst: &Uri) -> Result<Vec<SocketAddr>, ConnectFailure> {
     let raw_host = dst.host().ok_or(ConnectFailure::NoHost)?;
-    let host = raw_host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let host = raw_host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
     if host.is_empty() {
         return Err(ConnectFailure::NoHost);
     }
@@ -128,35 +104,18 @@ async fn resolve(settings: &Settings, dst: &Uri) -> Result<Vec<SocketAddr>, Conn
     if let Some(addr) = settings.overrides.get(&host) {
         return Ok(vec![*addr]);
     }
-    let port = dst
-        .port_u16()
-        .unwrap_or(if dst.scheme_str() == Some("https") {
-            443
-        } else {
-            80
-        });
+    let port = dst.port_u16().unwrap_or(if dst.scheme_str() == Some("https") { 443 } else { 80 });
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     if guard::is_special_use_name(&host) {
-        return Err(ConnectFailure::Dns {
-            host,
-            detail: "special-use name (RFC 6761), never looked up".into(),
-        });
+        return Err(ConnectFailure::Dns { host, detail: "special-use name (RFC 6761), never looked up".into() });
     }
-    let looked_up = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map(Iterator::collect::<Vec<_>>);
+    let looked_up = tokio::net::lookup_host((host.as_str(), port)).await.map(Iterator::collect::<Vec<_>>);
     match looked_up {
         Ok(addrs) if !addrs.is_empty() => Ok(addrs),
-        Ok(_) => Err(ConnectFailure::Dns {
-            host,
-            detail: "no addresses".into(),
-        }),
-        Err(e) => Err(ConnectFailure::Dns {
-            host,
-            detail: e.to_string(),
-        }),
+        Ok(_) => Err(ConnectFailure::Dns { host, detail: "no addresses".into() }),
+        Err(e) => Err(ConnectFailure::Dns { host, detail: e.to_string() }),
     }
 }
 
@@ -167,10 +126,7 @@ mod tests {
     fn settings(overrides: &[(&str, &str)]) -> Settings {
         Settings {
             allow: vec![],
-            overrides: overrides
-                .iter()
-                .map(|(h, a)| (h.to_string(), a.parse().unwrap()))
-                .collect(),
+            overrides: overrides.iter().map(|(h, a)| (h.to_string(), a.parse().unwrap())).collect(),
             connect_timeout: Duration::from_secs(1),
         }
     }
@@ -178,38 +134,25 @@ mod tests {
     #[tokio::test]
     async fn overrides_replace_address_and_port() {
         let s = settings(&[("acme.test", "127.0.0.1:4321")]);
-        let got = resolve(&s, &"http://ACME.test.:80/x".parse().unwrap())
-            .await
-            .unwrap();
+        let got = resolve(&s, &"http://ACME.test.:80/x".parse().unwrap()).await.unwrap();
         assert_eq!(got, vec!["127.0.0.1:4321".parse().unwrap()]);
     }
 
     #[tokio::test]
     async fn literals_special_names_and_metadata() {
         let s = settings(&[]);
-        let v6 = resolve(&s, &"https://[::1]/".parse().unwrap())
-            .await
-            .unwrap();
+        let v6 = resolve(&s, &"https://[::1]/".parse().unwrap()).await.unwrap();
         assert_eq!(v6, vec!["[::1]:443".parse().unwrap()]);
-        let dns = resolve(&s, &"http://nowhere.test/".parse().unwrap())
-            .await
-            .unwrap_err();
+        let dns = resolve(&s, &"http://nowhere.test/".parse().unwrap()).await.unwrap_err();
         assert!(matches!(dns, ConnectFailure::Dns { .. }), "{dns}");
-        let meta = resolve(&s, &"http://metadata.google.internal/".parse().unwrap())
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(meta, ConnectFailure::Refused(Refusal::MetadataHost(_))),
-            "{meta}"
-        );
+        let meta = resolve(&s, &"http://metadata.google.internal/".parse().unwrap()).await.unwrap_err();
+        assert!(matches!(meta, ConnectFailure::Refused(Refusal::MetadataHost(_))), "{meta}");
     }
 
     #[tokio::test]
     async fn guard_refuses_before_connecting() {
         let s = settings(&[("internal.test", "10.0.0.5:80")]);
-        let err = connect(&s, &"http://internal.test/".parse().unwrap())
-            .await
-            .unwrap_err();
+        let err = connect(&s, &"http://internal.test/".parse().unwrap()).await.unwrap_err();
         assert_eq!(
             err.to_string(),
             "refused 10.0.0.5: private address (10.0.0.0/8); add it to crawl.allow_addresses to allow"

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{
-    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
-    USER_AGENT,
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use http_body_util::Empty;
@@ -55,13 +54,7 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub(crate) fn new(status: CrawlStatus, reason: impl Into<String>) -> Self {
-        Self {
-            status,
-            http_status: None,
-            reason: reason.into(),
-            content_type: None,
-            bytes: 0,
-        }
+        Self { status, http_status: None, reason: reason.into(), content_type: None, bytes: 0 }
     }
 
     fn http(mut self, http_status: u16) -> Self {
@@ -83,36 +76,21 @@ pub(crate) async fn send(
 ) -> Result<Response<Incoming>, Exchange> {
     let mut target = url.clone();
     target.set_fragment(None);
-    let uri: Uri = target.as_str().parse().map_err(|e| {
-        Exchange::Done(Failure::new(
-            CrawlStatus::HttpError,
-            format!("URL cannot be requested: {e}"),
-        ))
-    })?;
+    let uri: Uri = target
+        .as_str()
+        .parse()
+        .map_err(|e| Exchange::Done(Failure::new(CrawlStatus::HttpError, format!("URL cannot be requested: {e}"))))?;
     let request = Request::get(uri)
         .header(USER_AGENT, user_agent.clone())
         .header(ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
         .header(ACCEPT_ENCODING, "gzip, deflate, br")
         .body(Empty::<Bytes>::new())
-        .map_err(|e| {
-            Exchange::Done(Failure::new(
-                CrawlStatus::HttpError,
-                format!("URL cannot be requested: {e}"),
-            ))
-        })?;
-    client
-        .request(request)
-        .await
-        .map_err(|e| classify_error(&e))
+        .map_err(|e| Exchange::Done(Failure::new(CrawlStatus::HttpError, format!("URL cannot be requested: {e}"))))?;
+    client.request(request).await.map_err(|e| classify_error(&e))
 }
 
 /// Fetches one page-candidate URL and judges the response.
-pub(crate) async fn page(
-    client: &HttpClient,
-    user_agent: &HeaderValue,
-    url: &Url,
-    limit: u64,
-) -> Exchange {
+pub(crate) async fn page(client: &HttpClient, user_agent: &HeaderValue, url: &Url, limit: u64) -> Exchange {
     let response = match send(client, user_agent, url).await {
         Ok(r) => r,
         Err(exchange) => return exchange,
@@ -121,25 +99,17 @@ pub(crate) async fn page(
     let (parts, incoming) = response.into_parts();
     let headers = &parts.headers;
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        return Exchange::Redirect {
-            http_status: status,
-            location: header(headers, &LOCATION),
-        };
+        return Exchange::Redirect { http_status: status, location: header(headers, &LOCATION) };
     }
     if matches!(status, 404 | 410) {
-        return Exchange::Done(
-            Failure::new(CrawlStatus::NotFound, format!("HTTP {status}")).http(status),
-        );
+        return Exchange::Done(Failure::new(CrawlStatus::NotFound, format!("HTTP {status}")).http(status));
     }
     let content_type = header(headers, &CONTENT_TYPE);
     let media = body::media_type(content_type.as_deref());
 
     if (200..300).contains(&status) {
         if let MediaType::Other(essence) = &media {
-            let mut failure = Failure::new(
-                CrawlStatus::NotHtml,
-                format!("not an HTML page (Content-Type: {essence})"),
-            );
+            let mut failure = Failure::new(CrawlStatus::NotHtml, format!("not an HTML page (Content-Type: {essence})"));
             failure.content_type = content_type;
             return Exchange::Done(failure.http(status));
         }
@@ -148,26 +118,14 @@ pub(crate) async fn page(
             Err(err) => return body_failure(err, status),
         };
         if media == MediaType::Missing && !body::sniffs_as_html(&decoded) {
-            let failure = Failure::new(
-                CrawlStatus::NotHtml,
-                "no Content-Type and the body does not look like HTML",
-            );
+            let failure = Failure::new(CrawlStatus::NotHtml, "no Content-Type and the body does not look like HTML");
             return Exchange::Done(failure.http(status).bytes(bytes));
         }
         let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
         if let Some(why) = blocked::detect(status, headers, &html) {
-            return Exchange::Done(
-                Failure::new(CrawlStatus::Blocked, why)
-                    .http(status)
-                    .bytes(bytes),
-            );
+            return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
         }
-        return Exchange::Page {
-            http_status: status,
-            html,
-            content_type,
-            bytes,
-        };
+        return Exchange::Page { http_status: status, html, content_type, bytes };
     }
 
     // Challenge pages come as 403/429/503; read them so they end as Blocked instead of being retried.
@@ -179,26 +137,14 @@ pub(crate) async fn page(
         bytes = read;
         let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
         if let Some(why) = blocked::detect(status, headers, &html) {
-            return Exchange::Done(
-                Failure::new(CrawlStatus::Blocked, why)
-                    .http(status)
-                    .bytes(bytes),
-            );
+            return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
         }
     }
-    let failure = Failure::new(CrawlStatus::HttpError, format!("HTTP {status}"))
-        .http(status)
-        .bytes(bytes);
+    let failure = Failure::new(CrawlStatus::HttpError, format!("HTTP {status}")).http(status).bytes(bytes);
     if status == 429 || status >= 500 {
-        let retry_after = if matches!(status, 429 | 503) {
-            retry_after(headers, super::cache::unix_now())
-        } else {
-            None
-        };
-        return Exchange::Transient {
-            failure,
-            retry_after,
-        };
+        let retry_after =
+            if matches!(status, 429 | 503) { retry_after(headers, super::cache::unix_now()) } else { None };
+        return Exchange::Transient { failure, retry_after };
     }
     Exchange::Done(failure)
 }
@@ -210,15 +156,10 @@ pub(crate) async fn read_decoded(
     incoming: Incoming,
     limit: u64,
 ) -> Result<(Vec<u8>, u64), BodyError> {
-    if let Some(length) =
-        header(headers, &CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok())
+    if let Some(length) = header(headers, &CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok())
         && length > limit
     {
-        return Err(BodyError::TooLarge {
-            limit,
-            read: 0,
-            decompressed: false,
-        });
+        return Err(BodyError::TooLarge { limit, read: 0, decompressed: false });
     }
     let raw = body::read_capped(incoming, limit).await?;
     let wire = raw.len() as u64;
@@ -228,23 +169,12 @@ pub(crate) async fn read_decoded(
 
 fn body_failure(err: BodyError, status: u16) -> Exchange {
     match err {
-        BodyError::TooLarge {
-            limit,
-            read,
-            decompressed,
-        } => {
-            let what = if decompressed {
-                "decompressed body"
-            } else {
-                "body"
-            };
+        BodyError::TooLarge { limit, read, decompressed } => {
+            let what = if decompressed { "decompressed body" } else { "body" };
             Exchange::Done(
-                Failure::new(
-                    CrawlStatus::TooLarge,
-                    format!("{what} exceeds the {limit}-byte cap"),
-                )
-                .http(status)
-                .bytes(read),
+                Failure::new(CrawlStatus::TooLarge, format!("{what} exceeds the {limit}-byte cap"))
+                    .http(status)
+                    .bytes(read),
             )
         }
         BodyError::Transport { read, source } => Exchange::Transient {
@@ -256,24 +186,17 @@ fn body_failure(err: BodyError, status: u16) -> Exchange {
             .bytes(read),
             retry_after: None,
         },
-        BodyError::Decode(why) => {
-            Exchange::Done(Failure::new(CrawlStatus::HttpError, why).http(status))
-        }
+        BodyError::Decode(why) => Exchange::Done(Failure::new(CrawlStatus::HttpError, why).http(status)),
     }
 }
 
 pub(crate) fn header(headers: &HeaderMap, name: &http::header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// The error and the errors it wraps; io::Errors are opened with `get_ref`, since their `source` skips
 /// the wrapped error itself (that is how rustls and connector errors travel through hyper-rustls).
-fn chain<'a>(
-    err: &'a (dyn StdError + 'static),
-) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+fn chain<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(err), |&e: &&'a (dyn StdError + 'static)| {
         if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
             return Some(inner as &(dyn StdError + 'static));
@@ -287,10 +210,8 @@ fn chain<'a>(
 /// resets and early closes as transient connection errors.
 pub(crate) fn classify_error(err: &hyper_util::client::legacy::Error) -> Exchange {
     use CrawlStatus as S;
-    let transient = |status, reason: String| Exchange::Transient {
-        failure: Failure::new(status, reason),
-        retry_after: None,
-    };
+    let transient =
+        |status, reason: String| Exchange::Transient { failure: Failure::new(status, reason), retry_after: None };
     let done = |status, reason: String| Exchange::Done(Failure::new(status, reason));
     for e in chain(err) {
         if let Some(failure) = e.downcast_ref::<ConnectFailure>() {
@@ -306,10 +227,7 @@ pub(crate) fn classify_error(err: &hyper_util::client::legacy::Error) -> Exchang
             return done(S::TlsError, format!("TLS handshake failed: {tls}"));
         }
     }
-    let innermost = chain(err)
-        .last()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let innermost = chain(err).last().map(ToString::to_string).unwrap_or_default();
     for e in chain(err) {
         if let Some(io) = e.downcast_ref::<io::Error>()
             && matches!(
@@ -331,10 +249,7 @@ pub(crate) fn classify_error(err: &hyper_util::client::legacy::Error) -> Exchang
                 return transient(S::Timeout, format!("timed out: {h}"));
             }
             if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
-                return transient(
-                    S::ConnectError,
-                    format!("connection closed before the response was complete: {h}"),
-                );
+                return transient(S::ConnectError, format!("connection closed before the response was complete: {h}"));
             }
         }
     }
@@ -352,9 +267,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, now_unix: i64) -> Option<Duration
         return Some(Duration::from_secs(secs));
     }
     let at = parse_http_date(value)?;
-    Some(Duration::from_secs(
-        u64::try_from(at - now_unix).unwrap_or(0),
-    ))
+    Some(Duration::from_secs(u64::try_from(at - now_unix).unwrap_or(0)))
 }
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (the only HTTP-date form servers are allowed to send).
@@ -363,11 +276,9 @@ fn parse_http_date(value: &str) -> Option<i64> {
     let _weekday = parts.next()?.strip_suffix(',')?;
     let day: i64 = parts.next()?.parse().ok()?;
     let month_name = parts.next()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month_name))? as i64
         + 1;
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
@@ -394,15 +305,9 @@ mod tests {
 
     #[test]
     fn http_dates() {
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
-        );
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(
-            parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
-            Some(1_835_438_400)
-        );
+        assert_eq!(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
         assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(parse_http_date("soon"), None);
     }
@@ -413,10 +318,7 @@ mod tests {
         assert_eq!(retry_after(&h, 0), None);
         h.insert(RETRY_AFTER, HeaderValue::from_static("120"));
         assert_eq!(retry_after(&h, 0), Some(Duration::from_secs(120)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
-        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
         assert_eq!(retry_after(&h, 784_111_770), Some(Duration::from_secs(7)));
         assert_eq!(retry_after(&h, 784_111_999), Some(Duration::ZERO));
     }

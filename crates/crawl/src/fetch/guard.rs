@@ -36,12 +36,8 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("2001:db8::/32", "documentation address"),
 ];
 
-static TABLE: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
-    FORBIDDEN
-        .iter()
-        .filter_map(|(net, label)| net.parse().ok().map(|n| (n, *label)))
-        .collect()
-});
+static TABLE: LazyLock<Vec<(IpNet, &'static str)>> =
+    LazyLock::new(|| FORBIDDEN.iter().filter_map(|(net, label)| net.parse().ok().map(|n| (n, *label))).collect());
 
 /// Host names of cloud metadata services; refused whatever they resolve to.
 const METADATA_HOSTS: &[&str] = &["metadata.google.internal", "metadata"];
@@ -60,10 +56,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Address { addr, range } => {
-                write!(
-                    f,
-                    "refused {addr}: {range}; add it to crawl.allow_addresses to allow"
-                )
+                write!(f, "refused {addr}: {range}; add it to crawl.allow_addresses to allow")
             }
             Self::MetadataHost(host) => write!(f, "refused {host}: cloud metadata host name"),
         }
@@ -141,9 +134,7 @@ mod tests {
     use super::*;
 
     fn refused(ip: &str) -> Option<String> {
-        check_ip(ip.parse().unwrap(), &[])
-            .err()
-            .map(|r| r.to_string())
+        check_ip(ip.parse().unwrap(), &[]).err().map(|r| r.to_string())
     }
 
     #[test]
@@ -172,38 +163,17 @@ mod tests {
             ("fd12:3456::1", "private address"),
             ("fe80::1", "link-local address"),
             ("ff02::1", "multicast address"),
-            (
-                "::ffff:127.0.0.1",
-                "loopback address (127.0.0.0/8) in IPv4-mapped form",
-            ),
-            (
-                "::ffff:10.1.2.3",
-                "private address (10.0.0.0/8) in IPv4-mapped form",
-            ),
+            ("::ffff:127.0.0.1", "loopback address (127.0.0.0/8) in IPv4-mapped form"),
+            ("::ffff:10.1.2.3", "private address (10.0.0.0/8) in IPv4-mapped form"),
             ("::ffff:169.254.169.254", "cloud metadata address"),
             ("::10.0.0.1", "IPv4-compatible"),
-            (
-                "64:ff9b::a9fe:a9fe",
-                "cloud metadata address (169.254.169.254/32) in NAT64 form",
-            ),
-            (
-                "2002:7f00:1::",
-                "loopback address (127.0.0.0/8) in 6to4 form",
-            ),
+            ("64:ff9b::a9fe:a9fe", "cloud metadata address (169.254.169.254/32) in NAT64 form"),
+            ("2002:7f00:1::", "loopback address (127.0.0.0/8) in 6to4 form"),
         ] {
             let reason = refused(ip).unwrap_or_else(|| panic!("{ip} should be refused"));
-            assert!(
-                reason.contains(words),
-                "{ip}: {reason:?} should mention {words:?}"
-            );
-            assert!(
-                reason.starts_with(&format!("refused {}", ip.parse::<IpAddr>().unwrap())),
-                "{reason}"
-            );
-            assert!(
-                reason.ends_with("add it to crawl.allow_addresses to allow"),
-                "{reason}"
-            );
+            assert!(reason.contains(words), "{ip}: {reason:?} should mention {words:?}");
+            assert!(reason.starts_with(&format!("refused {}", ip.parse::<IpAddr>().unwrap())), "{reason}");
+            assert!(reason.ends_with("add it to crawl.allow_addresses to allow"), "{reason}");
         }
     }
 
@@ -227,10 +197,7 @@ mod tests {
 
     #[test]
     fn the_allow_list_wins_including_mapped_forms() {
-        let allow: Vec<IpNet> = vec![
-            "127.0.0.1/32".parse().unwrap(),
-            "10.1.0.0/16".parse().unwrap(),
-        ];
+        let allow: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.1.0.0/16".parse().unwrap()];
         for ip in ["127.0.0.1", "::ffff:127.0.0.1", "10.1.2.3"] {
             assert_eq!(check_ip(ip.parse().unwrap(), &allow), Ok(()), "{ip}");
         }
@@ -244,21 +211,12 @@ mod tests {
         assert!(is_metadata_host("metadata.google.internal"));
         assert!(is_metadata_host("metadata"));
         assert!(!is_metadata_host("metadata.example.com"));
-        for host in [
-            "localhost",
-            "acme.test",
-            "x.example",
-            "a.b.invalid",
-            "app.localhost",
-        ] {
+        for host in ["localhost", "acme.test", "x.example", "a.b.invalid", "app.localhost"] {
             assert!(is_special_use_name(host), "{host}");
         }
         for host in ["acme.com", "testing.com", "example.com", "mytest"] {
             assert!(!is_special_use_name(host), "{host}");
         }
-        assert_eq!(
-            Refusal::MetadataHost("metadata".into()).to_string(),
-            "refused metadata: cloud metadata host name"
-        );
+        assert_eq!(Refusal::MetadataHost("metadata".into()).to_string(), "refused metadata: cloud metadata host name");
     }
 }

@@ -70,10 +70,7 @@ pub struct FetchConfig {
 impl Default for FetchConfig {
     fn default() -> Self {
         Self {
-            user_agent: format!(
-                "leadsmith/{} (+https://github.com/leadsmith/leadsmith)",
-                env!("CARGO_PKG_VERSION")
-            ),
+            user_agent: format!("leadsmith/{} (+https://github.com/leadsmith/leadsmith)", env!("CARGO_PKG_VERSION")),
             robots_token: "leadsmith".to_string(),
             timeouts: [20, 30, 40].map(Duration::from_secs).to_vec(),
             backoff: [1, 2, 4].map(Duration::from_secs).to_vec(),
@@ -143,10 +140,7 @@ impl HostPool {
     pub fn new(config: FetchConfig, cache: Option<Arc<dyn PageCache>>) -> Result<Self, FetchError> {
         validate(&config)?;
         let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
-            FetchError::Config(format!(
-                "user_agent {:?} is not a valid header value",
-                config.user_agent
-            ))
+            FetchError::Config(format!("user_agent {:?} is not a valid header value", config.user_agent))
         })?;
         let guarded = GuardedConnector::new(
             config.allow_addresses.clone(),
@@ -166,20 +160,9 @@ impl HostPool {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(config.per_host_concurrency)
             .build(https);
-        let gates = Gates::new(
-            config.global_concurrency,
-            config.per_host_concurrency,
-            config.per_host_interval,
-        );
+        let gates = Gates::new(config.global_concurrency, config.per_host_concurrency, config.per_host_interval);
         Ok(Self {
-            inner: Arc::new(Inner {
-                config,
-                client,
-                user_agent,
-                cache,
-                gates,
-                robots: robots::RobotsMemo::default(),
-            }),
+            inner: Arc::new(Inner { config, client, user_agent, cache, gates, robots: robots::RobotsMemo::default() }),
         })
     }
 
@@ -197,11 +180,7 @@ impl HostPool {
         {
             let mut outcome = hit.outcome;
             outcome.from_cache = true;
-            return FetchedPage {
-                outcome,
-                html: hit.html,
-                content_type: hit.content_type,
-            };
+            return FetchedPage { outcome, html: hit.html, content_type: hit.content_type };
         }
         let page = self.fetch_uncached(url, started).await;
         if let Some(cache) = cache
@@ -223,77 +202,37 @@ impl HostPool {
     fn is_fresh(&self, fetched_at_unix: i64) -> bool {
         let age = cache::unix_now().saturating_sub(fetched_at_unix);
         // A timestamp from the future (clock skew) counts as just fetched.
-        u64::try_from(age).map_or(true, |age| {
-            Duration::from_secs(age) < self.inner.config.cache_ttl
-        })
+        u64::try_from(age).map_or(true, |age| Duration::from_secs(age) < self.inner.config.cache_ttl)
     }
 
     async fn fetch_uncached(&self, url: &Url, started: Instant) -> FetchedPage {
         let config = &self.inner.config;
-        let mut report = Report {
-            url,
-            started,
-            attempts: 0,
-        };
+        let mut report = Report { url, started, attempts: 0 };
         let mut current = url.clone();
         let mut redirects = 0;
         loop {
-            if !matches!(current.scheme(), "http" | "https")
-                || current.host_str().is_none_or(str::is_empty)
-            {
-                let why = format!(
-                    "cannot fetch {current}: only http and https URLs with a host are fetched"
-                );
+            if !matches!(current.scheme(), "http" | "https") || current.host_str().is_none_or(str::is_empty) {
+                let why = format!("cannot fetch {current}: only http and https URLs with a host are fetched");
                 return report.failed(&current, Failure::new(CrawlStatus::HttpError, why));
             }
-            if config.respect_robots
-                && !robots::rules_for(&self.inner, &current)
-                    .await
-                    .allowed(&current)
-            {
-                let why = format!(
-                    "robots.txt disallows {} for {}",
-                    current.path(),
-                    config.robots_token
-                );
+            if config.respect_robots && !robots::rules_for(&self.inner, &current).await.allowed(&current) {
+                let why = format!("robots.txt disallows {} for {}", current.path(), config.robots_token);
                 return report.failed(&current, Failure::new(CrawlStatus::RobotsDisallowed, why));
             }
             match self.with_retries(&current, &mut report.attempts).await {
-                Exchange::Page {
-                    http_status,
-                    html,
-                    content_type,
-                    bytes,
-                } => {
-                    let outcome =
-                        report.outcome(&current, CrawlStatus::Ok, Some(http_status), None, bytes);
-                    return FetchedPage {
-                        outcome,
-                        html: Some(html),
-                        content_type,
-                    };
+                Exchange::Page { http_status, html, content_type, bytes } => {
+                    let outcome = report.outcome(&current, CrawlStatus::Ok, Some(http_status), None, bytes);
+                    return FetchedPage { outcome, html: Some(html), content_type };
                 }
-                Exchange::Redirect {
-                    http_status,
-                    location,
-                } => {
+                Exchange::Redirect { http_status, location } => {
                     let next = match redirect_target(&current, http_status, location.as_deref()) {
                         Ok(next) => next,
                         Err(failure) => return report.failed(&current, failure),
                     };
                     if redirects >= config.max_redirects {
-                        let why = format!(
-                            "more than {} redirects (the last pointed to {next})",
-                            config.max_redirects
-                        );
+                        let why = format!("more than {} redirects (the last pointed to {next})", config.max_redirects);
                         let failure = Failure::new(CrawlStatus::TooManyRedirects, why);
-                        return report.failed(
-                            &current,
-                            Failure {
-                                http_status: Some(http_status),
-                                ..failure
-                            },
-                        );
+                        return report.failed(&current, Failure { http_status: Some(http_status), ..failure });
                     }
                     redirects += 1;
                     current = next;
@@ -320,18 +259,11 @@ impl HostPool {
             )
             .await
             .unwrap_or_else(|_| Exchange::Transient {
-                failure: Failure::new(
-                    CrawlStatus::Timeout,
-                    format!("no complete response within {}", secs(limit)),
-                ),
+                failure: Failure::new(CrawlStatus::Timeout, format!("no complete response within {}", secs(limit))),
                 retry_after: None,
             });
             drop(permit);
-            let Exchange::Transient {
-                mut failure,
-                retry_after,
-            } = result
-            else {
+            let Exchange::Transient { mut failure, retry_after } = result else {
                 return result;
             };
             if i == last {
@@ -340,12 +272,7 @@ impl HostPool {
                 }
                 return Exchange::Done(failure);
             }
-            let backoff = config
-                .backoff
-                .get(i)
-                .or(config.backoff.last())
-                .copied()
-                .unwrap_or_default();
+            let backoff = config.backoff.get(i).or(config.backoff.last()).copied().unwrap_or_default();
             let wait = retry_after.map_or(backoff, |asked| asked.min(config.max_retry_after));
             if failure.http_status == Some(429) {
                 // The server said the whole host is overloaded, not just this URL.
@@ -354,48 +281,25 @@ impl HostPool {
             tracing::debug!(url = %url, attempt = i + 1, reason = %failure.reason, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
-        Exchange::Done(Failure::new(
-            CrawlStatus::HttpError,
-            "no attempts configured",
-        ))
+        Exchange::Done(Failure::new(CrawlStatus::HttpError, "no attempts configured"))
     }
 }
 
 /// Where a redirect goes, or why it cannot be followed.
-fn redirect_target(
-    current: &Url,
-    http_status: u16,
-    location: Option<&str>,
-) -> Result<Url, Failure> {
-    let fail = |why: String| Failure {
-        http_status: Some(http_status),
-        ..Failure::new(CrawlStatus::HttpError, why)
-    };
-    let location = location.ok_or_else(|| {
-        fail(format!(
-            "HTTP {http_status} redirect without a Location header"
-        ))
-    })?;
-    let next = current.join(location).map_err(|_| {
-        fail(format!(
-            "HTTP {http_status} redirect to an invalid Location {location:?}"
-        ))
-    })?;
+fn redirect_target(current: &Url, http_status: u16, location: Option<&str>) -> Result<Url, Failure> {
+    let fail = |why: String| Failure { http_status: Some(http_status), ..Failure::new(CrawlStatus::HttpError, why) };
+    let location = location.ok_or_else(|| fail(format!("HTTP {http_status} redirect without a Location header")))?;
+    let next = current
+        .join(location)
+        .map_err(|_| fail(format!("HTTP {http_status} redirect to an invalid Location {location:?}")))?;
     if !matches!(next.scheme(), "http" | "https") {
-        return Err(fail(format!(
-            "HTTP {http_status} redirect to unsupported scheme {:?}",
-            next.scheme()
-        )));
+        return Err(fail(format!("HTTP {http_status} redirect to unsupported scheme {:?}", next.scheme())));
     }
     Ok(next)
 }
 
 fn secs(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
+    if d.subsec_millis() == 0 { format!("{}s", d.as_secs()) } else { format!("{:.1}s", d.as_secs_f64()) }
 }
 
 /// Builds outcomes for one `fetch` call.
@@ -428,18 +332,8 @@ impl Report<'_> {
     }
 
     fn failed(&self, final_url: &Url, failure: Failure) -> FetchedPage {
-        let outcome = self.outcome(
-            final_url,
-            failure.status,
-            failure.http_status,
-            Some(failure.reason),
-            failure.bytes,
-        );
-        FetchedPage {
-            outcome,
-            html: None,
-            content_type: failure.content_type,
-        }
+        let outcome = self.outcome(final_url, failure.status, failure.http_status, Some(failure.reason), failure.bytes);
+        FetchedPage { outcome, html: None, content_type: failure.content_type }
     }
 }
 
@@ -458,14 +352,9 @@ fn validate(config: &FetchConfig) -> Result<(), FetchError> {
         return bad("max_body_bytes must be greater than zero");
     }
     if config.robots_token.is_empty()
-        || !config
-            .robots_token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        || !config.robots_token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return bad(
-            "robots_token must be a non-empty product token (letters, digits, '-' and '_')",
-        );
+        return bad("robots_token must be a non-empty product token (letters, digits, '-' and '_')");
     }
     Ok(())
 }
@@ -479,45 +368,22 @@ mod tests {
         let c = FetchConfig::default();
         assert!(
             c.user_agent.starts_with("leadsmith/")
-                && c.user_agent
-                    .ends_with("(+https://github.com/leadsmith/leadsmith)")
+                && c.user_agent.ends_with("(+https://github.com/leadsmith/leadsmith)")
         );
         assert_eq!(c.timeouts, [20, 30, 40].map(Duration::from_secs));
         assert_eq!(c.backoff, [1, 2, 4].map(Duration::from_secs));
         assert_eq!(c.max_body_bytes, 2 * 1024 * 1024);
-        assert_eq!(
-            (
-                c.global_concurrency,
-                c.per_host_concurrency,
-                c.max_redirects
-            ),
-            (32, 2, 5)
-        );
+        assert_eq!((c.global_concurrency, c.per_host_concurrency, c.max_redirects), (32, 2, 5));
         assert!(c.respect_robots && c.allow_addresses.is_empty());
     }
 
     #[test]
     fn bad_configs_are_construction_errors() {
-        let no_attempts = FetchConfig {
-            timeouts: vec![],
-            ..FetchConfig::default()
-        };
-        assert!(matches!(
-            HostPool::new(no_attempts, None),
-            Err(FetchError::Config(_))
-        ));
-        let bad_ua = FetchConfig {
-            user_agent: "a\nb".into(),
-            ..FetchConfig::default()
-        };
-        assert!(matches!(
-            HostPool::new(bad_ua, None),
-            Err(FetchError::Config(_))
-        ));
-        let bad_token = FetchConfig {
-            robots_token: "lead smith".into(),
-            ..FetchConfig::default()
-        };
+        let no_attempts = FetchConfig { timeouts: vec![], ..FetchConfig::default() };
+        assert!(matches!(HostPool::new(no_attempts, None), Err(FetchError::Config(_))));
+        let bad_ua = FetchConfig { user_agent: "a\nb".into(), ..FetchConfig::default() };
+        assert!(matches!(HostPool::new(bad_ua, None), Err(FetchError::Config(_))));
+        let bad_token = FetchConfig { robots_token: "lead smith".into(), ..FetchConfig::default() };
         assert!(HostPool::new(bad_token, None).is_err());
         assert!(HostPool::new(FetchConfig::default(), None).is_ok());
     }
@@ -525,27 +391,9 @@ mod tests {
     #[test]
     fn redirect_targets() {
         let here = Url::parse("http://a.test/x/y").unwrap();
-        assert_eq!(
-            redirect_target(&here, 301, Some("../z")).unwrap().as_str(),
-            "http://a.test/z"
-        );
-        assert_eq!(
-            redirect_target(&here, 302, Some("https://b.test/"))
-                .unwrap()
-                .as_str(),
-            "https://b.test/"
-        );
-        assert!(
-            redirect_target(&here, 302, None)
-                .unwrap_err()
-                .reason
-                .contains("without a Location")
-        );
-        assert!(
-            redirect_target(&here, 302, Some("ftp://a.test/"))
-                .unwrap_err()
-                .reason
-                .contains("unsupported scheme")
-        );
+        assert_eq!(redirect_target(&here, 301, Some("../z")).unwrap().as_str(), "http://a.test/z");
+        assert_eq!(redirect_target(&here, 302, Some("https://b.test/")).unwrap().as_str(), "https://b.test/");
+        assert!(redirect_target(&here, 302, None).unwrap_err().reason.contains("without a Location"));
+        assert!(redirect_target(&here, 302, Some("ftp://a.test/")).unwrap_err().reason.contains("unsupported scheme"));
     }
 }

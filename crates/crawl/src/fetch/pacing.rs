@@ -38,12 +38,7 @@ pub(crate) struct Permit {
 
 impl Gates {
     pub(crate) fn new(global: usize, per_host: usize, interval: Duration) -> Self {
-        Self {
-            global: Arc::new(Semaphore::new(global)),
-            per_host,
-            interval,
-            hosts: Mutex::default(),
-        }
+        Self { global: Arc::new(Semaphore::new(global)), per_host, interval, hosts: Mutex::default() }
     }
 
     /// The gate for `host` (lower-cased), created on first use.
@@ -57,9 +52,7 @@ impl Gates {
             hosts.retain(|_, gate| Arc::strong_count(gate) > 1 || gate.next_start() > now);
         }
         Arc::clone(
-            hosts
-                .entry(host.to_string())
-                .or_insert_with(|| Arc::new(HostGate::new(self.per_host, self.interval))),
+            hosts.entry(host.to_string()).or_insert_with(|| Arc::new(HostGate::new(self.per_host, self.interval))),
         )
     }
 
@@ -73,10 +66,7 @@ impl Gates {
             let global = Arc::clone(&self.global).acquire_owned().await.ok();
             // Another request to this host may have started while we waited for the global slot.
             if gate.try_claim(Instant::now()) {
-                return Permit {
-                    _host: host_permit,
-                    _global: global,
-                };
+                return Permit { _host: host_permit, _global: global };
             }
         }
     }
@@ -86,18 +76,12 @@ impl HostGate {
     fn new(per_host: usize, interval: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(per_host)),
-            schedule: Mutex::new(Schedule {
-                next_start: Instant::now(),
-                interval,
-            }),
+            schedule: Mutex::new(Schedule { next_start: Instant::now(), interval }),
         }
     }
 
     fn next_start(&self) -> Instant {
-        self.schedule
-            .lock()
-            .map(|s| s.next_start)
-            .unwrap_or_else(|_| Instant::now())
+        self.schedule.lock().map(|s| s.next_start).unwrap_or_else(|_| Instant::now())
     }
 
     fn try_claim(&self, now: Instant) -> bool {

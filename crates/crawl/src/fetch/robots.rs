@@ -59,10 +59,7 @@ impl RobotsMemo {
 pub(crate) async fn rules_for(inner: &Inner, url: &Url) -> Arc<RobotsRules> {
     let origin = url.origin().ascii_serialization();
     let cell = inner.robots.cell(&origin);
-    Arc::clone(
-        cell.get_or_init(|| async { Arc::new(fetch_rules(inner, url).await) })
-            .await,
-    )
+    Arc::clone(cell.get_or_init(|| async { Arc::new(fetch_rules(inner, url).await) }).await)
 }
 
 async fn fetch_rules(inner: &Inner, page_url: &Url) -> RobotsRules {
@@ -116,8 +113,7 @@ enum Step {
 /// Parses off the runtime (texting_robots compiles a regex per rule) and applies `Crawl-delay`.
 async fn parse(inner: &Inner, page_url: &Url, text: Vec<u8>) -> RobotsRules {
     let token = inner.config.robots_token.clone();
-    let parsed =
-        tokio::task::spawn_blocking(move || texting_robots::Robot::new(&token, &text).ok()).await;
+    let parsed = tokio::task::spawn_blocking(move || texting_robots::Robot::new(&token, &text).ok()).await;
     let Ok(Some(robot)) = parsed else {
         return RobotsRules::AllowAll;
     };
@@ -127,10 +123,7 @@ async fn parse(inner: &Inner, page_url: &Url, text: Vec<u8>) -> RobotsRules {
     {
         let cap = inner.config.max_crawl_delay;
         let delay = std::time::Duration::try_from_secs_f32(delay).map_or(cap, |d| d.min(cap));
-        inner
-            .gates
-            .host(&host.to_ascii_lowercase())
-            .raise_interval(delay);
+        inner.gates.host(&host.to_ascii_lowercase()).raise_interval(delay);
     }
     RobotsRules::Parsed(robot)
 }

@@ -47,19 +47,11 @@ impl Reply {
     }
 
     pub fn status(status: u16, body: impl Into<String>) -> Self {
-        Self::Full {
-            status,
-            headers: vec![],
-            body: body.into().into_bytes(),
-        }
+        Self::Full { status, headers: vec![], body: body.into().into_bytes() }
     }
 
     pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        Self::Full {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body,
-        }
+        Self::Full { status, headers: vec![("Content-Type".into(), content_type.into())], body }
     }
 
     pub fn redirect(status: u16, location: &str) -> Self {
@@ -96,11 +88,7 @@ impl Server {
                 tokio::spawn(serve(stream, Arc::clone(&handler), Arc::clone(&h)));
             }
         });
-        Self {
-            addr,
-            hits,
-            connections,
-        }
+        Self { addr, hits, connections }
     }
 
     pub fn hits(&self) -> Vec<Hit> {
@@ -140,46 +128,26 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, hits: Arc<Mutex<Vec
     }
     let text = String::from_utf8_lossy(&head).to_string();
     let mut lines = text.split("\r\n");
-    let path = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or("/")
-        .to_string();
+    let path = lines.next().and_then(|l| l.split(' ').nth(1)).unwrap_or("/").to_string();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let hit = Hit {
-        path,
-        headers,
-        at: Instant::now(),
-    };
+    let hit = Hit { path, headers, at: Instant::now() };
     hits.lock().unwrap().push(hit.clone());
     match handler(&hit) {
         Reply::Hang => std::future::pending::<()>().await,
         Reply::Close => {}
-        Reply::Full {
-            status,
-            headers,
-            body,
-        } => {
+        Reply::Full { status, headers, body } => {
             let mut out = head_bytes(status, &headers);
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
                 out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
             }
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(&body);
             let _ = stream.write_all(&out).await;
         }
-        Reply::Chunked {
-            status,
-            headers,
-            chunk,
-            count,
-        } => {
+        Reply::Chunked { status, headers, chunk, count } => {
             let mut out = head_bytes(status, &headers);
             out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
             if stream.write_all(&out).await.is_err() {

@@ -20,19 +20,11 @@ pub(super) struct Place<'a> {
 
 impl Place<'_> {
     fn at(&self, path: &str) -> String {
-        if path == "when" {
-            self.owner.to_string()
-        } else {
-            format!("{} ({path})", self.owner)
-        }
+        if path == "when" { self.owner.to_string() } else { format!("{} ({path})", self.owner) }
     }
 
     fn invalid(&self, path: &str, message: impl Into<String>) -> RulesError {
-        RulesError::InvalidCondition {
-            origin: self.origin.into(),
-            place: self.at(path),
-            message: message.into(),
-        }
+        RulesError::InvalidCondition { origin: self.origin.into(), place: self.at(path), message: message.into() }
     }
 }
 
@@ -95,10 +87,7 @@ impl Scalar {
         match v {
             Value::Bool(b) => Some(Self::Bool(*b)),
             Value::Number(n) => n.as_f64().map(Self::Number),
-            Value::String(s) => Some(Self::String {
-                original: s.clone(),
-                lower: s.to_lowercase(),
-            }),
+            Value::String(s) => Some(Self::String { original: s.clone(), lower: s.to_lowercase() }),
             _ => None,
         }
     }
@@ -166,41 +155,22 @@ const CONDITION_KEYS: &[&str] = &[
 impl Condition {
     /// Compiles a condition written in a rules file. `path` is where it sits under its factor (`when`,
     /// `when.all[1]`).
-    pub(super) fn compile(
-        value: &Value,
-        place: &Place<'_>,
-        path: &str,
-    ) -> Result<Self, RulesError> {
+    pub(super) fn compile(value: &Value, place: &Place<'_>, path: &str) -> Result<Self, RulesError> {
         let Value::Object(map) = value else {
-            return Err(place.invalid(
-                path,
-                "a condition is a map such as { feature: has_email, equals: true }",
-            ));
+            return Err(place.invalid(path, "a condition is a map such as { feature: has_email, equals: true }"));
         };
-        let composite: Vec<&str> = ["all", "any", "not"]
-            .into_iter()
-            .filter(|k| map.contains_key(*k))
-            .collect();
+        let composite: Vec<&str> = ["all", "any", "not"].into_iter().filter(|k| map.contains_key(*k)).collect();
         if let Some(&key) = composite.first() {
             if map.len() > 1 {
-                return Err(place.invalid(
-                    path,
-                    format!(
-                        "`{key}` must stand alone in its condition; nest other tests inside it"
-                    ),
-                ));
+                return Err(place
+                    .invalid(path, format!("`{key}` must stand alone in its condition; nest other tests inside it")));
             }
             return Self::compile_composite(key, &map[key], place, &format!("{path}.{key}"));
         }
         Self::compile_feature(map, place, path)
     }
 
-    fn compile_composite(
-        key: &str,
-        value: &Value,
-        place: &Place<'_>,
-        path: &str,
-    ) -> Result<Self, RulesError> {
+    fn compile_composite(key: &str, value: &Value, place: &Place<'_>, path: &str) -> Result<Self, RulesError> {
         if key == "not" {
             return Ok(Self::Not(Box::new(Self::compile(value, place, path)?)));
         }
@@ -215,18 +185,10 @@ impl Condition {
             .enumerate()
             .map(|(i, item)| Self::compile(item, place, &format!("{path}[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(if key == "all" {
-            Self::All(parts)
-        } else {
-            Self::Any(parts)
-        })
+        Ok(if key == "all" { Self::All(parts) } else { Self::Any(parts) })
     }
 
-    fn compile_feature(
-        map: &Map<String, Value>,
-        place: &Place<'_>,
-        path: &str,
-    ) -> Result<Self, RulesError> {
+    fn compile_feature(map: &Map<String, Value>, place: &Place<'_>, path: &str) -> Result<Self, RulesError> {
         // Report unknown keys first: `{ feature: x, equal: true }` should say `equal` is unknown, not that
         // the condition lacks an operator.
         for key in map.keys() {
@@ -243,10 +205,7 @@ impl Condition {
             Some(Value::String(name)) => name.clone(),
             Some(_) => return Err(place.invalid(path, "`feature` must be a feature name")),
             None => {
-                return Err(place.invalid(
-                    path,
-                    "a condition names a `feature` (or is an `all`, `any` or `not`)",
-                ));
+                return Err(place.invalid(path, "a condition names a `feature` (or is an `all`, `any` or `not`)"));
             }
         };
         let Some(info) = feature_info(&feature) else {
@@ -263,10 +222,7 @@ impl Condition {
             .map(|(op, v)| compile_test(op, v, &feature, info.kind, place, path))
             .collect::<Result<Vec<_>, _>>()?;
         if tests.is_empty() {
-            return Err(place.invalid(
-                path,
-                format!("condition on `{feature}` has no operator (equals, gt, regex, …)"),
-            ));
+            return Err(place.invalid(path, format!("condition on `{feature}` has no operator (equals, gt, regex, …)")));
         }
         Ok(Self::Feature { feature, tests })
     }
@@ -288,9 +244,7 @@ impl Condition {
             Self::Feature { feature, .. } => {
                 into.insert(feature.clone());
             }
-            Self::All(parts) | Self::Any(parts) => {
-                parts.iter().for_each(|c| c.collect_features(into))
-            }
+            Self::All(parts) | Self::Any(parts) => parts.iter().for_each(|c| c.collect_features(into)),
             Self::Not(inner) => inner.collect_features(into),
         }
     }
@@ -306,8 +260,8 @@ fn compile_test(
 ) -> Result<Test, RulesError> {
     let invalid = |message: String| place.invalid(path, message);
     let scalar_of_kind = |v: &Value| -> Result<Scalar, RulesError> {
-        let scalar = Scalar::from_value(v)
-            .ok_or_else(|| invalid(format!("`{op}` takes a {}, got {v}", kind.as_str())))?;
+        let scalar =
+            Scalar::from_value(v).ok_or_else(|| invalid(format!("`{op}` takes a {}, got {v}", kind.as_str())))?;
         if scalar.kind() != kind {
             return Err(invalid(format!(
                 "`{op}` on `{feature}` (a {} feature) needs a {}, got {v}",
@@ -328,22 +282,13 @@ fn compile_test(
         "not_equals" => Ok(Test::NotEquals(scalar_of_kind(value)?)),
         "in" | "not_in" => {
             let Value::Array(items) = value else {
-                return Err(invalid(format!(
-                    "`{op}` takes a list of values, got {value}"
-                )));
+                return Err(invalid(format!("`{op}` takes a list of values, got {value}")));
             };
             if items.is_empty() {
                 return Err(invalid(format!("`{op}` needs at least one value")));
             }
-            let list = items
-                .iter()
-                .map(scalar_of_kind)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if op == "in" {
-                Test::In(list)
-            } else {
-                Test::NotIn(list)
-            })
+            let list = items.iter().map(scalar_of_kind).collect::<Result<Vec<_>, _>>()?;
+            Ok(if op == "in" { Test::In(list) } else { Test::NotIn(list) })
         }
         "gt" | ">" | "gte" | ">=" | "lt" | "<" | "lte" | "<=" => {
             let cmp = match op {
@@ -365,15 +310,10 @@ fn compile_test(
         }
         "regex" => {
             let Value::String(pattern) = value else {
-                return Err(invalid(format!(
-                    "`regex` takes a pattern string, got {value}"
-                )));
+                return Err(invalid(format!("`regex` takes a pattern string, got {value}")));
             };
             if kind != FeatureKind::String {
-                return Err(invalid(format!(
-                    "`regex` matches text, but `{feature}` is a {} feature",
-                    kind.as_str()
-                )));
+                return Err(invalid(format!("`regex` matches text, but `{feature}` is a {} feature", kind.as_str())));
             }
             let re = Regex::new(pattern).map_err(|e| RulesError::InvalidRegex {
                 origin: place.origin.into(),
@@ -384,20 +324,14 @@ fn compile_test(
             Ok(Test::Regex(re))
         }
         // `feature`, `all`, `any`, `not` are handled by the caller.
-        other => Err(invalid(format!(
-            "`{other}` cannot be combined with `feature`"
-        ))),
+        other => Err(invalid(format!("`{other}` cannot be combined with `feature`"))),
     }
 }
 
 /// The regex crate's syntax errors span several lines (pattern, caret, `error: …`); keep the last.
 fn regex_message(e: &regex::Error) -> String {
     let text = e.to_string();
-    let last = text
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .unwrap_or_default();
+    let last = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default();
     last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
@@ -410,9 +344,7 @@ impl Test {
             (Self::Equals(s), Some(value)) => s.matches(value),
             (Self::NotEquals(s), Some(value)) => s.same_type(value) && !s.matches(value),
             (Self::In(list), Some(value)) => list.iter().any(|s| s.matches(value)),
-            (Self::NotIn(list), Some(value)) => {
-                list[0].same_type(value) && !list.iter().any(|s| s.matches(value))
-            }
+            (Self::NotIn(list), Some(value)) => list[0].same_type(value) && !list.iter().any(|s| s.matches(value)),
             (Self::Compare(op, n), Some(value)) => {
                 let Some(x) = value.as_f64().filter(|_| value.is_number()) else {
                     return false;
@@ -430,11 +362,7 @@ impl Test {
 }
 
 fn list(items: &[Scalar]) -> String {
-    items
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl fmt::Display for Test {

@@ -41,85 +41,38 @@ pub enum RulesError {
     EmptyComponent { origin: String, component: String },
 
     #[error("{origin}: {scope}: weight of `{component}` is {weight}, not between 0 and 1", weight = Num(*.weight))]
-    WeightOutOfRange {
-        origin: String,
-        scope: String,
-        component: String,
-        weight: f64,
-    },
+    WeightOutOfRange { origin: String, scope: String, component: String, weight: f64 },
 
     /// `terms` lists each weight: `contactability 0.35 + decision_maker 0.25 + …`.
     #[error("{origin}: {scope} weights sum to {sum}, not 1 ({terms})", sum = Num(*.sum))]
-    WeightSum {
-        origin: String,
-        scope: String,
-        sum: f64,
-        terms: String,
-    },
+    WeightSum { origin: String, scope: String, sum: f64, terms: String },
 
     #[error("{origin}: {scope}: {message}")]
-    Tiers {
-        origin: String,
-        scope: String,
-        message: String,
-    },
+    Tiers { origin: String, scope: String, message: String },
 
     #[error("{origin}: vertical `{vertical}` overrides unknown component `{component}`{hint}", hint = Hint(.suggestion))]
-    UnknownComponent {
-        origin: String,
-        vertical: String,
-        component: String,
-        suggestion: Option<String>,
-    },
+    UnknownComponent { origin: String, vertical: String, component: String, suggestion: Option<String> },
 
     #[error("{origin}: {place}: unknown condition operator `{operator}`{hint}", hint = Hint(.suggestion))]
-    UnknownOperator {
-        origin: String,
-        place: String,
-        operator: String,
-        suggestion: Option<String>,
-    },
+    UnknownOperator { origin: String, place: String, operator: String, suggestion: Option<String> },
 
     #[error("{origin}: {place}: unknown feature `{feature}`{hint}", hint = Hint(.suggestion))]
-    UnknownFeature {
-        origin: String,
-        place: String,
-        feature: String,
-        suggestion: Option<String>,
-    },
+    UnknownFeature { origin: String, place: String, feature: String, suggestion: Option<String> },
 
     #[error("{origin}: {place}: invalid regex {pattern:?}: {message}")]
-    InvalidRegex {
-        origin: String,
-        place: String,
-        pattern: String,
-        message: String,
-    },
+    InvalidRegex { origin: String, place: String, pattern: String, message: String },
 
     /// A condition of the wrong shape or type: `gt: "3"`, `in: []`, `regex` on a number feature, ….
     #[error("{origin}: {place}: {message}")]
-    InvalidCondition {
-        origin: String,
-        place: String,
-        message: String,
-    },
+    InvalidCondition { origin: String, place: String, message: String },
 
     #[error("{origin}: {scope}: factor `{factor}` appears twice in component `{component}`")]
-    DuplicateFactor {
-        origin: String,
-        scope: String,
-        component: String,
-        factor: String,
-    },
+    DuplicateFactor { origin: String, scope: String, component: String, factor: String },
 
     /// Anything else that is wrong with a named part: a duplicate gate, a gate tier other than FAILED,
     /// a vertical match shared by two verticals, non-finite points.
     #[error("{origin}: {place}: {message}")]
-    Invalid {
-        origin: String,
-        place: String,
-        message: String,
-    },
+    Invalid { origin: String, place: String, message: String },
 }
 
 fn location(line: Option<usize>, column: Option<usize>) -> String {
@@ -159,10 +112,7 @@ impl fmt::Display for Num {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let word_lower = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(2);
     candidates
@@ -205,14 +155,8 @@ mod tests {
     #[test]
     fn suggestions_find_near_misses_only() {
         let names = ["has_email", "has_phone", "site_reachable"];
-        assert_eq!(
-            did_you_mean("has_emial", names).as_deref(),
-            Some("has_email")
-        );
-        assert_eq!(
-            did_you_mean("Site_Reachable", names).as_deref(),
-            Some("site_reachable")
-        );
+        assert_eq!(did_you_mean("has_emial", names).as_deref(), Some("has_email"));
+        assert_eq!(did_you_mean("Site_Reachable", names).as_deref(), Some("site_reachable"));
         assert_eq!(did_you_mean("revenue", names), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

@@ -156,11 +156,7 @@ struct Vertical {
 
 /// Lower case, single spaces, `_` and `-` read as spaces: `Law_Firms` and `law  firms` are the same.
 fn normalize_vertical(s: &str) -> String {
-    s.to_lowercase()
-        .replace(['_', '-'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    s.to_lowercase().replace(['_', '-'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn round_to(x: f64, decimals: i32) -> f64 {
@@ -182,13 +178,8 @@ impl Rules {
     /// Reads a rules file; `.yaml`/`.yml` or `.toml` by extension.
     pub fn from_path(path: &Path) -> Result<Rules, RulesError> {
         let shown = path.display().to_string();
-        let format = RulesFormat::from_path(path).ok_or_else(|| RulesError::UnknownFormat {
-            path: shown.clone(),
-        })?;
-        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let format = RulesFormat::from_path(path).ok_or_else(|| RulesError::UnknownFormat { path: shown.clone() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io { path: shown.clone(), source })?;
         Self::parse(&text, format, &shown)
     }
 
@@ -208,13 +199,7 @@ impl Rules {
             })?,
             RulesFormat::Toml => toml::from_str(text).map_err(|e| {
                 let (line, column) = e.span().map(|s| line_column(text, s.start)).unzip();
-                RulesError::Parse {
-                    origin: origin.into(),
-                    format,
-                    line,
-                    column,
-                    message: one_line(e.message()),
-                }
+                RulesError::Parse { origin: origin.into(), format, line, column, message: one_line(e.message()) }
             })?,
         };
         build::build(raw, origin)
@@ -232,11 +217,7 @@ impl Rules {
 
     /// Component names in file order.
     pub fn component_names(&self) -> Vec<&str> {
-        self.base
-            .components
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect()
+        self.base.components.iter().map(|c| c.name.as_str()).collect()
     }
 
     /// Vertical override names in file order.
@@ -247,8 +228,7 @@ impl Rules {
     /// Every feature the rules reference, in gates, factors and vertical overrides.
     pub fn feature_names(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        for profile in std::iter::once(&self.base).chain(self.verticals.iter().map(|v| &v.profile))
-        {
+        for profile in std::iter::once(&self.base).chain(self.verticals.iter().map(|v| &v.profile)) {
             for gate in &profile.gates {
                 gate.when.collect_features(&mut out);
             }
@@ -273,9 +253,7 @@ impl Rules {
         self.verticals.iter().find(|v| {
             v.matches.iter().any(|m| {
                 let m_words: Vec<&str> = m.split(' ').collect();
-                words
-                    .windows(m_words.len())
-                    .any(|w| w == m_words.as_slice())
+                words.windows(m_words.len()).any(|w| w == m_words.as_slice())
             })
         })
     }
@@ -283,9 +261,7 @@ impl Rules {
     /// Scores a lead. `vertical` picks the override (falling back to the `vertical` feature); leads whose
     /// vertical matches no override use the base rules.
     pub fn score(&self, features: &Features, vertical: Option<&str>) -> ScoreBreakdown {
-        let applied = vertical
-            .or_else(|| features.vertical())
-            .and_then(|v| self.vertical_for(v));
+        let applied = vertical.or_else(|| features.vertical()).and_then(|v| self.vertical_for(v));
         let profile = applied.map_or(&self.base, |v| &v.profile);
 
         let mut total = 0.0;
@@ -314,11 +290,7 @@ impl Rules {
 
         let score = round_to(total.clamp(0.0, 100.0), 1);
         let gate = profile.gates.iter().find(|g| g.when.eval(features));
-        let tier = if gate.is_some() {
-            Tier::Failed
-        } else {
-            profile.tiers.tier(score)
-        };
+        let tier = if gate.is_some() { Tier::Failed } else { profile.tiers.tier(score) };
         ScoreBreakdown {
             score,
             tier,
@@ -346,12 +318,7 @@ fn strip_yaml_location(message: &str) -> String {
 }
 
 fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ")
 }
 
 /// 1-based line and column (in chars) of a byte offset.

@@ -5,10 +5,7 @@ use super::*;
 #[test]
 fn verticals_normalise() {
     assert_eq!(normalize_vertical("  Law_Firms "), "law firms");
-    assert_eq!(
-        normalize_vertical("Family-Dental  Clinic"),
-        "family dental clinic"
-    );
+    assert_eq!(normalize_vertical("Family-Dental  Clinic"), "family dental clinic");
     assert_eq!(normalize_vertical(""), "");
 }
 
@@ -28,11 +25,7 @@ fn vertical_lookup_prefers_exact_then_words() {
 
 #[test]
 fn tiers_choose_by_threshold() {
-    let t = Tiers {
-        a: 80.0,
-        b: 60.0,
-        c: 40.0,
-    };
+    let t = Tiers { a: 80.0, b: 60.0, c: 40.0 };
     assert_eq!(t.tier(80.0), Tier::A);
     assert_eq!(t.tier(79.9), Tier::B);
     assert_eq!(t.tier(40.0), Tier::C);
@@ -44,34 +37,16 @@ fn parse_locations() {
     assert_eq!(line_column("ab\ncd\nef", 4), (2, 2));
     assert_eq!(line_column("ab", 0), (1, 1));
     assert_eq!(line_column("ab", 99), (1, 3));
-    assert_eq!(
-        strip_yaml_location("unknown field `x` at line 4 column 5"),
-        "unknown field `x`"
-    );
-    assert_eq!(
-        strip_yaml_location("missing field `version`"),
-        "missing field `version`"
-    );
-    assert_eq!(
-        one_line("invalid array\nexpected `]`\n"),
-        "invalid array, expected `]`"
-    );
+    assert_eq!(strip_yaml_location("unknown field `x` at line 4 column 5"), "unknown field `x`");
+    assert_eq!(strip_yaml_location("missing field `version`"), "missing field `version`");
+    assert_eq!(one_line("invalid array\nexpected `]`\n"), "invalid array, expected `]`");
 }
 
 #[test]
 fn formats_from_paths_and_names() {
-    assert_eq!(
-        RulesFormat::from_path(Path::new("a/b.YAML")),
-        Some(RulesFormat::Yaml)
-    );
-    assert_eq!(
-        RulesFormat::from_path(Path::new("b.yml")),
-        Some(RulesFormat::Yaml)
-    );
-    assert_eq!(
-        RulesFormat::from_path(Path::new("b.toml")),
-        Some(RulesFormat::Toml)
-    );
+    assert_eq!(RulesFormat::from_path(Path::new("a/b.YAML")), Some(RulesFormat::Yaml));
+    assert_eq!(RulesFormat::from_path(Path::new("b.yml")), Some(RulesFormat::Yaml));
+    assert_eq!(RulesFormat::from_path(Path::new("b.toml")), Some(RulesFormat::Toml));
     assert_eq!(RulesFormat::from_path(Path::new("b.json")), None);
     assert_eq!(RulesFormat::from_path(Path::new("toml")), None);
     assert_eq!("TOML".parse::<RulesFormat>(), Ok(RulesFormat::Toml));
@@ -91,11 +66,7 @@ components:
       - { name: c, description: "no owner yet", when: { not: { feature: has_owner, equals: true } }, points: 2.5 }
 "#;
     let rules = Rules::parse(text, RulesFormat::Yaml, "t").unwrap();
-    let reasons: Vec<String> = rules.base.components[0]
-        .factors
-        .iter()
-        .map(Factor::reason)
-        .collect();
+    let reasons: Vec<String> = rules.base.components[0].factors.iter().map(Factor::reason).collect();
     assert_eq!(
         reasons,
         [

@@ -92,11 +92,8 @@ pub(crate) fn claim(
          WHERE state = 'running' AND lease_until < ?1",
         [now],
     )?;
-    let mut kind_filter = if kinds.is_empty() {
-        String::new()
-    } else {
-        format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", "))
-    };
+    let mut kind_filter =
+        if kinds.is_empty() { String::new() } else { format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", ")) };
     if run_id.is_some() {
         kind_filter.push_str(" AND run_id = ?");
     }

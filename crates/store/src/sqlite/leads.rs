@@ -6,7 +6,9 @@ use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
 use super::json_col;
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError};
+use crate::{
+    ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError,
+};
 
 /// The exact-match keys a lead is known by. Two rows sharing any key are the same business. Fuzzy entity
 /// resolution can add blocking keys here and a verifier in `merge_target`.
@@ -32,11 +34,10 @@ pub(crate) fn import_rows(
 ) -> Result<ImportOutcome> {
     let tx = conn.transaction()?;
     let now = crate::now_rfc3339();
-    tx.execute("INSERT INTO imports (source, created_at, rows_read) VALUES (?1, ?2, ?3)", params![
-        source,
-        now,
-        rows.len() as i64
-    ])?;
+    tx.execute(
+        "INSERT INTO imports (source, created_at, rows_read) VALUES (?1, ?2, ?3)",
+        params![source, now, rows.len() as i64],
+    )?;
     let import_id = tx.last_insert_rowid();
     let mut occurrences: HashMap<String, u32> = HashMap::new();
     let mut decisions = Vec::with_capacity(rows.len());
@@ -65,7 +66,13 @@ pub(crate) fn import_rows(
     Ok(ImportOutcome { import_id: Some(import_id), decisions })
 }
 
-fn import_one(tx: &Transaction<'_>, import_id: i64, fingerprint: &str, row: ImportRow, now: &str) -> Result<RowDecision> {
+fn import_one(
+    tx: &Transaction<'_>,
+    import_id: i64,
+    fingerprint: &str,
+    row: ImportRow,
+    now: &str,
+) -> Result<RowDecision> {
     let line = row.line;
     let seen: Option<i64> = tx
         .query_row("SELECT lead_id FROM lead_sources WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
@@ -78,7 +85,8 @@ fn import_one(tx: &Transaction<'_>, import_id: i64, fingerprint: &str, row: Impo
     let decision = match target {
         Some((lead_id, key)) => {
             let data: String = tx.query_row("SELECT data FROM leads WHERE id = ?1", [lead_id], |r| r.get(0))?;
-            let mut merged: LeadInput = serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })?;
+            let mut merged: LeadInput =
+                serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })?;
             merged.fill_from(&row.input);
             tx.execute(
                 "UPDATE leads SET data = ?1, company = ?2, domain = ?3, source_rows = source_rows + 1, updated_at = ?4
@@ -183,7 +191,12 @@ pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<L
     sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-        Ok((record_from_row(r)?, r.get::<_, Option<f64>>(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?))
+        Ok((
+            record_from_row(r)?,
+            r.get::<_, Option<f64>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
