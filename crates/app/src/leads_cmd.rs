@@ -13,8 +13,8 @@ pub fn table(views: &[LeadView]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}",
-        "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE", "OWNER"
+        "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} OWNER",
+        "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE"
     );
     for v in views {
         let owner = v.best.owner.as_ref().map(|o| match &o.title {

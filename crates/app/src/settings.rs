@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use leadsmith_crawl::FetchConfig;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub crawl: CrawlSettings,
@@ -52,12 +52,6 @@ pub struct PipelineSettings {
     pub workers: usize,
     /// A rules file (YAML or TOML) replacing the shipped default.
     pub rules: Option<PathBuf>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self { crawl: CrawlSettings::default(), pipeline: PipelineSettings::default() }
-    }
 }
 
 impl Default for CrawlSettings {

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use leadsmith_core::CrawlStatus;
 use leadsmith_crawl::site::SiteOptions;
 use leadsmith_crawl::{FetchConfig, HostPool, crawl_site};
 use leadsmith_testkit::{SampleWeb, ServeOptions};
