@@ -129,8 +129,12 @@ impl Settings {
         }
         self.allow_list()?;
         self.resolve_overrides()?;
-        leadsmith_core::Phone::parse("+14155552671", &self.pipeline.default_region)
-            .map_err(|e| anyhow::anyhow!("pipeline.default_region: {e}"))?;
+        if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
+            bail!(
+                "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",
+                self.pipeline.default_region
+            );
+        }
         Ok(())
     }
 

@@ -25,8 +25,6 @@ impl Phone {
     /// Parses `raw` (national or international format, with or without punctuation); `default_region` is
     /// an ISO 3166 code used when the number has no `+country` prefix.
     pub fn parse(raw: &str, default_region: &str) -> Result<Self, PhoneError> {
-        let region = country::Id::from_str(&default_region.to_ascii_uppercase())
-            .map_err(|_| PhoneError::Region(default_region.to_string()))?;
         let cleaned = raw.trim().trim_start_matches("tel:").trim_start_matches("callto:");
         let cleaned = cleaned.replace("%20", " ");
         let digits = cleaned.bytes().filter(u8::is_ascii_digit).count();
@@ -35,7 +33,13 @@ impl Phone {
         }
         // A number written with +country must be read without a default region: given one, the parser
         // strips that region's national prefix (the "1" of US) from the digits after the country code.
-        let region = if cleaned.trim_start().starts_with('+') { None } else { Some(region) };
+        let region = if cleaned.trim_start().starts_with('+') {
+            None
+        } else {
+            let id = country::Id::from_str(&default_region.to_ascii_uppercase())
+                .map_err(|_| PhoneError::Region(default_region.to_string()))?;
+            Some(id)
+        };
         let number = phonenumber::parse(region, &cleaned).map_err(|_| PhoneError::Syntax(raw.to_string()))?;
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid(raw.to_string()));
@@ -45,6 +49,11 @@ impl Phone {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// True for ISO 3166 region codes the phone metadata knows (`US`, `gb`), usable as a default region.
+    pub fn is_known_region(region: &str) -> bool {
+        country::Id::from_str(&region.to_ascii_uppercase()).is_ok()
     }
 }
 
@@ -86,6 +95,8 @@ mod tests {
     fn junk_is_rejected() {
         assert!(Phone::parse("12", "US").is_err());
         assert!(Phone::parse("2024-01-15", "US").is_err());
-        assert!(matches!(Phone::parse("555", "XX"), Err(PhoneError::Region(_))));
+        assert!(matches!(Phone::parse("415 555 2671", "XX"), Err(PhoneError::Region(_))));
+        assert_eq!(Phone::parse("+44 20 7946 0958", "XX").unwrap().as_str(), "+442079460958");
+        assert!(Phone::is_known_region("gb") && !Phone::is_known_region("XX"));
     }
 }
