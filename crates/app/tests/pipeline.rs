@@ -1,0 +1,81 @@
+//! The pipeline as a library: a run over a small sample web, then a second run inside the cache TTL that
+//! re-scores everything without fetching a single page again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leadsmith::pipeline::{Engine, run_file};
+use leadsmith::settings::Settings;
+use leadsmith::view::{CrawlResult, STAGE_CRAWL};
+use leadsmith_store::{SqliteStore, Store};
+use leadsmith_testkit::{SampleWeb, ServeOptions};
+
+fn settings() -> Settings {
+    let mut s = Settings::default();
+    s.crawl.allow_addresses = vec!["127.0.0.1/32".into()];
+    s.crawl.timeouts_secs = vec![0.5, 0.5, 0.5];
+    s.crawl.backoff_secs = vec![0.02, 0.02, 0.02];
+    s.crawl.per_host_interval_ms = 1;
+    s.pipeline.workers = 8;
+    s
+}
+
+async fn crawl_results(store: &dyn Store) -> Vec<CrawlResult> {
+    let mut out = Vec::new();
+    for id in 1..=store.count_leads().await.unwrap() as i64 {
+        let r = store.stage_result(id, STAGE_CRAWL).await.unwrap().unwrap();
+        out.push(serde_json::from_value(r.data).unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(3, 24));
+    let opts = ServeOptions { latency: (Duration::ZERO, Duration::from_millis(2)), slow_delay: Duration::from_secs(2) };
+    let server = web.clone().serve(opts).await.unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("p.db")).unwrap());
+    let engine = Engine::new(store.clone(), settings(), server.resolve_overrides()).unwrap();
+
+    let first = run_file(&engine, &leads, false).await.unwrap();
+    assert_eq!(first.status, "completed");
+    assert_eq!(first.lead_ids.len(), web.sites().len());
+    let served = server.requests();
+    assert!(served > web.sites().len() as u64);
+    let fetched_ok: usize = crawl_results(store.as_ref())
+        .await
+        .iter()
+        .flat_map(|c| &c.pages)
+        .filter(|p| p.status == leadsmith_core::CrawlStatus::Ok)
+        .inspect(|p| assert!(!p.from_cache))
+        .count();
+    assert!(fetched_ok > 0);
+
+    // The file is unchanged and its run finished: a new run, every lead processed again, pages from cache.
+    let second = run_file(&engine, &leads, false).await.unwrap();
+    assert_eq!(second.run_id, first.run_id + 1);
+    assert!(!second.resumed);
+    assert_eq!(second.status, "completed");
+    let cached_ok: usize = crawl_results(store.as_ref())
+        .await
+        .iter()
+        .flat_map(|c| &c.pages)
+        .filter(|p| p.status == leadsmith_core::CrawlStatus::Ok)
+        .inspect(|p| assert!(p.from_cache, "{} was fetched again", p.url))
+        .count();
+    assert_eq!(cached_ok, fetched_ok);
+    // Only pages whose outcome is not cacheable (timeouts, 5xx) and robots.txt (kept per process) are asked again.
+    let refetched = server.requests() - served;
+    assert!(refetched < served / 3, "{refetched} requests on the second run vs {served} on the first");
+
+    // Scores are stored once per lead, whatever the number of runs.
+    let counts = store.queue_counts(None).await.unwrap();
+    let score = counts.iter().find(|k| k.kind == "score").unwrap();
+    assert_eq!(score.done as usize, 2 * web.sites().len());
+    for id in &first.lead_ids {
+        assert_eq!(store.stage_results(*id).await.unwrap().len(), 3);
+    }
+}
