@@ -11,15 +11,42 @@ use super::evidence::Evidence;
 
 /// A person's name: 2–4 capitalised words, optional honorific and middle initial.
 const NAME: &str = r"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?[ ]+)?\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?(?:[ ]+\p{Lu}\.)?(?:[ ]+(?:\p{Lu}\p{Ll}{0,2}['’]?)?\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?){1,3})";
-const TITLE: &str = r"(?P<title>(?i:co-?owner|owner(?:[ ]*(?:&|and)[ ]*(?:founder|operator|ceo|president))?|co-?founder|founder(?:[ ]*(?:&|and)[ ]*(?:ceo|owner|president|principal))?|principal(?:[ ]+(?:attorney|dentist|architect))?|proprietor|ceo|president|managing[ ]+partner|founding[ ]+partner|managing[ ]+director|owner-operator))(?-u:\b)";
-const POSTNOMINAL: &str = r"(?P<post>D\.?D\.?S\.?|D\.?M\.?D\.?|Esq\.?|M\.?D\.?|D\.?V\.?M\.?|CPA|D\.?C\.?|O\.?D\.?|Ph\.?D\.?|J\.?D\.?)(?-u:\b)";
+/// The words that make a job title an owner's (English, German, French), matched case-insensitively.
+const OWNER_ROLE: &str = r"(?:co-?owner|owner(?:-operator)?|co-?founder|founder|proprietor|proprietress|ceo|president|managing[ ]+(?:partner|director|member|broker)|founding[ ]+partner|principal(?:[ ]+(?:attorney|dentist|architect|broker|designer|engineer|consultant|accountant|lawyer|partner))?|inhaber(?:in)?|geschäftsführer(?:in)?|(?:mit)?gründer(?:in)?|co-?fondat(?:eur|rice)|fondat(?:eur|rice)|gérante?|propriétaire|pdg)";
+/// Joins the parts of a compound title: "Head Chef & Owner", "Founder and CEO", "Broker/Owner".
+const JOIN: &str = r"(?:[ ]*[&+/][ ]*|[ ]+and[ ]+)";
+/// One word of a title around the owner word ("Head", "Chef", "Lead", "Stylist").
+const WORD: &str = r"\p{L}[\p{L}'’]*";
+/// An owner's title with the roles joined to it: "Owner", "Chef-Owner", "Master Plumber & Owner",
+/// "Founder & Creative Director", "Principal Broker".
+static TITLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        r"(?P<title>(?i:(?:{WORD}(?:[ ]+{WORD})?{JOIN}|{WORD}[-/])?(?-u:\b){OWNER_ROLE}(?-u:\b)(?:{JOIN}{WORD}(?:[ ]+{WORD}){{0,2}})?))"
+    )
+});
+const POSTNOMINAL: &str = r"(?P<post>D\.?D\.?S\.?|D\.?M\.?D\.?|Esq\.?|M\.?D\.?|D\.?V\.?M\.?|CPA|D\.?C\.?|O\.?D\.?|Ph\.?D\.?|J\.?D\.?|Zahnärztin|Zahnarzt|Chirurgien-dentiste)(?-u:\b)";
 
-const OWNER_NEEDLES: &[&str] =
-    &["owner", "founder", "principal", "proprietor", "ceo", "president", "partner", "managing director"];
+const OWNER_NEEDLES: &[&str] = &[
+    "owner",
+    "founder",
+    "principal",
+    "proprietor",
+    "ceo",
+    "president",
+    "partner",
+    "managing",
+    "inhaber",
+    "gesch",
+    "gründer",
+    "fondat",
+    "gérant",
+    "propriétaire",
+    "pdg",
+];
 
 struct Pattern {
     re: Regex,
-    /// Lower-case words, one of which must occur in the page for the pattern to be worth running.
+    /// Lower-case words, one of which must occur in the line for the pattern to be worth running.
     needles: &'static [&'static str],
     confidence: f32,
     /// Title when the pattern does not capture one.
@@ -31,46 +58,122 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         Pattern { re: Regex::new(&re).expect("valid regex"), needles, confidence, default_title }
     };
     let owner_needles = OWNER_NEEDLES;
+    let title = TITLE.as_str();
     vec![
-        // "Owner: Jane Doe", "Founder – Jane Doe"
-        p(format!(r"{TITLE}[ ]*[:–—-][ ]*{NAME}"), owner_needles, 0.8, None),
-        // "Jane Doe, Owner", "Jane Doe – Founder & CEO", "Jane Doe (Owner)"
-        p(format!(r"{NAME}[ ]*(?:,|–|—|-|\||\()[ ]*(?:the[ ]+|our[ ]+)?{TITLE}"), owner_needles, 0.75, None),
-        // "Meet Jane Doe, our founder"
-        p(format!(r"(?i:meet)[ ]+{NAME}[ ]*,[ ]*(?i:our|the)[ ]+{TITLE}"), &["meet"], 0.8, None),
+        // "Owner: Jane Doe", "Founder – Jane Doe", "Owner & Lead Stylist: Jane Doe"
+        p(format!(r"{title}[ ]*[:–—-][ ]*{NAME}"), owner_needles, 0.8, None),
+        // "Jane Doe, Owner", "Jane Doe – Founder & CEO", "Jane Doe (Head Chef & Owner)"
+        p(format!(r"{NAME}[ ]*(?:,|–|—|-|\||\()[ ]*(?:the[ ]+|our[ ]+)?{title}"), owner_needles, 0.75, None),
+        // "Meet Jane Doe, our founder", "Meet Jane Doe, our broker/owner"
+        p(format!(r"(?i:meet)[ ]+{NAME}[ ]*,[ ]*(?i:our|the)[ ]+{title}"), &["meet"], 0.8, None),
+        // "our founder, Jane Doe"
+        p(format!(r"(?i:our|the)[ ]+{title}[ ]*,[ ]+{NAME}"), owner_needles, 0.75, None),
         // "Jane Doe is the owner of …"
-        p(format!(r"{NAME}[ ]+is[ ]+(?:the|our)[ ]+(?:proud[ ]+)?{TITLE}"), owner_needles, 0.75, None),
-        // "founded by Jane Doe", "founded in 1998 by Jane Doe"
-        p(format!(r"(?i:founded)[ ]+(?:in[ ]+[0-9]{{4}}[ ]+)?(?i:by)[ ]+{NAME}"), &["founded"], 0.75, Some("Founder")),
+        p(format!(r"{NAME}[ ]+is[ ]+(?:the|our)[ ]+(?:proud[ ]+)?{title}"), owner_needles, 0.75, None),
+        // "founded by Jane Doe", "founded in 1998 by Jane Doe", "gegründet von …", "fondé par …"
+        p(
+            format!(
+                r"(?i:founded|established|gegründet|fondée?)[ ]+(?:(?i:in|en|im[ ]+jahr)[ ]+[0-9]{{4}}[ ]+)?(?i:by|von|par)[ ]+{NAME}"
+            ),
+            &["founded", "established", "gegründet", "fond"],
+            0.75,
+            Some("Founder"),
+        ),
         // "Jane Doe founded Acme in 1998"
         p(format!(r"{NAME}[ ]+(?:co-)?founded[ ]"), &["founded"], 0.7, Some("Founder")),
         // "Dr. Ann Lee, DDS", "John Smith, Esq."
         p(
             format!(r"{NAME}[ ]*,?[ ]+{POSTNOMINAL}"),
-            &["dds", "d.d.s", "dmd", "d.m.d", "esq", "md", "m.d", "dvm", "cpa", "dc", "od", "phd", "jd"],
+            &[
+                "dds", "d.d.s", "dmd", "d.m.d", "esq", "md", "m.d", "dvm", "cpa", "dc", "od", "phd", "jd", "zahn",
+                "dentiste",
+            ],
             0.65,
             None,
         ),
         // "Attorney John Smith"
         p(format!(r"(?i:attorney|lawyer)[ ]+(?:at[ ]+law[ ]+)?{NAME}"), &["attorney", "lawyer"], 0.6, Some("Attorney")),
-        // "CEO Jane Doe", "Principal Jane Doe"
-        p(format!(r"{TITLE}[ ]+{NAME}"), owner_needles, 0.6, None),
+        // "CEO Jane Doe", "Principal Jane Doe", "Broker/Owner Jane Doe has led …"
+        p(format!(r"{title}[ ]+{NAME}"), owner_needles, 0.6, None),
     ]
 });
+
+/// A line that is nothing but an owner's title: the role line of a team card.
+static ROLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^[ ]*(?i:(?:{WORD}(?:[ ]+{WORD})?{JOIN}|{WORD}[-/])?{OWNER_ROLE}(?-u:\b)(?:(?:{JOIN}|[ ]*,[ ]*){WORD}(?:[ ]+{WORD}){{0,2}})?)[ ]*\.?[ ]*$"
+    ))
+    .expect("valid regex")
+});
+
+/// A line that is nothing but a person's name, possibly with post-nominals: the heading of a team card.
+static NAME_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^[ ]*{NAME}(?:[ ]*,?[ ]+{POSTNOMINAL})?[ ]*$")).expect("valid regex"));
+
+/// Job words of staff who do not run the business; a team card with one of these (and no owner word) is
+/// someone else's.
+const STAFF_WORDS: &[&str] = &[
+    "associate",
+    "assistant",
+    "hygienist",
+    "technician",
+    "paralegal",
+    "manager",
+    "coordinator",
+    "receptionist",
+    "stylist",
+    "agent",
+    "specialist",
+    "advisor",
+    "intern",
+    "apprentice",
+    "nurse",
+    "clerk",
+    "dispatcher",
+    "bookkeeper",
+    "accountant",
+    "developer",
+    "designer",
+    "engineer",
+    "mechanic",
+    "colorist",
+    "esthetician",
+    "dentist",
+    "orthodontist",
+    "hygiene",
+    "attorney",
+    "counsel",
+    "chef",
+    "therapist",
+    "trainer",
+    "instructor",
+    "analyst",
+    "consultant",
+    "strategist",
+    "director",
+    "staff",
+];
 
 /// Every word a pattern hinges on (in lower case); lines without one are never searched.
 static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"owner|founde[rd]|principal|proprietor|ceo|president|partner|managing director|meet|attorney|lawyer|d\.?d\.?s|d\.?m\.?d|esq|(?-u:\b)(?:md|m\.d|dvm|d\.v\.m|cpa|phd|ph\.d|jd|j\.d|dc|d\.c|od|o\.d)(?-u:\b)",
+        r"owner|founde[rd]|principal|proprietor|ceo|president|partner|managing|meet|attorney|lawyer|established|inhaber|geschäftsführer|gründer|gegründet|fondat|fondé|gérant|propriétaire|pdg|zahnarzt|zahnärztin|dentiste|d\.?d\.?s|d\.?m\.?d|esq|(?-u:\b)(?:md|m\.d|dvm|d\.v\.m|cpa|phd|ph\.d|jd|j\.d|dc|d\.c|od|o\.d)(?-u:\b)",
     )
     .expect("valid regex")
 });
 
 /// Lines searched at most; a page with more owner-ish lines than this is a directory.
 const MAX_LINES: usize = 200;
+/// Longer lines are sentences, not the heading or role line of a team card.
+const MAX_CARD_LINE: usize = 80;
+/// A team card's role line says who its name line is: read with the card's heading above it.
+const CARD_CONFIDENCE: f32 = 0.8;
+/// A role line above a name (`<p>Founder</p><h3>Jane Doe</h3>`) is a weaker reading.
+const CARD_BELOW_CONFIDENCE: f32 = 0.7;
 
 /// Owner candidates in the visible text; `lower` is its ASCII-lowercased copy. The patterns run only on
-/// the lines that contain one of their keywords.
+/// the lines that contain one of their keywords, and the team-card reading looks at the lines next to
+/// those.
 pub(crate) fn in_text(text: &str, lower: &str, ev: &mut Evidence) {
     let bytes = lower.as_bytes();
     let mut next_line_start = 0;
@@ -87,16 +190,127 @@ pub(crate) fn in_text(text: &str, lower: &str, ev: &mut Evidence) {
             break;
         }
         let (line, line_lower) = (&text[start..end], &lower[start..end]);
+        if line.len() <= MAX_CARD_LINE {
+            if ROLE_LINE.is_match(line) {
+                team_card(text, start, end, line, ev);
+                continue;
+            }
+            // "Dr. Ann Lee, DMD" over "Associate Dentist" is on the staff, whatever the post-nominal says.
+            if next_line(text, end).is_some_and(is_staff_role) && NAME_LINE.is_match(line) {
+                continue;
+            }
+        }
         for pattern in PATTERNS.iter().filter(|p| p.needles.iter().any(|n| line_lower.contains(n))) {
             for caps in pattern.re.captures_iter(line).take(20) {
                 let Some(name) = caps.name("name") else {
                     continue;
                 };
+                if caps.name("title").is_some_and(|t| follows_lesser_word(&line[..t.start()])) {
+                    continue;
+                }
                 let title = title_of(&caps).or(pattern.default_title.map(str::to_string));
-                ev.owner(name.as_str(), title.as_deref(), FactSource::Text, pattern.confidence);
+                let Some(weight) = title.as_deref().map_or(Some(1.0), title_seniority) else {
+                    continue;
+                };
+                ev.owner(name.as_str(), title.as_deref(), FactSource::Text, pattern.confidence * weight);
             }
         }
     }
+}
+
+/// A role line (`line`, at `start..end` of `text`) names the person on the line above it, as in a team
+/// card (`<h3>Jane Doe</h3><p class="role">Founder</p>`), or failing that the one below it.
+fn team_card(text: &str, start: usize, end: usize, line: &str, ev: &mut Evidence) {
+    let Some(weight) = title_seniority(line) else {
+        return;
+    };
+    let title = canonical_title(line.trim().trim_end_matches('.'));
+    let above = previous_line(text, start).and_then(|l| NAME_LINE.captures(l));
+    let (caps, confidence) = match above {
+        Some(caps) => (caps, CARD_CONFIDENCE),
+        None => match next_line(text, end).and_then(|l| NAME_LINE.captures(l)) {
+            Some(caps) => (caps, CARD_BELOW_CONFIDENCE),
+            None => return,
+        },
+    };
+    if let Some(name) = caps.name("name") {
+        ev.owner(name.as_str(), Some(&title), FactSource::Text, confidence * weight);
+    }
+}
+
+/// The line that ends just before `start` (a line start), if it is short enough to be a card's heading.
+fn previous_line(text: &str, start: usize) -> Option<&str> {
+    let end = start.checked_sub(1)?;
+    let from = memchr::memrchr(b'\n', &text.as_bytes()[..end]).map_or(0, |i| i + 1);
+    (end - from <= MAX_CARD_LINE).then(|| &text[from..end])
+}
+
+/// The line that starts just after `end` (a line end), if it is short enough to be a card's line.
+fn next_line(text: &str, end: usize) -> Option<&str> {
+    let from = end + 1;
+    let rest = text.as_bytes().get(from..)?;
+    let to = memchr::memchr(b'\n', rest).map_or(text.len(), |i| from + i);
+    (to - from <= MAX_CARD_LINE).then(|| &text[from..to])
+}
+
+/// A short line naming a staff job and no owner's: "Associate Dentist", "Office Manager".
+fn is_staff_role(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let mut words = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    let staff = words.clone().any(|w| STAFF_WORDS.contains(&w));
+    staff && words.all(|w| !w.chars().any(|c| c.is_ascii_digit())) && !ROLE_LINE.is_match(line)
+}
+
+/// Words that make the owner's title after them someone else's: "Vice President", "Assistant to the Owner".
+const LESSER_WORDS: &[&str] = &["vice", "assistant", "associate", "deputy", "former", "ex", "junior", "acting"];
+
+/// True when the text before a title ends with one of [`LESSER_WORDS`].
+fn follows_lesser_word(before: &str) -> bool {
+    let last = before.trim_end_matches([' ', '-']).rsplit([' ', '-', '(', ',']).next().unwrap_or_default();
+    LESSER_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
+}
+
+/// How senior an owner's title is, to rank the people of one page: 1.0 for owners and founders, 0.95 for
+/// the chief executive, managing partner or principal, 0.9 for co-founders and co-owners; `None` when the
+/// title is a lesser one (vice president, assistant, associate …). Titles without an owner word (DDS,
+/// Attorney) weigh 1.0: their pattern's confidence says enough.
+fn title_seniority(title: &str) -> Option<f32> {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if words.iter().any(|w| LESSER_WORDS.contains(w)) {
+        return None;
+    }
+    let mut best: Option<f32> = None;
+    for (i, w) in words.iter().enumerate() {
+        let shared = i > 0 && words[i - 1] == "co";
+        let weight = match *w {
+            "owner" | "founder" | "proprietor" | "proprietress" | "inhaber" | "inhaberin" | "gründer" | "gründerin"
+            | "fondateur" | "fondatrice" | "propriétaire" => {
+                if shared {
+                    0.9
+                } else {
+                    1.0
+                }
+            }
+            "cofounder" | "coowner" | "mitgründer" | "mitgründerin" | "cofondateur" | "cofondatrice" => 0.9,
+            "ceo"
+            | "president"
+            | "principal"
+            | "geschäftsführer"
+            | "geschäftsführerin"
+            | "gérant"
+            | "gérante"
+            | "pdg" => 0.95,
+            "partner" | "director" | "member" | "broker"
+                if i > 0 && matches!(words[i - 1], "managing" | "founding") =>
+            {
+                0.95
+            }
+            _ => continue,
+        };
+        best = Some(best.map_or(weight, |b: f32| b.max(weight)));
+    }
+    Some(best.unwrap_or(1.0))
 }
 
 fn title_of(caps: &Captures) -> Option<String> {
