@@ -78,6 +78,43 @@ pub async fn show(store: &dyn Store, key: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// One fact value with all the evidence for it, across sources and pages.
+struct FactGroup {
+    kind: String,
+    value: String,
+    confidence: f32,
+    sources: Vec<&'static str>,
+    pages: usize,
+}
+
+/// Groups the evidence by (kind, value), most confident first within each kind, kinds in a fixed order.
+fn group_facts(facts: &[leadsmith_core::Fact]) -> Vec<FactGroup> {
+    let mut groups: Vec<(leadsmith_core::FactKind, FactGroup, Vec<String>)> = Vec::new();
+    for fact in facts {
+        let idx = groups.iter().position(|(k, g, _)| *k == fact.kind && g.value == fact.value);
+        let idx = idx.unwrap_or_else(|| {
+            let kind =
+                serde_json::to_value(fact.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let group = FactGroup { kind, value: fact.value.clone(), confidence: 0.0, sources: vec![], pages: 0 };
+            groups.push((fact.kind, group, vec![]));
+            groups.len() - 1
+        });
+        let (_, g, urls) = &mut groups[idx];
+        g.confidence = g.confidence.max(fact.confidence);
+        if !g.sources.contains(&fact.source.as_str()) {
+            g.sources.push(fact.source.as_str());
+        }
+        if let Some(u) = &fact.url
+            && !urls.contains(u)
+        {
+            urls.push(u.clone());
+        }
+        g.pages = urls.len();
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.confidence.total_cmp(&a.1.confidence)));
+    groups.into_iter().map(|(_, g, _)| g).collect()
+}
+
 /// The human-readable lead card.
 pub fn render(v: &LeadView) -> String {
     let mut o = String::new();
@@ -119,16 +156,16 @@ pub fn render(v: &LeadView) -> String {
     );
     if let Some(f) = &v.facts {
         if !f.facts.is_empty() {
-            let _ = writeln!(o, "\nfacts (value · source · confidence · page)");
-            for fact in &f.facts {
+            let _ = writeln!(o, "\nfacts (value · best confidence · sources · pages)");
+            for g in group_facts(&f.facts) {
                 let _ = writeln!(
                     o,
-                    "  {:<12} {:<40} {:<9} {:.2}  {}",
-                    format!("{:?}", fact.kind).to_lowercase(),
-                    clip(&fact.value, 40),
-                    fact.source.as_str(),
-                    fact.confidence,
-                    fact.url.as_deref().unwrap_or("")
+                    "  {:<12} {:<44} {:.2}  {:<28} {}",
+                    g.kind,
+                    clip(&g.value, 44),
+                    g.confidence,
+                    g.sources.join(", "),
+                    g.pages
                 );
             }
         }

@@ -57,7 +57,8 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     let top_id = &rows[0][col("lead_id")];
     let show = leadsmith().arg("--db").arg(&db).args(["leads", "show", top_id]).output().unwrap();
     let card = String::from_utf8_lossy(&show.stdout);
-    for section in ["best contact", "facts (value · source · confidence · page)", "score breakdown", "sources", "pages"]
+    for section in
+        ["best contact", "facts (value · best confidence · sources · pages)", "score breakdown", "sources", "pages"]
     {
         assert!(card.contains(section), "missing {section:?} in:\n{card}");
     }
