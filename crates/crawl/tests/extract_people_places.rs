@@ -113,6 +113,91 @@ fn team_page_owner_patterns() {
 }
 
 #[test]
+fn team_cards_name_the_owner_by_role() {
+    let page = page_at(&fixture("team_cards.html"), "https://reyes-park-parker.test/team");
+    assert_eq!(owners(&page), [("Diego Reyes".to_string(), Some("Managing Partner".to_string()))]);
+    let owner = page.owner.unwrap();
+    assert_eq!((owner.name.as_str(), owner.title.as_deref()), ("Diego Reyes", Some("Managing Partner")));
+    assert!(owner.confidence >= 0.75, "{owner:?}");
+}
+
+#[test]
+fn team_cards_pick_the_most_senior_owner() {
+    let card = |name: &str, role: &str| {
+        format!(
+            "<div class=\"team-card\"><img alt=\"Portrait of {name}\"><h3>{name}</h3><p class=\"role\">{role}</p></div>"
+        )
+    };
+    let html = [
+        card("Ben Ortiz", "Co-founder &amp; CTO"),
+        card("Lena Becker", "Head of Customer Success"),
+        card("Zoë Andersson", "Co-founder &amp; CEO"),
+        card("Ravi Shah", "Lead Engineer"),
+    ]
+    .concat();
+    let owner = page(&format!("<section class=\"team\"><h2>Meet the Team</h2>{html}</section>")).owner.unwrap();
+    assert_eq!((owner.name.as_str(), owner.title.as_deref()), ("Zoë Andersson", Some("Co-Founder & CEO")));
+
+    // The doctor's card: post-nominals in the heading, the owner's role under it; the associate's card is not.
+    let html = "<div class=card><h3>Dr. Ann Lee, DMD</h3><p>Associate Dentist</p></div>\
+                <div class=card><h3>Dr. Maria Lopez, DDS</h3><p>Founder &amp; Lead Dentist</p></div>";
+    let page = page(html);
+    assert_eq!(page.owner.as_ref().unwrap().name, "Maria Lopez");
+    assert!(owners(&page).iter().all(|(n, _)| n == "Maria Lopez"), "{:?}", owners(&page));
+}
+
+#[test]
+fn staff_only_team_has_no_owner() {
+    let html = r#"<section class="team"><h1>Meet the Team</h1>
+        <div class="team-card"><h3>Laura Kim</h3><p class="role">Associate Attorney</p></div>
+        <div class="team-card"><h3>Dr. Raj Patel, DMD</h3><p class="role">Associate Dentist</p></div>
+        <div class="team-card"><h3>Sam Okafor</h3><p class="role">Dental Hygienist</p></div>
+        <div class="team-card"><h3>Jim Hill</h3><p class="role">Vice President</p></div>
+        <div class="team-card"><h3>Kate Moss</h3><p class="role">Assistant to the Owner</p></div>
+        <div class="team-card"><h3>Emergency Repairs</h3><p>Owner-operated since 1990.</p></div></section>"#;
+    let page = page(html);
+    assert_eq!(page.owner, None, "{:?}", owners(&page));
+}
+
+#[test]
+fn bios_with_compound_and_slash_titles() {
+    for (html, name, title) in [
+        (
+            "<div class=owner-bio><p>Meet <strong>Camila Ivanov</strong>, our broker/owner. Camila started Ivanov Realty \
+             Group in 1997 and still answers the phone most mornings.</p></div>",
+            "Camila Ivanov",
+            "Broker/Owner",
+        ),
+        ("<p>Meet <strong>Sarah Rodriguez</strong>, our chef-owner.</p>", "Sarah Rodriguez", "Chef-Owner"),
+        (
+            "<p>Owner &amp; Master Technician <strong>Oluwaseun Bailey</strong> has led Main Street Brake since 1987.</p>",
+            "Oluwaseun Bailey",
+            "Owner & Master Technician",
+        ),
+        (
+            "<p>Principal Broker <strong>Laura Pham</strong> has led Red Door Realty since 1985.</p>",
+            "Laura Pham",
+            "Principal Broker",
+        ),
+        ("<p class=owner-line>Owner &amp; Lead Stylist: Elena Kowalski</p>", "Elena Kowalski", "Owner & Lead Stylist"),
+        ("<p>Questions? Ask for Chidi Mensah (Head Chef &amp; Owner).</p>", "Chidi Mensah", "Head Chef & Owner"),
+        (
+            "<h3>Ana Jackson, Master Plumber &amp; Owner</h3><p>Ana opened the shop in 1975.</p>",
+            "Ana Jackson",
+            "Master Plumber & Owner",
+        ),
+        ("<p>Inhaber <strong>Jörg Weiß</strong> führt den Betrieb seit 1973.</p>", "Jörg Weiß", "Inhaber"),
+        ("<p>Meet <strong>Katrin Schäfer</strong>, our Geschäftsführer.</p>", "Katrin Schäfer", "Geschäftsführer"),
+        ("<p class=owner-line>Fondateur: Zoë Andersson</p>", "Zoë Andersson", "Fondateur"),
+        ("<p>Meet <strong>Léa Lemaître</strong>, our gérant.</p>", "Léa Lemaître", "Gérant"),
+    ] {
+        let page = page(html);
+        let owner = page.owner.unwrap_or_else(|| panic!("no owner in {html}"));
+        assert_eq!((owner.name.as_str(), owner.title.as_deref()), (name, Some(title)), "{html}");
+    }
+}
+
+#[test]
 fn each_owner_text_pattern() {
     for (html, name, title) in [
         ("<p>Owner: Jane Doe</p>", "Jane Doe", "Owner"),

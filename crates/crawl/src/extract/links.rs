@@ -183,8 +183,12 @@ const ABOUT_WORDS: &[&str] = &[
     "equipe",
     "ueber",
     "uber",
+    "über",
+    "équipe",
+    "apropos",
 ];
-const ABOUT_PHRASES: &[&[&str]] = &[&["who", "we", "are"], &["quienes", "somos"]];
+const ABOUT_PHRASES: &[&[&str]] =
+    &[&["who", "we", "are"], &["quienes", "somos"], &["a", "propos"], &["à", "propos"], &["qui", "sommes", "nous"]];
 /// Path words of archives, shops and legal pages: an "about" or "contact" word there is incidental
 /// (`/author/staff/`, `/tag/contact-lenses/`).
 const NOT_A_PAGE_WORDS: &[&str] = &[
@@ -260,7 +264,7 @@ static LINK_HINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?i)contact|kontakt|contat|location|direction|appointment|book|enquir|inquir|touch|reach|find|visit|\
          about|team|staff|people|story|leadership|doctor|dentist|attorney|lawyer|provider|founder|history|company|\
-         meet|management|bio|who|nosotros|equip|ueber|uber|quienes",
+         meet|management|bio|who|nosotros|equip|quipe|ueber|uber|über|quienes|propos|sommes",
     )
     .expect("valid regex")
 });
@@ -373,6 +377,9 @@ mod tests {
             anchor("javascript:void(0)", "Contact"),
             anchor("/author/staff/", "Staff"),
             anchor("/tag/contact-lenses/", "contact lenses"),
+            anchor("/a-propos", "À propos"),
+            anchor("/ueber-uns", "Über uns"),
+            anchor("/notre-équipe", "Notre équipe"),
         ];
         let links = page_links(&anchors, &page);
         assert_eq!(
@@ -387,7 +394,14 @@ mod tests {
         );
         assert_eq!(
             links.about,
-            ["https://acme.test/practice/meet-dr-smith", "https://blog.acme.test/our-story", "https://www.acme.test/x"]
+            [
+                "https://acme.test/practice/meet-dr-smith",
+                "https://blog.acme.test/our-story",
+                "https://www.acme.test/x",
+                "https://www.acme.test/a-propos",
+                "https://www.acme.test/ueber-uns",
+                "https://www.acme.test/notre-%C3%A9quipe",
+            ]
         );
     }
 

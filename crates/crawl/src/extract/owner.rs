@@ -1,6 +1,8 @@
 //! Owner/founder/principal candidates in visible text ("Owner: Jane Doe", "Dr. Ann Lee, DDS", "founded by …",
-//! "Jane Doe is the owner of …"), with the checks that keep company names, streets and headings out. Names
-//! are kept without honorifics or post-nominals; those go into the title.
+//! "Jane Doe is the owner of …", "Meet Jane Doe, our broker/owner", team cards whose heading names a person
+//! and whose role line says owner), with the checks that keep company names, streets, headings and other
+//! staff out. Compound, German and French titles count ("Head Chef & Owner", "Inhaber", "Gérant"); the most
+//! senior title on a page wins. Names are kept without honorifics or post-nominals; those go into the title.
 
 use std::sync::LazyLock;
 
@@ -17,20 +19,28 @@ const OWNER_ROLE: &str = r"(?:co-?owner|owner(?:-operator)?|co-?founder|founder|
 const JOIN: &str = r"(?:[ ]*[&+/][ ]*|[ ]+and[ ]+)";
 /// One word of a title around the owner word ("Head", "Chef", "Lead", "Stylist").
 const WORD: &str = r"\p{L}[\p{L}'’]*";
+/// Nouns a compound title ends with ("Founder & Chief Executive Officer", "Owner & Master Technician").
+const ROLE_NOUN: &str = r"(?:ceo|cfo|coo|cto|president|director|partner|principal|owner|founder|operator|officer|technician|stylist|chef|dentist|attorney|lawyer|broker|realtor|plumber|electrician|designer|engineer|developer|architect|manager|mechanic|baker|artist|photographer|consultant|accountant|advisor|trainer|instructor|therapist|physician|veterinarian|strategist|editor|producer)";
+
 /// An owner's title with the roles joined to it: "Owner", "Chef-Owner", "Master Plumber & Owner",
-/// "Founder & Creative Director", "Principal Broker".
-static TITLE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        r"(?P<title>(?i:(?:{WORD}(?:[ ]+{WORD})?{JOIN}|{WORD}[-/])?(?-u:\b){OWNER_ROLE}(?-u:\b)(?:{JOIN}{WORD}(?:[ ]+{WORD}){{0,2}})?))"
-    )
-});
+/// "Founder & Creative Director", "Principal Broker". `tail` is what may follow the owner word.
+fn title_re(tail: &str) -> String {
+    format!(r"(?P<title>(?i:(?:{WORD}(?:[ ]+{WORD})?{JOIN}|{WORD}[-/])?(?-u:\b){OWNER_ROLE}(?-u:\b)(?:{JOIN}{tail})?))")
+}
+
+/// [`title_re`] where anything may follow: the title ends at punctuation or the end of the line.
+static TITLE: LazyLock<String> = LazyLock::new(|| title_re(&format!(r"{WORD}(?:[ ]+{WORD}){{0,2}}")));
+/// [`title_re`] for a title that a name follows: what follows the owner word ends with a job noun, so that
+/// "Founder & CEO Jane Doe Smith" keeps the whole name.
+static TITLE_BEFORE_NAME: LazyLock<String> =
+    LazyLock::new(|| title_re(&format!(r"(?:{WORD}[ ]+){{0,2}}{ROLE_NOUN}(?-u:\b)")));
 const POSTNOMINAL: &str = r"(?P<post>D\.?D\.?S\.?|D\.?M\.?D\.?|Esq\.?|M\.?D\.?|D\.?V\.?M\.?|CPA|D\.?C\.?|O\.?D\.?|Ph\.?D\.?|J\.?D\.?|Zahnärztin|Zahnarzt|Chirurgien-dentiste)(?-u:\b)";
 
 const OWNER_NEEDLES: &[&str] = &[
     "owner",
     "founder",
     "principal",
-    "proprietor",
+    "propriet",
     "ceo",
     "president",
     "partner",
@@ -73,7 +83,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // "founded by Jane Doe", "founded in 1998 by Jane Doe", "gegründet von …", "fondé par …"
         p(
             format!(
-                r"(?i:founded|established|gegründet|fondée?)[ ]+(?:(?i:in|en|im[ ]+jahr)[ ]+[0-9]{{4}}[ ]+)?(?i:by|von|par)[ ]+{NAME}"
+                r"(?i:founded|established|gegründet|fondée?)[ ]+(?:(?:(?i:in|en|im[ ]+jahr)[ ]+)?[0-9]{{4}}[ ]+)?(?i:by|von|par)[ ]+{NAME}"
             ),
             &["founded", "established", "gegründet", "fond"],
             0.75,
@@ -94,7 +104,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // "Attorney John Smith"
         p(format!(r"(?i:attorney|lawyer)[ ]+(?:at[ ]+law[ ]+)?{NAME}"), &["attorney", "lawyer"], 0.6, Some("Attorney")),
         // "CEO Jane Doe", "Principal Jane Doe", "Broker/Owner Jane Doe has led …"
-        p(format!(r"{title}[ ]+{NAME}"), owner_needles, 0.6, None),
+        p(format!(r"{}[ ]+{NAME}", TITLE_BEFORE_NAME.as_str()), owner_needles, 0.6, None),
     ]
 });
 
@@ -154,12 +164,19 @@ const STAFF_WORDS: &[&str] = &[
     "staff",
 ];
 
-/// Every word a pattern hinges on (in lower case); lines without one are never searched.
+/// Every word a pattern hinges on (in lower case); lines without one (or a post-nominal) are never searched.
 static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"owner|founde[rd]|principal|proprietor|ceo|president|partner|managing|meet|attorney|lawyer|established|inhaber|geschäftsführer|gründer|gegründet|fondat|fondé|gérant|propriétaire|pdg|zahnarzt|zahnärztin|dentiste|d\.?d\.?s|d\.?m\.?d|esq|(?-u:\b)(?:md|m\.d|dvm|d\.v\.m|cpa|phd|ph\.d|jd|j\.d|dc|d\.c|od|o\.d)(?-u:\b)",
+        r"owner|founde[rd]|principal|propriet|ceo|president|partner|managing (?:director|broker|member)|meet|attorney|lawyer|established|inhaber|geschäftsführer|gründer|gegründet|fondat|fondé|gérant|propriétaire|pdg|zahnarzt|zahnärztin|dentiste",
     )
     .expect("valid regex")
+});
+
+/// Post-nominals, in the case [`POSTNOMINAL`] wants them, searched in the original text: short letter
+/// pairs would make the lower-case search of [`KEYWORDS`] stop at every "od" and "md" in running text.
+static POSTNOMINAL_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:D\.?D\.?S|D\.?M\.?D|Esq|M\.?D|D\.?V\.?M|CPA|Ph\.?D|J\.?D|D\.?C|O\.?D)(?-u:\b)")
+        .expect("valid regex")
 });
 
 /// Lines searched at most; a page with more owner-ish lines than this is a directory.
@@ -178,7 +195,15 @@ pub(crate) fn in_text(text: &str, lower: &str, ev: &mut Evidence) {
     let bytes = lower.as_bytes();
     let mut next_line_start = 0;
     let mut lines = 0;
-    for hit in KEYWORDS.find_iter(lower) {
+    let mut words = KEYWORDS.find_iter(lower).peekable();
+    let mut postnominals = POSTNOMINAL_HINT.find_iter(text).peekable();
+    // Both searches' hits in text order (`text` and `lower` share their byte offsets).
+    let hits = std::iter::from_fn(|| match (words.peek(), postnominals.peek()) {
+        (Some(w), Some(p)) if p.start() < w.start() => postnominals.next(),
+        (Some(_), _) => words.next(),
+        (None, _) => postnominals.next(),
+    });
+    for hit in hits {
         if hit.start() < next_line_start {
             continue;
         }
@@ -224,18 +249,23 @@ fn team_card(text: &str, start: usize, end: usize, line: &str, ev: &mut Evidence
     let Some(weight) = title_seniority(line) else {
         return;
     };
-    let title = canonical_title(line.trim().trim_end_matches('.'));
-    let above = previous_line(text, start).and_then(|l| NAME_LINE.captures(l));
-    let (caps, confidence) = match above {
-        Some(caps) => (caps, CARD_CONFIDENCE),
-        None => match next_line(text, end).and_then(|l| NAME_LINE.captures(l)) {
-            Some(caps) => (caps, CARD_BELOW_CONFIDENCE),
+    // The whole heading must be the name: "Golden Gate Realty" is not "Golden Gate".
+    let name_on = |l: Option<&str>| {
+        let caps = NAME_LINE.captures(l?)?;
+        let raw = caps.name("name")?.as_str();
+        let name = clean_person_name(raw)?;
+        let unprefixed = raw.split_once(". ").filter(|(h, _)| HONORIFICS.contains(&h.to_lowercase().as_str()));
+        (unprefixed.map_or(raw, |(_, rest)| rest) == name).then_some(name)
+    };
+    let (name, confidence) = match name_on(previous_line(text, start)) {
+        Some(name) => (name, CARD_CONFIDENCE),
+        None => match name_on(next_line(text, end)) {
+            Some(name) => (name, CARD_BELOW_CONFIDENCE),
             None => return,
         },
     };
-    if let Some(name) = caps.name("name") {
-        ev.owner(name.as_str(), Some(&title), FactSource::Text, confidence * weight);
-    }
+    let title = canonical_title(line.trim().trim_end_matches('.'));
+    ev.owner(&name, Some(&title), FactSource::Text, confidence * weight);
 }
 
 /// The line that ends just before `start` (a line start), if it is short enough to be a card's heading.
@@ -256,37 +286,42 @@ fn next_line(text: &str, end: usize) -> Option<&str> {
 /// A short line naming a staff job and no owner's: "Associate Dentist", "Office Manager".
 fn is_staff_role(line: &str) -> bool {
     let lower = line.to_lowercase();
-    let mut words = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
-    let staff = words.clone().any(|w| STAFF_WORDS.contains(&w));
-    staff && words.all(|w| !w.chars().any(|c| c.is_ascii_digit())) && !ROLE_LINE.is_match(line)
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| STAFF_WORDS.contains(&w)) && !ROLE_LINE.is_match(line)
 }
 
 /// Words that make the owner's title after them someone else's: "Vice President", "Assistant to the Owner".
 const LESSER_WORDS: &[&str] = &["vice", "assistant", "associate", "deputy", "former", "ex", "junior", "acting"];
 
-/// True when the text before a title ends with one of [`LESSER_WORDS`].
+/// True when one of the last few words before a title, in the same clause, is one of [`LESSER_WORDS`]:
+/// "Vice President", "Assistant to the Owner".
 fn follows_lesser_word(before: &str) -> bool {
-    let last = before.trim_end_matches([' ', '-']).rsplit([' ', '-', '(', ',']).next().unwrap_or_default();
-    LESSER_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
+    let clause = before.rsplit([',', '.', ';', ':', '(', ')', '|', '–', '—']).next().unwrap_or_default();
+    clause.rsplit([' ', '-']).filter(|w| !w.is_empty()).take(3).any(|w| {
+        let w = w.to_ascii_lowercase();
+        LESSER_WORDS.contains(&w.as_str())
+    })
 }
 
 /// How senior an owner's title is, to rank the people of one page: 1.0 for owners and founders, 0.95 for
-/// the chief executive, managing partner or principal, 0.9 for co-founders and co-owners; `None` when the
-/// title is a lesser one (vice president, assistant, associate …). Titles without an owner word (DDS,
-/// Attorney) weigh 1.0: their pattern's confidence says enough.
+/// the chief executive, managing partner or principal, 0.9 for co-founders and co-owners. An owner word
+/// after a lesser one ("Vice President", "Assistant to the Owner") does not count, and a title with only
+/// such words is `None`. Titles without an owner word (DDS, Attorney) weigh 1.0: their pattern's
+/// confidence says enough.
 fn title_seniority(title: &str) -> Option<f32> {
     let lower = title.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    if words.iter().any(|w| LESSER_WORDS.contains(w)) {
-        return None;
-    }
     let mut best: Option<f32> = None;
+    let mut lesser = false;
     for (i, w) in words.iter().enumerate() {
-        let shared = i > 0 && words[i - 1] == "co";
+        if LESSER_WORDS.contains(w) {
+            lesser = true;
+            continue;
+        }
+        let after = |prev: &[&str]| i > 0 && prev.contains(&words[i - 1]);
         let weight = match *w {
             "owner" | "founder" | "proprietor" | "proprietress" | "inhaber" | "inhaberin" | "gründer" | "gründerin"
             | "fondateur" | "fondatrice" | "propriétaire" => {
-                if shared {
+                if after(&["co"]) {
                     0.9
                 } else {
                     1.0
@@ -301,16 +336,18 @@ fn title_seniority(title: &str) -> Option<f32> {
             | "gérant"
             | "gérante"
             | "pdg" => 0.95,
-            "partner" | "director" | "member" | "broker"
-                if i > 0 && matches!(words[i - 1], "managing" | "founding") =>
-            {
-                0.95
-            }
+            "partner" | "director" | "member" | "broker" if after(&["managing", "founding"]) => 0.95,
             _ => continue,
         };
-        best = Some(best.map_or(weight, |b: f32| b.max(weight)));
+        if !lesser {
+            best = Some(best.map_or(weight, |b: f32| b.max(weight)));
+        }
     }
-    Some(best.unwrap_or(1.0))
+    match best {
+        Some(weight) => Some(weight),
+        None if lesser => None,
+        None => Some(1.0),
+    }
 }
 
 fn title_of(caps: &Captures) -> Option<String> {
@@ -321,6 +358,10 @@ fn title_of(caps: &Captures) -> Option<String> {
 }
 
 fn canonical_postnominal(raw: &str) -> String {
+    // Spelled-out professions ("Zahnarzt", "Chirurgien-dentiste") stay as written.
+    if raw.chars().any(char::is_lowercase) && raw.len() > 5 {
+        return raw.to_string();
+    }
     let compact: String = raw.chars().filter(|c| c.is_ascii_alphabetic()).collect();
     match compact.to_ascii_uppercase().as_str() {
         "ESQ" => "Esq.".to_string(),
@@ -329,37 +370,36 @@ fn canonical_postnominal(raw: &str) -> String {
     }
 }
 
-/// `co-founder & ceo` → `Co-Founder & CEO`.
+/// `co-founder & ceo` → `Co-Founder & CEO`, `broker/owner` → `Broker/Owner`.
 pub(crate) fn canonical_title(raw: &str) -> String {
     let squished = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    squished
-        .split(' ')
-        .map(|word| {
-            word.split('-')
-                .map(|part| match part.to_ascii_lowercase().as_str() {
-                    "ceo" | "coo" | "cfo" | "cto" | "dds" | "dmd" | "md" => part.to_ascii_uppercase(),
-                    "and" | "of" | "at" => part.to_ascii_lowercase(),
-                    lower => {
-                        let mut chars = lower.chars();
-                        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("-")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(squished.len());
+    for piece in squished.split_inclusive([' ', '-', '/']) {
+        let word = piece.trim_end_matches([' ', '-', '/']);
+        let lower = word.to_lowercase();
+        match lower.as_str() {
+            "ceo" | "coo" | "cfo" | "cto" | "dds" | "dmd" | "md" | "pdg" | "vp" | "cpa" => {
+                out.push_str(&word.to_uppercase());
+            }
+            "and" | "of" | "at" => out.push_str(&lower),
+            _ => {
+                let mut chars = lower.chars();
+                if let Some(first) = chars.next() {
+                    out.extend(first.to_uppercase());
+                    out.push_str(chars.as_str());
+                }
+            }
+        }
+        out.push_str(&piece[word.len()..]);
+    }
+    out
 }
 
 /// How strongly a job title (JSON-LD `jobTitle`) says "runs the business": `None` for other staff.
 pub(crate) fn owner_title_weight(title: &str) -> Option<f32> {
-    let t = title.to_ascii_lowercase();
+    let t = title.to_lowercase();
     let has = |w: &str| {
-        if w.contains(' ') {
-            t.contains(w)
-        } else {
-            t.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == w)
-        }
+        if w.contains(' ') { t.contains(w) } else { t.split(|c: char| !c.is_alphanumeric()).any(|word| word == w) }
     };
     if [
         "owner",
@@ -371,11 +411,23 @@ pub(crate) fn owner_title_weight(title: &str) -> Option<f32> {
         "principal",
         "managing partner",
         "founding partner",
+        "inhaber",
+        "inhaberin",
+        "geschäftsführer",
+        "geschäftsführerin",
+        "gründer",
+        "gründerin",
+        "fondateur",
+        "fondatrice",
+        "gérant",
+        "gérante",
+        "propriétaire",
     ]
     .iter()
     .any(|w| has(w))
     {
-        Some(1.0)
+        // "Vice President", "Assistant to the Owner" are someone else's.
+        title_seniority(title).map(|_| 1.0)
     } else if ["dds", "dmd", "dentist", "attorney", "lawyer", "esq", "partner", "director", "dvm", "md", "physician"]
         .iter()
         .any(|w| has(w))
@@ -608,6 +660,30 @@ const NOT_NAME_WORDS: &[&str] = &[
     "people",
     "leadership",
     "management",
+    "broker",
+    "chef",
+    "head",
+    "master",
+    "lead",
+    "managing",
+    "founding",
+    "creative",
+    "director",
+    "plumber",
+    "technician",
+    "stylist",
+    "questions",
+    "inhaber",
+    "inhaberin",
+    "geschäftsführer",
+    "geschäftsführerin",
+    "gründer",
+    "gründerin",
+    "gérant",
+    "gérante",
+    "fondateur",
+    "fondatrice",
+    "propriétaire",
 ];
 
 /// Cleans a candidate name: strips honorifics and post-nominals, drops heading words around it, and
@@ -711,6 +787,92 @@ mod tests {
     }
 
     #[test]
+    fn compound_and_foreign_titles() {
+        for (text, name, title) in [
+            ("Owner & Lead Stylist: Elena Kowalski", "Elena Kowalski", "Owner & Lead Stylist"),
+            ("Head Chef & Owner: Chidi Mensah", "Chidi Mensah", "Head Chef & Owner"),
+            ("Questions? Ask for Chidi Mensah (Head Chef & Owner).", "Chidi Mensah", "Head Chef & Owner"),
+            ("Ana Jackson, Master Plumber & Owner", "Ana Jackson", "Master Plumber & Owner"),
+            (
+                "Meet Camila Ivanov, our broker/owner. Camila started Ivanov Realty in 1997.",
+                "Camila Ivanov",
+                "Broker/Owner",
+            ),
+            ("Meet Sarah Rodriguez, our chef-owner.", "Sarah Rodriguez", "Chef-Owner"),
+            ("Meet Ethan Roberts, our co-founder & CEO.", "Ethan Roberts", "Co-Founder & CEO"),
+            ("Principal Broker Laura Pham has led Red Door Realty since 1985.", "Laura Pham", "Principal Broker"),
+            (
+                "Owner & Master Technician Oluwaseun Bailey has led Main Street Auto.",
+                "Oluwaseun Bailey",
+                "Owner & Master Technician",
+            ),
+            ("Founder & CEO Mary Jo Bennett", "Mary Jo Bennett", "Founder & CEO"),
+            ("Our founder, Priya Green, still bakes every morning.", "Priya Green", "Founder"),
+            ("Acme Labs was established in 1990 by Tom Baker.", "Tom Baker", "Founder"),
+            ("Inhaber Lena Becker führt das Gasthaus seit 1973.", "Lena Becker", "Inhaber"),
+            ("Geschäftsführer: Jörg Weiß", "Jörg Weiß", "Geschäftsführer"),
+            ("Meet Katrin Schäfer, our Geschäftsführer.", "Katrin Schäfer", "Geschäftsführer"),
+            ("Gegründet 1998 von Jürgen Krüger.", "Jürgen Krüger", "Founder"),
+            ("Fondateur : Zoë Andersson", "Zoë Andersson", "Fondateur"),
+            ("Gérante : Renée Dubois", "Renée Dubois", "Gérante"),
+            ("Cabinet fondé en 1999 par Jérôme Dubois.", "Jérôme Dubois", "Founder"),
+            ("Dr. José Müller, Zahnarzt", "José Müller", "Zahnarzt"),
+        ] {
+            let got = owners_in(text);
+            assert!(got.iter().any(|(n, t)| n == name && t.as_deref() == Some(title)), "{text:?}: {got:?}");
+            assert!(got.iter().all(|(n, _)| n == name), "{text:?}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn team_cards() {
+        let text = "Our Team\nThe people behind Reyes, Park & Parker.\nLaura Kim\nAssociate Attorney\nDiego Reyes\n\
+                    Managing Partner\nDiego founded Reyes, Park & Parker in 2004.\nSam Lee\nParalegal\nAnn Fox\nOffice Manager";
+        assert_eq!(owners_in(text), [("Diego Reyes".to_string(), Some("Managing Partner".to_string()))]);
+        // The role above the name.
+        let text = "Leadership\nFounder & CEO\nJosé Núñez\nHead of Sales\nMia Park";
+        assert_eq!(owners_in(text), [("José Núñez".to_string(), Some("Founder & CEO".to_string()))]);
+        // Post-nominals in the heading, an owner's role under it.
+        let text = "Dr. Maria Lopez, DDS\nFounder & Lead Dentist\nDr. Ann Lee, DMD\nAssociate Dentist";
+        assert_eq!(
+            owners_in(text),
+            [
+                ("Maria Lopez".to_string(), Some("DDS".to_string())),
+                ("Maria Lopez".to_string(), Some("Founder & Lead Dentist".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_most_senior_card_wins() {
+        let mut ev = Evidence::new("https://acme.test/team", "US", None);
+        let text =
+            "Bo Chen\nCo-founder & CTO\nZoë Andersson\nCo-founder & CEO\nJim Hill\nVice President\nAl Roy\nPartner";
+        in_text(text, &text.to_ascii_lowercase(), &mut ev);
+        let mut page = PageFacts::default();
+        ev.finish(&mut page);
+        let owner = page.owner.unwrap();
+        assert_eq!((owner.name.as_str(), owner.title.as_deref()), ("Zoë Andersson", Some("Co-Founder & CEO")));
+        let names: Vec<_> = page.facts.iter().filter(|f| f.kind == FactKind::Owner).map(|f| f.value.as_str()).collect();
+        assert_eq!(names, ["Bo Chen", "Zoë Andersson"]);
+    }
+
+    #[test]
+    fn staff_only_teams_have_no_owner() {
+        for text in [
+            "Meet the Team\nLaura Kim\nAssociate Attorney\nSam Lee\nParalegal\nAnn Fox\nOffice Manager",
+            "Dr. Ann Lee, DMD\nAssociate Dentist\nDr. Raj Patel, DDS\nDental Hygienist",
+            "Jim Hill\nVice President\nKate Moss\nAssistant to the Owner\nTom Ng\nVice-President",
+            "Emergency Repairs\nOwner-operated since 1990\nFree Estimates\nOwner operated",
+            "Home\nAbout Us\nOwner\nServices\nCall Today\nOwner Login\nNorth Park\nOwner",
+            "Golden Gate Realty\nBroker/Owner\n“Great job!”\n— Mike Brown, Homeowner\nMeet Our Founder\nFounder's Day Sale",
+            "Vice President: Jane Doe\nAssistant to the Owner: Tom Baker\nMike Smith, Vice President",
+        ] {
+            assert!(owners_in(text).is_empty(), "{text:?}: {:?}", owners_in(text));
+        }
+    }
+
+    #[test]
     fn non_people_are_rejected() {
         for text in [
             "Owner Operated Since 1990",
@@ -744,8 +906,17 @@ mod tests {
     #[test]
     fn titles() {
         assert_eq!(canonical_title("co-founder  &  ceo"), "Co-Founder & CEO");
+        assert_eq!(canonical_title("broker/owner"), "Broker/Owner");
+        assert_eq!(canonical_title("GÉRANT"), "Gérant");
+        assert_eq!(title_seniority("Founder & CEO"), Some(1.0));
+        assert_eq!(title_seniority("Co-founder & CTO"), Some(0.9));
+        assert_eq!(title_seniority("Managing Partner"), Some(0.95));
+        assert_eq!(title_seniority("Vice President"), None);
+        assert_eq!(title_seniority("DDS"), Some(1.0));
         assert_eq!(owner_title_weight("Owner & Lead Dentist"), Some(1.0));
         assert_eq!(owner_title_weight("Associate Dentist"), Some(0.8));
         assert_eq!(owner_title_weight("Hygienist"), None);
+        assert_eq!(owner_title_weight("Vice President"), None);
+        assert_eq!(owner_title_weight("Geschäftsführerin"), Some(1.0));
     }
 }
