@@ -65,12 +65,17 @@ pub async fn load_views(store: &dyn Store, ids: Option<&[i64]>, filter: &LeadFil
     Ok(views)
 }
 
-/// Best score first; unscored last; ties by id.
+/// Best first: scored before unscored, tiered before gated (FAILED), then by score; ties by id. The same
+/// order as `Store::list_leads`.
 pub fn sort_best_first(views: &mut [LeadView]) {
+    let key = |v: &LeadView| {
+        let failed = v.score.as_ref().is_some_and(|s| s.tier == leadsmith_core::Tier::Failed);
+        (v.score.is_none(), failed)
+    };
     views.sort_by(|a, b| {
         let sa = a.score.as_ref().map(|s| s.score);
         let sb = b.score.as_ref().map(|s| s.score);
-        sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal).then(a.id.cmp(&b.id))
+        key(a).cmp(&key(b)).then(sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)).then(a.id.cmp(&b.id))
     });
 }
 

@@ -227,10 +227,14 @@ async fn runs_finish_with_a_status() {
 #[tokio::test]
 async fn list_filters_by_tier_and_orders_by_score() {
     let s = store();
-    let rows =
-        vec![row(2, "A", Some("a.test"), None), row(3, "B", Some("b.test"), None), row(4, "C", Some("c.test"), None)];
+    let rows = vec![
+        row(2, "A", Some("a.test"), None),
+        row(3, "B", Some("b.test"), None),
+        row(4, "C", Some("c.test"), None),
+        row(5, "F", Some("f.test"), None),
+    ];
     s.import_rows("f", rows, false).await.unwrap();
-    for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A")] {
+    for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A"), ("f.test", 70.0, "FAILED")] {
         let lead = s.lead_by_domain(domain).await.unwrap().unwrap().id;
         let id = s.enqueue(NewJob::new("score", Some(lead))).await.unwrap().unwrap();
         s.claim("w", &[], None, 1, 60_000).await.unwrap();
@@ -244,7 +248,7 @@ async fn list_filters_by_tier_and_orders_by_score() {
     }
     let all = s.list_leads(&LeadFilter::default()).await.unwrap();
     let names: Vec<_> = all.iter().map(|l| l.lead.input.company.clone().unwrap()).collect();
-    assert_eq!(names, vec!["B", "A", "C"], "best first, unscored last");
+    assert_eq!(names, vec!["B", "A", "F", "C"], "best first, gated below tiered, unscored last");
     let a_only = s.list_leads(&LeadFilter { tier: Some("a".into()), ..Default::default() }).await.unwrap();
     assert_eq!(a_only.len(), 1);
     assert_eq!(a_only[0].score, Some(90.0));

@@ -187,7 +187,8 @@ pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<L
         sql.push_str(" WHERE json_extract(s.data, '$.tier') = ?1");
         args.push(Box::new(tier.to_ascii_uppercase()));
     }
-    sql.push_str(" ORDER BY score IS NULL, score DESC, l.id");
+    // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
+    sql.push_str(" ORDER BY score IS NULL, tier = 'FAILED', score DESC, l.id");
     sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
