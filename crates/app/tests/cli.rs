@@ -109,6 +109,23 @@ fn extract_command_reads_saved_pages() {
     assert!(!missing.status.success());
 }
 
+/// Waits until at least `n` score jobs are done, failing if the run ends first.
+async fn wait_for_scores(db: &Path, child: &mut std::process::Child, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be interrupted");
+        if db.exists()
+            && let Ok(store) = SqliteStore::open(db)
+            && let Ok(counts) = store.queue_counts(None).await
+            && counts.iter().find(|k| k.kind == "score").is_some_and(|k| k.done >= n)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: usize) -> std::path::PathBuf {
     let mut toml = String::from(
         "[crawl]\nallow_addresses = [\"127.0.0.1/32\"]\ntimeouts_secs = [1.0, 1.0, 1.0]\nbackoff_secs = [0.05, 0.05, 0.05]\nper_host_interval_ms = 5\n",
@@ -123,7 +140,7 @@ fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: u
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_run_resumes_and_processes_every_lead_once() {
+async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() {
     let dir = tempfile::tempdir().unwrap();
     let web = Arc::new(SampleWeb::generate(7, 60));
     let opts = ServeOptions {
@@ -136,31 +153,38 @@ async fn a_killed_run_resumes_and_processes_every_lead_once() {
     std::fs::write(&leads, web.leads_jsonl()).unwrap();
     let db = dir.path().join("run.db");
 
-    let mut child = leadsmith()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .arg(&leads)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until some leads are scored, then kill -9 in the middle of the run.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be interrupted");
-        if db.exists()
-            && let Ok(store) = SqliteStore::open(&db)
-            && let Ok(counts) = store.queue_counts(None).await
-            && counts.iter().find(|k| k.kind == "score").is_some_and(|k| k.done >= 5)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let spawn_run = || {
+        leadsmith()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .arg(&leads)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    // First Ctrl-C (SIGINT) once a few leads are scored: the run stops cleanly, gives its jobs back and
+    // exits 130 with a hint to resume.
+    let mut child = spawn_run();
+    wait_for_scores(&db, &mut child, 3).await;
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let interrupted = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&interrupted.stderr);
+    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run the same command to resume"), "{stderr}");
+    let store = SqliteStore::open(&db).unwrap();
+    let after_int = store.queue_counts(None).await.unwrap();
+    assert!(after_int.iter().all(|k| k.running == 0), "Ctrl-C gives jobs in hand back: {after_int:?}");
+    assert!(after_int.iter().map(|k| k.ready).sum::<u64>() > 0, "work was left: {after_int:?}");
+
+    // Then resume and kill -9 in the middle: no chance to clean up at all.
+    let mut child = spawn_run();
+    wait_for_scores(&db, &mut child, 10).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
