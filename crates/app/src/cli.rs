@@ -90,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: SampleWebCommand,
     },
+    /// Settings.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Scoring rules.
     Rules {
         #[command(subcommand)]
@@ -126,6 +131,12 @@ enum SampleWebCommand {
     Leads,
     /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
     Serve,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the settings (file + environment) and print the effective values.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +272,22 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::SampleWeb { command: SampleWebCommand::Leads } => print!("{}", sample_web_cmd::leads()),
         Command::SampleWeb { command: SampleWebCommand::Serve } => sample_web_cmd::serve().await?,
+        Command::Config { command: ConfigCommand::Check } => {
+            let source = match &cli.config {
+                Some(p) => p.display().to_string(),
+                None if std::path::Path::new("leadsmith.toml").exists() => "leadsmith.toml".to_string(),
+                None => "defaults (no leadsmith.toml here)".to_string(),
+            };
+            println!("# settings from {source}, after LEADSMITH_* environment overrides: valid");
+            if let Some(rules) = &settings.pipeline.rules {
+                let r = leadsmith_score::Rules::from_path(rules)?;
+                println!("# rules {}: valid ({} features referenced)", rules.display(), r.feature_names().len());
+            }
+            if settings.crawl.allow_addresses.is_empty() {
+                println!("# the crawler refuses private, loopback, link-local, CGNAT and metadata addresses");
+            }
+            print!("{}", settings.to_toml());
+        }
         Command::Rules { command: RulesCommand::ShowDefault } => print!("{}", leadsmith_score::Rules::default_source()),
         Command::Rules { command: RulesCommand::Check { path } } => {
             let rules = leadsmith_score::Rules::from_path(path)?;

@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use leadsmith_crawl::FetchConfig;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub crawl: CrawlSettings,
     pub pipeline: PipelineSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrawlSettings {
     /// Sent with every request; say who you are and how to reach you.
@@ -43,7 +43,7 @@ pub struct CrawlSettings {
     pub resolve: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineSettings {
     /// ISO 3166 region for phone numbers written without a country code.
@@ -51,6 +51,7 @@ pub struct PipelineSettings {
     /// Sites crawled at once.
     pub workers: usize,
     /// A rules file (YAML or TOML) replacing the shipped default.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<PathBuf>,
 }
 
@@ -163,6 +164,11 @@ impl Settings {
             .collect()
     }
 
+    /// The effective settings as a `leadsmith.toml` would write them.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render settings: {e}\n"))
+    }
+
     /// The fetcher's configuration.
     pub fn fetch_config(&self) -> Result<FetchConfig> {
         let c = &self.crawl;
@@ -210,6 +216,16 @@ mod tests {
         let mut s = Settings::default();
         s.pipeline.default_region = "XX".into();
         assert!(format!("{:#}", s.validate().unwrap_err()).contains("default_region"));
+    }
+
+    #[test]
+    fn effective_settings_round_trip_through_toml() {
+        let mut s = Settings::default();
+        s.crawl.resolve.insert("shop.test".into(), "127.0.0.1:8080".into());
+        let back: Settings = toml::from_str(&s.to_toml()).unwrap();
+        assert_eq!(back.crawl.resolve, s.crawl.resolve);
+        assert_eq!(back.crawl.timeouts_secs, s.crawl.timeouts_secs);
+        assert_eq!(back.pipeline.default_region, "US");
     }
 
     #[test]

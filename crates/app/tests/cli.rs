@@ -223,3 +223,26 @@ async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() 
     let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
     assert_eq!(exported.lines().count() as u64, leads_total + 1);
 }
+
+#[test]
+fn config_check_explains_good_and_bad_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[crawl]\nmax_extra_pages = 1\nallow_addresses = ['10.1.0.0/16']\n").unwrap();
+    let out = leadsmith().arg("--config").arg(&good).args(["config", "check"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("max_extra_pages = 1") && text.contains("10.1.0.0/16"), "{text}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[crawl]\ntimeouts_secs = []\n").unwrap();
+    let out = leadsmith().arg("--config").arg(&bad).args(["config", "check"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("crawl.timeouts_secs needs at least one entry"));
+
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "[pipeline]\ndefault_regoin = 'GB'\n").unwrap();
+    let out = leadsmith().arg("--config").arg(&typo).args(["config", "check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("default_regoin"), "{err}");
+}
