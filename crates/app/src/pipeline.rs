@@ -276,7 +276,7 @@ pub struct RunSummary {
 
 /// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)
 /// is resumed rather than started again.
-pub async fn run_file(engine: &Engine, path: &Path, progress: bool) -> Result<RunSummary> {
+pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result<RunSummary> {
     let started = Instant::now();
     let store = &engine.store;
     let dead: Vec<String> = store.running_workers().await?.into_iter().filter(|w| local_worker_is_dead(w)).collect();
@@ -315,12 +315,10 @@ pub async fn run_file(engine: &Engine, path: &Path, progress: bool) -> Result<Ru
             }
         })
     };
-    let bar = progress.then(|| crate::progress::RunProgress::start(store.clone(), run_id, report.lead_ids.len()));
+    let bar = crate::progress::RunProgress::start(store.clone(), run_id, report.lead_ids.len(), interactive);
     let result = worker.run(stop_rx).await;
     ctrl_c.abort();
-    if let Some(bar) = bar {
-        bar.finish().await;
-    }
+    bar.finish().await;
     result.context("running the pipeline")?;
     let run = store.finish_run_if_done(run_id).await?.context("the run disappeared")?;
     Ok(RunSummary {

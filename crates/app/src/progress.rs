@@ -1,4 +1,5 @@
-//! The progress bar for a run: polls the run's job counts, so it shows exactly what the queue knows.
+//! Progress for a run: polls the run's job counts, so it shows exactly what the queue knows. A bar on a
+//! terminal; otherwise (CI, logs, pipes) a plain line every ten seconds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +16,9 @@ pub struct RunProgress {
 
 impl RunProgress {
     /// `leads` leads each go through two stages (crawl, score).
-    pub fn start(store: Arc<dyn Store>, run_id: i64, leads: usize) -> Self {
-        let bar = ProgressBar::new((leads * 2) as u64);
+    pub fn start(store: Arc<dyn Store>, run_id: i64, leads: usize, interactive: bool) -> Self {
+        let bar = if interactive { ProgressBar::new((leads * 2) as u64) } else { ProgressBar::hidden() };
+        bar.set_length((leads * 2) as u64);
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} jobs  {msg}")
                 .expect("valid template")
@@ -25,9 +27,16 @@ impl RunProgress {
         bar.enable_steady_tick(Duration::from_millis(120));
         let task = {
             let (bar, store) = (bar.clone(), store.clone());
+            let started = std::time::Instant::now();
             tokio::spawn(async move {
+                let mut last_line = std::time::Instant::now();
                 loop {
                     update(&bar, store.as_ref(), run_id).await;
+                    if !interactive && last_line.elapsed() >= Duration::from_secs(10) {
+                        last_line = std::time::Instant::now();
+                        let (pos, len) = (bar.position(), bar.length().unwrap_or_default());
+                        eprintln!("[{:>4} s] {pos}/{len} jobs  {}", started.elapsed().as_secs(), bar.message());
+                    }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             })
