@@ -19,9 +19,9 @@ use crate::{demo, export, extract_cmd, leads_cmd, pipeline, sample_web_cmd, summ
     about = "Lead intelligence: import, dedupe, crawl, extract, score and explain leads."
 )]
 struct Cli {
-    /// The store: a SQLite file path (created if missing).
-    #[arg(long, global = true, env = "LEADSMITH_DB", default_value = "leadsmith.db")]
-    db: PathBuf,
+    /// The store: a SQLite file path, created if missing [default: leadsmith.db; the demo: DIR/leadsmith.db]
+    #[arg(long, global = true, env = "LEADSMITH_DB")]
+    db: Option<PathBuf>,
     /// Settings file (TOML); `./leadsmith.toml` is read when present.
     #[arg(long, global = true, env = "LEADSMITH_CONFIG")]
     config: Option<PathBuf>,
@@ -159,7 +159,8 @@ fn init_tracing(verbose: u8) {
 }
 
 fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(&cli.db).with_context(|| format!("opening store {}", cli.db.display()))?;
+    let path = cli.db.clone().unwrap_or_else(|| PathBuf::from("leadsmith.db"));
+    let store = SqliteStore::open(&path).with_context(|| format!("opening store {}", path.display()))?;
     Ok(Arc::new(store))
 }
 
@@ -188,9 +189,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
     let progress = std::io::stderr().is_terminal();
     match &cli.command {
         Command::Demo { out } => {
-            let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
-                || std::env::var_os("LEADSMITH_DB").is_some();
-            demo::run(out, db_given.then_some(cli.db.as_path()), settings, progress).await?;
+            demo::run(out, cli.db.as_deref(), settings, progress).await?;
         }
         Command::Run { file, out, format, allow_address } => {
             let mut settings = settings;
