@@ -90,4 +90,11 @@ pub trait Store: Send + Sync + 'static {
     async fn job(&self, id: i64) -> Result<Option<Job>>;
     async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>>;
     async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>>;
+    /// Per kind: ready (due now), delayed, running, done, dead, the oldest due job's age and completions
+    /// in the last minute.
+    async fn queue_stats(&self) -> Result<Vec<KindStats>>;
+    /// Gives dead jobs another full set of attempts: the given ids, or every dead job (of `kind`, if set).
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64>;
+    /// Deletes dead jobs last touched before `before_ms` (all dead jobs when `None`).
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64>;
 }

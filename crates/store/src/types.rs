@@ -169,6 +169,21 @@ pub struct KindCounts {
     pub dead: u64,
 }
 
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct KindStats {
+    pub kind: String,
+    /// Due now.
+    pub ready: u64,
+    /// Waiting for their `run_at` (retry backoff, scheduled).
+    pub delayed: u64,
+    pub running: u64,
+    pub done: u64,
+    pub dead: u64,
+    /// How long the oldest due job has waited, in ms.
+    pub oldest_ready_age_ms: Option<i64>,
+    pub completed_last_minute: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunInfo {
     pub id: i64,

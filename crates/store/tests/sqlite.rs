@@ -270,3 +270,41 @@ async fn page_cache_round_trips_and_file_store_reopens() {
     assert_eq!(s.cached_page("http://a.test/").await.unwrap(), Some((200, "{\"a\":2}".to_string())));
     assert_eq!(s.cached_page("http://b.test/").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn queue_stats_redrive_and_purge() {
+    let s = store();
+    let run = s.create_run("f", &json!({})).await.unwrap();
+    let mut doomed = NewJob::new("crawl", None);
+    doomed.max_attempts = 1;
+    doomed.run_id = Some(run);
+    let dead_id = s.enqueue(doomed).await.unwrap().unwrap();
+    let mut later = NewJob::new("crawl", None);
+    later.run_at_ms = Some(leadsmith_store::now_ms() + 60_000);
+    s.enqueue(later).await.unwrap();
+    s.enqueue(NewJob::new("score", None)).await.unwrap();
+    let j = s.claim("w", &["crawl".into()], None, 1, 60_000).await.unwrap().remove(0);
+    assert_eq!(j.id, dead_id);
+    s.fail(j.id, "w", "boom", None).await.unwrap();
+    assert_eq!(s.finish_run_if_done(run).await.unwrap().unwrap().status, "completed_with_errors");
+
+    let stats = s.queue_stats().await.unwrap();
+    let crawl = stats.iter().find(|k| k.kind == "crawl").unwrap();
+    assert_eq!((crawl.ready, crawl.delayed, crawl.running, crawl.dead), (0, 1, 0, 1));
+    let score = stats.iter().find(|k| k.kind == "score").unwrap();
+    assert_eq!(score.ready, 1);
+    assert!(score.oldest_ready_age_ms.is_some_and(|a| a >= 0));
+
+    assert_eq!(s.redrive(None, Some("score".into())).await.unwrap(), 0, "no dead score jobs");
+    assert_eq!(s.redrive(Some(vec![dead_id]), None).await.unwrap(), 1);
+    let job = s.job(dead_id).await.unwrap().unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Ready, 0));
+    assert_eq!(job.errors.last().map(String::as_str), Some("redriven"));
+    assert_eq!(s.run(run).await.unwrap().unwrap().status, "running", "the run is open again");
+
+    let j = s.claim("w", &["crawl".into()], None, 1, 60_000).await.unwrap().remove(0);
+    s.fail(j.id, "w", "boom again", None).await.unwrap();
+    assert_eq!(s.purge_dead(Some(0)).await.unwrap(), 0, "nothing that old");
+    assert_eq!(s.purge_dead(None).await.unwrap(), 1);
+    assert!(s.job(dead_id).await.unwrap().is_none());
+}

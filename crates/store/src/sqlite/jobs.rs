@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
 
 use super::json_col;
-use crate::{Job, JobState, KindCounts, NewJob, NewStageResult, Result, RunInfo, StoreError};
+use crate::{Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, RunInfo, StoreError};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
                            lease_until, worker, last_error, errors";
@@ -258,4 +258,60 @@ pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Optio
     }
     tx.commit()?;
     run_where(conn, "id = ?1", [id])
+}
+
+pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind,
+                coalesce(sum(state = 'ready' AND run_at <= ?1), 0),
+                coalesce(sum(state = 'ready' AND run_at > ?1), 0),
+                coalesce(sum(state = 'running'), 0),
+                coalesce(sum(state = 'done'), 0),
+                coalesce(sum(state = 'dead'), 0),
+                min(CASE WHEN state = 'ready' AND run_at <= ?1 THEN run_at END),
+                coalesce(sum(state = 'done' AND updated_at > ?1 - 60000), 0)
+         FROM jobs GROUP BY kind ORDER BY kind",
+    )?;
+    let rows = stmt
+        .query_map([now], |r| {
+            let oldest: Option<i64> = r.get(6)?;
+            Ok(KindStats {
+                kind: r.get(0)?,
+                ready: r.get::<_, i64>(1)? as u64,
+                delayed: r.get::<_, i64>(2)? as u64,
+                running: r.get::<_, i64>(3)? as u64,
+                done: r.get::<_, i64>(4)? as u64,
+                dead: r.get::<_, i64>(5)? as u64,
+                oldest_ready_age_ms: oldest.map(|t| now - t),
+                completed_last_minute: r.get::<_, i64>(7)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
+    let tx = conn.transaction()?;
+    let sql = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = ?1, lease_until = NULL, worker = NULL,
+                      errors = json_insert(errors, '$[#]', 'redriven'), updated_at = ?1
+               WHERE state = 'dead' AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id = ?3)";
+    let n = match ids {
+        Some(ids) => {
+            let mut n = 0;
+            for id in ids {
+                n += tx.execute(sql, params![now, kind, id])?;
+            }
+            n
+        }
+        None => tx.execute(sql, params![now, kind, Option::<i64>::None])?,
+    };
+    // A run that had finished with errors is open again while its redriven jobs run.
+    tx.execute(
+        "UPDATE runs SET status = 'running', finished_at = NULL
+         WHERE status IN ('completed_with_errors', 'failed')
+           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(n as u64)
 }

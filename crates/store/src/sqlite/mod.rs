@@ -12,7 +12,7 @@ use leadsmith_core::{LeadId, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
-    ImportOutcome, ImportRow, Job, JobState, KindCounts, LeadFilter, LeadSummary, NewJob, NewStageResult, Result,
+    ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult, Result,
     RunInfo, SourceRow, StageResult, Store, StoreError,
 };
 
@@ -286,5 +286,21 @@ impl Store for SqliteStore {
 
     async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
         self.call(move |conn| jobs::dead(conn, limit)).await
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
+        self.call(|conn| jobs::stats(conn, crate::now_ms())).await
+    }
+
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
+        self.call(move |conn| jobs::redrive(conn, ids, kind, crate::now_ms())).await
+    }
+
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
+        self.call(move |conn| {
+            Ok(conn.execute("DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR updated_at < ?1)", [before_ms])?
+                as u64)
+        })
+        .await
     }
 }
