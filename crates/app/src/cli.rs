@@ -10,7 +10,7 @@ use leadsmith_store::{LeadFilter, SqliteStore, Store};
 
 use crate::export::Format;
 use crate::settings::Settings;
-use crate::{demo, export, extract_cmd, leads_cmd, pipeline, sample_web_cmd, summary};
+use crate::{demo, export, extract_cmd, leads_cmd, ops_cmd, pipeline, sample_web_cmd, summary};
 
 #[derive(Parser)]
 #[command(
@@ -90,6 +90,16 @@ enum Command {
         #[command(subcommand)]
         command: SampleWebCommand,
     },
+    /// The job queue: counts by kind and state.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+    /// Dead letters: jobs that used all their attempts or failed permanently.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
     /// Settings.
     Config {
         #[command(subcommand)]
@@ -131,6 +141,42 @@ enum SampleWebCommand {
     Leads,
     /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
     Serve,
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Ready, delayed, running, done and dead jobs by kind; oldest ready age; completions in the last minute.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// The dead letters, newest first, with their last error.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job with its whole error history.
+    Show { id: i64 },
+    /// Give dead jobs another full set of attempts.
+    Redrive {
+        id: Option<i64>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// Only jobs of this kind (with --all).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Delete dead jobs (all, or those older than e.g. 30d).
+    Purge {
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: Option<std::time::Duration>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -271,6 +317,20 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::SampleWeb { command: SampleWebCommand::Leads } => print!("{}", sample_web_cmd::leads()),
         Command::SampleWeb { command: SampleWebCommand::Serve } => sample_web_cmd::serve().await?,
+        Command::Queue { command: QueueCommand::Stats { json } } => {
+            ops_cmd::stats(open_store(&cli)?.as_ref(), *json).await?
+        }
+        Command::Dlq { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                DlqCommand::List { limit, json } => ops_cmd::list(store.as_ref(), *limit, *json).await?,
+                DlqCommand::Show { id } => ops_cmd::show(store.as_ref(), *id).await?,
+                DlqCommand::Redrive { id, all, kind } => {
+                    ops_cmd::redrive(store.as_ref(), *id, *all, kind.clone()).await?
+                }
+                DlqCommand::Purge { older_than } => ops_cmd::purge(store.as_ref(), *older_than).await?,
+            }
+        }
         Command::Config { command: ConfigCommand::Check } => {
             let source = match &cli.config {
                 Some(p) => p.display().to_string(),

@@ -8,6 +8,7 @@ pub mod export;
 pub mod extract_cmd;
 pub mod import;
 pub mod leads_cmd;
+pub mod ops_cmd;
 pub mod pipeline;
 pub mod progress;
 pub mod sample_web_cmd;

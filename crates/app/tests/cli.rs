@@ -246,3 +246,47 @@ fn config_check_explains_good_and_bad_settings() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("default_regoin"), "{err}");
 }
+
+#[tokio::test]
+async fn queue_stats_and_dead_letter_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ops.db");
+    let store = SqliteStore::open(&db).unwrap();
+    let mut job = leadsmith_store::NewJob::new("crawl", Some(7));
+    job.max_attempts = 1;
+    let id = store.enqueue(job).await.unwrap().unwrap();
+    store.claim("w", &[], None, 1, 60_000).await.unwrap();
+    store.fail(id, "w", "tls handshake failed", None).await.unwrap();
+    let run = |args: &[&str]| {
+        let out = leadsmith().arg("--db").arg(&db).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let id_s = id.to_string();
+
+    let (ok, stats, _) = run(&["queue", "stats"]);
+    assert!(ok);
+    let crawl_line = stats.lines().find(|l| l.starts_with("crawl")).unwrap();
+    assert_eq!(crawl_line.split_whitespace().collect::<Vec<_>>()[..6], ["crawl", "0", "0", "0", "0", "1"], "{stats}");
+    let (ok, list, _) = run(&["dlq", "list"]);
+    assert!(ok && list.contains(&id_s) && list.contains("tls handshake failed"), "{list}");
+    let (ok, shown, _) = run(&["dlq", "show", &id_s]);
+    assert!(ok && shown.contains("1. attempt 1: tls handshake failed"), "{shown}");
+    let (ok, _, err) = run(&["dlq", "redrive"]);
+    assert!(!ok && err.contains("give a job id or --all"), "{err}");
+    let (ok, out, _) = run(&["dlq", "redrive", &id_s]);
+    assert!(ok && out.contains("redrove 1 dead job;"), "{out}");
+    assert_eq!(store.job(id).await.unwrap().unwrap().state, leadsmith_store::JobState::Ready);
+
+    store.claim("w", &[], None, 1, 60_000).await.unwrap();
+    store.fail(id, "w", "still failing", None).await.unwrap();
+    let (ok, out, _) = run(&["dlq", "purge", "--older-than", "30d"]);
+    assert!(ok && out.contains("purged 0 dead jobs"), "{out}");
+    let (ok, out, _) = run(&["dlq", "purge"]);
+    assert!(ok && out.contains("purged 1 dead job"), "{out}");
+    let (_, list, _) = run(&["dlq", "list"]);
+    assert!(list.contains("no dead letters"), "{list}");
+}
