@@ -90,6 +90,24 @@ enum Command {
         #[command(subcommand)]
         command: SampleWebCommand,
     },
+    /// Work queued jobs (of any run) until stopped: SIGTERM or Ctrl-C stops claiming, gives back the jobs in
+    /// hand and exits 0.
+    Worker {
+        /// Jobs at once.
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Only these job kinds (comma-separated): crawl, score.
+        #[arg(long, value_delimiter = ',', default_values_t = [String::from("crawl"), String::from("score")])]
+        kinds: Vec<String>,
+        /// Exit after this long with nothing to do (e.g. 5m); run forever when omitted.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        idle_exit: Option<std::time::Duration>,
+    },
+    /// Runs: start one (queue a file's leads for workers), list them, show one with live counters.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
     /// The job queue: counts by kind and state.
     Queue {
         #[command(subcommand)]
@@ -141,6 +159,22 @@ enum SampleWebCommand {
     Leads,
     /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
     Serve,
+}
+
+#[derive(Subcommand)]
+enum RunsCommand {
+    /// Import a file and queue its leads; `leadsmith worker` processes them.
+    Start {
+        #[arg(long)]
+        source: PathBuf,
+    },
+    /// Runs, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One run with its job counters by stage.
+    Show { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -317,6 +351,66 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::SampleWeb { command: SampleWebCommand::Leads } => print!("{}", sample_web_cmd::leads()),
         Command::SampleWeb { command: SampleWebCommand::Serve } => sample_web_cmd::serve().await?,
+        Command::Worker { concurrency, kinds, idle_exit } => {
+            for k in kinds {
+                if ![pipeline::KIND_CRAWL, pipeline::KIND_SCORE].contains(&k.as_str()) {
+                    anyhow::bail!("unknown job kind {k:?} (known: crawl, score)");
+                }
+            }
+            let store = open_store(&cli)?;
+            let engine = pipeline::Engine::new(store.clone(), settings.clone(), Default::default())?;
+            let config = leadsmith_queue::WorkerConfig {
+                concurrency: concurrency.unwrap_or(settings.pipeline.workers),
+                idle_exit: *idle_exit,
+                ..Default::default()
+            };
+            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+            let worker = engine.worker(config, &kinds);
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                let sigterm = async {
+                    match term.as_mut() {
+                        Some(t) => {
+                            t.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    () = sigterm => {}
+                }
+                eprintln!("stopping: giving back the jobs in hand");
+                let _ = stop_tx.send(true);
+            });
+            eprintln!("worker {} working {} (Ctrl-C or SIGTERM to stop)", worker.id(), kinds.join(", "));
+            worker.run(stop_rx).await?;
+            let stats = worker.stats();
+            let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "worker done: {} completed, {} retried, {} dead-lettered, {} given back",
+                n(&stats.completed),
+                n(&stats.retried),
+                n(&stats.dead),
+                n(&stats.released)
+            );
+        }
+        Command::Runs { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                RunsCommand::Start { source } => {
+                    let started = pipeline::start_run(&store, source, &settings).await?;
+                    println!(
+                        "run {} queued: {} leads; start workers with `leadsmith worker`",
+                        started.run_id,
+                        started.report.lead_ids.len()
+                    );
+                }
+                RunsCommand::List { limit } => ops_cmd::list_runs(store.as_ref(), *limit).await?,
+                RunsCommand::Show { id } => ops_cmd::show_run(store.as_ref(), *id).await?,
+            }
+        }
         Command::Queue { command: QueueCommand::Stats { json } } => {
             ops_cmd::stats(open_store(&cli)?.as_ref(), *json).await?
         }

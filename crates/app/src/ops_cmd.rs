@@ -1,4 +1,4 @@
-//! Queue operations: `leadsmith queue stats` and `leadsmith dlq list|show|redrive|purge`.
+//! Operations: `leadsmith runs list|show`, `leadsmith queue stats` and `leadsmith dlq list|show|redrive|purge`.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -107,5 +107,43 @@ pub async fn purge(store: &dyn Store, older_than: Option<Duration>) -> Result<()
     let before = older_than.map(|d| now_ms() - d.as_millis() as i64);
     let n = store.purge_dead(before).await?;
     println!("purged {n} dead job{}", if n == 1 { "" } else { "s" });
+    Ok(())
+}
+
+pub async fn list_runs(store: &dyn Store, limit: usize) -> Result<()> {
+    let runs = store.list_runs(limit).await?;
+    if runs.is_empty() {
+        println!("no runs yet; `leadsmith run FILE` or `leadsmith runs start --source FILE`");
+        return Ok(());
+    }
+    println!("{:>5}  {:<22} {:<21} {:<21} SOURCE", "RUN", "STATUS", "STARTED", "FINISHED");
+    for r in runs {
+        println!(
+            "{:>5}  {:<22} {:<21} {:<21} {}",
+            r.id,
+            r.status,
+            r.created_at,
+            r.finished_at.as_deref().unwrap_or("-"),
+            r.source
+        );
+    }
+    Ok(())
+}
+
+pub async fn show_run(store: &dyn Store, id: i64) -> Result<()> {
+    let Some(run) = store.run(id).await? else { bail!("no run {id}") };
+    println!(
+        "run {} · {} · started {} · finished {}",
+        run.id,
+        run.status,
+        run.created_at,
+        run.finished_at.as_deref().unwrap_or("-")
+    );
+    println!("source {}", run.source);
+    let counts = store.queue_counts(Some(id)).await?;
+    println!("{:<10} {:>7} {:>7} {:>8} {:>6}", "STAGE", "QUEUED", "RUNNING", "DONE", "DEAD");
+    for k in counts {
+        println!("{:<10} {:>7} {:>7} {:>8} {:>6}", k.kind, k.ready, k.running, k.done, k.dead);
+    }
     Ok(())
 }

@@ -174,11 +174,8 @@ impl Engine {
         Ok(Self { store, pool, rules: Arc::new(rules), settings })
     }
 
-    fn worker(&self, run_id: i64) -> Worker {
-        let site = SiteOptions {
-            max_extra_pages: self.settings.crawl.max_extra_pages,
-            extract: ExtractOptions { default_region: self.settings.pipeline.default_region.clone() },
-        };
+    /// A worker that works one run to its end (`leadsmith run`).
+    fn run_worker(&self, run_id: i64) -> Worker {
         let config = WorkerConfig {
             concurrency: self.settings.pipeline.workers,
             run_id: Some(run_id),
@@ -186,9 +183,25 @@ impl Engine {
             poll_interval: Duration::from_millis(50),
             ..WorkerConfig::default()
         };
-        Worker::new(self.store.clone(), config)
-            .handle(KIND_CRAWL, Arc::new(CrawlHandler { store: self.store.clone(), pool: self.pool.clone(), site }))
-            .handle(KIND_SCORE, Arc::new(ScoreHandler { store: self.store.clone(), rules: self.rules.clone() }))
+        self.worker(config, &[KIND_CRAWL, KIND_SCORE])
+    }
+
+    /// A worker with handlers for `kinds` (the pipeline's job kinds).
+    pub fn worker(&self, config: WorkerConfig, kinds: &[&str]) -> Worker {
+        let site = SiteOptions {
+            max_extra_pages: self.settings.crawl.max_extra_pages,
+            extract: ExtractOptions { default_region: self.settings.pipeline.default_region.clone() },
+        };
+        let mut worker = Worker::new(self.store.clone(), config);
+        if kinds.contains(&KIND_CRAWL) {
+            let crawl = CrawlHandler { store: self.store.clone(), pool: self.pool.clone(), site };
+            worker = worker.handle(KIND_CRAWL, Arc::new(crawl));
+        }
+        if kinds.contains(&KIND_SCORE) {
+            worker = worker
+                .handle(KIND_SCORE, Arc::new(ScoreHandler { store: self.store.clone(), rules: self.rules.clone() }));
+        }
+        worker
     }
 }
 
@@ -274,27 +287,30 @@ pub struct RunSummary {
     pub interrupted: bool,
 }
 
-/// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)
-/// is resumed rather than started again.
-pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result<RunSummary> {
-    let started = Instant::now();
-    let store = &engine.store;
+/// A run whose jobs are queued.
+pub struct StartedRun {
+    pub run_id: i64,
+    pub resumed: bool,
+    pub report: ImportReport,
+}
+
+/// Imports `path` and queues its leads in a run: the unfinished run of the same file if there is one
+/// (after making the jobs of crashed local workers claimable again), else a new one.
+pub async fn start_run(store: &Arc<dyn Store>, path: &Path, settings: &Settings) -> Result<StartedRun> {
     let dead: Vec<String> = store.running_workers().await?.into_iter().filter(|w| local_worker_is_dead(w)).collect();
     let recovered = store.recover_jobs(dead).await?;
     if recovered > 0 {
         eprintln!("recovered {recovered} jobs left running by a process that is gone");
     }
-    let report = import_file(store.as_ref(), path, &engine.settings, false).await?;
+    let report = import_file(store.as_ref(), path, settings, false).await?;
     report.print(false);
     let source = source_name(path);
     let (run_id, resumed) = match store.latest_run_for_source(&source).await? {
         Some(run) if run.status == "running" => (run.id, true),
-        _ => (
-            store
-                .create_run(&source, &serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]}))
-                .await?,
-            false,
-        ),
+        _ => {
+            let params = serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]});
+            (store.create_run(&source, &params).await?, false)
+        }
     };
     if resumed {
         eprintln!("resuming run {run_id}");
@@ -302,7 +318,16 @@ pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result
     for &lead in &report.lead_ids {
         store.enqueue(stage_job(KIND_CRAWL, lead, Some(run_id))).await?;
     }
-    let worker = engine.worker(run_id);
+    Ok(StartedRun { run_id, resumed, report })
+}
+
+/// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)
+/// is resumed rather than started again.
+pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result<RunSummary> {
+    let started = Instant::now();
+    let store = &engine.store;
+    let StartedRun { run_id, resumed, report } = start_run(store, path, &engine.settings).await?;
+    let worker = engine.run_worker(run_id);
     let (stop_tx, stop_rx) = watch::channel(false);
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ctrl_c = {

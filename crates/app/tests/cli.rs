@@ -290,3 +290,54 @@ async fn queue_stats_and_dead_letter_operations() {
     let (_, list, _) = run(&["dlq", "list"]);
     assert!(list.contains("no dead letters"), "{list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_run_is_worked_by_standalone_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(5, 30));
+    let opts = ServeOptions {
+        latency: (Duration::from_millis(50), Duration::from_millis(100)),
+        slow_delay: Duration::from_secs(2),
+    };
+    let server = web.clone().serve(opts).await.unwrap();
+    let config = write_config(dir.path(), &server, 4);
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let db = dir.path().join("w.db");
+    let cmd = |args: &[&str]| {
+        let mut c = leadsmith();
+        c.arg("--db").arg(&db).arg("--config").arg(&config).args(args);
+        c
+    };
+
+    let out = cmd(&["runs", "start", "--source"]).arg(&leads).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains(&format!("run 1 queued: {} leads", web.sites().len())), "{stdout}");
+
+    // A worker stopped with SIGTERM gives its jobs back and exits 0.
+    let mut worker =
+        cmd(&["worker", "--concurrency", "4"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_scores(&db, &mut worker, 3).await;
+    assert!(Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap().success());
+    let stopped = worker.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(0), "{}", String::from_utf8_lossy(&stopped.stderr));
+    let store = SqliteStore::open(&db).unwrap();
+    assert!(store.queue_counts(None).await.unwrap().iter().all(|k| k.running == 0));
+
+    // Another worker finishes the run and leaves once idle; the run gets its final status.
+    let out = cmd(&["worker", "--idle-exit", "1s"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("worker done:"), "{stderr}");
+    let out = cmd(&["runs", "show", "1"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("run 1 · completed"), "{shown}");
+    let n = web.sites().len();
+    assert!(
+        shown.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["score", "0", "0", &n.to_string(), "0"]),
+        "{shown}"
+    );
+    let out = cmd(&["runs", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("completed"));
+    let bad = cmd(&["worker", "--kinds", "crawl,email"]).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown job kind \"email\""));
+}

@@ -62,6 +62,8 @@ pub struct WorkerConfig {
     pub run_id: Option<i64>,
     /// Exit once no job (of the run, if set) is ready, delayed or running.
     pub exit_when_drained: bool,
+    /// Exit after this long without any work in hand or in the queue (a worker fleet scaling down).
+    pub idle_exit: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -73,6 +75,7 @@ impl Default for WorkerConfig {
             retry: RetryPolicy::default(),
             run_id: None,
             exit_when_drained: false,
+            idle_exit: None,
         }
     }
 }
@@ -147,6 +150,7 @@ impl Worker {
         let kinds: Vec<String> = self.handlers.keys().cloned().collect();
         let mut in_flight: JoinSet<()> = JoinSet::new();
         let mut held: HashMap<tokio::task::Id, i64> = HashMap::new();
+        let mut idle_since: Option<tokio::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
@@ -170,9 +174,21 @@ impl Worker {
                 let handle = in_flight.spawn(self.execute(job));
                 held.insert(handle.id(), job_id);
             }
+            if got_work || !in_flight.is_empty() {
+                idle_since = None;
+            }
             if !got_work {
                 if in_flight.is_empty() && self.config.exit_when_drained && self.drained().await? {
                     break;
+                }
+                if in_flight.is_empty()
+                    && let Some(limit) = self.config.idle_exit
+                {
+                    let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= limit {
+                        tracing::info!(worker = %self.id, "idle for {limit:?}; exiting");
+                        break;
+                    }
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.poll_interval) => {}
@@ -263,6 +279,12 @@ impl Worker {
             if let Err(e) = recorded {
                 // The lease will expire and the job will be delivered again; nothing is lost.
                 tracing::error!(job_id = job.id, error = %e, "could not record a job's outcome");
+            }
+            // The last job of a run to end sets the run's final status, whichever worker ran it.
+            if let Some(run) = job.run_id
+                && let Err(e) = store.finish_run_if_done(run).await
+            {
+                tracing::warn!(run, error = %e, "could not update the run's status");
             }
         }
         .instrument(span)

@@ -50,6 +50,7 @@ fn fast_config(run_id: Option<i64>) -> WorkerConfig {
         retry: RetryPolicy { base: Duration::from_millis(10), max: Duration::from_millis(40), jitter: 0.1 },
         run_id,
         exit_when_drained: true,
+        idle_exit: None,
     }
 }
 
@@ -169,4 +170,23 @@ fn worker_ids_name_host_and_process() {
     let gone = format!("{}:{}:00000000", parts[0], u32::MAX - 7);
     assert!(local_worker_is_dead(&gone), "no such pid");
     assert!(!local_worker_is_dead("some-other-host:1:00"), "other hosts are never judged here");
+}
+
+#[tokio::test]
+async fn idle_workers_exit_and_runs_get_their_final_status() {
+    let (store, lead) = setup().await;
+    let run = store.create_run("f", &json!({})).await.unwrap();
+    let mut job = NewJob::new("t", Some(lead));
+    job.run_id = Some(run);
+    store.enqueue(job).await.unwrap();
+    let mut config = fast_config(None);
+    config.exit_when_drained = false;
+    config.idle_exit = Some(Duration::from_millis(150));
+    let handler = Arc::new(Flaky { calls: AtomicU32::new(0), fail_times: 0, permanent: false });
+    let (_tx, rx) = watch::channel(false);
+    let started = std::time::Instant::now();
+    Worker::new(store.clone(), config).handle("t", handler).run(rx).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150), "stayed for the idle period");
+    let info = store.run(run).await.unwrap().unwrap();
+    assert_eq!(info.status, "completed", "the worker that ran the last job closed the run");
 }

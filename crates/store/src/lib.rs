@@ -51,6 +51,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_run(&self, source: &str, params: &serde_json::Value) -> Result<i64>;
     async fn run(&self, id: i64) -> Result<Option<RunInfo>>;
     async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
+    /// Runs, newest first.
+    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>>;
     /// Sets the run's final status once no job of it is ready or running; returns the run.
     async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>>;
 

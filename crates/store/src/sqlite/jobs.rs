@@ -231,15 +231,26 @@ pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindC
     Ok(out)
 }
 
+type RunRow = (i64, String, String, String, String, Option<String>);
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn run_info((id, source, params, status, created_at, finished_at): RunRow) -> Result<RunInfo> {
+    Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
+}
+
 pub(crate) fn run_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<RunInfo>> {
     let sql = format!("SELECT id, source, params, status, created_at, finished_at FROM runs WHERE {clause}");
-    let row: Option<(i64, String, String, String, String, Option<String>)> = conn
-        .query_row(&sql, p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-        .optional()?;
-    row.map(|(id, source, params, status, created_at, finished_at)| {
-        Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
-    })
-    .transpose()
+    conn.query_row(&sql, p, run_row).optional()?.map(run_info).transpose()
+}
+
+pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>> {
+    let mut stmt =
+        conn.prepare("SELECT id, source, params, status, created_at, finished_at FROM runs ORDER BY id DESC LIMIT ?1")?;
+    let rows = stmt.query_map([limit as i64], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(run_info).collect()
 }
 
 pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {

@@ -176,6 +176,10 @@ impl Store for SqliteStore {
         self.call(move |conn| jobs::run_where(conn, "source = ?1 ORDER BY id DESC LIMIT 1", params![source])).await
     }
 
+    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>> {
+        self.call(move |conn| jobs::list_runs(conn, limit)).await
+    }
+
     async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>> {
         self.call(move |conn| jobs::finish_run_if_done(conn, id)).await
     }
