@@ -1,17 +1,9 @@
 //! Social profiles (share/intent links and platform home pages ignored) and same-site contact/about links.
 
-use leadsmith_core::{FactKind, PageFacts};
-use leadsmith_crawl::{ExtractOptions, extract};
-use url::Url;
+use leadsmith_core::FactKind;
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn page_at(html: &str, url: &str) -> PageFacts {
-    extract(html, &Url::parse(url).unwrap(), &ExtractOptions::default())
-}
+mod extract_support;
+use extract_support::{fixture, page_at};
 
 #[test]
 fn socials_from_links_and_same_as_without_share_links() {

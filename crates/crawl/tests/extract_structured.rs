@@ -2,17 +2,9 @@
 //! OpenGraph/meta, and placeholders that must never be stored.
 
 use leadsmith_core::{FactKind, FactSource, PageFacts};
-use leadsmith_crawl::{ExtractOptions, extract};
-use url::Url;
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn page_at(html: &str, url: &str) -> PageFacts {
-    extract(html, &Url::parse(url).unwrap(), &ExtractOptions::default())
-}
+mod extract_support;
+use extract_support::{fixture, page_at};
 
 #[test]
 fn local_business_jsonld() {
