@@ -62,35 +62,17 @@ impl Handler for CrawlHandler {
         // Without a website, a business email's domain is the next best place to look.
         let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
         let (crawl, facts) = match website.as_deref().map(Url::parse) {
-            None => (
-                CrawlResult {
-                    status: CrawlStatus::NoWebsite,
-                    reason: Some("the lead has no website".into()),
-                    home_url: None,
-                    pages: vec![],
-                },
-                PageFacts::default(),
-            ),
-            Some(Err(e)) => (
-                CrawlResult {
-                    status: CrawlStatus::NoWebsite,
-                    reason: Some(format!("unusable website: {e}")),
-                    home_url: None,
-                    pages: vec![],
-                },
-                PageFacts::default(),
-            ),
+            None => (CrawlResult::without_site("the lead has no website".into()), PageFacts::default()),
+            Some(Err(e)) => (CrawlResult::without_site(format!("unusable website: {e}")), PageFacts::default()),
             Some(Ok(url)) => {
                 let site = crawl_site(&self.pool, &url, &self.site).await;
-                (
-                    CrawlResult {
-                        status: site.status,
-                        reason: site.reason,
-                        home_url: Some(url.to_string()),
-                        pages: site.pages,
-                    },
-                    site.facts,
-                )
+                let crawl = CrawlResult {
+                    status: site.status,
+                    reason: site.reason,
+                    home_url: Some(url.to_string()),
+                    pages: site.pages,
+                };
+                (crawl, site.facts)
             }
         };
         tracing::debug!(lead_id, status = %crawl.status, "crawled");

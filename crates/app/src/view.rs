@@ -21,6 +21,13 @@ pub struct CrawlResult {
     pub pages: Vec<PageOutcome>,
 }
 
+impl CrawlResult {
+    /// The outcome for a lead with no crawlable website.
+    pub fn without_site(reason: String) -> Self {
+        Self { status: CrawlStatus::NoWebsite, reason: Some(reason), home_url: None, pages: Vec::new() }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LeadView {
     pub id: i64,
