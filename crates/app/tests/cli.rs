@@ -126,6 +126,27 @@ async fn wait_for_scores(db: &Path, child: &mut std::process::Child, n: u64) {
     }
 }
 
+/// A small sample web served with per-response latency, its lead list as JSONL and a leadsmith.toml that
+/// points the crawler at it. Keep the server alive for the test's length.
+async fn sample_setup(
+    dir: &Path,
+    seed: u64,
+    sites: usize,
+    latency_ms: (u64, u64),
+    workers: usize,
+) -> (Arc<SampleWeb>, leadsmith_testkit::SampleServer, std::path::PathBuf, std::path::PathBuf) {
+    let web = Arc::new(SampleWeb::generate(seed, sites));
+    let opts = ServeOptions {
+        latency: (Duration::from_millis(latency_ms.0), Duration::from_millis(latency_ms.1)),
+        slow_delay: Duration::from_secs(2),
+    };
+    let server = web.clone().serve(opts).await.unwrap();
+    let config = write_config(dir, &server, workers);
+    let leads = dir.join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    (web, server, config, leads)
+}
+
 fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: usize) -> std::path::PathBuf {
     let mut toml = String::from(
         "[crawl]\nallow_addresses = [\"127.0.0.1/32\"]\ntimeouts_secs = [1.0, 1.0, 1.0]\nbackoff_secs = [0.05, 0.05, 0.05]\nper_host_interval_ms = 5\n",
@@ -142,15 +163,7 @@ fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() {
     let dir = tempfile::tempdir().unwrap();
-    let web = Arc::new(SampleWeb::generate(7, 60));
-    let opts = ServeOptions {
-        latency: (Duration::from_millis(100), Duration::from_millis(200)),
-        slow_delay: Duration::from_secs(2),
-    };
-    let server = web.clone().serve(opts).await.unwrap();
-    let config = write_config(dir.path(), &server, 6);
-    let leads = dir.path().join("leads.jsonl");
-    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let (web, _server, config, leads) = sample_setup(dir.path(), 7, 60, (100, 200), 6).await;
     let db = dir.path().join("run.db");
 
     let spawn_run = || {
@@ -294,15 +307,7 @@ async fn queue_stats_and_dead_letter_operations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_run_is_worked_by_standalone_workers() {
     let dir = tempfile::tempdir().unwrap();
-    let web = Arc::new(SampleWeb::generate(5, 30));
-    let opts = ServeOptions {
-        latency: (Duration::from_millis(50), Duration::from_millis(100)),
-        slow_delay: Duration::from_secs(2),
-    };
-    let server = web.clone().serve(opts).await.unwrap();
-    let config = write_config(dir.path(), &server, 4);
-    let leads = dir.path().join("leads.jsonl");
-    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let (web, _server, config, leads) = sample_setup(dir.path(), 5, 30, (50, 100), 4).await;
     let db = dir.path().join("w.db");
     let cmd = |args: &[&str]| {
         let mut c = leadsmith();
