@@ -22,6 +22,14 @@ pub trait Store: Send + Sync + 'static {
     /// Which backend this is (`sqlite`), for status output.
     fn backend(&self) -> &'static str;
 
+    /// The schema version (number of applied migrations).
+    async fn schema_version(&self) -> Result<i64>;
+
+    /// A counter bumped whenever a job may have become claimable (enqueued, released, redriven), by any
+    /// process on backends that can notify (PostgreSQL LISTEN/NOTIFY), by this process otherwise. Idle
+    /// workers wait on it instead of busy polling; subscribe before claiming so no signal is missed.
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64>;
+
     // ---- import and dedupe ----
 
     /// Imports a batch of parsed rows in one transaction: each row becomes a new lead, merges into the lead
@@ -48,13 +56,18 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- runs ----
 
-    async fn create_run(&self, source: &str, params: &serde_json::Value) -> Result<i64>;
+    /// Creates a run in status `running`. With a `key` (a schedule's slot, a client's idempotency key) the
+    /// run is created at most once: a second call with the same key returns the first run's id.
+    async fn create_run(&self, source: &str, params: &serde_json::Value, key: Option<&str>) -> Result<i64>;
     async fn run(&self, id: i64) -> Result<Option<RunInfo>>;
     async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
     /// Runs, newest first.
     async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>>;
     /// Sets the run's final status once no job of it is ready or running; returns the run.
     async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>>;
+    /// Cancels a running run: its ready jobs become `cancelled`, running jobs finish but enqueue no
+    /// follow-ups, and the run's status is `cancelled`. A run that already ended is returned unchanged.
+    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>>;
 
     // ---- jobs (the queue's storage) ----
 
@@ -99,4 +112,24 @@ pub trait Store: Send + Sync + 'static {
     async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64>;
     /// Deletes dead jobs last touched before `before_ms` (all dead jobs when `None`).
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64>;
+
+    // ---- schedules ----
+
+    /// Adds a schedule; `false` when one with that name exists.
+    async fn add_schedule(&self, schedule: Schedule) -> Result<bool>;
+    /// All schedules by name.
+    async fn schedules(&self) -> Result<Vec<Schedule>>;
+    async fn remove_schedule(&self, name: &str) -> Result<bool>;
+    async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool>;
+    /// Compare-and-set, in one transaction: if `name`'s next firing is still `expected_next_ms`, moves it to
+    /// `next_ms` and enqueues `fire` (when given: the slot fires; `None`: the slot is skipped) and returns
+    /// `true`. Returns `false` when another process advanced it first, so each slot fires at most once
+    /// however many schedulers run.
+    async fn advance_schedule(
+        &self,
+        name: &str,
+        expected_next_ms: i64,
+        next_ms: i64,
+        fire: Option<NewJob>,
+    ) -> Result<bool>;
 }

@@ -89,6 +89,8 @@ pub enum JobState {
     Running,
     Done,
     Dead,
+    /// Its run was cancelled before it started.
+    Cancelled,
 }
 
 impl JobState {
@@ -98,6 +100,7 @@ impl JobState {
             Self::Running => "running",
             Self::Done => "done",
             Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -107,6 +110,7 @@ impl JobState {
             "running" => Some(Self::Running),
             "done" => Some(Self::Done),
             "dead" => Some(Self::Dead),
+            "cancelled" => Some(Self::Cancelled),
             _ => None,
         }
     }
@@ -167,6 +171,7 @@ pub struct KindCounts {
     pub running: u64,
     pub done: u64,
     pub dead: u64,
+    pub cancelled: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -192,6 +197,23 @@ pub struct RunInfo {
     pub status: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+}
+
+/// A recurring run. `spec` is `every <duration>` or `cron <5-field expression>`; the app computes slots,
+/// the store keeps them and makes each slot fire at most once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub name: String,
+    pub spec: String,
+    /// The command a firing runs, as arguments after `leadsmith` (e.g. `runs start --source leads.csv`).
+    pub command: Vec<String>,
+    /// Fire once on start for a slot missed while nothing was running (`false`: skip it).
+    pub catch_up: bool,
+    pub paused: bool,
+    /// The next slot, unix ms.
+    pub next_fire_ms: i64,
+    pub last_fired_ms: Option<i64>,
+    pub created_at: String,
 }
 
 /// Current time in unix milliseconds.
