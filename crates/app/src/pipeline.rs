@@ -291,7 +291,7 @@ pub async fn start_run(store: &Arc<dyn Store>, path: &Path, settings: &Settings)
         Some(run) if run.status == "running" => (run.id, true),
         _ => {
             let params = serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]});
-            (store.create_run(&source, &params).await?, false)
+            (store.create_run(&source, &params, None).await?, false)
         }
     };
     if resumed {

@@ -68,7 +68,7 @@ async fn setup() -> (Arc<dyn Store>, i64) {
 #[tokio::test]
 async fn transient_failures_retry_until_success() {
     let (store, lead) = setup().await;
-    let run = store.create_run("f", &json!({})).await.unwrap();
+    let run = store.create_run("f", &json!({}), None).await.unwrap();
     let mut job = NewJob::new("t", Some(lead));
     job.run_id = Some(run);
     let id = store.enqueue(job).await.unwrap().unwrap();
@@ -144,8 +144,8 @@ async fn stop_releases_jobs_in_hand() {
 #[tokio::test]
 async fn run_scoped_worker_leaves_other_runs_alone() {
     let (store, lead) = setup().await;
-    let mine = store.create_run("a", &json!({})).await.unwrap();
-    let other = store.create_run("b", &json!({})).await.unwrap();
+    let mine = store.create_run("a", &json!({}), None).await.unwrap();
+    let other = store.create_run("b", &json!({}), None).await.unwrap();
     let mut j1 = NewJob::new("t", Some(lead));
     j1.run_id = Some(other);
     let mut j2 = NewJob::new("t", Some(lead));
@@ -175,7 +175,7 @@ fn worker_ids_name_host_and_process() {
 #[tokio::test]
 async fn idle_workers_exit_and_runs_get_their_final_status() {
     let (store, lead) = setup().await;
-    let run = store.create_run("f", &json!({})).await.unwrap();
+    let run = store.create_run("f", &json!({}), None).await.unwrap();
     let mut job = NewJob::new("t", Some(lead));
     job.run_id = Some(run);
     store.enqueue(job).await.unwrap();

@@ -141,7 +141,15 @@ pub(crate) fn complete(
             stmt.execute(params![r.lead_id, r.stage, r.status, r.data.to_string(), job_id, stamp])?;
         }
     }
-    for mut job in follow_ups {
+    // A cancelled run's jobs that were already running finish, but its pipeline goes no further.
+    let cancelled = match run_id {
+        Some(run) => {
+            tx.query_row("SELECT status = 'cancelled' FROM runs WHERE id = ?1", [run], |r| r.get(0)).optional()?
+                == Some(true)
+        }
+        None => false,
+    };
+    for mut job in follow_ups.into_iter().filter(|_| !cancelled) {
         job.run_id = job.run_id.or(run_id);
         enqueue(&tx, &job, now)?;
     }
@@ -225,6 +233,7 @@ pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindC
             "ready" => k.ready = n,
             "running" => k.running = n,
             "done" => k.done = n,
+            "cancelled" => k.cancelled = n,
             _ => k.dead = n,
         }
     }
@@ -265,6 +274,22 @@ pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Optio
         tx.execute(
             "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = 'running'",
             params![status, crate::now_rfc3339(), id],
+        )?;
+    }
+    tx.commit()?;
+    run_where(conn, "id = ?1", [id])
+}
+
+pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
+        params![crate::now_rfc3339(), id],
+    )?;
+    if n == 1 {
+        tx.execute(
+            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE run_id = ?2 AND state = 'ready'",
+            params![crate::now_ms(), id],
         )?;
     }
     tx.commit()?;

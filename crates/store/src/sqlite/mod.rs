@@ -13,16 +13,22 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
     ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
-    Result, RunInfo, SourceRow, StageResult, Store, StoreError,
+    Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
 /// Migrations in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_runs_schedules.sql"),
+];
 
 /// The embedded store. Cheap to clone; all clones share one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Bumped after commits that make a job claimable. SQLite has no cross-process notification, so
+    /// workers in other processes fall back to their poll interval.
+    jobs_signal: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl SqliteStore {
@@ -45,7 +51,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), jobs_signal: Arc::new(tokio::sync::watch::channel(0).0) })
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -63,10 +69,15 @@ impl SqliteStore {
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// The schema version this database is at.
-    pub fn schema_version(&self) -> Result<i64> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    /// Runs `f` and then signals waiting workers that jobs may be claimable.
+    async fn call_and_signal<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let out = self.call(f).await?;
+        self.jobs_signal.send_modify(|n| *n += 1);
+        Ok(out)
     }
 }
 
@@ -94,6 +105,14 @@ pub(crate) fn json_col(value: String, what: &'static str) -> Result<serde_json::
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn schema_version(&self) -> Result<i64> {
+        self.call(|conn| Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)).await
+    }
+
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.jobs_signal.subscribe()
     }
 
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
@@ -155,16 +174,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_run(&self, source: &str, params_json: &serde_json::Value) -> Result<i64> {
-        let (source, params_text) = (source.to_string(), params_json.to_string());
+    async fn create_run(&self, source: &str, params_json: &serde_json::Value, key: Option<&str>) -> Result<i64> {
+        let (source, params_text, key) = (source.to_string(), params_json.to_string(), key.map(str::to_string));
         self.call(move |conn| {
-            conn.execute(
-                "INSERT INTO runs (source, params, status, created_at) VALUES (?1, ?2, 'running', ?3)",
-                params![source, params_text, crate::now_rfc3339()],
+            let n = conn.execute(
+                "INSERT INTO runs (source, params, status, created_at, key) VALUES (?1, ?2, 'running', ?3, ?4)
+                 ON CONFLICT(key) DO NOTHING",
+                params![source, params_text, crate::now_rfc3339(), key],
             )?;
-            Ok(conn.last_insert_rowid())
+            if n == 1 {
+                return Ok(conn.last_insert_rowid());
+            }
+            Ok(conn.query_row("SELECT id FROM runs WHERE key = ?1", [key], |r| r.get(0))?)
         })
         .await
+    }
+
+    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>> {
+        self.call(move |conn| jobs::cancel_run(conn, id)).await
     }
 
     async fn run(&self, id: i64) -> Result<Option<RunInfo>> {
@@ -185,7 +212,7 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
-        self.call(move |conn| {
+        self.call_and_signal(move |conn| {
             let tx = conn.transaction()?;
             let id = jobs::enqueue(&tx, &job, crate::now_ms())?;
             tx.commit()?;
@@ -227,7 +254,10 @@ impl Store for SqliteStore {
         follow_ups: Vec<NewJob>,
     ) -> Result<()> {
         let worker = worker.to_string();
-        self.call(move |conn| jobs::complete(conn, job_id, &worker, results, follow_ups)).await
+        if follow_ups.is_empty() {
+            return self.call(move |conn| jobs::complete(conn, job_id, &worker, results, follow_ups)).await;
+        }
+        self.call_and_signal(move |conn| jobs::complete(conn, job_id, &worker, results, follow_ups)).await
     }
 
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
@@ -237,7 +267,7 @@ impl Store for SqliteStore {
 
     async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
         let worker = worker.to_string();
-        self.call(move |conn| {
+        self.call_and_signal(move |conn| {
             conn.execute(
                 "UPDATE jobs SET state = 'ready', attempts = max(attempts - 1, 0), lease_until = NULL, worker = NULL,
                  updated_at = ?1 WHERE id = ?2 AND worker = ?3 AND state = 'running'",
@@ -262,7 +292,7 @@ impl Store for SqliteStore {
         if dead.is_empty() {
             return Ok(0);
         }
-        self.call(move |conn| {
+        self.call_and_signal(move |conn| {
             let tx = conn.transaction()?;
             let mut n = 0;
             for w in &dead {
@@ -297,13 +327,105 @@ impl Store for SqliteStore {
     }
 
     async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
-        self.call(move |conn| jobs::redrive(conn, ids, kind, crate::now_ms())).await
+        self.call_and_signal(move |conn| jobs::redrive(conn, ids, kind, crate::now_ms())).await
     }
 
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
         self.call(move |conn| {
             Ok(conn.execute("DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR updated_at < ?1)", [before_ms])?
                 as u64)
+        })
+        .await
+    }
+
+    async fn add_schedule(&self, schedule: Schedule) -> Result<bool> {
+        self.call(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO schedules (name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO NOTHING",
+                params![
+                    schedule.name,
+                    schedule.spec,
+                    serde_json::to_string(&schedule.command).expect("strings serialise"),
+                    schedule.catch_up,
+                    schedule.paused,
+                    schedule.next_fire_ms,
+                    schedule.last_fired_ms,
+                    schedule.created_at
+                ],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn schedules(&self) -> Result<Vec<Schedule>> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at
+                 FROM schedules ORDER BY name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, bool>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at)| {
+                    let command = serde_json::from_str(&command)
+                        .map_err(|source| StoreError::Json { what: "schedule command", source })?;
+                    Ok(Schedule { name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn remove_schedule(&self, name: &str) -> Result<bool> {
+        let name = name.to_string();
+        self.call(move |conn| Ok(conn.execute("DELETE FROM schedules WHERE name = ?1", [name])? == 1)).await
+    }
+
+    async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool> {
+        let name = name.to_string();
+        self.call(move |conn| {
+            Ok(conn.execute("UPDATE schedules SET paused = ?1 WHERE name = ?2", params![paused, name])? == 1)
+        })
+        .await
+    }
+
+    async fn advance_schedule(
+        &self,
+        name: &str,
+        expected_next_ms: i64,
+        next_ms: i64,
+        fire: Option<NewJob>,
+    ) -> Result<bool> {
+        let name = name.to_string();
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "UPDATE schedules SET next_fire_ms = ?1,
+                        last_fired_ms = CASE WHEN ?2 THEN ?3 ELSE last_fired_ms END
+                 WHERE name = ?4 AND next_fire_ms = ?3",
+                params![next_ms, fire.is_some(), expected_next_ms, name],
+            )?;
+            if n == 1
+                && let Some(job) = &fire
+            {
+                jobs::enqueue(&tx, job, crate::now_ms())?;
+            }
+            tx.commit()?;
+            Ok(n == 1)
         })
         .await
     }
