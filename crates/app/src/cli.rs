@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use leadsmith_store::{LeadFilter, SqliteStore, Store};
+use leadsmith_store::{LeadFilter, Store};
 
 use crate::export::Format;
 use crate::settings::Settings;
@@ -19,9 +19,10 @@ use crate::{demo, export, extract_cmd, leads_cmd, ops_cmd, pipeline, sample_web_
     about = "Lead intelligence: import, dedupe, crawl, extract, score and explain leads."
 )]
 struct Cli {
-    /// The store: a SQLite file path, created if missing [default: leadsmith.db; the demo: DIR/leadsmith.db]
+    /// The store: a SQLite file path (or sqlite://PATH), created if missing, or a PostgreSQL URL
+    /// (postgres://user@host:5432/db) [default: leadsmith.db; the demo: DIR/leadsmith.db]
     #[arg(long, global = true, env = "LEADSMITH_DB")]
-    db: Option<PathBuf>,
+    db: Option<String>,
     /// Settings file (TOML); `./leadsmith.toml` is read when present.
     #[arg(long, global = true, env = "LEADSMITH_CONFIG")]
     config: Option<PathBuf>,
@@ -96,12 +97,24 @@ enum Command {
         /// Jobs at once.
         #[arg(long)]
         concurrency: Option<usize>,
-        /// Only these job kinds (comma-separated): crawl, score.
-        #[arg(long, value_delimiter = ',', default_values_t = [String::from("crawl"), String::from("score")])]
+        /// Only these job kinds (comma-separated): crawl, score, run (a schedule's firing).
+        #[arg(long, value_delimiter = ',', default_values_t = [String::from("crawl"), String::from("score"), String::from("run")])]
         kinds: Vec<String>,
         /// Exit after this long with nothing to do (e.g. 5m); run forever when omitted.
         #[arg(long, value_parser = humantime::parse_duration)]
         idle_exit: Option<std::time::Duration>,
+        /// Do not run the scheduler in this process (by default every worker does; each slot still
+        /// fires once).
+        #[arg(long)]
+        no_scheduler: bool,
+    },
+    /// Apply the store's migrations and report its schema version (other commands migrate on start too).
+    Migrate,
+    /// Recurring runs: `schedules add nightly --every 6h -- runs start --source leads.csv`. Workers run
+    /// the scheduler; each slot fires once however many run.
+    Schedules {
+        #[command(subcommand)]
+        command: SchedulesCommand,
     },
     /// Runs: start one (queue a file's leads for workers), list them, show one with live counters.
     Runs {
@@ -164,10 +177,9 @@ enum SampleWebCommand {
 #[derive(Subcommand)]
 enum RunsCommand {
     /// Import a file and queue its leads; `leadsmith worker` processes them.
-    Start {
-        #[arg(long)]
-        source: PathBuf,
-    },
+    Start(crate::schedule::RunsStartArgs),
+    /// Cancel a run: queued jobs are dropped, jobs in hand finish, nothing further is queued.
+    Cancel { id: i64 },
     /// Runs, newest first.
     List {
         #[arg(long, default_value_t = 20)]
@@ -175,6 +187,37 @@ enum RunsCommand {
     },
     /// One run with its job counters by stage.
     Show { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum SchedulesCommand {
+    /// Add a schedule; the command after `--` is what each slot runs (`runs start …`).
+    Add {
+        name: String,
+        /// Fire every interval (e.g. 6h, 30m), the first time one interval from now.
+        #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "cron", required_unless_present = "cron")]
+        every: Option<std::time::Duration>,
+        /// Fire on a 5-field cron expression, in UTC (e.g. '0 */6 * * *').
+        #[arg(long)]
+        cron: Option<String>,
+        /// A slot missed while nothing was running is skipped instead of fired once on start.
+        #[arg(long)]
+        skip_missed: bool,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Schedules with their next slot.
+    List,
+    Remove {
+        name: String,
+    },
+    /// Stop firing until resumed.
+    Pause {
+        name: String,
+    },
+    Resume {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -238,10 +281,20 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
-fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
-    let path = cli.db.clone().unwrap_or_else(|| PathBuf::from("leadsmith.db"));
-    let store = SqliteStore::open(&path).with_context(|| format!("opening store {}", path.display()))?;
-    Ok(Arc::new(store))
+async fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
+    let location = cli.db.as_deref().unwrap_or("leadsmith.db");
+    leadsmith_store::open(location).await.with_context(|| format!("opening store {}", redact(location)))
+}
+
+/// A store location fit to print: a URL's password is replaced.
+pub fn redact(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => location.to_string(),
+    }
 }
 
 fn format_for(path: &std::path::Path, explicit: Option<Format>) -> Format {
@@ -275,7 +328,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             let mut settings = settings;
             settings.crawl.allow_addresses.extend(allow_address.iter().cloned());
             settings.validate()?;
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
             let engine = pipeline::Engine::new(store.clone(), settings, Default::default())?;
             let summary = pipeline::run_file(&engine, file, progress).await?;
             let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &LeadFilter::default()).await?;
@@ -305,7 +358,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Import { file, dry_run } => {
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
             let report = pipeline::import_file(store.as_ref(), file, &settings, *dry_run).await?;
             if *dry_run {
                 for d in &report.decisions {
@@ -320,13 +373,13 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Leads { command: LeadsCommand::List { tier, limit, json } } => {
-            leads_cmd::list(open_store(&cli)?.as_ref(), tier.clone(), *limit, *json).await?;
+            leads_cmd::list(open_store(&cli).await?.as_ref(), tier.clone(), *limit, *json).await?;
         }
         Command::Leads { command: LeadsCommand::Show { key, json } } => {
-            leads_cmd::show(open_store(&cli)?.as_ref(), key, *json).await?;
+            leads_cmd::show(open_store(&cli).await?.as_ref(), key, *json).await?;
         }
         Command::Export { format, out, tier } => {
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
             let views =
                 export::load_views(store.as_ref(), None, &LeadFilter { tier: tier.clone(), ..Default::default() })
                     .await?;
@@ -351,17 +404,24 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::SampleWeb { command: SampleWebCommand::Leads } => print!("{}", sample_web_cmd::leads()),
         Command::SampleWeb { command: SampleWebCommand::Serve } => sample_web_cmd::serve().await?,
-        Command::Worker { concurrency, kinds, idle_exit } => {
+        Command::Worker { concurrency, kinds, idle_exit, no_scheduler } => {
+            let known = [pipeline::KIND_CRAWL, pipeline::KIND_SCORE, crate::schedule::KIND_RUN];
             for k in kinds {
-                if ![pipeline::KIND_CRAWL, pipeline::KIND_SCORE].contains(&k.as_str()) {
-                    anyhow::bail!("unknown job kind {k:?} (known: crawl, score)");
+                if !known.contains(&k.as_str()) {
+                    anyhow::bail!("unknown job kind {k:?} (known: {})", known.join(", "));
                 }
             }
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
+            pipeline::recover_local(store.as_ref()).await?;
             let engine = pipeline::Engine::new(store.clone(), settings.clone(), Default::default())?;
             let config = leadsmith_queue::WorkerConfig {
                 concurrency: concurrency.unwrap_or(settings.pipeline.workers),
                 idle_exit: *idle_exit,
+                // PostgreSQL wakes idle workers by notification; polling only finds delayed jobs coming due.
+                poll_interval: match store.backend() {
+                    "postgres" => std::time::Duration::from_secs(1),
+                    _ => std::time::Duration::from_millis(250),
+                },
                 ..Default::default()
             };
             let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
@@ -384,8 +444,24 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
                 eprintln!("stopping: giving back the jobs in hand");
                 let _ = stop_tx.send(true);
             });
-            eprintln!("worker {} working {} (Ctrl-C or SIGTERM to stop)", worker.id(), kinds.join(", "));
+            let scheduler = (!no_scheduler).then(|| {
+                tokio::spawn(crate::schedule::run_scheduler(
+                    store.clone(),
+                    std::time::Duration::from_secs(1),
+                    stop_rx.clone(),
+                ))
+            });
+            eprintln!(
+                "worker {} working {} on {}{} (Ctrl-C or SIGTERM to stop)",
+                worker.id(),
+                kinds.join(", "),
+                store.backend(),
+                if scheduler.is_some() { ", running the scheduler" } else { "" }
+            );
             worker.run(stop_rx).await?;
+            if let Some(s) = scheduler {
+                s.abort();
+            }
             let stats = worker.stats();
             let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
             eprintln!(
@@ -397,25 +473,63 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             );
         }
         Command::Runs { command } => {
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
             match command {
-                RunsCommand::Start { source } => {
-                    let started = pipeline::start_run(&store, source, &settings).await?;
+                RunsCommand::Start(args) => {
+                    let started = pipeline::start_run(&store, &args.request(None)?, &settings).await?;
                     println!(
-                        "run {} queued: {} leads; start workers with `leadsmith worker`",
+                        "run {} {}: {} leads; start workers with `leadsmith worker`",
                         started.run_id,
-                        started.report.lead_ids.len()
+                        if started.resumed { "resumed" } else { "queued" },
+                        started.queued
                     );
                 }
+                RunsCommand::Cancel { id } => ops_cmd::cancel_run(store.as_ref(), *id).await?,
                 RunsCommand::List { limit } => ops_cmd::list_runs(store.as_ref(), *limit).await?,
                 RunsCommand::Show { id } => ops_cmd::show_run(store.as_ref(), *id).await?,
             }
         }
+        Command::Migrate => {
+            let store = open_store(&cli).await?;
+            println!(
+                "{} store {} at schema version {}",
+                store.backend(),
+                redact(cli.db.as_deref().unwrap_or("leadsmith.db")),
+                store.schema_version().await?
+            );
+        }
+        Command::Schedules { command } => {
+            let store = open_store(&cli).await?;
+            match command {
+                SchedulesCommand::Add { name, every, cron, skip_missed, command } => {
+                    let spec = match (every, cron) {
+                        (Some(d), _) => crate::schedule::Spec::Every(*d),
+                        (None, Some(c)) => crate::schedule::Spec::cron(c)?,
+                        (None, None) => anyhow::bail!("give --every or --cron"),
+                    };
+                    ops_cmd::add_schedule(store.as_ref(), name, &spec, command.clone(), !skip_missed).await?
+                }
+                SchedulesCommand::List => ops_cmd::list_schedules(store.as_ref()).await?,
+                SchedulesCommand::Remove { name } => {
+                    if !store.remove_schedule(name).await? {
+                        anyhow::bail!("no schedule {name:?}");
+                    }
+                    println!("removed schedule {name}");
+                }
+                SchedulesCommand::Pause { name } | SchedulesCommand::Resume { name } => {
+                    let pause = matches!(command, SchedulesCommand::Pause { .. });
+                    if !store.set_schedule_paused(name, pause).await? {
+                        anyhow::bail!("no schedule {name:?}");
+                    }
+                    println!("{} schedule {name}", if pause { "paused" } else { "resumed" });
+                }
+            }
+        }
         Command::Queue { command: QueueCommand::Stats { json } } => {
-            ops_cmd::stats(open_store(&cli)?.as_ref(), *json).await?
+            ops_cmd::stats(open_store(&cli).await?.as_ref(), *json).await?
         }
         Command::Dlq { command } => {
-            let store = open_store(&cli)?;
+            let store = open_store(&cli).await?;
             match command {
                 DlqCommand::List { limit, json } => ops_cmd::list(store.as_ref(), *limit, *json).await?,
                 DlqCommand::Show { id } => ops_cmd::show(store.as_ref(), *id).await?,

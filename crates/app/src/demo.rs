@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use leadsmith_store::{SqliteStore, Store};
+use leadsmith_store::Store;
 use leadsmith_testkit::{SampleWeb, ServeOptions};
 
 use crate::export::{self, Format};
@@ -28,20 +28,22 @@ pub struct DemoOutcome {
     pub leads: usize,
 }
 
-pub async fn run(out_dir: &Path, db: Option<&Path>, settings: Settings, progress: bool) -> Result<DemoOutcome> {
+/// Runs the demo into `out_dir`; `db` is a store location (file path or PostgreSQL URL), by default a
+/// fresh `out_dir/leadsmith.db`.
+pub async fn run(out_dir: &Path, db: Option<&str>, settings: Settings, progress: bool) -> Result<DemoOutcome> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let db_path = match db {
-        Some(p) => p.to_path_buf(),
+    let location = match db {
+        Some(l) => l.to_string(),
         None => {
             // The demo starts from scratch each time so its numbers mean something.
             let p = out_dir.join("leadsmith.db");
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
             }
-            p
+            p.display().to_string()
         }
     };
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path)?);
+    let store: Arc<dyn Store> = leadsmith_store::open(&location).await?;
     let web = Arc::new(SampleWeb::standard());
     let serve = ServeOptions { slow_delay: Duration::from_secs(6), ..ServeOptions::default() };
     let server = web.clone().serve(serve).await.context("starting the sample web")?;
@@ -75,7 +77,7 @@ pub async fn run(out_dir: &Path, db: Option<&Path>, settings: Settings, progress
     );
     println!(
         "inspect one: leadsmith --db {} leads show {}",
-        db_path.display(),
+        crate::cli::redact(&location),
         views.first().map(|v| v.id).unwrap_or(1)
     );
     Ok(DemoOutcome { csv, jsonl, leads: views.len() })

@@ -12,6 +12,7 @@ pub mod ops_cmd;
 pub mod pipeline;
 pub mod progress;
 pub mod sample_web_cmd;
+pub mod schedule;
 pub mod settings;
 pub mod summary;
 pub mod view;

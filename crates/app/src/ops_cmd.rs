@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use leadsmith_store::{Job, Store, now_ms};
 
 pub async fn stats(store: &dyn Store, json: bool) -> Result<()> {
@@ -141,9 +141,93 @@ pub async fn show_run(store: &dyn Store, id: i64) -> Result<()> {
     );
     println!("source {}", run.source);
     let counts = store.queue_counts(Some(id)).await?;
-    println!("{:<10} {:>7} {:>7} {:>8} {:>6}", "STAGE", "QUEUED", "RUNNING", "DONE", "DEAD");
+    let found = run.params.get("found").and_then(|v| v.as_u64());
+    let stages: Vec<String> = run
+        .params
+        .get("stages")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_else(|| counts.iter().map(|k| k.kind.clone()).collect());
+    // The last stage's done jobs are the leads that went all the way through.
+    let processed = stages.last().and_then(|s| counts.iter().find(|k| &k.kind == s)).map_or(0, |k| k.done);
+    let total = |f: fn(&leadsmith_store::KindCounts) -> u64| counts.iter().map(f).sum::<u64>();
+    println!(
+        "found {} · queued {} · running {} · processed {} · failed {} · dead {}{}",
+        found.map_or("-".to_string(), |n| n.to_string()),
+        total(|k| k.ready),
+        total(|k| k.running),
+        processed,
+        total(|k| k.failed),
+        total(|k| k.dead),
+        match total(|k| k.cancelled) {
+            0 => String::new(),
+            n => format!(" · cancelled {n}"),
+        }
+    );
+    println!(
+        "{:<10} {:>7} {:>7} {:>8} {:>7} {:>6} {:>9}",
+        "STAGE", "QUEUED", "RUNNING", "DONE", "FAILED", "DEAD", "CANCELLED"
+    );
     for k in counts {
-        println!("{:<10} {:>7} {:>7} {:>8} {:>6}", k.kind, k.ready, k.running, k.done, k.dead);
+        println!(
+            "{:<10} {:>7} {:>7} {:>8} {:>7} {:>6} {:>9}",
+            k.kind, k.ready, k.running, k.done, k.failed, k.dead, k.cancelled
+        );
+    }
+    Ok(())
+}
+
+pub async fn cancel_run(store: &dyn Store, id: i64) -> Result<()> {
+    let Some(before) = store.run(id).await? else { bail!("no run {id}") };
+    let after = store.cancel_run(id).await?.context("the run disappeared")?;
+    if before.status != "running" {
+        println!("run {id} already ended ({}); nothing to cancel", after.status);
+        return Ok(());
+    }
+    let counts = store.queue_counts(Some(id)).await?;
+    let dropped: u64 = counts.iter().map(|k| k.cancelled).sum();
+    let running: u64 = counts.iter().map(|k| k.running).sum();
+    println!("run {id} cancelled: {dropped} queued jobs dropped, {running} in hand will finish");
+    Ok(())
+}
+
+pub async fn add_schedule(
+    store: &dyn Store,
+    name: &str,
+    spec: &crate::schedule::Spec,
+    command: Vec<String>,
+    catch_up: bool,
+) -> Result<()> {
+    let schedule = crate::schedule::new_schedule(name, spec, command, catch_up)?;
+    if !store.add_schedule(schedule.clone()).await? {
+        bail!("a schedule named {name:?} exists; remove it first");
+    }
+    println!(
+        "schedule {name}: {} · first run {} UTC · runs `leadsmith {}` (workers run the scheduler)",
+        schedule.spec,
+        leadsmith_store::format_unix(schedule.next_fire_ms / 1000),
+        schedule.command.join(" ")
+    );
+    Ok(())
+}
+
+pub async fn list_schedules(store: &dyn Store) -> Result<()> {
+    let all = store.schedules().await?;
+    if all.is_empty() {
+        println!("no schedules; add one with `leadsmith schedules add NAME --every 6h -- runs start --source FILE`");
+        return Ok(());
+    }
+    println!("{:<16} {:<22} {:<8} {:<21} {:<21} COMMAND", "NAME", "WHEN", "STATE", "NEXT (UTC)", "LAST FIRED");
+    for s in all {
+        println!(
+            "{:<16} {:<22} {:<8} {:<21} {:<21} {}{}",
+            s.name,
+            s.spec,
+            if s.paused { "paused" } else { "active" },
+            leadsmith_store::format_unix(s.next_fire_ms / 1000),
+            s.last_fired_ms.map_or("-".to_string(), |t| leadsmith_store::format_unix(t / 1000)),
+            s.command.join(" "),
+            if s.catch_up { "" } else { "  (skips missed slots)" }
+        );
     }
     Ok(())
 }

@@ -91,7 +91,15 @@ impl Handler for CrawlHandler {
                 data: serde_json::to_value(&facts).expect("serialisable"),
             },
         ];
-        Ok(Outcome { results, follow_ups: vec![stage_job(KIND_SCORE, lead_id, job.run_id)] })
+        // The run's later stages travel with the job (`then`); jobs queued before stages were selectable
+        // carry none and go on to scoring.
+        let then: Vec<String> = match job.payload.get("then") {
+            Some(v) => serde_json::from_value(v.clone()).unwrap_or_default(),
+            None => vec![KIND_SCORE.to_string()],
+        };
+        let follow_ups =
+            then.iter().take(1).map(|kind| stage_job_then(kind, lead_id, job.run_id, &then[1..])).collect();
+        Ok(Outcome { results, follow_ups })
     }
 }
 
@@ -125,10 +133,58 @@ impl Handler for ScoreHandler {
 
 /// A stage job for one lead in one run; the key makes enqueueing it twice a no-op.
 pub fn stage_job(kind: &str, lead: LeadId, run_id: Option<i64>) -> NewJob {
+    stage_job_then(kind, lead, run_id, &[])
+}
+
+/// A stage job that queues `then` (the run's remaining stages) when it succeeds.
+pub fn stage_job_then(kind: &str, lead: LeadId, run_id: Option<i64>, then: &[String]) -> NewJob {
     let mut job = NewJob::new(kind, Some(lead));
     job.run_id = run_id;
     job.unique_key = Some(format!("{kind}:{}:{lead}", run_id.unwrap_or(0)));
+    job.payload = serde_json::json!({ "then": then });
     job
+}
+
+/// The pipeline's stages in the order they run.
+pub const STAGES: [&str; 2] = [KIND_CRAWL, KIND_SCORE];
+
+/// What a run is asked to do. Shaped so that more sources (a CRM query) and options (`update_crm`)
+/// slot in as fields; they are stored with the run as its parameters.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub source: std::path::PathBuf,
+    /// Queue at most this many leads.
+    pub limit: Option<usize>,
+    /// Stages to run, in pipeline order.
+    pub stages: Vec<String>,
+    /// Starts the run at most once (a schedule's slot); without one an unfinished run of the same
+    /// source is resumed.
+    pub key: Option<String>,
+}
+
+impl RunRequest {
+    pub fn new(source: &Path, limit: Option<usize>, stages: &[String], key: Option<String>) -> Result<Self> {
+        for s in stages {
+            if !STAGES.contains(&s.as_str()) {
+                anyhow::bail!("unknown stage {s:?} (stages: {})", STAGES.join(", "));
+            }
+        }
+        // Always pipeline order, whatever order they were given in.
+        let stages: Vec<String> =
+            STAGES.iter().filter(|k| stages.iter().any(|s| s == *k)).map(|k| k.to_string()).collect();
+        if stages.is_empty() {
+            anyhow::bail!("a run needs at least one stage ({})", STAGES.join(", "));
+        }
+        if limit == Some(0) {
+            anyhow::bail!("--limit must be at least 1");
+        }
+        Ok(Self { source: source.to_path_buf(), limit, stages, key })
+    }
+
+    /// Every stage of one file, resumable (`leadsmith run`).
+    pub fn file(source: &Path) -> Self {
+        Self { source: source.to_path_buf(), limit: None, stages: STAGES.map(String::from).to_vec(), key: None }
+    }
 }
 
 /// Everything a run needs that is built once.
@@ -178,6 +234,10 @@ impl Engine {
         if kinds.contains(&KIND_CRAWL) {
             let crawl = CrawlHandler { store: self.store.clone(), pool: self.pool.clone(), site };
             worker = worker.handle(KIND_CRAWL, Arc::new(crawl));
+        }
+        if kinds.contains(&crate::schedule::KIND_RUN) {
+            let run = crate::schedule::RunHandler { store: self.store.clone(), settings: self.settings.clone() };
+            worker = worker.handle(crate::schedule::KIND_RUN, Arc::new(run));
         }
         if kinds.contains(&KIND_SCORE) {
             worker = worker
@@ -269,38 +329,60 @@ pub struct RunSummary {
     pub interrupted: bool,
 }
 
-/// A run whose jobs are queued.
-pub struct StartedRun {
-    pub run_id: i64,
-    pub resumed: bool,
-    pub report: ImportReport,
-}
-
-/// Imports `path` and queues its leads in a run: the unfinished run of the same file if there is one
-/// (after making the jobs of crashed local workers claimable again), else a new one.
-pub async fn start_run(store: &Arc<dyn Store>, path: &Path, settings: &Settings) -> Result<StartedRun> {
+/// Makes the jobs held by crashed worker processes of this host claimable at once instead of after their
+/// lease (workers on other hosts are left to their leases).
+pub async fn recover_local(store: &dyn Store) -> Result<u64> {
     let dead: Vec<String> = store.running_workers().await?.into_iter().filter(|w| local_worker_is_dead(w)).collect();
     let recovered = store.recover_jobs(dead).await?;
     if recovered > 0 {
         eprintln!("recovered {recovered} jobs left running by a process that is gone");
     }
+    Ok(recovered)
+}
+
+/// A run whose jobs are queued.
+pub struct StartedRun {
+    pub run_id: i64,
+    pub resumed: bool,
+    pub report: ImportReport,
+    /// Leads queued (the file's leads, up to the limit).
+    pub queued: usize,
+}
+
+/// Imports the request's file and queues its leads in a run: for a keyed request the run of that key;
+/// otherwise the unfinished run of the same file if there is one (after making the jobs of crashed local
+/// workers claimable again), else a new one.
+pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &Settings) -> Result<StartedRun> {
+    recover_local(store.as_ref()).await?;
+    let path = &request.source;
     let report = import_file(store.as_ref(), path, settings, false).await?;
-    report.print(false);
+    if request.key.is_none() {
+        report.print(false);
+    }
     let source = source_name(path);
-    let (run_id, resumed) = match store.latest_run_for_source(&source).await? {
-        Some(run) if run.status == "running" => (run.id, true),
-        _ => {
-            let params = serde_json::json!({"source": source, "stages": [KIND_CRAWL, KIND_SCORE]});
-            (store.create_run(&source, &params, None).await?, false)
-        }
+    let lead_ids = &report.lead_ids[..request.limit.map_or(report.lead_ids.len(), |l| l.min(report.lead_ids.len()))];
+    let params = serde_json::json!({
+        "source": source,
+        "kind": "file",
+        "limit": request.limit,
+        "stages": request.stages,
+        "found": lead_ids.len(),
+    });
+    let (run_id, resumed) = match &request.key {
+        Some(key) => (store.create_run(&source, &params, Some(key)).await?, false),
+        None => match store.latest_run_for_source(&source).await? {
+            Some(run) if run.status == "running" => (run.id, true),
+            _ => (store.create_run(&source, &params, None).await?, false),
+        },
     };
-    if resumed {
+    if resumed && request.key.is_none() {
         eprintln!("resuming run {run_id}");
     }
-    for &lead in &report.lead_ids {
-        store.enqueue(stage_job(KIND_CRAWL, lead, Some(run_id))).await?;
+    let (first, then) = request.stages.split_first().context("a run needs at least one stage")?;
+    for &lead in lead_ids {
+        store.enqueue(stage_job_then(first, lead, Some(run_id), then)).await?;
     }
-    Ok(StartedRun { run_id, resumed, report })
+    Ok(StartedRun { run_id, resumed, queued: lead_ids.len(), report })
 }
 
 /// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)
@@ -308,7 +390,8 @@ pub async fn start_run(store: &Arc<dyn Store>, path: &Path, settings: &Settings)
 pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result<RunSummary> {
     let started = Instant::now();
     let store = &engine.store;
-    let StartedRun { run_id, resumed, report } = start_run(store, path, &engine.settings).await?;
+    let StartedRun { run_id, resumed, report, .. } =
+        start_run(store, &RunRequest::file(path), &engine.settings).await?;
     let worker = engine.run_worker(run_id);
     let (stop_tx, stop_rx) = watch::channel(false);
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -3,17 +3,13 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use leadsmith_store::{SqliteStore, Store};
-use leadsmith_testkit::{SampleWeb, ServeOptions};
+use leadsmith_testkit::SampleWeb;
 
-fn leadsmith() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadsmith"));
-    cmd.env_remove("LEADSMITH_DB").env_remove("LEADSMITH_CONFIG").env("NO_COLOR", "1");
-    cmd
-}
+mod support;
+use support::{leadsmith, sample_setup};
 
 #[test]
 fn demo_runs_end_to_end_and_writes_its_outputs() {
@@ -124,40 +120,6 @@ async fn wait_for_scores(db: &Path, child: &mut std::process::Child, n: u64) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// A small sample web served with per-response latency, its lead list as JSONL and a leadsmith.toml that
-/// points the crawler at it. Keep the server alive for the test's length.
-async fn sample_setup(
-    dir: &Path,
-    seed: u64,
-    sites: usize,
-    latency_ms: (u64, u64),
-    workers: usize,
-) -> (Arc<SampleWeb>, leadsmith_testkit::SampleServer, std::path::PathBuf, std::path::PathBuf) {
-    let web = Arc::new(SampleWeb::generate(seed, sites));
-    let opts = ServeOptions {
-        latency: (Duration::from_millis(latency_ms.0), Duration::from_millis(latency_ms.1)),
-        slow_delay: Duration::from_secs(2),
-    };
-    let server = web.clone().serve(opts).await.unwrap();
-    let config = write_config(dir, &server, workers);
-    let leads = dir.join("leads.jsonl");
-    std::fs::write(&leads, web.leads_jsonl()).unwrap();
-    (web, server, config, leads)
-}
-
-fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, workers: usize) -> std::path::PathBuf {
-    let mut toml = String::from(
-        "[crawl]\nallow_addresses = [\"127.0.0.1/32\"]\ntimeouts_secs = [1.0, 1.0, 1.0]\nbackoff_secs = [0.05, 0.05, 0.05]\nper_host_interval_ms = 5\n",
-    );
-    toml.push_str(&format!("[pipeline]\nworkers = {workers}\n[crawl.resolve]\n"));
-    for (host, addr) in server.resolve_overrides() {
-        toml.push_str(&format!("\"{host}\" = \"{addr}\"\n"));
-    }
-    let path = dir.join("leadsmith.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,7 +300,13 @@ async fn queued_run_is_worked_by_standalone_workers() {
     assert!(shown.contains("run 1 · completed"), "{shown}");
     let n = web.sites().len();
     assert!(
-        shown.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["score", "0", "0", &n.to_string(), "0"]),
+        shown
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["score", "0", "0", &n.to_string(), "0", "0", "0"]),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("found {n} · queued 0 · running 0 · processed {n} · failed 0 · dead 0")),
         "{shown}"
     );
     let out = cmd(&["runs", "list"]).output().unwrap();

@@ -55,7 +55,9 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Visibility timeout: a claimed job not heartbeated within this becomes claimable again.
     pub lease: Duration,
-    /// How often to look for work when the queue was empty.
+    /// How often an idle worker looks for work when no signal woke it (delayed jobs coming due; SQLite
+    /// jobs enqueued by another process). Jobs enqueued through a PostgreSQL store, or by this process,
+    /// wake idle workers at once through the store's job signal.
     pub poll_interval: Duration,
     pub retry: RetryPolicy,
     /// Only claim jobs of this run (a one-shot `leadsmith run`); `None` for any.
@@ -71,7 +73,7 @@ impl Default for WorkerConfig {
         Self {
             concurrency: 8,
             lease: Duration::from_secs(300),
-            poll_interval: Duration::from_millis(100),
+            poll_interval: Duration::from_millis(250),
             retry: RetryPolicy::default(),
             run_id: None,
             exit_when_drained: false,
@@ -151,6 +153,8 @@ impl Worker {
         let mut in_flight: JoinSet<()> = JoinSet::new();
         let mut held: HashMap<tokio::task::Id, i64> = HashMap::new();
         let mut idle_since: Option<tokio::time::Instant> = None;
+        let mut signal = self.store.job_signal();
+        let mut store_down = StoreBackoff::default();
         loop {
             if *stop.borrow() {
                 break;
@@ -166,7 +170,22 @@ impl Worker {
             let mut claimed = Vec::new();
             if free > 0 {
                 let lease_ms = self.config.lease.as_millis() as i64;
-                claimed = self.store.claim(&self.id, &kinds, self.config.run_id, free, lease_ms).await?;
+                signal.borrow_and_update();
+                match self.store.claim(&self.id, &kinds, self.config.run_id, free, lease_ms).await {
+                    Ok(jobs) => {
+                        store_down.reset();
+                        claimed = jobs;
+                    }
+                    Err(e) => {
+                        // The database restarting or unreachable: keep the jobs in hand, try again later.
+                        let wait = store_down.next(&e);
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = stop.changed() => {}
+                        }
+                        continue;
+                    }
+                }
             }
             let got_work = !claimed.is_empty();
             for job in claimed {
@@ -178,7 +197,7 @@ impl Worker {
                 idle_since = None;
             }
             if !got_work {
-                if in_flight.is_empty() && self.config.exit_when_drained && self.drained().await? {
+                if in_flight.is_empty() && self.config.exit_when_drained && self.drained().await.unwrap_or(false) {
                     break;
                 }
                 if in_flight.is_empty()
@@ -192,6 +211,7 @@ impl Worker {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    Ok(()) = signal.changed() => {}
                     _ = stop.changed() => {}
                     Some(done) = in_flight.join_next_with_id() => {
                         if let Ok((id, ())) = done { held.remove(&id); }
@@ -206,8 +226,13 @@ impl Worker {
                 && e.is_cancelled()
                 && let Some(job_id) = held.remove(&e.id())
             {
-                self.store.release(job_id, &self.id).await?;
-                self.stats.released.fetch_add(1, Ordering::Relaxed);
+                match self.store.release(job_id, &self.id).await {
+                    Ok(()) => {
+                        self.stats.released.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // Not lost: the lease expires and the job is delivered again.
+                    Err(e) => tracing::warn!(job_id, error = %e, "could not give a job back; its lease will expire"),
+                }
             }
         }
         Ok(())
@@ -245,9 +270,15 @@ impl Worker {
                     () = heartbeat => unreachable!("the heartbeat loop never ends"),
                 }
             };
+            // Recording is retried while the database is away (a restart), for up to half the lease: the
+            // work is done and redoing it after the lease expires would be waste.
+            let give_up = tokio::time::Instant::now() + lease / 2;
             let recorded = match result {
                 Ok(outcome) => {
-                    let r = store.complete(job.id, &worker, outcome.results, outcome.follow_ups).await;
+                    let r = retry_store(give_up, || {
+                        store.complete(job.id, &worker, outcome.results.clone(), outcome.follow_ups.clone())
+                    })
+                    .await;
                     if r.is_ok() {
                         stats.completed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -261,7 +292,8 @@ impl Worker {
                         }
                         JobError::Permanent(_) => None,
                     };
-                    match store.fail(job.id, &worker, &err.to_string(), retry_at).await {
+                    let message = err.to_string();
+                    match retry_store(give_up, || store.fail(job.id, &worker, &message, retry_at)).await {
                         Ok(JobState::Dead) => {
                             stats.dead.fetch_add(1, Ordering::Relaxed);
                             tracing::warn!(job_id = job.id, kind = %job.kind, error = %err, "job dead-lettered");
@@ -282,11 +314,58 @@ impl Worker {
             }
             // The last job of a run to end sets the run's final status, whichever worker ran it.
             if let Some(run) = job.run_id
-                && let Err(e) = store.finish_run_if_done(run).await
+                && let Err(e) = retry_store(give_up, || store.finish_run_if_done(run)).await
             {
                 tracing::warn!(run, error = %e, "could not update the run's status");
             }
         }
         .instrument(span)
+    }
+}
+
+/// Retries a store call with backoff (100 ms doubling to 5 s) until it succeeds or `deadline` passes.
+async fn retry_store<T, F, Fut>(deadline: tokio::time::Instant, mut call: F) -> Result<T, leadsmith_store::StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, leadsmith_store::StoreError>>,
+{
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) if tokio::time::Instant::now() + wait < deadline => {
+                tracing::warn!(error = %e, "store call failed; retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// How long to wait before claiming again while the store is failing: 250 ms doubling to 10 s, with a
+/// warning on the first failure and then every 30 s rather than on every attempt.
+#[derive(Default)]
+struct StoreBackoff {
+    wait: Option<Duration>,
+    warned: Option<tokio::time::Instant>,
+}
+
+impl StoreBackoff {
+    fn next(&mut self, error: &leadsmith_store::StoreError) -> Duration {
+        let wait = self.wait.map_or(Duration::from_millis(250), |w| (w * 2).min(Duration::from_secs(10)));
+        self.wait = Some(wait);
+        if self.warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
+            tracing::warn!(%error, "cannot claim jobs; retrying until the store is back");
+            self.warned = Some(tokio::time::Instant::now());
+        }
+        wait
+    }
+
+    fn reset(&mut self) {
+        if self.wait.take().is_some() {
+            tracing::info!("store reachable again");
+        }
+        self.warned = None;
     }
 }

@@ -11,8 +11,36 @@ pub enum StoreError {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL statement failed; the text includes the server's own message (see the `From` impl).
+    #[error("database error: {0}")]
+    Postgres(String),
+    /// No PostgreSQL connection could be had: the URL, the host/port that failed and why (never the password).
+    #[error("{0}")]
+    Pool(String),
     #[error("corrupt stored JSON in {what}: {source}")]
     Json { what: &'static str, source: serde_json::Error },
     #[error("store task failed: {0}")]
     Task(String),
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Postgres(describe_pg(&e))
+    }
+}
+
+/// `tokio_postgres::Error`'s `Display` says only "db error" for a server error; this adds what the server
+/// said (`ERROR: duplicate key value…`) or, for I/O and connect failures, the underlying cause.
+pub(crate) fn describe_pg(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.to_string();
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

@@ -1,25 +1,48 @@
 //! leadsmith persistence: one [`Store`] trait for leads, their imported source rows, per-stage results, the
-//! crawl page cache, runs and the durable job table; [`SqliteStore`] is the embedded default (one WAL file).
+//! crawl page cache, runs and the durable job table; [`SqliteStore`] is the embedded default (one WAL file),
+//! [`PgStore`] the shared one for many workers on many hosts. [`open`] picks one from a location.
 //! The queue's policy (retries, backoff, dead-lettering decisions) lives in `leadsmith-queue`; this crate
 //! only makes each transition atomic.
 
 mod error;
+mod keys;
+mod postgres;
 mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Opens the store at `location`: `postgres://…` or `postgresql://…` connects to PostgreSQL, `sqlite://PATH`
+/// or a plain path opens (creating if needed) a SQLite file. Either way pending migrations are applied.
+pub async fn open(location: &str) -> Result<Arc<dyn Store>> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::connect(location).await?));
+    }
+    let path = location.strip_prefix("sqlite://").unwrap_or(location);
+    Ok(Arc::new(SqliteStore::open(std::path::Path::new(path))?))
+}
+
+/// Creates a fresh, empty schema `{prefix}_{unix_secs}_{random hex}` on the PostgreSQL server at `base_url`
+/// (a URL) and returns `base_url` with its search path set to it: tests isolate themselves this way without
+/// creating databases. Schemas under the same `prefix` left by runs more than two hours ago are dropped.
+pub async fn scratch_schema_url(base_url: &str, prefix: &str) -> Result<String> {
+    postgres::scratch_schema_url(base_url, prefix).await
+}
+
 /// Everything leadsmith keeps. Implementations make each method atomic.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Which backend this is (`sqlite`), for status output.
+    /// Which backend this is (`sqlite`, `postgres`), for status output.
     fn backend(&self) -> &'static str;
 
     /// The schema version (number of applied migrations).

@@ -172,6 +172,8 @@ pub struct KindCounts {
     pub done: u64,
     pub dead: u64,
     pub cancelled: u64,
+    /// Jobs (in any state) that have had at least one failed attempt.
+    pub failed: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

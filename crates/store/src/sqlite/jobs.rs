@@ -218,17 +218,21 @@ pub(crate) fn dead(conn: &Connection, limit: usize) -> Result<Vec<Job>> {
 
 pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
     let mut stmt = conn.prepare(
-        "SELECT kind, state, count(*) FROM jobs WHERE (?1 IS NULL OR run_id = ?1) GROUP BY kind, state ORDER BY kind",
+        "SELECT kind, state, count(*), sum(last_error IS NOT NULL) FROM jobs WHERE (?1 IS NULL OR run_id = ?1)
+         GROUP BY kind, state ORDER BY kind",
     )?;
     let rows = stmt
-        .query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)? as u64)))?
+        .query_map([run_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out: Vec<KindCounts> = Vec::new();
-    for (kind, state, n) in rows {
+    for (kind, state, n, failed) in rows {
         if out.last().is_none_or(|k| k.kind != kind) {
             out.push(KindCounts { kind: kind.clone(), ..Default::default() });
         }
         let k = out.last_mut().expect("pushed above");
+        k.failed += failed;
         match state.as_str() {
             "ready" => k.ready = n,
             "running" => k.running = n,

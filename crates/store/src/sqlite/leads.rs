@@ -6,25 +6,10 @@ use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
 use super::json_col;
+use crate::keys::lead_keys;
 use crate::{
     ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError,
 };
-
-/// The exact-match keys a lead is known by. Two rows sharing any key are the same business. Fuzzy entity
-/// resolution can add blocking keys here and a verifier in `merge_target`.
-pub(crate) fn lead_keys(input: &LeadInput) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(d) = &input.domain {
-        keys.push(format!("domain:{d}"));
-    }
-    if let Some(p) = &input.phone {
-        keys.push(format!("phone:{p}"));
-    }
-    if let Some(x) = &input.external_id {
-        keys.push(format!("external:{}", x.trim()));
-    }
-    keys
-}
 
 pub(crate) fn import_rows(
     conn: &mut Connection,

@@ -1,0 +1,412 @@
+//! The job table on PostgreSQL: atomic enqueue, claim with lease (`FOR UPDATE SKIP LOCKED`, so concurrent
+//! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter;
+//! runs.
+
+use deadpool_postgres::{GenericClient, Object};
+use tokio_postgres::Row;
+
+use super::{Params, exec, json_value, notify, query, query_one, query_opt, sql_limit};
+use crate::{Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, RunInfo};
+
+const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
+                           lease_until, worker, last_error, errors";
+
+fn job_from_row(r: &Row) -> Result<Job> {
+    let state: String = r.get(5);
+    Ok(Job {
+        id: r.get(0),
+        kind: r.get(1),
+        lead_id: r.get(2),
+        run_id: r.get(3),
+        payload: r.get(4),
+        state: JobState::parse(&state).unwrap_or(JobState::Dead),
+        priority: r.get(6),
+        attempts: r.get::<_, i32>(7).max(0) as u32,
+        max_attempts: r.get::<_, i32>(8).max(0) as u32,
+        run_at_ms: r.get(9),
+        lease_until_ms: r.get(10),
+        worker: r.get(11),
+        last_error: r.get(12),
+        errors: json_value(r.get(13), "job errors")?,
+    })
+}
+
+pub(crate) async fn jobs_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Vec<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
+    query(c, &sql, p).await?.iter().map(job_from_row).collect()
+}
+
+/// Inserts `job` unless its unique key exists. The caller sends the NOTIFY (once per transaction).
+pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
+    let max_attempts = i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX);
+    let row = query_opt(
+        c,
+        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
+                           created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
+         ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+        &[
+            &job.kind,
+            &job.lead_id,
+            &job.run_id,
+            &job.payload,
+            &job.unique_key,
+            &job.priority,
+            &max_attempts,
+            &job.run_at_ms.unwrap_or(now),
+            &now,
+        ],
+    )
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// The claim's picking query: due ready jobs in claim order, locked, skipping rows other claimers hold.
+/// `$1` now, `$2` limit, then `$3` the kind (one) or kinds (array), then the run id. The partial indexes
+/// `jobs_ready` / `jobs_ready_kind` serve it in order, so LIMIT stops the scan early.
+pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
+    let mut filter = String::new();
+    let mut n = 2;
+    if kinds > 0 {
+        n += 1;
+        // A single kind as `=`: only then can the planner walk `jobs_ready_kind` in order.
+        filter.push_str(&if kinds == 1 { format!(" AND kind = ${n}") } else { format!(" AND kind = ANY(${n})") });
+    }
+    if by_run {
+        n += 1;
+        filter.push_str(&format!(" AND run_id = ${n}"));
+    }
+    format!(
+        "SELECT id FROM jobs WHERE state = 'ready' AND run_at <= $1{filter}
+         ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+    )
+}
+
+pub(crate) async fn claim(
+    client: &mut Object,
+    worker: &str,
+    kinds: &[String],
+    run_id: Option<i64>,
+    limit: usize,
+    lease_ms: i64,
+    now: i64,
+) -> Result<Vec<Job>> {
+    let tx = client.transaction().await?;
+    // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
+    // claimable again (at-least-once delivery). SKIP LOCKED: a row another claimer is handling is its job.
+    exec(
+        &tx,
+        "UPDATE jobs SET state = 'dead', last_error = 'lease expired on attempt ' || attempts || ' of ' || max_attempts,
+                         errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
+                         lease_until = NULL, updated_at = $1
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts
+                      FOR UPDATE SKIP LOCKED)",
+        &[&now],
+    )
+    .await?;
+    exec(
+        &tx,
+        "UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL,
+                         errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
+                         worker = NULL, updated_at = $1
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED)",
+        &[&now],
+    )
+    .await?;
+    let pick = pick_sql(kinds.len(), run_id.is_some());
+    let lease_until = now + lease_ms;
+    let limit = sql_limit(limit);
+    let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&now, &limit];
+    match kinds {
+        [] => {}
+        [kind] => args.push(kind),
+        _ => args.push(&kinds),
+    }
+    if let Some(run) = &run_id {
+        args.push(run);
+    }
+    let (w, l) = (args.len() + 1, args.len() + 2);
+    args.push(&worker);
+    args.push(&lease_until);
+    let columns: Vec<String> = JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect();
+    // A materialised CTE: the locking pick runs exactly once, whatever join the planner would choose.
+    let sql = format!(
+        "WITH picked AS MATERIALIZED ({pick})
+         UPDATE jobs SET state = 'running', worker = ${w}, lease_until = ${l}, attempts = jobs.attempts + 1,
+                         updated_at = $1
+         FROM picked WHERE jobs.id = picked.id
+         RETURNING {}",
+        columns.join(", ")
+    );
+    let rows = query(&tx, &sql, &args).await?;
+    let mut claimed = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
+    tx.commit().await?;
+    claimed.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
+    Ok(claimed)
+}
+
+/// Returns whether a follow-up was enqueued (and a NOTIFY sent).
+pub(crate) async fn complete(
+    client: &mut Object,
+    job_id: i64,
+    worker: &str,
+    results: Vec<NewStageResult>,
+    follow_ups: Vec<NewJob>,
+) -> Result<bool> {
+    let tx = client.transaction().await?;
+    let now = crate::now_ms();
+    let run_id: Option<i64> =
+        query_opt(&tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
+    let stamp = crate::now_rfc3339();
+    for r in &results {
+        exec(
+            &tx,
+            "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
+                 job_id = excluded.job_id, updated_at = excluded.updated_at",
+            &[&r.lead_id, &r.stage, &r.status, &r.data, &job_id, &stamp],
+        )
+        .await?;
+    }
+    let mut enqueued = false;
+    if !follow_ups.is_empty() {
+        // A cancelled run's jobs that were already running finish, but its pipeline goes no further. The key
+        // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
+        // then cancel the follow-ups, or makes this wait and see the run cancelled.
+        let cancelled = match run_id {
+            Some(run) => query_opt(&tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
+                .await?
+                .is_some_and(|r| r.get::<_, bool>(0)),
+            None => false,
+        };
+        if !cancelled {
+            for mut job in follow_ups {
+                job.run_id = job.run_id.or(run_id);
+                enqueued |= enqueue(&tx, &job, now).await?.is_some();
+            }
+        }
+    }
+    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
+    // that also completes changes nothing.
+    exec(
+        &tx,
+        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('running', 'ready')",
+        &[&now, &job_id],
+    )
+    .await?;
+    if enqueued {
+        notify(&tx).await?;
+    }
+    tracing::trace!(job_id, worker, "job completed");
+    tx.commit().await?;
+    Ok(enqueued)
+}
+
+pub(crate) async fn fail(
+    client: &mut Object,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+    retry_at_ms: Option<i64>,
+) -> Result<JobState> {
+    let tx = client.transaction().await?;
+    let row =
+        query_opt(&tx, "SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = $1 FOR UPDATE", &[&job_id])
+            .await?;
+    let Some(row) = row else {
+        return Ok(JobState::Dead);
+    };
+    let (state, attempts, max_attempts, holder): (String, i32, i32, Option<String>) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    if state != "running" || holder.as_deref() != Some(worker) {
+        // Someone else holds it now (our lease ran out); their attempt decides.
+        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
+    }
+    let now = crate::now_ms();
+    let entry = format!("attempt {attempts}: {error}");
+    let next = match retry_at_ms {
+        Some(at) if attempts < max_attempts => {
+            exec(
+                &tx,
+                "UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL, worker = NULL, last_error = $2,
+                 errors = errors || to_jsonb($3::text), updated_at = $4 WHERE id = $5",
+                &[&at, &error, &entry, &now, &job_id],
+            )
+            .await?;
+            JobState::Ready
+        }
+        _ => {
+            exec(
+                &tx,
+                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = $1,
+                 errors = errors || to_jsonb($2::text), updated_at = $3 WHERE id = $4",
+                &[&error, &entry, &now, &job_id],
+            )
+            .await?;
+            JobState::Dead
+        }
+    };
+    tx.commit().await?;
+    Ok(next)
+}
+
+pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+    let select = "SELECT kind, count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = 'running'),
+                         count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'cancelled'),
+                         count(*) FILTER (WHERE state NOT IN ('ready', 'running', 'done', 'cancelled')),
+                         count(*) FILTER (WHERE last_error IS NOT NULL)
+                  FROM jobs";
+    let rows = match run_id {
+        Some(run) => {
+            let sql = format!("{select} WHERE run_id = $1 GROUP BY kind ORDER BY kind COLLATE \"C\"");
+            query(c, &sql, &[&run]).await?
+        }
+        None => query(c, &format!("{select} GROUP BY kind ORDER BY kind COLLATE \"C\""), &[]).await?,
+    };
+    let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
+    Ok(rows
+        .iter()
+        .map(|r| KindCounts {
+            kind: r.get(0),
+            ready: n(r, 1),
+            running: n(r, 2),
+            done: n(r, 3),
+            cancelled: n(r, 4),
+            dead: n(r, 5),
+            failed: n(r, 6),
+        })
+        .collect())
+}
+
+pub(crate) async fn stats<C: GenericClient>(c: &C, now: i64) -> Result<Vec<KindStats>> {
+    let rows = query(
+        c,
+        "SELECT kind,
+                count(*) FILTER (WHERE state = 'ready' AND run_at <= $1),
+                count(*) FILTER (WHERE state = 'ready' AND run_at > $1),
+                count(*) FILTER (WHERE state = 'running'),
+                count(*) FILTER (WHERE state = 'done'),
+                count(*) FILTER (WHERE state = 'dead'),
+                min(run_at) FILTER (WHERE state = 'ready' AND run_at <= $1),
+                count(*) FILTER (WHERE state = 'done' AND updated_at > $1 - 60000)
+         FROM jobs GROUP BY kind ORDER BY kind COLLATE \"C\"",
+        &[&now],
+    )
+    .await?;
+    let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
+    Ok(rows
+        .iter()
+        .map(|r| KindStats {
+            kind: r.get(0),
+            ready: n(r, 1),
+            delayed: n(r, 2),
+            running: n(r, 3),
+            done: n(r, 4),
+            dead: n(r, 5),
+            oldest_ready_age_ms: r.get::<_, Option<i64>>(6).map(|t| now - t),
+            completed_last_minute: n(r, 7),
+        })
+        .collect())
+}
+
+/// Returns how many jobs were redriven; sends the NOTIFY when any were.
+pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
+    let tx = client.transaction().await?;
+    let set = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, lease_until = NULL, worker = NULL,
+                      errors = errors || '\"redriven\"'::jsonb, updated_at = $1
+               WHERE state = 'dead'";
+    let n = match (&ids, &kind) {
+        (Some(ids), Some(kind)) => {
+            exec(&tx, &format!("{set} AND kind = $2 AND id = ANY($3)"), &[&now, kind, ids]).await?
+        }
+        (Some(ids), None) => exec(&tx, &format!("{set} AND id = ANY($2)"), &[&now, ids]).await?,
+        (None, Some(kind)) => exec(&tx, &format!("{set} AND kind = $2"), &[&now, kind]).await?,
+        (None, None) => exec(&tx, set, &[&now]).await?,
+    };
+    // A run that had finished with errors is open again while its redriven jobs run.
+    exec(
+        &tx,
+        "UPDATE runs SET status = 'running', finished_at = NULL
+         WHERE status IN ('completed_with_errors', 'failed')
+           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
+        &[],
+    )
+    .await?;
+    if n > 0 {
+        notify(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+const RUN_COLUMNS: &str = "id, source, params, status, created_at, finished_at";
+
+fn run_info(r: &Row) -> RunInfo {
+    RunInfo {
+        id: r.get(0),
+        source: r.get(1),
+        params: r.get(2),
+        status: r.get(3),
+        created_at: r.get(4),
+        finished_at: r.get(5),
+    }
+}
+
+pub(crate) async fn run_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Option<RunInfo>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE {clause}");
+    Ok(query_opt(c, &sql, p).await?.as_ref().map(run_info))
+}
+
+pub(crate) async fn list_runs<C: GenericClient>(c: &C, limit: usize) -> Result<Vec<RunInfo>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT $1");
+    Ok(query(c, &sql, &[&sql_limit(limit)]).await?.iter().map(run_info).collect())
+}
+
+pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
+    let tx = client.transaction().await?;
+    // One snapshot: a job that completes while enqueueing its follow-ups does both in one commit, so this
+    // sees the job still open or its follow-ups ready, never neither.
+    let row = query_one(
+        &tx,
+        "SELECT count(*) FILTER (WHERE state IN ('ready', 'running')), count(*) FILTER (WHERE state = 'dead')
+         FROM jobs WHERE run_id = $1",
+        &[&id],
+    )
+    .await?;
+    let (open, dead): (i64, i64) = (row.get(0), row.get(1));
+    if open == 0 {
+        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
+        exec(
+            &tx,
+            "UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3 AND status = 'running'",
+            &[&status, &crate::now_rfc3339(), &id],
+        )
+        .await?;
+    }
+    let run = run_where(&tx, "id = $1", &[&id]).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+pub(crate) async fn cancel_run(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
+    let tx = client.transaction().await?;
+    // FOR UPDATE conflicts with `complete`'s key share lock: see there.
+    let status = query_opt(&tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", &[&id]).await?;
+    if status.is_some_and(|r| r.get::<_, String>(0) == "running") {
+        exec(
+            &tx,
+            "UPDATE runs SET status = 'cancelled', finished_at = $1 WHERE id = $2",
+            &[&crate::now_rfc3339(), &id],
+        )
+        .await?;
+        exec(
+            &tx,
+            "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE run_id = $2 AND state = 'ready'",
+            &[&crate::now_ms(), &id],
+        )
+        .await?;
+    }
+    let run = run_where(&tx, "id = $1", &[&id]).await?;
+    tx.commit().await?;
+    Ok(run)
+}

@@ -1,0 +1,231 @@
+//! Leads, their source rows and exact-key dedupe, and per-stage results, on PostgreSQL.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::{GenericClient, Object, Transaction};
+use leadsmith_core::{LeadId, LeadInput, LeadRecord};
+use tokio_postgres::Row;
+
+use super::{Params, exec, json_value, query, query_one, query_opt};
+use crate::keys::lead_keys;
+use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult};
+
+pub(crate) async fn import_rows(
+    client: &mut Object,
+    source: &str,
+    rows: Vec<ImportRow>,
+    dry_run: bool,
+) -> Result<ImportOutcome> {
+    let tx = client.transaction().await?;
+    // Dedupe reads keys and then writes them: two imports at once could both create the same business.
+    // SQLite runs imports one at a time; so do we, per schema, until the transaction ends.
+    exec(&tx, "SELECT pg_advisory_xact_lock(hashtext('leadsmith_import:' || coalesce(current_schema(), '')))", &[])
+        .await?;
+    let now = crate::now_rfc3339();
+    let import_id: i64 = query_one(
+        &tx,
+        "INSERT INTO imports (source, created_at, rows_read) VALUES ($1, $2, $3) RETURNING id",
+        &[&source, &now, &(rows.len() as i64)],
+    )
+    .await?
+    .get(0);
+    let mut occurrences: HashMap<String, u32> = HashMap::new();
+    let mut decisions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let n = occurrences.entry(row.raw.clone()).or_default();
+        *n += 1;
+        // The same text at its n-th occurrence is the same source row: re-importing a file changes nothing.
+        let fingerprint = format!("{}\u{1f}{}", row.raw, n);
+        decisions.push(import_one(&tx, import_id, &fingerprint, row, &now).await?);
+    }
+    let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
+    exec(
+        &tx,
+        "UPDATE imports SET imported = $1, merged = $2, unchanged = $3 WHERE id = $4",
+        &[
+            &count(|d| matches!(d, RowDecision::New { .. })),
+            &count(|d| matches!(d, RowDecision::Merged { .. })),
+            &count(|d| matches!(d, RowDecision::Unchanged { .. })),
+            &import_id,
+        ],
+    )
+    .await?;
+    if dry_run {
+        tx.rollback().await?;
+        return Ok(ImportOutcome { import_id: None, decisions });
+    }
+    tx.commit().await?;
+    Ok(ImportOutcome { import_id: Some(import_id), decisions })
+}
+
+async fn import_one(
+    tx: &Transaction<'_>,
+    import_id: i64,
+    fingerprint: &str,
+    row: ImportRow,
+    now: &str,
+) -> Result<RowDecision> {
+    let line = row.line;
+    let seen = query_opt(
+        tx,
+        "SELECT lead_id FROM lead_sources WHERE md5(fingerprint) = md5($1) AND fingerprint = $1",
+        &[&fingerprint],
+    )
+    .await?;
+    if let Some(seen) = seen {
+        return Ok(RowDecision::Unchanged { line, lead_id: seen.get(0) });
+    }
+    let keys = lead_keys(&row.input);
+    let decision = match merge_target(tx, &keys).await? {
+        Some((lead_id, key)) => {
+            let data = query_one(tx, "SELECT data FROM leads WHERE id = $1", &[&lead_id]).await?.get(0);
+            let mut merged: LeadInput = json_value(data, "lead")?;
+            merged.fill_from(&row.input);
+            exec(
+                tx,
+                "UPDATE leads SET data = $1, company = $2, domain = $3, source_rows = source_rows + 1, updated_at = $4
+                 WHERE id = $5",
+                &[&to_json(&merged), &merged.company, &merged.domain.as_ref().map(|d| d.to_string()), &now, &lead_id],
+            )
+            .await?;
+            insert_keys(tx, lead_id, &lead_keys(&merged)).await?;
+            RowDecision::Merged { line, lead_id, key }
+        }
+        None => {
+            let lead_id: LeadId = query_one(
+                tx,
+                "INSERT INTO leads (company, domain, data, source_rows, created_at, updated_at)
+                 VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+                &[&row.input.company, &row.input.domain.as_ref().map(|d| d.to_string()), &to_json(&row.input), &now],
+            )
+            .await?
+            .get(0);
+            insert_keys(tx, lead_id, &keys).await?;
+            RowDecision::New { line, lead_id }
+        }
+    };
+    let matched_on = match &decision {
+        RowDecision::Merged { key, .. } => Some(key.clone()),
+        _ => None,
+    };
+    exec(
+        tx,
+        "INSERT INTO lead_sources (lead_id, import_id, line, fingerprint, raw, matched_on) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&decision.lead_id(), &import_id, &(line as i64), &fingerprint, &row.raw, &matched_on],
+    )
+    .await?;
+    Ok(decision)
+}
+
+/// The lead that already holds one of `keys`, and the key it matched on (first key wins: domain, then phone).
+async fn merge_target(tx: &Transaction<'_>, keys: &[String]) -> Result<Option<(LeadId, String)>> {
+    for key in keys {
+        if let Some(hit) = query_opt(tx, "SELECT lead_id FROM lead_keys WHERE key = $1", &[key]).await? {
+            return Ok(Some((hit.get(0), key.clone())));
+        }
+    }
+    Ok(None)
+}
+
+async fn insert_keys(tx: &Transaction<'_>, lead_id: LeadId, keys: &[String]) -> Result<()> {
+    for key in keys {
+        exec(tx, "INSERT INTO lead_keys (key, lead_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[key, &lead_id])
+            .await?;
+    }
+    Ok(())
+}
+
+fn to_json(input: &LeadInput) -> serde_json::Value {
+    serde_json::to_value(input).expect("LeadInput serialises")
+}
+
+fn to_record(r: &Row) -> Result<LeadRecord> {
+    Ok(LeadRecord {
+        id: r.get(0),
+        input: json_value(r.get(1), "lead")?,
+        source_rows: r.get::<_, i32>(2).max(0) as u32,
+        created_at: r.get(3),
+    })
+}
+
+pub(crate) async fn lead_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Option<LeadRecord>> {
+    let sql = format!("SELECT id, data, source_rows, created_at FROM leads WHERE {clause} LIMIT 1");
+    query_opt(c, &sql, p).await?.as_ref().map(to_record).transpose()
+}
+
+pub(crate) async fn lead_sources<C: GenericClient>(c: &C, id: LeadId) -> Result<Vec<SourceRow>> {
+    let rows = query(
+        c,
+        "SELECT s.import_id, i.source, s.line, s.raw, s.matched_on FROM lead_sources s JOIN imports i ON i.id = s.import_id
+         WHERE s.lead_id = $1 ORDER BY s.id",
+        &[&id],
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| SourceRow {
+            import_id: r.get(0),
+            source: r.get(1),
+            line: r.get::<_, i64>(2) as u64,
+            raw: r.get(3),
+            matched_on: r.get(4),
+        })
+        .collect())
+}
+
+pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    // The select list is a subquery so ORDER BY can use `score` and `tier` in expressions. A score that is
+    // not a JSON number reads as no score instead of failing the whole listing.
+    let mut sql = String::from(
+        "SELECT * FROM (
+             SELECT l.id, l.data, l.source_rows, l.created_at,
+                    CASE WHEN jsonb_typeof(s.data -> 'score') = 'number' THEN (s.data ->> 'score')::float8 END AS score,
+                    s.data ->> 'tier' AS tier, c.status AS crawl
+             FROM leads l
+             LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
+             LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl') q",
+    );
+    let tier = filter.tier.as_ref().map(|t| t.to_ascii_uppercase());
+    let limit = filter.limit.map(super::sql_limit);
+    let offset = super::sql_limit(filter.offset);
+    let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+    if let Some(tier) = &tier {
+        args.push(tier);
+        sql.push_str(" WHERE tier = $1");
+    }
+    // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead. The NULLS
+    // clauses give SQLite's order (NULL sorts first ascending, last descending).
+    sql.push_str(" ORDER BY score IS NULL, tier = 'FAILED' NULLS FIRST, score DESC NULLS LAST, id");
+    args.push(&limit);
+    args.push(&offset);
+    // LIMIT NULL is no limit.
+    sql.push_str(&format!(" LIMIT ${} OFFSET ${}", args.len() - 1, args.len()));
+    let rows = query(c, &sql, &args).await?;
+    rows.iter()
+        .map(|r| Ok(LeadSummary { lead: to_record(r)?, score: r.get(4), tier: r.get(5), crawl_status: r.get(6) }))
+        .collect()
+}
+
+pub(crate) async fn stage_results<C: GenericClient>(
+    c: &C,
+    lead: LeadId,
+    stage: Option<&str>,
+) -> Result<Vec<StageResult>> {
+    let select = "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results WHERE lead_id = $1";
+    let order = "ORDER BY updated_at COLLATE \"C\", stage COLLATE \"C\"";
+    let rows = match stage {
+        Some(stage) => query(c, &format!("{select} AND stage = $2 {order}"), &[&lead, &stage]).await?,
+        None => query(c, &format!("{select} {order}"), &[&lead]).await?,
+    };
+    Ok(rows
+        .iter()
+        .map(|r| StageResult {
+            lead_id: r.get(0),
+            stage: r.get(1),
+            status: r.get(2),
+            data: r.get(3),
+            job_id: r.get(4),
+            updated_at: r.get(5),
+        })
+        .collect())
+}
