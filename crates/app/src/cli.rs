@@ -108,6 +108,11 @@ enum Command {
         #[arg(long)]
         no_scheduler: bool,
     },
+    /// Benchmarks on the configured store (use a scratch database or schema).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Apply the store's migrations and report its schema version (other commands migrate on start too).
     Migrate,
     /// Recurring runs: `schedules add nightly --every 6h -- runs start --source leads.csv`. Workers run
@@ -187,6 +192,12 @@ enum RunsCommand {
     },
     /// One run with its job counters by stage.
     Show { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// No-op jobs through the queue: enqueue→complete throughput, idle wake-up latency, claim latency at depth.
+    Queue(crate::bench_cmd::QueueBench),
 }
 
 #[derive(Subcommand)]
@@ -488,6 +499,9 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
                 RunsCommand::List { limit } => ops_cmd::list_runs(store.as_ref(), *limit).await?,
                 RunsCommand::Show { id } => ops_cmd::show_run(store.as_ref(), *id).await?,
             }
+        }
+        Command::Bench { command: BenchCommand::Queue(opts) } => {
+            crate::bench_cmd::queue(open_store(&cli).await?, opts).await?
         }
         Command::Migrate => {
             let store = open_store(&cli).await?;

@@ -1,6 +1,7 @@
 //! leadsmith as a library: the command line, the pipeline's stage handlers and driver, import, export
 //! and the demo. `main.rs` only calls [`cli::main`].
 
+pub mod bench_cmd;
 pub mod cache;
 pub mod cli;
 pub mod demo;

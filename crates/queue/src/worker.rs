@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use leadsmith_store::{Job, JobState, NewJob, NewStageResult, Store, now_ms};
-use tokio::sync::watch;
+use leadsmith_store::{Completion, Job, JobState, NewJob, NewStageResult, Store, StoreError, now_ms};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -155,6 +155,7 @@ impl Worker {
         let mut idle_since: Option<tokio::time::Instant> = None;
         let mut signal = self.store.job_signal();
         let mut store_down = StoreBackoff::default();
+        let (acks, acker) = spawn_acker(self.store.clone(), self.id.clone(), self.config.lease / 2);
         loop {
             if *stop.borrow() {
                 break;
@@ -190,7 +191,7 @@ impl Worker {
             let got_work = !claimed.is_empty();
             for job in claimed {
                 let job_id = job.id;
-                let handle = in_flight.spawn(self.execute(job));
+                let handle = in_flight.spawn(self.execute(job, acks.clone()));
                 held.insert(handle.id(), job_id);
             }
             if got_work || !in_flight.is_empty() {
@@ -219,12 +220,21 @@ impl Worker {
                 }
             }
         }
-        // Stopping: abandon what is in hand and give it back so nothing waits for a lease to expire.
+        // Stopping: abandon what is in hand and give it back so nothing waits for a lease to expire. Jobs
+        // that finished are acknowledged first (a release then leaves them alone: they are done).
         in_flight.abort_all();
+        let mut abandoned = Vec::new();
         while let Some(done) = in_flight.join_next_with_id().await {
             if let Err(e) = done
                 && e.is_cancelled()
                 && let Some(job_id) = held.remove(&e.id())
+            {
+                abandoned.push(job_id);
+            }
+        }
+        drop(acks);
+        let _ = acker.await;
+        for job_id in abandoned {
             {
                 match self.store.release(job_id, &self.id).await {
                     Ok(()) => {
@@ -243,7 +253,7 @@ impl Worker {
         Ok(counts.iter().filter(|k| self.handlers.contains_key(&k.kind)).all(|k| k.ready == 0 && k.running == 0))
     }
 
-    fn execute(&self, job: Job) -> impl std::future::Future<Output = ()> + Send + 'static {
+    fn execute(&self, job: Job, acks: mpsc::UnboundedSender<Ack>) -> impl std::future::Future<Output = ()> + Send + 'static {
         let store = self.store.clone();
         let handler = self.handlers.get(&job.kind).cloned();
         let worker = self.id.clone();
@@ -275,10 +285,12 @@ impl Worker {
             let give_up = tokio::time::Instant::now() + lease / 2;
             let recorded = match result {
                 Ok(outcome) => {
-                    let r = retry_store(give_up, || {
-                        store.complete(job.id, &worker, outcome.results.clone(), outcome.follow_ups.clone())
-                    })
-                    .await;
+                    let done = Completion { job_id: job.id, results: outcome.results, follow_ups: outcome.follow_ups };
+                    let (tx, rx) = oneshot::channel();
+                    let r = match acks.send((done, tx)) {
+                        Ok(()) => rx.await.unwrap_or_else(|_| Err(StoreError::Task("the acknowledger stopped".into()))),
+                        Err(_) => Err(StoreError::Task("the acknowledger stopped".into())),
+                    };
                     if r.is_ok() {
                         stats.completed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -321,6 +333,49 @@ impl Worker {
         }
         .instrument(span)
     }
+}
+
+/// A finished job waiting to be acknowledged, and where to say how that went.
+type Ack = (Completion, oneshot::Sender<Result<(), StoreError>>);
+
+/// Most completions written in one transaction.
+const ACK_BATCH: usize = 256;
+
+/// The acknowledger: writes finished jobs' completions, all that are waiting at once in one transaction, so
+/// a busy worker pays one commit for many jobs while an idle one acknowledges each job at once. A batch
+/// that fails is retried while the store is away (up to `patience`), then job by job so one bad
+/// completion cannot hold back the others. Ends when every sender is gone, after writing what it holds.
+fn spawn_acker(
+    store: Arc<dyn Store>,
+    worker: String,
+    patience: Duration,
+) -> (mpsc::UnboundedSender<Ack>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Ack>();
+    let task = tokio::spawn(async move {
+        let mut batch: Vec<Ack> = Vec::with_capacity(ACK_BATCH);
+        while rx.recv_many(&mut batch, ACK_BATCH).await > 0 {
+            let done: Vec<Completion> = batch.iter().map(|(c, _)| c.clone()).collect();
+            let give_up = tokio::time::Instant::now() + patience;
+            let together = retry_store(give_up, || store.complete_many(&worker, done.clone())).await;
+            match together {
+                Ok(()) => {
+                    for (_, reply) in batch.drain(..) {
+                        let _ = reply.send(Ok(()));
+                    }
+                }
+                Err(e) if batch.len() == 1 => {
+                    let (_, reply) = batch.pop().expect("one");
+                    let _ = reply.send(Err(e));
+                }
+                Err(_) => {
+                    for (c, reply) in batch.drain(..) {
+                        let _ = reply.send(store.complete_many(&worker, vec![c]).await);
+                    }
+                }
+            }
+        }
+    });
+    (tx, task)
 }
 
 /// Retries a store call with backoff (100 ms doubling to 5 s) until it succeeds or `deadline` passes.

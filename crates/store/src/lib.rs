@@ -96,6 +96,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts the job unless one with the same unique key exists; returns the new id or `None`.
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;
+    /// Inserts many jobs in one transaction (jobs whose unique key exists are skipped); returns how many
+    /// were inserted. For bulk producers: one commit instead of one per job.
+    async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64>;
     /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set) for `worker`, leasing them
     /// until `now + lease_ms`. A running job whose lease expired is claimable again (at-least-once); one that
     /// has used all its attempts that way is dead-lettered instead.
@@ -116,6 +119,9 @@ pub trait Store: Send + Sync + 'static {
         results: Vec<NewStageResult>,
         follow_ups: Vec<NewJob>,
     ) -> Result<()>;
+    /// [`complete`](Store::complete) for many jobs in one transaction: a busy worker acknowledges its
+    /// finished jobs together, one commit for the lot. Each job's effects are as `complete` would make them.
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()>;
     /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`.
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
     /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.

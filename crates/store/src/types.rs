@@ -82,6 +82,14 @@ pub struct NewStageResult {
     pub data: serde_json::Value,
 }
 
+/// A finished job's effects, recorded with its completion in one transaction.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub job_id: i64,
+    pub results: Vec<NewStageResult>,
+    pub follow_ups: Vec<NewJob>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {

@@ -61,6 +61,31 @@ pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> 
     Ok(row.map(|r| r.get(0)))
 }
 
+/// Inserts a batch with one statement (arrays unnested server-side); returns how many were new.
+pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now: i64) -> Result<u64> {
+    let kinds: Vec<&str> = batch.iter().map(|j| j.kind.as_str()).collect();
+    let leads: Vec<Option<i64>> = batch.iter().map(|j| j.lead_id).collect();
+    let runs: Vec<Option<i64>> = batch.iter().map(|j| j.run_id).collect();
+    let payloads: Vec<&serde_json::Value> = batch.iter().map(|j| &j.payload).collect();
+    let keys: Vec<Option<&str>> = batch.iter().map(|j| j.unique_key.as_deref()).collect();
+    let priorities: Vec<i32> = batch.iter().map(|j| j.priority).collect();
+    let attempts: Vec<i32> =
+        batch.iter().map(|j| i32::try_from(j.max_attempts.max(1)).unwrap_or(i32::MAX)).collect();
+    let due: Vec<i64> = batch.iter().map(|j| j.run_at_ms.unwrap_or(now)).collect();
+    let n = exec(
+        c,
+        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
+                           created_at, updated_at)
+         SELECT k, l, r, p, u, 'ready', pr, ma, ra, $9, $9
+         FROM unnest($1::text[], $2::int8[], $3::int8[], $4::jsonb[], $5::text[], $6::int4[], $7::int4[], $8::int8[])
+              AS t(k, l, r, p, u, pr, ma, ra)
+         ON CONFLICT (unique_key) DO NOTHING",
+        &[&kinds, &leads, &runs, &payloads, &keys, &priorities, &attempts, &due, &now],
+    )
+    .await?;
+    Ok(n)
+}
+
 /// The claim's picking query: due ready jobs in claim order, locked, skipping rows other claimers hold.
 /// `$1` now, `$2` limit, then `$3` the kind (one) or kinds (array), then the run id. The partial indexes
 /// `jobs_ready` / `jobs_ready_kind` serve it in order, so LIMIT stops the scan early.
@@ -82,8 +107,30 @@ pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
     )
 }
 
-pub(crate) async fn claim(
-    client: &mut Object,
+/// Returns running jobs whose lease ran out (the worker died or hung) to the queue, in one statement:
+/// spent jobs go to the dead letters, the rest become claimable again (at-least-once delivery). SKIP
+/// LOCKED: a row another claimer is handling is its job. Returns how many jobs it touched.
+pub(crate) async fn sweep_expired<C: GenericClient>(c: &C, now: i64) -> Result<u64> {
+    exec(
+        c,
+        "UPDATE jobs SET
+             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END,
+             last_error = CASE WHEN attempts >= max_attempts
+                               THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
+                               ELSE last_error END,
+             errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
+             worker = CASE WHEN attempts >= max_attempts THEN worker END,
+             run_at = CASE WHEN attempts >= max_attempts THEN run_at ELSE $1 END,
+             lease_until = NULL, updated_at = $1
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED)",
+        &[&now],
+    )
+    .await
+}
+
+/// Claims up to `limit` due jobs in one statement (atomic on its own: no explicit transaction).
+pub(crate) async fn claim<C: GenericClient>(
+    c: &C,
     worker: &str,
     kinds: &[String],
     run_id: Option<i64>,
@@ -91,28 +138,6 @@ pub(crate) async fn claim(
     lease_ms: i64,
     now: i64,
 ) -> Result<Vec<Job>> {
-    let tx = client.transaction().await?;
-    // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
-    // claimable again (at-least-once delivery). SKIP LOCKED: a row another claimer is handling is its job.
-    exec(
-        &tx,
-        "UPDATE jobs SET state = 'dead', last_error = 'lease expired on attempt ' || attempts || ' of ' || max_attempts,
-                         errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         lease_until = NULL, updated_at = $1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts
-                      FOR UPDATE SKIP LOCKED)",
-        &[&now],
-    )
-    .await?;
-    exec(
-        &tx,
-        "UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL,
-                         errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         worker = NULL, updated_at = $1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED)",
-        &[&now],
-    )
-    .await?;
     let pick = pick_sql(kinds.len(), run_id.is_some());
     let lease_until = now + lease_ms;
     let limit = sql_limit(limit);
@@ -138,29 +163,47 @@ pub(crate) async fn claim(
          RETURNING {}",
         columns.join(", ")
     );
-    let rows = query(&tx, &sql, &args).await?;
+    let rows = query(c, &sql, &args).await?;
     let mut claimed = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
-    tx.commit().await?;
-    claimed.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
+    sort_claimed(&mut claimed);
     Ok(claimed)
 }
 
+/// Claim order: priority (higher first), due time, id.
+pub(crate) fn sort_claimed(jobs: &mut [Job]) {
+    jobs.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
+}
+
 /// Returns whether a follow-up was enqueued (and a NOTIFY sent).
-pub(crate) async fn complete(
-    client: &mut Object,
+/// Completes jobs in one transaction; returns whether any follow-up was enqueued (and notified).
+pub(crate) async fn complete(client: &mut Object, worker: &str, done: Vec<crate::Completion>) -> Result<bool> {
+    let tx = client.transaction().await?;
+    let now = crate::now_ms();
+    let mut enqueued = false;
+    for d in done {
+        enqueued |= complete_one(&tx, d.job_id, worker, d.results, d.follow_ups, now).await?;
+    }
+    if enqueued {
+        notify(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(enqueued)
+}
+
+async fn complete_one<C: GenericClient>(
+    tx: &C,
     job_id: i64,
     worker: &str,
     results: Vec<NewStageResult>,
     follow_ups: Vec<NewJob>,
+    now: i64,
 ) -> Result<bool> {
-    let tx = client.transaction().await?;
-    let now = crate::now_ms();
     let run_id: Option<i64> =
-        query_opt(&tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
+        query_opt(tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
     let stamp = crate::now_rfc3339();
     for r in &results {
         exec(
-            &tx,
+            tx,
             "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
                  job_id = excluded.job_id, updated_at = excluded.updated_at",
@@ -174,7 +217,7 @@ pub(crate) async fn complete(
         // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
         // then cancel the follow-ups, or makes this wait and see the run cancelled.
         let cancelled = match run_id {
-            Some(run) => query_opt(&tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
+            Some(run) => query_opt(tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
                 .await?
                 .is_some_and(|r| r.get::<_, bool>(0)),
             None => false,
@@ -182,23 +225,19 @@ pub(crate) async fn complete(
         if !cancelled {
             for mut job in follow_ups {
                 job.run_id = job.run_id.or(run_id);
-                enqueued |= enqueue(&tx, &job, now).await?.is_some();
+                enqueued |= enqueue(tx, &job, now).await?.is_some();
             }
         }
     }
     // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
     // that also completes changes nothing.
     exec(
-        &tx,
+        tx,
         "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('running', 'ready')",
         &[&now, &job_id],
     )
     .await?;
-    if enqueued {
-        notify(&tx).await?;
-    }
     tracing::trace!(job_id, worker, "job completed");
-    tx.commit().await?;
     Ok(enqueued)
 }
 

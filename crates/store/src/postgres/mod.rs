@@ -22,6 +22,7 @@ use tokio_postgres::{Config, NoTls, Row};
 
 use crate::error::describe_pg;
 use crate::{
+    Completion,
     ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
     Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
@@ -47,6 +48,8 @@ struct Inner {
     signal: Arc<watch::Sender<u64>>,
     /// Dropped with the last clone, which ends the listener task.
     _stop_listener: oneshot::Sender<()>,
+    /// When this process last returned expired leases to the queue (unix ms).
+    last_sweep_ms: std::sync::atomic::AtomicI64,
 }
 
 impl PgStore {
@@ -74,7 +77,13 @@ impl PgStore {
             .map_err(|e| StoreError::Pool(format!("connecting to PostgreSQL at {target}: {e}")))?;
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(listen::run(config, signal.clone(), listener, stop_rx));
-        Ok(Self { inner: Arc::new(Inner { pool, target, signal, _stop_listener: stop_tx }) })
+        Ok(Self { inner: Arc::new(Inner {
+            pool,
+            target,
+            signal,
+            _stop_listener: stop_tx,
+            last_sweep_ms: std::sync::atomic::AtomicI64::new(0),
+        }) })
     }
 
     async fn client(&self) -> Result<Object> {
@@ -346,6 +355,23 @@ impl Store for PgStore {
         Ok(id)
     }
 
+    async fn enqueue_many(&self, batch: Vec<NewJob>) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = jobs::enqueue_many(&tx, &batch, crate::now_ms()).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
     async fn claim(
         &self,
         worker: &str,
@@ -354,8 +380,23 @@ impl Store for PgStore {
         limit: usize,
         lease_ms: i64,
     ) -> Result<Vec<Job>> {
-        let mut c = self.client().await?;
-        jobs::claim(&mut c, worker, kinds, run_id, limit, lease_ms, crate::now_ms()).await
+        use std::sync::atomic::Ordering;
+        let c = self.client().await?;
+        let now = crate::now_ms();
+        // Expired leases are at least a lease old, so looking for them once a second is plenty on a busy
+        // queue; each claim is then a single statement. When the queue looks empty they are looked for at
+        // once, so a redelivery never waits for the next second.
+        let swept_first = now - self.inner.last_sweep_ms.load(Ordering::Relaxed) >= 1_000;
+        if swept_first {
+            self.inner.last_sweep_ms.store(now, Ordering::Relaxed);
+            jobs::sweep_expired(&c, now).await?;
+        }
+        let mut claimed = jobs::claim(&c, worker, kinds, run_id, limit, lease_ms, now).await?;
+        if claimed.len() < limit && !swept_first && jobs::sweep_expired(&c, now).await? > 0 {
+            claimed.extend(jobs::claim(&c, worker, kinds, run_id, limit - claimed.len(), lease_ms, now).await?);
+            jobs::sort_claimed(&mut claimed);
+        }
+        Ok(claimed)
     }
 
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
@@ -377,8 +418,15 @@ impl Store for PgStore {
         results: Vec<NewStageResult>,
         follow_ups: Vec<NewJob>,
     ) -> Result<()> {
+        self.complete_many(worker, vec![Completion { job_id, results, follow_ups }]).await
+    }
+
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
         let mut c = self.client().await?;
-        if jobs::complete(&mut c, job_id, worker, results, follow_ups).await? {
+        if jobs::complete(&mut c, worker, done).await? {
             self.bump();
         }
         Ok(())

@@ -118,15 +118,25 @@ pub(crate) fn claim(
     Ok(claimed)
 }
 
-pub(crate) fn complete(
-    conn: &mut Connection,
+/// Completes jobs in one transaction.
+pub(crate) fn complete(conn: &mut Connection, worker: &str, done: Vec<crate::Completion>) -> Result<()> {
+    let tx = conn.transaction()?;
+    let now = crate::now_ms();
+    for d in done {
+        complete_one(&tx, d.job_id, worker, d.results, d.follow_ups, now)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn complete_one(
+    tx: &Transaction<'_>,
     job_id: i64,
     worker: &str,
     results: Vec<NewStageResult>,
     follow_ups: Vec<NewJob>,
+    now: i64,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
-    let now = crate::now_ms();
     let run_id: Option<Option<i64>> =
         tx.query_row("SELECT run_id FROM jobs WHERE id = ?1", [job_id], |r| r.get(0)).optional()?;
     let run_id = run_id.flatten();
@@ -151,7 +161,7 @@ pub(crate) fn complete(
     };
     for mut job in follow_ups.into_iter().filter(|_| !cancelled) {
         job.run_id = job.run_id.or(run_id);
-        enqueue(&tx, &job, now)?;
+        enqueue(tx, &job, now)?;
     }
     // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
     // that also completes changes nothing.
@@ -160,7 +170,6 @@ pub(crate) fn complete(
         params![now, job_id],
     )?;
     tracing::trace!(job_id, worker, "job completed");
-    tx.commit()?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use leadsmith_core::{LeadId, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
-    ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
+    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
     Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
@@ -221,6 +221,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let now = crate::now_ms();
+            let mut n = 0;
+            for job in &jobs {
+                n += u64::from(jobs::enqueue(&tx, job, now)?.is_some());
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
     async fn claim(
         &self,
         worker: &str,
@@ -253,11 +270,15 @@ impl Store for SqliteStore {
         results: Vec<NewStageResult>,
         follow_ups: Vec<NewJob>,
     ) -> Result<()> {
+        self.complete_many(worker, vec![Completion { job_id, results, follow_ups }]).await
+    }
+
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
         let worker = worker.to_string();
-        if follow_ups.is_empty() {
-            return self.call(move |conn| jobs::complete(conn, job_id, &worker, results, follow_ups)).await;
+        if done.iter().all(|d| d.follow_ups.is_empty()) {
+            return self.call(move |conn| jobs::complete(conn, &worker, done)).await;
         }
-        self.call_and_signal(move |conn| jobs::complete(conn, job_id, &worker, results, follow_ups)).await
+        self.call_and_signal(move |conn| jobs::complete(conn, &worker, done)).await
     }
 
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {

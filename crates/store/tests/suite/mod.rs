@@ -31,7 +31,8 @@ macro_rules! store_suite {
             keyed_runs_are_created_once,
             cancel_stops_a_run_without_losing_finished_work,
             schedules_fire_each_slot_once,
-            job_signal_wakes_waiters);
+            job_signal_wakes_waiters,
+            enqueue_many_inserts_a_batch_once);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(
@@ -403,4 +404,24 @@ pub async fn job_signal_wakes_waiters(s: Arc<dyn Store>) {
         .await
         .expect("an enqueue signals waiting workers")
         .unwrap();
+}
+
+pub async fn enqueue_many_inserts_a_batch_once(s: Arc<dyn Store>) {
+    let batch: Vec<NewJob> = (0..500)
+        .map(|i| {
+            let mut j = NewJob::new(if i % 2 == 0 { "crawl" } else { "score" }, Some(i));
+            j.unique_key = Some(format!("k{i}"));
+            j.priority = (i % 3) as i32;
+            j.payload = json!({"i": i});
+            j
+        })
+        .collect();
+    assert_eq!(s.enqueue_many(batch.clone()).await.unwrap(), 500);
+    assert_eq!(s.enqueue_many(batch[..10].to_vec()).await.unwrap(), 0, "unique keys hold in batches too");
+    assert_eq!(s.enqueue_many(vec![]).await.unwrap(), 0);
+    let stats = s.queue_stats().await.unwrap();
+    assert_eq!(stats.iter().map(|k| k.ready).sum::<u64>(), 500);
+    let first = s.claim("w", &["score".into()], None, 1, 60_000).await.unwrap().remove(0);
+    assert_eq!((first.priority, first.kind.as_str()), (2, "score"), "highest priority first");
+    assert_eq!(first.payload["i"].as_i64().unwrap() % 3, 2);
 }
