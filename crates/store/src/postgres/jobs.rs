@@ -6,7 +6,7 @@ use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::Row;
 
 use super::{Params, exec, json_value, notify, query, query_one, query_opt, sql_limit};
-use crate::{Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, RunInfo};
+use crate::{Job, JobState, KindCounts, KindStats, NewJob, Result, RunInfo};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
                            lease_until, worker, last_error, errors";
@@ -175,69 +175,67 @@ pub(crate) fn sort_claimed(jobs: &mut [Job]) {
 }
 
 /// Returns whether a follow-up was enqueued (and a NOTIFY sent).
-/// Completes jobs in one transaction; returns whether any follow-up was enqueued (and notified).
+/// Completes jobs in one transaction; returns whether any follow-up was enqueued (and notified). Set-based
+/// where it can be: one statement marks the whole batch done, so acknowledging many no-result jobs costs
+/// one round trip.
 pub(crate) async fn complete(client: &mut Object, worker: &str, done: Vec<crate::Completion>) -> Result<bool> {
     let tx = client.transaction().await?;
     let now = crate::now_ms();
-    let mut enqueued = false;
-    for d in done {
-        enqueued |= complete_one(&tx, d.job_id, worker, d.results, d.follow_ups, now).await?;
-    }
-    if enqueued {
-        notify(&tx).await?;
-    }
-    tx.commit().await?;
-    Ok(enqueued)
-}
-
-async fn complete_one<C: GenericClient>(
-    tx: &C,
-    job_id: i64,
-    worker: &str,
-    results: Vec<NewStageResult>,
-    follow_ups: Vec<NewJob>,
-    now: i64,
-) -> Result<bool> {
-    let run_id: Option<i64> =
-        query_opt(tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
     let stamp = crate::now_rfc3339();
-    for r in &results {
-        exec(
-            tx,
-            "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
-                 job_id = excluded.job_id, updated_at = excluded.updated_at",
-            &[&r.lead_id, &r.stage, &r.status, &r.data, &job_id, &stamp],
-        )
-        .await?;
-    }
     let mut enqueued = false;
-    if !follow_ups.is_empty() {
-        // A cancelled run's jobs that were already running finish, but its pipeline goes no further. The key
-        // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
-        // then cancel the follow-ups, or makes this wait and see the run cancelled.
-        let cancelled = match run_id {
-            Some(run) => query_opt(tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
-                .await?
-                .is_some_and(|r| r.get::<_, bool>(0)),
-            None => false,
-        };
-        if !cancelled {
-            for mut job in follow_ups {
-                job.run_id = job.run_id.or(run_id);
-                enqueued |= enqueue(tx, &job, now).await?.is_some();
-            }
+    let ids: Vec<i64> = done.iter().map(|d| d.job_id).collect();
+    for d in done {
+        for r in &d.results {
+            exec(
+                &tx,
+                "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
+                     job_id = excluded.job_id, updated_at = excluded.updated_at",
+                &[&r.lead_id, &r.stage, &r.status, &r.data, &d.job_id, &stamp],
+            )
+            .await?;
+        }
+        if !d.follow_ups.is_empty() {
+            enqueued |= enqueue_follow_ups(&tx, d.job_id, d.follow_ups, now).await?;
         }
     }
     // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
     // that also completes changes nothing.
     exec(
-        tx,
-        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('running', 'ready')",
-        &[&now, &job_id],
+        &tx,
+        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1
+         WHERE id = ANY($2) AND state IN ('running', 'ready')",
+        &[&now, &ids],
     )
     .await?;
-    tracing::trace!(job_id, worker, "job completed");
+    if enqueued {
+        notify(&tx).await?;
+    }
+    tx.commit().await?;
+    tracing::trace!(jobs = ids.len(), worker, "jobs completed");
+    Ok(enqueued)
+}
+
+/// Enqueues a finished job's follow-ups into its run, unless the run was cancelled meanwhile.
+async fn enqueue_follow_ups<C: GenericClient>(tx: &C, job_id: i64, follow_ups: Vec<NewJob>, now: i64) -> Result<bool> {
+    let run_id: Option<i64> =
+        query_opt(tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
+    // A cancelled run's jobs that were already running finish, but its pipeline goes no further. The key
+    // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
+    // then cancel the follow-ups, or makes this wait and see the run cancelled.
+    let cancelled = match run_id {
+        Some(run) => query_opt(tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
+            .await?
+            .is_some_and(|r| r.get::<_, bool>(0)),
+        None => false,
+    };
+    let mut enqueued = false;
+    if !cancelled {
+        for mut job in follow_ups {
+            job.run_id = job.run_id.or(run_id);
+            enqueued |= enqueue(tx, &job, now).await?.is_some();
+        }
+    }
     Ok(enqueued)
 }
 
