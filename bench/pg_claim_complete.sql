@@ -1,4 +1,4 @@
-WITH c AS (
+UPDATE q SET state = 'done'
+WHERE id = ANY(ARRAY(
     SELECT id FROM q WHERE state = 'ready' ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-)
-UPDATE q SET state = 'done' FROM c WHERE q.id = c.id;
+));
