@@ -61,6 +61,33 @@ pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> 
     Ok(row.map(|r| r.get(0)))
 }
 
+/// [`enqueue`] and its NOTIFY as one autocommitted statement.
+pub(crate) async fn enqueue_notify<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
+    let max_attempts = i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX);
+    let row = query_opt(
+        c,
+        "WITH ins AS (
+             INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
+                               created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
+             ON CONFLICT (unique_key) DO NOTHING RETURNING id)
+         SELECT id, pg_notify('leadsmith_jobs', coalesce(current_schema(), '')) FROM ins",
+        &[
+            &job.kind,
+            &job.lead_id,
+            &job.run_id,
+            &job.payload,
+            &job.unique_key,
+            &job.priority,
+            &max_attempts,
+            &job.run_at_ms.unwrap_or(now),
+            &now,
+        ],
+    )
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 /// Inserts a batch with one statement (arrays unnested server-side); returns how many were new.
 pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now: i64) -> Result<u64> {
     let kinds: Vec<&str> = batch.iter().map(|j| j.kind.as_str()).collect();

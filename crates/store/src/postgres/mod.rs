@@ -342,13 +342,9 @@ impl Store for PgStore {
     }
 
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let id = jobs::enqueue(&tx, &job, crate::now_ms()).await?;
-        if id.is_some() {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
+        let c = self.client().await?;
+        // One statement, one round trip: the insert and its notification commit together.
+        let id = jobs::enqueue_notify(&c, &job, crate::now_ms()).await?;
         if id.is_some() {
             self.bump();
         }
