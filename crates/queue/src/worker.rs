@@ -253,7 +253,11 @@ impl Worker {
         Ok(counts.iter().filter(|k| self.handlers.contains_key(&k.kind)).all(|k| k.ready == 0 && k.running == 0))
     }
 
-    fn execute(&self, job: Job, acks: mpsc::UnboundedSender<Ack>) -> impl std::future::Future<Output = ()> + Send + 'static {
+    fn execute(
+        &self,
+        job: Job,
+        acks: mpsc::UnboundedSender<Ack>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let store = self.store.clone();
         let handler = self.handlers.get(&job.kind).cloned();
         let worker = self.id.clone();

@@ -96,8 +96,7 @@ pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now:
     let payloads: Vec<&serde_json::Value> = batch.iter().map(|j| &j.payload).collect();
     let keys: Vec<Option<&str>> = batch.iter().map(|j| j.unique_key.as_deref()).collect();
     let priorities: Vec<i32> = batch.iter().map(|j| j.priority).collect();
-    let attempts: Vec<i32> =
-        batch.iter().map(|j| i32::try_from(j.max_attempts.max(1)).unwrap_or(i32::MAX)).collect();
+    let attempts: Vec<i32> = batch.iter().map(|j| i32::try_from(j.max_attempts.max(1)).unwrap_or(i32::MAX)).collect();
     let due: Vec<i64> = batch.iter().map(|j| j.run_at_ms.unwrap_or(now)).collect();
     let n = exec(
         c,

@@ -22,9 +22,8 @@ use tokio_postgres::{Config, NoTls, Row};
 
 use crate::error::describe_pg;
 use crate::{
-    Completion,
-    ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
-    Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
+    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob,
+    NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
 /// Migrations in order; the index + 1 is the schema version (the same numbering as SQLite's).
@@ -77,13 +76,15 @@ impl PgStore {
             .map_err(|e| StoreError::Pool(format!("connecting to PostgreSQL at {target}: {e}")))?;
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(listen::run(config, signal.clone(), listener, stop_rx));
-        Ok(Self { inner: Arc::new(Inner {
-            pool,
-            target,
-            signal,
-            _stop_listener: stop_tx,
-            last_sweep_ms: std::sync::atomic::AtomicI64::new(0),
-        }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                target,
+                signal,
+                _stop_listener: stop_tx,
+                last_sweep_ms: std::sync::atomic::AtomicI64::new(0),
+            }),
+        })
     }
 
     async fn client(&self) -> Result<Object> {

@@ -12,8 +12,8 @@ use leadsmith_core::{LeadId, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
-    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob, NewStageResult,
-    Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
+    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob,
+    NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
 /// Migrations in order; the index + 1 is the schema version.
