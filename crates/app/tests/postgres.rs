@@ -6,90 +6,13 @@
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-
-use leadsmith_store::{JobState, Store};
+use std::time::Duration;
 
 mod support;
-use support::{leadsmith, pg_url, sample_setup};
-
-fn cmd(url: &str, config: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = leadsmith();
-    c.arg("--db").arg(url).arg("--config").arg(config).args(args);
-    c
-}
-
-fn start_run(url: &str, config: &std::path::Path, leads: &std::path::Path) -> i64 {
-    let out = cmd(url, config, &["runs", "start", "--source"]).arg(leads).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    stdout.split_whitespace().nth(1).and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("no run id: {stdout}"))
-}
-
-fn spawn_worker(url: &str, config: &std::path::Path, extra: &[&str]) -> Child {
-    cmd(url, config, &["worker"]).args(extra).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
-}
-
-/// Waits until `n` score jobs are done.
-async fn wait_for_scores(store: &dyn Store, n: u64) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        let counts = store.queue_counts(None).await.unwrap();
-        if counts.iter().find(|k| k.kind == "score").is_some_and(|k| k.done >= n) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn wait_exit(child: Child, limit: Duration) -> (i32, String) {
-    let pid = child.id();
-    let started = Instant::now();
-    let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
-    while !waiter.is_finished() {
-        if started.elapsed() > limit {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-            panic!("worker {pid} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = waiter.join().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-/// "worker done: N completed, …" → N.
-fn completed(stderr: &str) -> u64 {
-    let line = stderr.lines().find(|l| l.starts_with("worker done:")).unwrap_or_else(|| panic!("{stderr}"));
-    line.split_whitespace().nth(2).unwrap().parse().unwrap()
-}
-
-/// Every lead of the run went through both stages once: one done job per stage and lead, each on its
-/// first attempt unless `allow_retries`, and one result per stage.
-async fn assert_run_exact(store: &dyn Store, run: i64, leads: u64, allow_retries: bool) {
-    let info = store.run(run).await.unwrap().unwrap();
-    assert_eq!(info.status, "completed", "{info:?}");
-    let counts = store.queue_counts(Some(run)).await.unwrap();
-    for stage in ["crawl", "score"] {
-        let k = counts.iter().find(|k| k.kind == stage).unwrap();
-        assert_eq!((k.done, k.ready, k.running, k.dead, k.cancelled), (leads, 0, 0, 0, 0), "{stage}: {k:?}");
-    }
-    let mut scored = 0;
-    for id in 1..=(2 * leads as i64) {
-        let job = store.job(id).await.unwrap().unwrap_or_else(|| panic!("job {id} missing"));
-        assert_eq!(job.state, JobState::Done);
-        if !allow_retries {
-            assert_eq!(job.attempts, 1, "job {id} was delivered more than once: {job:?}");
-        }
-        if job.kind == "score" {
-            let results = store.stage_results(job.lead_id.unwrap()).await.unwrap();
-            assert_eq!(results.iter().filter(|r| r.stage == "score").count(), 1);
-            assert_eq!(results.iter().filter(|r| r.stage == "crawl").count(), 1);
-            scored += 1;
-        }
-    }
-    assert_eq!(scored, leads);
-}
+use support::{
+    assert_run_exact, cmd, completed, leadsmith, pg_url, sample_setup, spawn_worker, start_run, wait_exit,
+    wait_for_scores,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_worker_processes_share_one_run_without_processing_a_job_twice() {

@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use leadsmith_store::{JobState, Store};
 use leadsmith_testkit::{SampleWeb, ServeOptions};
 
 /// The built binary, with no store or config inherited from the environment.
@@ -64,4 +65,89 @@ pub async fn pg_url(prefix: &str) -> Option<String> {
         Ok(url) => Some(url),
         Err(e) => panic!("PostgreSQL test cannot reach {base}: {e} (set LEADSMITH_TEST_PG=skip to skip on purpose)"),
     }
+}
+
+// ---- a fleet of worker processes on one store ----
+
+pub fn cmd(url: &str, config: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = leadsmith();
+    c.arg("--db").arg(url).arg("--config").arg(config).args(args);
+    c
+}
+
+pub fn start_run(url: &str, config: &std::path::Path, leads: &std::path::Path) -> i64 {
+    let out = cmd(url, config, &["runs", "start", "--source"]).arg(leads).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout.split_whitespace().nth(1).and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("no run id: {stdout}"))
+}
+
+pub fn spawn_worker(url: &str, config: &std::path::Path, extra: &[&str]) -> Child {
+    cmd(url, config, &["worker"]).args(extra).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Waits until `n` score jobs are done.
+pub async fn wait_for_scores(store: &dyn Store, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        let counts = store.queue_counts(None).await.unwrap();
+        if counts.iter().find(|k| k.kind == "score").is_some_and(|k| k.done >= n) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn wait_exit(child: Child, limit: Duration) -> (i32, String) {
+    let pid = child.id();
+    let started = Instant::now();
+    let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+    while !waiter.is_finished() {
+        if started.elapsed() > limit {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            panic!("worker {pid} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = waiter.join().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// "worker done: N completed, …" → N.
+pub fn completed(stderr: &str) -> u64 {
+    let line = stderr.lines().find(|l| l.starts_with("worker done:")).unwrap_or_else(|| panic!("{stderr}"));
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// Every lead of the run went through both stages once: one done job per stage and lead, each on its
+/// first attempt unless `allow_retries`, and one result per stage.
+pub async fn assert_run_exact(store: &dyn Store, run: i64, leads: u64, allow_retries: bool) {
+    let info = store.run(run).await.unwrap().unwrap();
+    assert_eq!(info.status, "completed", "{info:?}");
+    let counts = store.queue_counts(Some(run)).await.unwrap();
+    for stage in ["crawl", "score"] {
+        let k = counts.iter().find(|k| k.kind == stage).unwrap();
+        assert_eq!((k.done, k.ready, k.running, k.dead, k.cancelled), (leads, 0, 0, 0, 0), "{stage}: {k:?}");
+    }
+    let mut scored = 0;
+    // Ids have gaps on PostgreSQL (an enqueue that hits a unique key still uses a sequence value).
+    let (mut found, mut id) = (0, 0);
+    while found < 2 * leads {
+        id += 1;
+        assert!(id <= 20 * leads as i64, "only {found} of {} jobs found", 2 * leads);
+        let Some(job) = store.job(id).await.unwrap() else { continue };
+        found += 1;
+        assert_eq!(job.state, JobState::Done);
+        if !allow_retries {
+            assert_eq!(job.attempts, 1, "job {id} was delivered more than once: {job:?}");
+        }
+        if job.kind == "score" {
+            let results = store.stage_results(job.lead_id.unwrap()).await.unwrap();
+            assert_eq!(results.iter().filter(|r| r.stage == "score").count(), 1);
+            assert_eq!(results.iter().filter(|r| r.stage == "crawl").count(), 1);
+            scored += 1;
+        }
+    }
+    assert_eq!(scored, leads);
 }
