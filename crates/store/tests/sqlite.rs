@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use leadsmith_store::{SqliteStore, Store};
 
-async fn store() -> Arc<dyn Store> {
-    Arc::new(SqliteStore::open_in_memory().expect("in-memory store"))
+async fn store() -> Option<Arc<dyn Store>> {
+    Some(Arc::new(SqliteStore::open_in_memory().expect("in-memory store")))
 }
 
 store_suite!(store);
