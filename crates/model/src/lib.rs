@@ -9,9 +9,11 @@
 mod error;
 pub mod lightgbm;
 pub mod logistic;
+pub mod manifest;
 pub mod xgboost;
 
 pub use error::ModelError;
+pub use manifest::{Manifest, OutputMapping, Shown};
 
 /// What a model's output means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,318 @@
+//! The model manifest: what a model expects (feature names, types, defaults for missing values, allowed
+//! ranges) and how its output is shown (buckets and tiers, or a 0–100 score). Requests are checked against
+//! it so a missing, extra or mistyped feature gets an error naming the feature, not a silent wrong score.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A feature's type as a request may give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureType {
+    /// Any finite number.
+    Number,
+    /// `true`/`false` (1/0 in the model).
+    Bool,
+    /// A whole number (counts, categorical codes).
+    Integer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    pub name: String,
+    #[serde(rename = "type", default = "number")]
+    pub kind: FeatureType,
+    /// Used when a request leaves the feature out; without one the feature is required. `null` in the
+    /// manifest means "missing" (NaN: the model's own missing-value handling).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub default: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// Absent → `None` (via `default`), `null` → `Some(None)`, a number → `Some(Some(x))`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+    Option::<f64>::deserialize(d).map(Some)
+}
+
+fn number() -> FeatureType {
+    FeatureType::Number
+}
+
+/// How a model's output is turned into what people see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutputMapping {
+    /// bucket = clamp(round(p·4 + 1), 1, 5); `tiers[5 - bucket]` names it (default A…E for 5…1).
+    Bucket {
+        #[serde(default = "bucket_tiers")]
+        tiers: Vec<String>,
+    },
+    /// score = p·100; the first tier whose threshold the score reaches (default A ≥ 80, B ≥ 60, C ≥ 40, D).
+    Score100 {
+        #[serde(default = "score_tiers")]
+        tiers: Vec<(String, f64)>,
+    },
+}
+
+fn bucket_tiers() -> Vec<String> {
+    ["A", "B", "C", "D", "E"].map(String::from).to_vec()
+}
+
+fn score_tiers() -> Vec<(String, f64)> {
+    vec![("A".into(), 80.0), ("B".into(), 60.0), ("C".into(), 40.0), ("D".into(), f64::NEG_INFINITY)]
+}
+
+impl Default for OutputMapping {
+    fn default() -> Self {
+        Self::Bucket { tiers: bucket_tiers() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub features: Vec<FeatureSpec>,
+    #[serde(default)]
+    pub output: OutputMapping,
+}
+
+/// One problem with one feature of a request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureError {
+    pub feature: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for FeatureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.feature, self.problem)
+    }
+}
+
+/// A shown score: the model output, its bucket (1–5, bucket mapping only) and tier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shown {
+    pub raw_score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub tier: String,
+    /// The probability as text, never exactly "0%" or "100%": a model is never certain.
+    pub display: String,
+}
+
+impl Manifest {
+    /// Checks the manifest itself: unique names, sane ranges and defaults, tiers present.
+    pub fn validate(&self) -> Result<(), Vec<FeatureError>> {
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for f in &self.features {
+            let mut bad = |problem: String| errors.push(FeatureError { feature: f.name.clone(), problem });
+            if f.name.trim().is_empty() {
+                bad("empty feature name".into());
+            }
+            if !seen.insert(f.name.as_str()) {
+                bad("listed twice".into());
+            }
+            if let (Some(lo), Some(hi)) = (f.min, f.max)
+                && lo > hi
+            {
+                bad(format!("min {lo} is above max {hi}"));
+            }
+            if let Some(Some(d)) = f.default
+                && let Err(problem) = f.check(d)
+            {
+                bad(format!("default {d}: {problem}"));
+            }
+        }
+        let tiers_empty = match &self.output {
+            OutputMapping::Bucket { tiers } => tiers.len() != 5,
+            OutputMapping::Score100 { tiers } => tiers.is_empty(),
+        };
+        if tiers_empty {
+            errors.push(FeatureError {
+                feature: "output.tiers".into(),
+                problem: "a bucket mapping names 5 tiers (bucket 5 first); a score mapping at least one".into(),
+            });
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// Turns a request's features (name → JSON value) into a row in the model's order, or every problem
+    /// found: missing required features, unknown ones, wrong types, values out of range.
+    pub fn row(&self, features: &BTreeMap<String, serde_json::Value>) -> Result<Vec<f64>, Vec<FeatureError>> {
+        let mut errors = Vec::new();
+        let mut row = Vec::with_capacity(self.features.len());
+        for spec in &self.features {
+            let value = match features.get(&spec.name) {
+                None | Some(serde_json::Value::Null) => match spec.default {
+                    Some(d) => Ok(d.unwrap_or(f64::NAN)),
+                    None if features.contains_key(&spec.name) => Ok(f64::NAN),
+                    None => Err("required and missing".to_string()),
+                },
+                Some(v) => spec.parse(v),
+            };
+            match value {
+                Ok(v) => row.push(v),
+                Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
+            }
+        }
+        for name in features.keys() {
+            if !self.features.iter().any(|f| &f.name == name) {
+                errors.push(FeatureError { feature: name.clone(), problem: "not a feature of this model".into() });
+            }
+        }
+        if errors.is_empty() { Ok(row) } else { Err(errors) }
+    }
+
+    /// Maps a model output (a probability for classifiers) to what is shown.
+    pub fn show(&self, p: f64) -> Shown {
+        let display = display_probability(p);
+        match &self.output {
+            OutputMapping::Bucket { tiers } => {
+                let bucket = bucket(p);
+                let tier = tiers.get(5 - bucket as usize).cloned().unwrap_or_default();
+                Shown { raw_score: p, bucket: Some(bucket), score: None, tier, display }
+            }
+            OutputMapping::Score100 { tiers } => {
+                let score = (p * 100.0).clamp(0.0, 100.0);
+                let tier = tiers.iter().find(|(_, min)| score >= *min).map(|(t, _)| t.clone()).unwrap_or_default();
+                Shown { raw_score: p, bucket: None, score: Some(score), tier, display }
+            }
+        }
+    }
+}
+
+impl FeatureSpec {
+    fn parse(&self, v: &serde_json::Value) -> Result<f64, String> {
+        let x = match (self.kind, v) {
+            (FeatureType::Bool, serde_json::Value::Bool(b)) => f64::from(u8::from(*b)),
+            (FeatureType::Bool, other) => return Err(format!("expected true or false, got {other}")),
+            (FeatureType::Number | FeatureType::Integer, serde_json::Value::Number(n)) => {
+                n.as_f64().ok_or_else(|| format!("{n} is not a usable number"))?
+            }
+            (_, other) => return Err(format!("expected a number, got {other}")),
+        };
+        self.check(x)?;
+        Ok(x)
+    }
+
+    fn check(&self, x: f64) -> Result<(), String> {
+        if !x.is_finite() {
+            return Err("must be finite".into());
+        }
+        if self.kind == FeatureType::Integer && x.fract() != 0.0 {
+            return Err(format!("expected a whole number, got {x}"));
+        }
+        if let Some(lo) = self.min
+            && x < lo
+        {
+            return Err(format!("{x} is below the allowed minimum {lo}"));
+        }
+        if let Some(hi) = self.max
+            && x > hi
+        {
+            return Err(format!("{x} is above the allowed maximum {hi}"));
+        }
+        Ok(())
+    }
+}
+
+/// bucket = clamp(round(p·4 + 1), 1, 5), the lead-scoring service's mapping.
+pub fn bucket(p: f64) -> u8 {
+    if p.is_nan() {
+        return 1;
+    }
+    (p * 4.0 + 1.0).round().clamp(1.0, 5.0) as u8
+}
+
+/// A probability as a percentage with one decimal, held inside (0 %, 100 %) exclusive.
+pub fn display_probability(p: f64) -> String {
+    let pct = (p * 100.0).clamp(0.1, 99.9);
+    format!("{pct:.1}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest() -> Manifest {
+        serde_json::from_value(json!({
+            "name": "lead-score",
+            "version": "3",
+            "features": [
+                {"name": "demo_views", "type": "integer", "min": 0},
+                {"name": "has_website", "type": "bool", "default": 0},
+                {"name": "revenue", "default": null},
+                {"name": "fit", "min": 0, "max": 1}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_request_becomes_a_row_in_model_order() {
+        let m = manifest();
+        m.validate().unwrap();
+        let f: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(json!({"fit": 0.5, "demo_views": 12, "has_website": true})).unwrap();
+        let row = m.row(&f).unwrap();
+        assert_eq!(row[..2], [12.0, 1.0]);
+        assert!(row[2].is_nan(), "a null default is the model's missing value");
+        assert_eq!(row[3], 0.5);
+    }
+
+    #[test]
+    fn every_bad_feature_is_named() {
+        let m = manifest();
+        let f: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(json!({"demo_views": 1.5, "has_website": "yes", "fit": 2, "colour": "red"}))
+                .unwrap();
+        let errors = m.row(&f).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec![
+                "demo_views: expected a whole number, got 1.5",
+                "has_website: expected true or false, got \"yes\"",
+                "fit: 2 is above the allowed maximum 1",
+                "colour: not a feature of this model",
+            ]
+        );
+        let missing = m.row(&BTreeMap::new()).unwrap_err();
+        assert_eq!(missing.iter().map(|e| e.feature.as_str()).collect::<Vec<_>>(), vec!["demo_views", "fit"]);
+    }
+
+    #[test]
+    fn buckets_tiers_and_scores() {
+        let m = manifest();
+        assert_eq!([0.0, 0.12, 0.13, 0.5, 0.87, 0.88, 1.0].map(bucket), [1, 1, 2, 3, 4, 5, 5]);
+        let shown = m.show(0.9);
+        assert_eq!((shown.bucket, shown.tier.as_str()), (Some(5), "A"));
+        assert_eq!(m.show(0.0).tier, "E");
+        assert_eq!(m.show(0.0).display, "0.1%");
+        assert_eq!(m.show(1.0).display, "99.9%");
+        let scored = Manifest { output: OutputMapping::Score100 { tiers: score_tiers() }, ..m };
+        let s = scored.show(0.61);
+        assert_eq!((s.score, s.tier.as_str()), (Some(61.0), "B"));
+        assert_eq!(scored.show(0.05).tier, "D");
+    }
+
+    #[test]
+    fn bad_manifests_are_refused() {
+        let mut m = manifest();
+        m.features.push(m.features[0].clone());
+        m.features[3].min = Some(2.0);
+        m.output = OutputMapping::Bucket { tiers: vec!["A".into()] };
+        let errors = m.validate().unwrap_err();
+        let features: Vec<&str> = errors.iter().map(|e| e.feature.as_str()).collect();
+        assert_eq!(features, vec!["fit", "demo_views", "output.tiers"]);
+    }
+}
