@@ -10,6 +10,7 @@ mod error;
 pub mod lightgbm;
 pub mod logistic;
 pub mod manifest;
+pub mod train;
 pub mod xgboost;
 
 pub use error::ModelError;

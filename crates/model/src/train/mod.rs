@@ -1,0 +1,1 @@
+//! Training models from a team's won/lost history (being written).
