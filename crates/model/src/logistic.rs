@@ -1,1 +1,297 @@
-//! (being written)
+//! Logistic-regression models in leadsmith's own plain JSON format:
+//!
+//! ```json
+//! {
+//!   "format": "leadsmith-logistic",
+//!   "version": 1,
+//!   "features": ["a", "b"],
+//!   "coefficients": [0.5, -1.25],
+//!   "intercept": -0.3,
+//!   "standardize": {"mean": [10.0, 0.2], "std": [4.0, 0.1]}
+//! }
+//! ```
+//!
+//! The margin (log-odds) is `intercept + Σ coefficients[i] · (x[i] − mean[i]) / std[i]`; without
+//! `standardize` the features are used as they are (mean 0, std 1). This is scikit-learn's
+//! `make_pipeline(StandardScaler(), LogisticRegression())` with `mean = scaler.mean_`, `std = scaler.scale_`,
+//! `coefficients = clf.coef_[0]`, `intercept = clf.intercept_[0]` (`fixtures/make_logistic_fixtures.py`).
+//!
+//! **Missing values:** a NaN feature contributes 0 to the margin, i.e. it is imputed at its training mean
+//! (its standardised value is 0). A row shorter than the feature list reads its missing trailing features
+//! as NaN. Infinite values are not missing: they give an infinite margin (probability 0 or 1).
+//!
+//! [`contributions`](Predictor::contributions) are `coefficients[i] × standardised x[i]` per feature (0 for a
+//! missing value), then the intercept as the bias; they sum to the margin exactly as computed.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{ModelError, Objective, Predictor};
+
+const FORMAT: &str = "logistic";
+/// The `format` tag of the JSON document.
+pub const FORMAT_TAG: &str = "leadsmith-logistic";
+/// The document version this code reads and writes.
+pub const VERSION: u32 = 1;
+
+/// Per-feature standardisation: `(x − mean) / std`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standardize {
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+/// The JSON document as [`LogisticModel::to_json`] writes it.
+#[derive(Debug, Serialize)]
+struct Document {
+    format: String,
+    version: u32,
+    features: Vec<String>,
+    coefficients: Vec<f64>,
+    intercept: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    standardize: Option<Standardize>,
+}
+
+/// A loaded, validated logistic-regression model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticModel {
+    features: Vec<String>,
+    coefficients: Vec<f64>,
+    intercept: f64,
+    standardize: Option<Standardize>,
+}
+
+fn field_error(at: impl Into<String>, message: impl Into<String>) -> ModelError {
+    ModelError::Parse { format: FORMAT, at: at.into(), message: message.into() }
+}
+
+impl LogisticModel {
+    /// Builds a model, checking it as [`from_json`](Self::from_json) does: one coefficient (and one mean and
+    /// std, when standardising) per feature, all finite, every std > 0, feature names non-empty and unique.
+    pub fn new(
+        features: Vec<String>,
+        coefficients: Vec<f64>,
+        intercept: f64,
+        standardize: Option<Standardize>,
+    ) -> Result<Self, ModelError> {
+        if features.is_empty() {
+            return Err(field_error("features", "the model has no features"));
+        }
+        let mut seen = HashSet::new();
+        for (i, name) in features.iter().enumerate() {
+            if name.is_empty() {
+                return Err(field_error(format!("features[{i}]"), "a feature name is empty"));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(field_error(format!("features[{i}]"), format!("feature `{name}` is listed twice")));
+            }
+        }
+        let n = features.len();
+        check_values("coefficients", &coefficients, n, |_| true, "a finite number")?;
+        if !intercept.is_finite() {
+            return Err(field_error("intercept", format!("{intercept} is not a finite number")));
+        }
+        if let Some(s) = &standardize {
+            check_values("standardize.mean", &s.mean, n, |_| true, "a finite number")?;
+            check_values("standardize.std", &s.std, n, |v| v > 0.0, "a finite number > 0")?;
+        }
+        Ok(LogisticModel { features, coefficients, intercept, standardize })
+    }
+
+    /// Parses and checks the JSON document. Errors name the offending field (`coefficients[2]`,
+    /// `standardize.std`, ...) or, for malformed JSON, the line and column.
+    pub fn from_json(json: &str) -> Result<Self, ModelError> {
+        let doc: Value = serde_json::from_str(json).map_err(|e| {
+            field_error(format!("line {} column {}", e.line(), e.column()), strip_position(&e.to_string()))
+        })?;
+        let Value::Object(doc) = doc else {
+            return Err(field_error("(document)", format!("expected a JSON object, found {}", kind(&doc))));
+        };
+        const FIELDS: [&str; 6] = ["format", "version", "features", "coefficients", "intercept", "standardize"];
+        if let Some(key) = doc.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(field_error(key.as_str(), "unknown field"));
+        }
+        let get = |key: &str| doc.get(key).ok_or_else(|| field_error(key, "missing field"));
+
+        let format = get("format")?;
+        if format.as_str() != Some(FORMAT_TAG) {
+            return Err(field_error("format", format!("expected \"{FORMAT_TAG}\", found {format}")));
+        }
+        let version = get("version")?;
+        match version.as_u64() {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(ModelError::Unsupported {
+                    format: FORMAT,
+                    message: format!("document version {v} (this build reads version {VERSION})"),
+                });
+            }
+            None => return Err(field_error("version", format!("expected a whole number, found {}", kind(version)))),
+        }
+        let features = array(get("features")?, "features", |v| v.as_str().map(str::to_string), "a string")?;
+        let coefficients = numbers(get("coefficients")?, "coefficients")?;
+        let intercept = get("intercept")?;
+        let intercept = intercept
+            .as_f64()
+            .ok_or_else(|| field_error("intercept", format!("expected a number, found {}", kind(intercept))))?;
+        let standardize = match doc.get("standardize") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(s)) => {
+                if let Some(key) = s.keys().find(|k| k.as_str() != "mean" && k.as_str() != "std") {
+                    return Err(field_error(format!("standardize.{key}"), "unknown field"));
+                }
+                let part = |key: &str| {
+                    let at = format!("standardize.{key}");
+                    s.get(key).ok_or_else(|| field_error(at.as_str(), "missing field")).and_then(|v| numbers(v, &at))
+                };
+                Some(Standardize { mean: part("mean")?, std: part("std")? })
+            }
+            Some(other) => {
+                return Err(field_error("standardize", format!("expected an object, found {}", kind(other))));
+            }
+        };
+        Self::new(features, coefficients, intercept, standardize)
+    }
+
+    /// Reads a JSON model file.
+    pub fn from_path(path: &Path) -> Result<Self, ModelError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ModelError::Io { path: path.display().to_string(), source })?;
+        Self::from_json(&text)
+    }
+
+    /// The model as a JSON document that [`from_json`](Self::from_json) reads back exactly (numbers are
+    /// written in their shortest round-trip form).
+    pub fn to_json(&self) -> String {
+        let doc = Document {
+            format: FORMAT_TAG.to_string(),
+            version: VERSION,
+            features: self.features.clone(),
+            coefficients: self.coefficients.clone(),
+            intercept: self.intercept,
+            standardize: self.standardize.clone(),
+        };
+        // Strings and finite numbers only: serialising cannot fail.
+        serde_json::to_string_pretty(&doc).expect("a logistic model serialises to JSON")
+    }
+
+    pub fn coefficients(&self) -> &[f64] {
+        &self.coefficients
+    }
+
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    pub fn standardize(&self) -> Option<&Standardize> {
+        self.standardize.as_ref()
+    }
+
+    /// Feature `i`'s term of the margin: coefficient × standardised value, 0 when the value is missing.
+    #[inline]
+    fn term(&self, i: usize, row: &[f64]) -> f64 {
+        let x = row.get(i).copied().unwrap_or(f64::NAN);
+        if x.is_nan() {
+            return 0.0;
+        }
+        let z = match &self.standardize {
+            Some(s) => (x - s.mean[i]) / s.std[i],
+            None => x,
+        };
+        self.coefficients[i] * z
+    }
+}
+
+fn check_values(
+    field: &str,
+    values: &[f64],
+    expected_len: usize,
+    ok: impl Fn(f64) -> bool,
+    expected: &str,
+) -> Result<(), ModelError> {
+    if values.len() != expected_len {
+        return Err(field_error(
+            field,
+            format!("has {} values, expected {expected_len} (one per feature)", values.len()),
+        ));
+    }
+    if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && ok(**v))) {
+        return Err(field_error(format!("{field}[{i}]"), format!("{v} is not {expected}")));
+    }
+    Ok(())
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn array<T>(
+    value: &Value,
+    field: &str,
+    item: impl Fn(&Value) -> Option<T>,
+    expected: &str,
+) -> Result<Vec<T>, ModelError> {
+    let Value::Array(values) = value else {
+        return Err(field_error(field, format!("expected an array, found {}", kind(value))));
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            item(v)
+                .ok_or_else(|| field_error(format!("{field}[{i}]"), format!("expected {expected}, found {}", kind(v))))
+        })
+        .collect()
+}
+
+fn numbers(value: &Value, field: &str) -> Result<Vec<f64>, ModelError> {
+    array(value, field, Value::as_f64, "a number")
+}
+
+/// serde_json appends " at line L column C" to its messages; the position goes in `at` instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+impl Predictor for LogisticModel {
+    fn num_features(&self) -> usize {
+        self.features.len()
+    }
+
+    fn feature_names(&self) -> Option<&[String]> {
+        Some(&self.features)
+    }
+
+    fn objective(&self) -> Objective {
+        Objective::Probability
+    }
+
+    fn predict_margin(&self, row: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        for i in 0..self.features.len() {
+            sum += self.term(i, row);
+        }
+        sum + self.intercept
+    }
+
+    fn contributions(&self, row: &[f64]) -> Vec<f64> {
+        let mut out: Vec<f64> = (0..self.features.len()).map(|i| self.term(i, row)).collect();
+        out.push(self.intercept);
+        out
+    }
+}
