@@ -108,6 +108,14 @@ enum Command {
         #[arg(long)]
         no_scheduler: bool,
     },
+    /// Score a CSV or JSONL file with a model file (XGBoost JSON, LightGBM text, logistic JSON): writes
+    /// each row's id, score, bucket and tier; rows that cannot be scored go to OUT.errors.csv.
+    Score(crate::score_cmd::ScoreArgs),
+    /// Model files: what a model is and what it expects.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
     /// Benchmarks on the configured store (use a scratch database or schema).
     Bench {
         #[command(subcommand)]
@@ -192,6 +200,12 @@ enum RunsCommand {
     },
     /// One run with its job counters by stage.
     Show { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Format, output, and the features in order.
+    Info { path: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -500,6 +514,10 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
                 RunsCommand::Show { id } => ops_cmd::show_run(store.as_ref(), *id).await?,
             }
         }
+        Command::Score(args) => {
+            crate::score_cmd::run(args, progress)?;
+        }
+        Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,
         Command::Bench { command: BenchCommand::Queue(opts) } => {
             crate::bench_cmd::queue(open_store(&cli).await?, opts).await?
         }

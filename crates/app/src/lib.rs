@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod sample_web_cmd;
 pub mod schedule;
+pub mod score_cmd;
 pub mod settings;
 pub mod summary;
 pub mod view;

@@ -66,3 +66,19 @@ async fn update(bar: &ProgressBar, store: &dyn Store, run_id: i64) {
     }
     bar.set_message(msg);
 }
+
+/// A plain counting bar for synchronous work (batch scoring): drawn on a terminal, hidden otherwise
+/// (the command prints its own summary line).
+pub fn bar(len: u64, interactive: bool, what: &str) -> ProgressBar {
+    if !interactive {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} rows  {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}

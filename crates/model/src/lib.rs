@@ -47,6 +47,71 @@ pub trait Predictor: Send + Sync {
     fn contributions(&self, row: &[f64]) -> Vec<f64>;
 }
 
+/// Which kind of model a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `Booster.save_model("m.json")`.
+    XgboostJson,
+    /// LightGBM `save_model("m.txt")`.
+    LightgbmText,
+    /// `{"format": "leadsmith-logistic", …}`.
+    LogisticJson,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::XgboostJson => "xgboost-json",
+            Self::LightgbmText => "lightgbm-text",
+            Self::LogisticJson => "logistic-json",
+        }
+    }
+
+    /// Tells the format from the file's text.
+    pub fn detect(text: &str) -> Option<Self> {
+        let head = text.trim_start();
+        if head.starts_with('{') {
+            let start = &head[..head.len().min(4096)];
+            if start.contains("\"leadsmith-logistic\"") {
+                return Some(Self::LogisticJson);
+            }
+            if head.contains("\"learner\"") {
+                return Some(Self::XgboostJson);
+            }
+            return None;
+        }
+        (head.starts_with("tree") && head.contains("Tree=")).then_some(Self::LightgbmText)
+    }
+}
+
+/// A loaded model and what it is.
+pub struct Loaded {
+    pub format: Format,
+    pub model: Box<dyn Predictor>,
+}
+
+/// Loads a model file of any supported format, telling the format from its contents.
+pub fn load(path: &std::path::Path) -> Result<Loaded, ModelError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.display().to_string(), source })?;
+    load_str(&text)
+}
+
+/// [`load`] from text.
+pub fn load_str(text: &str) -> Result<Loaded, ModelError> {
+    let format = Format::detect(text).ok_or_else(|| ModelError::Parse {
+        format: "model",
+        at: "start of file".into(),
+        message: "not an XGBoost JSON, LightGBM text or leadsmith logistic model".into(),
+    })?;
+    let model: Box<dyn Predictor> = match format {
+        Format::XgboostJson => Box::new(xgboost::XgbModel::from_json_str(text)?),
+        Format::LightgbmText => Box::new(lightgbm::LgbModel::from_text(text)?),
+        Format::LogisticJson => Box::new(logistic::LogisticModel::from_json(text)?),
+    };
+    Ok(Loaded { format, model })
+}
+
 /// The logistic function, as the libraries compute it.
 pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())

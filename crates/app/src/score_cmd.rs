@@ -1,0 +1,259 @@
+//! `leadsmith score`: batch-scores a CSV or JSONL file with a model file (XGBoost JSON, LightGBM text,
+//! logistic JSON), writing the input's id column, the model's output, its bucket and tier. A row that
+//! cannot be scored (a missing or mistyped feature) is reported with its line and the rest goes on.
+//! `leadsmith model info`: what a model file is and what it expects.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use leadsmith_model::manifest::{FeatureSpec, FeatureType};
+use leadsmith_model::{Manifest, Objective, OutputMapping};
+use serde_json::Value;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScoreArgs {
+    /// The model file (format told from its contents).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A manifest (JSON) naming the model's features with types, defaults and ranges, and its output
+    /// mapping; without one, the feature names stored in the model are required columns.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Rows to score: CSV with a header, or JSONL (one object per line).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write id, score, bucket and tier (CSV, or JSONL by extension).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// One input row: its line, id and feature values by column name.
+struct Row {
+    line: u64,
+    id: String,
+    values: BTreeMap<String, Value>,
+}
+
+fn cell(text: &str) -> Value {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("null") {
+        return Value::Null;
+    }
+    match t.to_ascii_lowercase().as_str() {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        _ => {}
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
+        _ => Value::String(t.to_string()),
+    }
+}
+
+fn id_column(columns: &[String]) -> Option<String> {
+    ["lead_id", "id"]
+        .iter()
+        .find(|c| columns.iter().any(|k| k == *c))
+        .map(|c| c.to_string())
+        .or(columns.first().cloned())
+}
+
+/// A read input file: its columns, the rows that parsed, and (line, reason) for those that did not.
+type Input = (Vec<String>, Vec<Row>, Rejected);
+type Rejected = Vec<(u64, String)>;
+
+fn read_rows(path: &Path) -> Result<Input> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    let jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"));
+    if jsonl {
+        let mut columns: Vec<String> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line_no = i as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<serde_json::Map<String, Value>>(line) {
+                Ok(obj) => {
+                    if columns.is_empty() {
+                        columns = obj.keys().cloned().collect();
+                    }
+                    let id_col = id_column(&obj.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                    let id = match obj.get(&id_col) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                        None => line_no.to_string(),
+                    };
+                    rows.push(Row { line: line_no, id, values: obj.into_iter().collect() });
+                }
+                Err(e) => bad.push((line_no, format!("not a JSON object: {e}"))),
+            }
+        }
+        return Ok((columns, rows, bad));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let columns: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_string()).collect();
+    let id_col = id_column(&columns).context("the input has no columns")?;
+    let id_idx = columns.iter().position(|c| *c == id_col).unwrap_or(0);
+    for (i, record) in reader.records().enumerate() {
+        let line_no = i as u64 + 2;
+        match record {
+            Ok(r) if r.len() != columns.len() => {
+                bad.push((line_no, format!("{} fields where the header has {}", r.len(), columns.len())))
+            }
+            Ok(r) => {
+                let values = columns.iter().cloned().zip(r.iter().map(cell)).collect();
+                rows.push(Row { line: line_no, id: r.get(id_idx).unwrap_or("").to_string(), values });
+            }
+            Err(e) => bad.push((line_no, e.to_string())),
+        }
+    }
+    Ok((columns, rows, bad))
+}
+
+/// The manifest given, or one made from the model's stored feature names (all numbers, all required).
+fn manifest_for(args: &ScoreArgs, model: &dyn leadsmith_model::Predictor) -> Result<Manifest> {
+    if let Some(path) = &args.manifest {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let m: Manifest = serde_json::from_str(&text).with_context(|| format!("manifest {}", path.display()))?;
+        if let Err(errors) = m.validate() {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            bail!("manifest {}: {}", path.display(), list.join("; "));
+        }
+        if m.features.len() != model.num_features() {
+            bail!("the manifest lists {} features, the model takes {}", m.features.len(), model.num_features());
+        }
+        return Ok(m);
+    }
+    let Some(names) = model.feature_names() else {
+        bail!("{} stores no feature names; give --manifest to name its features", args.model.display());
+    };
+    let features = names
+        .iter()
+        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
+        .collect();
+    Ok(Manifest { name: "model".into(), version: "-".into(), features, output: OutputMapping::default() })
+}
+
+pub struct ScoreSummary {
+    pub scored: usize,
+    pub rejected: usize,
+    pub errors_file: Option<PathBuf>,
+}
+
+pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
+    let loaded = leadsmith_model::load(&args.model).with_context(|| format!("loading {}", args.model.display()))?;
+    let model = loaded.model.as_ref();
+    let manifest = manifest_for(args, model)?;
+    let (columns, rows, mut rejected) = read_rows(&args.input)?;
+    if args.manifest.is_none() {
+        // Without a manifest every model feature must be a column: say which are not, once.
+        let missing: Vec<&str> =
+            manifest.features.iter().map(|f| f.name.as_str()).filter(|n| !columns.iter().any(|c| c == n)).collect();
+        if !missing.is_empty() && !rows.is_empty() {
+            bail!("{} lacks the model's features: {}", args.input.display(), missing.join(", "));
+        }
+    }
+    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let bar = crate::progress::bar(rows.len() as u64, interactive, "scoring");
+    let started = Instant::now();
+    let jsonl = matches!(args.out.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"));
+    let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut csv_out = (!jsonl).then(|| csv::Writer::from_writer(Vec::new()));
+    if let Some(w) = csv_out.as_mut() {
+        w.write_record(["id", "score", "bucket", "tier"])?;
+    }
+    let mut scored = 0;
+    for row in rows {
+        // Other columns (ids, names) ride along in the input and are not features.
+        let features: BTreeMap<String, Value> =
+            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let values = match manifest.row(&features) {
+            Ok(v) => v,
+            Err(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                rejected.push((row.line, list.join("; ")));
+                bar.inc(1);
+                continue;
+            }
+        };
+        let p = model.predict(&values);
+        let (bucket, tier) = match model.objective() {
+            Objective::Probability => {
+                let shown = manifest.show(p);
+                (shown.bucket.map(|b| b.to_string()).unwrap_or_default(), shown.tier)
+            }
+            Objective::Regression => (String::new(), String::new()),
+        };
+        match csv_out.as_mut() {
+            Some(w) => w.write_record([row.id.as_str(), &p.to_string(), &bucket, &tier])?,
+            None => {
+                let bucket: Option<u8> = bucket.parse().ok();
+                let line = serde_json::json!({"id": row.id, "score": p, "bucket": bucket, "tier": tier});
+                writeln!(out, "{line}")?;
+            }
+        }
+        scored += 1;
+        bar.inc(1);
+    }
+    if let Some(w) = csv_out {
+        out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    }
+    out.flush()?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let errors_file = if rejected.is_empty() {
+        None
+    } else {
+        rejected.sort();
+        let path = PathBuf::from(format!("{}.errors.csv", args.out.display()));
+        let mut w = csv::Writer::from_path(&path).with_context(|| format!("creating {}", path.display()))?;
+        w.write_record(["line", "reason"])?;
+        for (line, reason) in &rejected {
+            w.write_record([line.to_string(), reason.clone()])?;
+        }
+        w.flush()?;
+        Some(path)
+    };
+    eprintln!(
+        "scored {scored} rows with {} ({}) in {elapsed:.2} s ({:.0} rows/s){}",
+        args.model.display(),
+        loaded.format.as_str(),
+        scored as f64 / elapsed.max(1e-9),
+        match &errors_file {
+            Some(p) => format!("; rejected {} rows, with line numbers and reasons in {}", rejected.len(), p.display()),
+            None => String::new(),
+        }
+    );
+    Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
+}
+
+/// `leadsmith model info`.
+pub fn info(path: &Path) -> Result<()> {
+    let loaded = leadsmith_model::load(path).with_context(|| format!("loading {}", path.display()))?;
+    let m = loaded.model.as_ref();
+    println!("model {}", path.display());
+    println!("format {}", loaded.format.as_str());
+    println!(
+        "output {}",
+        match m.objective() {
+            Objective::Probability => "probability (binary classifier)",
+            Objective::Regression => "value (regression)",
+        }
+    );
+    println!("features {}", m.num_features());
+    match m.feature_names() {
+        Some(names) => {
+            for (i, n) in names.iter().enumerate() {
+                println!("  {i:>3}  {n}");
+            }
+        }
+        None => println!("  (the file stores no names; score with --manifest)"),
+    }
+    Ok(())
+}

@@ -1,0 +1,888 @@
+//! Gradient-boosted decision trees for won/lost (binary log-loss), trained the way XGBoost's `hist` method
+//! does, in miniature:
+//!
+//! - second order: each row has gradient g = w·(p − y) and hessian h = w·p·(1 − p) of the log-loss at the
+//!   current margin; a leaf's value is −η·G/(H + λ) and a split's gain is
+//!   G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ), taken when above `gamma`, with each child holding a
+//!   hessian (cover) of at least `min_child_weight`;
+//! - split finding on histograms: each feature's values are cut into at most `max_bins` quantile bins once,
+//!   before training, and candidate thresholds are the bin boundaries (a feature with few distinct values
+//!   gets a boundary between each pair); a child's histogram is the parent's minus its sibling's;
+//! - missing values (NaN) learn a default direction per split: both sides are tried and the better kept (a
+//!   split seeing no missing values sends them to the side with more cover);
+//! - trees are grown depth-first to `max_depth`; the first margin is the training set's log-odds.
+//!
+//! Training has no randomness: the same data and settings give the same model.
+//!
+//! # The `leadsmith-gbdt` JSON format
+//!
+//! ```json
+//! {
+//!   "format": "leadsmith-gbdt",
+//!   "version": 1,
+//!   "objective": "binary:logistic",
+//!   "features": ["visits", "employees"],
+//!   "base_score": -2.197,
+//!   "trees": [
+//!     {"nodes": [
+//!       {"feature": 0, "threshold": 3.5, "default_left": true, "left": 1, "right": 2, "gain": 41.2, "cover": 450.0},
+//!       {"leaf": -0.12, "cover": 300.0},
+//!       {"leaf": 0.31, "cover": 150.0}
+//!     ]}
+//!   ]
+//! }
+//! ```
+//!
+//! The margin (log-odds) of a row is `base_score` plus, for each tree, the `leaf` reached from node 0: at a
+//! split, a row goes `left` when its value of `features[feature]` is `< threshold`, and to the
+//! `default_left` side when the value is missing; otherwise `right`. The probability is the logistic
+//! function of the margin. `cover` is the hessian sum of the training rows that reached the node (used by
+//! TreeSHAP), `gain` the split's loss reduction (used for feature importance). A node's children come after it
+//! and each node but the root is the child of exactly one node.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Dataset, TrainError, TrainedModel, check_trainable, rank_importance, shap};
+use crate::{ModelError, Objective, Predictor};
+
+const FORMAT: &str = "leadsmith-gbdt";
+const OBJECTIVE: &str = "binary:logistic";
+/// The deepest tree a loaded model may have (TreeSHAP is quadratic in depth, and recursive).
+const MAX_DEPTH: usize = 64;
+
+/// Settings for [`train_gbdt`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GbdtConfig {
+    /// Boosting rounds (trees). Default 100.
+    pub trees: usize,
+    /// Depth of each tree (a depth-1 tree is a stump). Default 4.
+    pub max_depth: usize,
+    /// η, the shrinkage applied to every leaf. Default 0.1.
+    pub learning_rate: f64,
+    /// λ, the L2 penalty on leaf values. Default 1.
+    pub lambda: f64,
+    /// γ, the smallest gain a split needs. Default 0.
+    pub gamma: f64,
+    /// The smallest hessian sum (cover) a child may have. Default 1.
+    pub min_child_weight: f64,
+    /// Histogram bins per feature (2..=4096). Default 64.
+    pub max_bins: usize,
+    /// Weight classes by `rows / (2 · class count)`. Off by default: trees cope with imbalance, and without
+    /// weights the probabilities stay calibrated.
+    pub balance_classes: bool,
+    /// Cold start: the fewest won and lost examples to train on. Default 20.
+    pub min_per_class: usize,
+}
+
+impl Default for GbdtConfig {
+    fn default() -> Self {
+        Self {
+            trees: 100,
+            max_depth: 4,
+            learning_rate: 0.1,
+            lambda: 1.0,
+            gamma: 0.0,
+            min_child_weight: 1.0,
+            max_bins: 64,
+            balance_classes: false,
+            min_per_class: super::DEFAULT_MIN_PER_CLASS,
+        }
+    }
+}
+
+impl GbdtConfig {
+    fn check(&self) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::InvalidConfig(m));
+        let non_negative = |x: f64| x.is_finite() && x >= 0.0;
+        if self.trees == 0 {
+            return bad("trees must be at least 1".into());
+        }
+        if self.max_depth == 0 || self.max_depth > MAX_DEPTH {
+            return bad(format!("max_depth must be in 1..={MAX_DEPTH}, got {}", self.max_depth));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!("learning_rate must be > 0, got {}", self.learning_rate));
+        }
+        for (name, value) in
+            [("lambda", self.lambda), ("gamma", self.gamma), ("min_child_weight", self.min_child_weight)]
+        {
+            if !non_negative(value) {
+                return bad(format!("{name} must be finite and ≥ 0, got {value}"));
+            }
+        }
+        if !(2..=4096).contains(&self.max_bins) {
+            return bad(format!("max_bins must be in 2..=4096, got {}", self.max_bins));
+        }
+        Ok(())
+    }
+}
+
+/// A tree node. Children come after their parent in [`Tree::nodes`]; node 0 is the root.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Leaf { value: f64, cover: f64 },
+    Split { feature: usize, threshold: f64, default_left: bool, left: usize, right: usize, gain: f64, cover: f64 },
+}
+
+impl Node {
+    pub(crate) fn cover(&self) -> f64 {
+        match *self {
+            Node::Leaf { cover, .. } | Node::Split { cover, .. } => cover,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tree {
+    pub(crate) nodes: Vec<Node>,
+}
+
+/// The split rule: `x < threshold` goes left, a missing value goes the default way.
+pub(crate) fn goes_left(x: f64, threshold: f64, default_left: bool) -> bool {
+    if x.is_nan() { default_left } else { x < threshold }
+}
+
+impl Tree {
+    fn leaf_value(&self, row: &[f64]) -> f64 {
+        let mut i = 0;
+        loop {
+            match self.nodes[i] {
+                Node::Leaf { value, .. } => return value,
+                Node::Split { feature, threshold, default_left, left, right, .. } => {
+                    let x = row.get(feature).copied().unwrap_or(f64::NAN);
+                    i = if goes_left(x, threshold, default_left) { left } else { right };
+                }
+            }
+        }
+    }
+
+    /// The cover-weighted mean leaf value: the tree's output when nothing is known about the row, TreeSHAP's
+    /// bias term.
+    fn expected_value(&self, node: usize) -> f64 {
+        match self.nodes[node] {
+            Node::Leaf { value, .. } => value,
+            Node::Split { left, right, cover, .. } => {
+                (self.nodes[left].cover() * self.expected_value(left)
+                    + self.nodes[right].cover() * self.expected_value(right))
+                    / cover
+            }
+        }
+    }
+}
+
+/// A trained ensemble of boosted trees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainedGbdt {
+    features: Vec<String>,
+    base_score: f64,
+    trees: Vec<Tree>,
+    /// `base_score` + Σ tree expected values, cached for [`Predictor::contributions`].
+    expected: f64,
+}
+
+impl TrainedGbdt {
+    fn new(features: Vec<String>, base_score: f64, trees: Vec<Tree>) -> Self {
+        let expected = base_score + trees.iter().map(|t| t.expected_value(0)).sum::<f64>();
+        Self { features, base_score, trees, expected }
+    }
+
+    /// The margin before the first tree (the training log-odds).
+    pub fn base_score(&self) -> f64 {
+        self.base_score
+    }
+
+    pub fn num_trees(&self) -> usize {
+        self.trees.len()
+    }
+
+    /// The expected margin over the training distribution (the bias in [`Predictor::contributions`]).
+    pub fn expected_margin(&self) -> f64 {
+        self.expected
+    }
+
+    /// Total split gain per feature, in feature order.
+    pub fn total_gain(&self) -> Vec<f64> {
+        let mut gain = vec![0.0; self.features.len()];
+        for node in self.trees.iter().flat_map(|t| &t.nodes) {
+            if let Node::Split { feature, gain: g, .. } = *node {
+                gain[feature] += g;
+            }
+        }
+        gain
+    }
+
+    /// The model as `leadsmith-gbdt` JSON (see the [module documentation](self)).
+    pub fn to_json(&self) -> String {
+        let file = GbdtFile {
+            format: FORMAT.into(),
+            version: 1,
+            objective: OBJECTIVE.into(),
+            features: self.features.clone(),
+            base_score: self.base_score,
+            trees: self
+                .trees
+                .iter()
+                .map(|t| TreeFile { nodes: t.nodes.iter().map(NodeFile::from).collect() })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&file).expect("a gbdt model serialises")
+    }
+
+    /// Reads `leadsmith-gbdt` JSON, checking that every tree is well formed.
+    pub fn from_json(text: &str) -> Result<Self, ModelError> {
+        let parse = |at: String, message: String| ModelError::Parse { format: FORMAT, at, message };
+        let file: GbdtFile = serde_json::from_str(text).map_err(|e| parse("$".into(), e.to_string()))?;
+        if file.format != FORMAT {
+            return Err(parse("format".into(), format!("expected \"{FORMAT}\", got \"{}\"", file.format)));
+        }
+        if file.version != 1 {
+            return Err(ModelError::Unsupported { format: FORMAT, message: format!("version {}", file.version) });
+        }
+        if file.objective != OBJECTIVE {
+            return Err(ModelError::Unsupported { format: FORMAT, message: format!("objective {}", file.objective) });
+        }
+        if !file.base_score.is_finite() {
+            return Err(parse("base_score".into(), "must be finite".into()));
+        }
+        let p = file.features.len();
+        let mut trees = Vec::with_capacity(file.trees.len());
+        for (t, tree) in file.trees.into_iter().enumerate() {
+            let at = |i: usize| format!("trees[{t}].nodes[{i}]");
+            if tree.nodes.is_empty() {
+                return Err(parse(format!("trees[{t}]"), "no nodes".into()));
+            }
+            let count = tree.nodes.len();
+            let mut depth = vec![usize::MAX; count];
+            depth[0] = 0;
+            let mut nodes = Vec::with_capacity(count);
+            for (i, n) in tree.nodes.into_iter().enumerate() {
+                if depth[i] == usize::MAX {
+                    return Err(parse(at(i), "not the child of any node".into()));
+                }
+                if !(n.cover.is_finite() && n.cover > 0.0) {
+                    return Err(parse(at(i), format!("cover must be > 0, got {}", n.cover)));
+                }
+                let node = match (n.leaf, n.feature, n.threshold, n.default_left, n.left, n.right) {
+                    (Some(value), None, None, None, None, None) => {
+                        if !value.is_finite() {
+                            return Err(parse(at(i), "leaf value must be finite".into()));
+                        }
+                        Node::Leaf { value, cover: n.cover }
+                    }
+                    (None, Some(feature), Some(threshold), Some(default_left), Some(left), Some(right)) => {
+                        if feature >= p {
+                            return Err(parse(at(i), format!("feature {feature} of {p}")));
+                        }
+                        if threshold.is_nan() {
+                            return Err(parse(at(i), "threshold is NaN".into()));
+                        }
+                        for child in [left, right] {
+                            if child <= i || child >= count {
+                                return Err(parse(
+                                    at(i),
+                                    format!("child {child} must come after the node, in the tree"),
+                                ));
+                            }
+                            if depth[child] != usize::MAX || left == right {
+                                return Err(parse(at(i), format!("node {child} has two parents")));
+                            }
+                            depth[child] = depth[i] + 1;
+                            if depth[child] > MAX_DEPTH {
+                                return Err(parse(at(i), format!("deeper than {MAX_DEPTH} levels")));
+                            }
+                        }
+                        let gain = n.gain.unwrap_or(0.0);
+                        Node::Split { feature, threshold, default_left, left, right, gain, cover: n.cover }
+                    }
+                    _ => {
+                        return Err(parse(
+                            at(i),
+                            "a node is either {leaf, cover} or {feature, threshold, default_left, left, right, cover}"
+                                .into(),
+                        ));
+                    }
+                };
+                nodes.push(node);
+            }
+            trees.push(Tree { nodes });
+        }
+        Ok(Self::new(file.features, file.base_score, trees))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct GbdtFile {
+    format: String,
+    version: u32,
+    objective: String,
+    features: Vec<String>,
+    base_score: f64,
+    trees: Vec<TreeFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TreeFile {
+    nodes: Vec<NodeFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NodeFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    leaf: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    feature: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_left: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    left: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    right: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gain: Option<f64>,
+    cover: f64,
+}
+
+impl From<&Node> for NodeFile {
+    fn from(node: &Node) -> Self {
+        let empty = NodeFile {
+            leaf: None,
+            feature: None,
+            threshold: None,
+            default_left: None,
+            left: None,
+            right: None,
+            gain: None,
+            cover: node.cover(),
+        };
+        match *node {
+            Node::Leaf { value, .. } => NodeFile { leaf: Some(value), ..empty },
+            Node::Split { feature, threshold, default_left, left, right, gain, .. } => NodeFile {
+                feature: Some(feature),
+                threshold: Some(threshold),
+                default_left: Some(default_left),
+                left: Some(left),
+                right: Some(right),
+                gain: Some(gain),
+                ..empty
+            },
+        }
+    }
+}
+
+impl Predictor for TrainedGbdt {
+    fn num_features(&self) -> usize {
+        self.features.len()
+    }
+
+    fn feature_names(&self) -> Option<&[String]> {
+        Some(&self.features)
+    }
+
+    fn objective(&self) -> Objective {
+        Objective::Probability
+    }
+
+    fn predict_margin(&self, row: &[f64]) -> f64 {
+        self.base_score + self.trees.iter().map(|t| t.leaf_value(row)).sum::<f64>()
+    }
+
+    /// Exact TreeSHAP values with hessian covers; the bias is [`expected_margin`](TrainedGbdt::expected_margin).
+    fn contributions(&self, row: &[f64]) -> Vec<f64> {
+        let mut phi = vec![0.0; self.features.len() + 1];
+        for tree in &self.trees {
+            shap::add_tree_shap(tree, row, &mut phi[..self.features.len()]);
+        }
+        phi[self.features.len()] = self.expected;
+        phi
+    }
+}
+
+impl TrainedModel for TrainedGbdt {
+    fn kind(&self) -> &'static str {
+        "gradient-boosted trees"
+    }
+
+    fn importance_measure(&self) -> &'static str {
+        "total gain"
+    }
+
+    fn feature_importance(&self) -> Vec<(String, f64)> {
+        rank_importance(self.features.iter().cloned().zip(self.total_gain()).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Training
+
+/// Gradient statistics of a set of rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stat {
+    g: f64,
+    h: f64,
+    n: u32,
+}
+
+impl Stat {
+    fn add(self, o: Stat) -> Stat {
+        Stat { g: self.g + o.g, h: self.h + o.h, n: self.n + o.n }
+    }
+
+    fn sub(self, o: Stat) -> Stat {
+        Stat { g: self.g - o.g, h: self.h - o.h, n: self.n - o.n }
+    }
+}
+
+/// Every value replaced by its histogram slot. Feature `f` owns slots `offsets[f]..offsets[f + 1]`: one per bin
+/// (bin `b` holds values in `[thresholds[f][b - 1], thresholds[f][b])`), then one for missing values.
+struct Binned {
+    p: usize,
+    slots: Vec<u32>,
+    offsets: Vec<usize>,
+    thresholds: Vec<Vec<f64>>,
+}
+
+impl Binned {
+    fn new(data: &Dataset, max_bins: usize) -> Self {
+        let p = data.num_features();
+        let thresholds: Vec<Vec<f64>> = (0..p)
+            .map(|j| {
+                let values: Vec<f64> = data.rows.iter().map(|r| r[j]).filter(|v| !v.is_nan()).collect();
+                bin_thresholds(values, max_bins)
+            })
+            .collect();
+        let mut offsets = vec![0];
+        for t in &thresholds {
+            offsets.push(offsets.last().copied().unwrap_or(0) + t.len() + 2);
+        }
+        let mut slots = Vec::with_capacity(data.num_rows() * p);
+        for row in &data.rows {
+            for (j, &x) in row.iter().enumerate() {
+                let slot = if x.is_nan() {
+                    offsets[j + 1] - 1
+                } else {
+                    offsets[j] + thresholds[j].partition_point(|&t| t <= x)
+                };
+                slots.push(slot as u32);
+            }
+        }
+        Self { p, slots, offsets, thresholds }
+    }
+
+    fn total_slots(&self) -> usize {
+        self.offsets[self.p]
+    }
+
+    fn histogram(&self, rows: &[u32], g: &[f64], h: &[f64]) -> Vec<Stat> {
+        let mut hist = vec![Stat::default(); self.total_slots()];
+        for &r in rows {
+            let r = r as usize;
+            let (gr, hr) = (g[r], h[r]);
+            for &slot in &self.slots[r * self.p..(r + 1) * self.p] {
+                let s = &mut hist[slot as usize];
+                s.g += gr;
+                s.h += hr;
+                s.n += 1;
+            }
+        }
+        hist
+    }
+
+    fn goes_left(&self, row: u32, split: &Candidate) -> bool {
+        let f = split.feature;
+        let slot = self.slots[row as usize * self.p + f] as usize;
+        if slot == self.offsets[f + 1] - 1 { split.default_left } else { slot - self.offsets[f] < split.bin }
+    }
+}
+
+/// Cut points for one feature's non-missing values: between each pair of distinct values when there are at
+/// most `max_bins` of them, else at (approximate) quantiles: distinct values are gathered in order into bins
+/// of about equal count, a bin closing once it holds its share of the values left, so a heavily repeated
+/// value (zeros) fills a bin of its own and the other values still share the remaining bins.
+fn bin_thresholds(mut values: Vec<f64>, max_bins: usize) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    let mut distinct: Vec<(f64, usize)> = Vec::new();
+    for &v in &values {
+        match distinct.last_mut() {
+            Some((last, count)) if *last == v => *count += 1,
+            _ => distinct.push((v, 1)),
+        }
+    }
+    if distinct.len() <= max_bins {
+        return distinct.windows(2).map(|w| midpoint(w[0].0, w[1].0)).collect();
+    }
+    let mut cuts = Vec::with_capacity(max_bins - 1);
+    let (mut remaining, mut bins_left, mut filled) = (values.len(), max_bins, 0);
+    for w in distinct.windows(2) {
+        filled += w[0].1;
+        if bins_left > 1 && filled * bins_left >= remaining {
+            cuts.push(midpoint(w[0].0, w[1].0));
+            remaining -= filled;
+            bins_left -= 1;
+            filled = 0;
+        }
+    }
+    cuts
+}
+
+/// A threshold `t` with `a < t <= b`.
+fn midpoint(a: f64, b: f64) -> f64 {
+    let m = a / 2.0 + b / 2.0;
+    if m > a && m <= b { m } else { b }
+}
+
+/// The best split of a node.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    feature: usize,
+    /// Bins `< bin` go left.
+    bin: usize,
+    default_left: bool,
+    gain: f64,
+}
+
+struct Grower<'a> {
+    config: &'a GbdtConfig,
+    binned: &'a Binned,
+    g: &'a [f64],
+    h: &'a [f64],
+}
+
+impl Grower<'_> {
+    fn score(&self, s: Stat) -> f64 {
+        s.g * s.g / (s.h + self.config.lambda)
+    }
+
+    fn leaf(&self, s: Stat) -> f64 {
+        -self.config.learning_rate * s.g / (s.h + self.config.lambda)
+    }
+
+    fn best_split(&self, hist: &[Stat], total: Stat) -> Option<Candidate> {
+        let min_gain = self.config.gamma.max(1e-12);
+        let parent = self.score(total);
+        let mut best: Option<Candidate> = None;
+        let mut consider = |feature: usize, bin: usize, left: Stat, right: Stat, default_left: bool| {
+            if left.n == 0 || right.n == 0 {
+                return;
+            }
+            let mcw = self.config.min_child_weight;
+            if left.h < mcw || right.h < mcw {
+                return;
+            }
+            let gain = self.score(left) + self.score(right) - parent;
+            if gain > min_gain && best.is_none_or(|b| gain > b.gain) {
+                best = Some(Candidate { feature, bin, default_left, gain });
+            }
+        };
+        for f in 0..self.binned.p {
+            let (start, end) = (self.binned.offsets[f], self.binned.offsets[f + 1]);
+            let missing = hist[end - 1];
+            let bins = end - 1 - start;
+            let mut left = Stat::default();
+            for bin in 1..bins {
+                left = left.add(hist[start + bin - 1]);
+                let right = total.sub(left).sub(missing);
+                if missing.n == 0 {
+                    consider(f, bin, left, right, left.h >= right.h);
+                } else {
+                    consider(f, bin, left.add(missing), right, true);
+                    consider(f, bin, left, right.add(missing), false);
+                }
+            }
+        }
+        best
+    }
+
+    /// Grows one tree, adding each leaf's value to the margin of the rows that reach it.
+    fn grow(&self, margin: &mut [f64]) -> Tree {
+        let binned = self.binned;
+        let all: Vec<u32> = (0..margin.len() as u32).collect();
+        let root_hist = binned.histogram(&all, self.g, self.h);
+        let mut nodes = vec![Node::Leaf { value: 0.0, cover: 0.0 }];
+        // Depth-first, so at most `max_depth + 1` histograms are alive at once.
+        let mut stack = vec![(0usize, 0usize, all, root_hist)];
+        while let Some((id, depth, rows, hist)) = stack.pop() {
+            let total = hist[binned.offsets[0]..binned.offsets[1]].iter().fold(Stat::default(), |a, &s| a.add(s));
+            let split =
+                if depth < self.config.max_depth && rows.len() >= 2 { self.best_split(&hist, total) } else { None };
+            let Some(split) = split else {
+                let value = self.leaf(total);
+                for &r in &rows {
+                    margin[r as usize] += value;
+                }
+                nodes[id] = Node::Leaf { value, cover: total.h };
+                continue;
+            };
+            let (left_rows, right_rows): (Vec<u32>, Vec<u32>) =
+                rows.iter().partition(|&&r| binned.goes_left(r, &split));
+            let (left, right) = (nodes.len(), nodes.len() + 1);
+            nodes.push(Node::Leaf { value: 0.0, cover: 0.0 });
+            nodes.push(Node::Leaf { value: 0.0, cover: 0.0 });
+            let small_is_left = left_rows.len() <= right_rows.len();
+            let small = binned.histogram(if small_is_left { &left_rows } else { &right_rows }, self.g, self.h);
+            let large: Vec<Stat> = hist.iter().zip(&small).map(|(&p, &s)| p.sub(s)).collect();
+            let (left_hist, right_hist) = if small_is_left { (small, large) } else { (large, small) };
+            nodes[id] = Node::Split {
+                feature: split.feature,
+                threshold: binned.thresholds[split.feature][split.bin - 1],
+                default_left: split.default_left,
+                left,
+                right,
+                gain: split.gain,
+                cover: total.h,
+            };
+            stack.push((right, depth + 1, right_rows, right_hist));
+            stack.push((left, depth + 1, left_rows, left_hist));
+        }
+        Tree { nodes }
+    }
+}
+
+/// Trains gradient-boosted trees on `data`.
+pub fn train_gbdt(data: &Dataset, config: &GbdtConfig) -> Result<TrainedGbdt, TrainError> {
+    config.check()?;
+    check_trainable(data, config.min_per_class)?;
+    if data.num_rows() > u32::MAX as usize {
+        return Err(TrainError::InvalidData(format!("{} rows is more than this trainer handles", data.num_rows())));
+    }
+    let n = data.num_rows();
+    let (won, lost) = data.class_counts();
+    let weights: Vec<f64> = if config.balance_classes {
+        let (w_won, w_lost) = (n as f64 / (2.0 * won as f64), n as f64 / (2.0 * lost as f64));
+        data.labels.iter().map(|&l| if l { w_won } else { w_lost }).collect()
+    } else {
+        vec![1.0; n]
+    };
+    let weighted_won: f64 = data.labels.iter().zip(&weights).filter(|(l, _)| **l).map(|(_, w)| w).sum();
+    let weighted_lost: f64 = weights.iter().sum::<f64>() - weighted_won;
+    let base_score = (weighted_won / weighted_lost).ln();
+
+    let binned = Binned::new(data, config.max_bins);
+    let mut margin = vec![base_score; n];
+    let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
+    let mut trees = Vec::with_capacity(config.trees);
+    for _ in 0..config.trees {
+        for i in 0..n {
+            let p = crate::sigmoid(margin[i]);
+            let y = f64::from(u8::from(data.labels[i]));
+            g[i] = weights[i] * (p - y);
+            h[i] = weights[i] * (p * (1.0 - p)).max(1e-16);
+        }
+        let grower = Grower { config, binned: &binned, g: &g, h: &h };
+        trees.push(grower.grow(&mut margin));
+    }
+    Ok(TrainedGbdt::new(data.feature_names.clone(), base_score, trees))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// v(S): the cover-weighted expectation of the tree with the features in `known` fixed to `row`.
+    fn conditional(tree: &Tree, node: usize, row: &[f64], known: u32) -> f64 {
+        match tree.nodes[node] {
+            Node::Leaf { value, .. } => value,
+            Node::Split { feature, threshold, default_left, left, right, cover, .. } => {
+                if known & (1 << feature) != 0 {
+                    let next = if goes_left(row[feature], threshold, default_left) { left } else { right };
+                    conditional(tree, next, row, known)
+                } else {
+                    (tree.nodes[left].cover() * conditional(tree, left, row, known)
+                        + tree.nodes[right].cover() * conditional(tree, right, row, known))
+                        / cover
+                }
+            }
+        }
+    }
+
+    /// Shapley values by the definition, summing over all subsets of the other features.
+    pub(crate) fn brute_force_shapley(model: &TrainedGbdt, row: &[f64]) -> Vec<f64> {
+        let m = model.features.len();
+        assert!(m <= 12);
+        let factorial = |k: usize| (1..=k).map(|i| i as f64).product::<f64>();
+        let mut phi = vec![0.0; m + 1];
+        for tree in &model.trees {
+            for (i, phi_i) in phi.iter_mut().enumerate().take(m) {
+                for set in 0u32..(1 << m) {
+                    if set & (1 << i) != 0 {
+                        continue;
+                    }
+                    let s = set.count_ones() as usize;
+                    let weight = factorial(s) * factorial(m - s - 1) / factorial(m);
+                    *phi_i += weight * (conditional(tree, 0, row, set | (1 << i)) - conditional(tree, 0, row, set));
+                }
+            }
+            phi[m] += conditional(tree, 0, row, 0);
+        }
+        phi[m] += model.base_score;
+        phi
+    }
+
+    fn split(feature: usize, threshold: f64, default_left: bool, left: usize, right: usize, cover: f64) -> Node {
+        Node::Split { feature, threshold, default_left, left, right, gain: 1.0, cover }
+    }
+
+    fn leaf(value: f64, cover: f64) -> Node {
+        Node::Leaf { value, cover }
+    }
+
+    /// Two trees over three features, one splitting twice on feature 0.
+    fn hand_model() -> TrainedGbdt {
+        let t1 = Tree {
+            nodes: vec![
+                split(0, 0.5, true, 1, 2, 10.0),
+                split(1, 1.0, false, 3, 4, 6.0),
+                split(0, 2.0, false, 5, 6, 4.0),
+                leaf(1.0, 2.0),
+                leaf(-1.0, 4.0),
+                leaf(0.5, 1.0),
+                leaf(3.0, 3.0),
+            ],
+        };
+        let t2 = Tree { nodes: vec![split(2, 0.0, true, 1, 2, 8.0), leaf(-0.25, 5.0), leaf(0.75, 3.0)] };
+        TrainedGbdt::new(vec!["a".into(), "b".into(), "c".into()], 0.1, vec![t1, t2])
+    }
+
+    #[test]
+    fn tree_shap_matches_brute_force_on_a_hand_built_model() {
+        let model = hand_model();
+        for row in [[0.0, 0.0, 0.0], [1.0, 2.0, -1.0], [3.0, f64::NAN, 1.0], [f64::NAN, 0.5, f64::NAN], [0.7, 1.0, 0.0]]
+        {
+            let fast = model.contributions(&row);
+            let exact = brute_force_shapley(&model, &row);
+            for (a, b) in fast.iter().zip(&exact) {
+                assert!((a - b).abs() < 1e-12, "{row:?}: {fast:?} vs {exact:?}");
+            }
+            let sum: f64 = fast.iter().sum();
+            assert!((sum - model.predict_margin(&row)).abs() < 1e-12);
+        }
+        // Checked by hand: the second tree alone at c = 1 (goes right): φ_c = 0.75 − (5·−0.25 + 3·0.75)/8.
+        let t2_only = TrainedGbdt::new(model.features.clone(), 0.0, vec![model.trees[1].clone()]);
+        let phi = t2_only.contributions(&[0.0, 0.0, 1.0]);
+        assert_eq!(phi, vec![0.0, 0.0, 0.75 - 0.125, 0.125]);
+    }
+
+    #[test]
+    fn thresholds_separate_distinct_values() {
+        assert_eq!(bin_thresholds(vec![3.0, 1.0, 1.0, 2.0], 64), vec![1.5, 2.5]);
+        assert_eq!(bin_thresholds(vec![5.0; 10], 64), Vec::<f64>::new());
+        let many: Vec<f64> = (0..1000).map(f64::from).collect();
+        let cuts = bin_thresholds(many, 8);
+        assert_eq!(cuts.len(), 7);
+        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
+        // Heavy ties: the cut points stay distinct.
+        let tied: Vec<f64> = (0..1000).map(|i| if i < 900 { 0.0 } else { f64::from(i) }).collect();
+        let cuts = bin_thresholds(tied, 8);
+        assert_eq!(cuts.len(), 7);
+        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(cuts[0], 450.0);
+    }
+
+    #[test]
+    fn missing_values_learn_their_direction() {
+        // Won exactly when x is missing or large: the first split must send NaN to the large side.
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..300 {
+            let x = if i % 3 == 0 { f64::NAN } else { f64::from(i) };
+            rows.push(vec![x]);
+            labels.push(x.is_nan() || x > 150.0);
+        }
+        let data = Dataset { feature_names: vec!["x".into()], rows, labels, times: None };
+        let config = GbdtConfig { trees: 1, max_depth: 1, ..GbdtConfig::default() };
+        let model = train_gbdt(&data, &config).unwrap();
+        match model.trees[0].nodes[0] {
+            Node::Split { threshold, default_left, .. } => {
+                assert!(threshold > 150.0 && threshold < 152.0, "{threshold}");
+                assert!(!default_left, "missing goes right, with the large values");
+            }
+            ref other => panic!("{other:?}"),
+        }
+        assert!(model.predict(&[f64::NAN]) > model.predict(&[10.0]));
+    }
+
+    #[test]
+    fn training_is_deterministic_and_matches_its_json() {
+        let mut rng = super::super::SplitMix64::new(5);
+        let rows: Vec<Vec<f64>> = (0..500)
+            .map(|_| vec![rng.next_f64(), if rng.next_f64() < 0.1 { f64::NAN } else { rng.next_f64() }])
+            .collect();
+        let labels: Vec<bool> = rows.iter().map(|r| rng.next_f64() < if r[0] > 0.6 { 0.6 } else { 0.1 }).collect();
+        let data = Dataset { feature_names: vec!["a".into(), "b".into()], rows, labels, times: None };
+        let config = GbdtConfig { trees: 20, ..GbdtConfig::default() };
+        let a = train_gbdt(&data, &config).unwrap();
+        let b = train_gbdt(&data, &config).unwrap();
+        assert_eq!(a, b);
+        // serde_json (without its `float_roundtrip` feature) may read a float back one ulp off, so the
+        // round trip is checked to a tolerance.
+        let back = TrainedGbdt::from_json(&a.to_json()).unwrap();
+        assert_eq!(back.num_trees(), a.num_trees());
+        for (t, u) in back.trees.iter().zip(&a.trees) {
+            assert_eq!(t.nodes.len(), u.nodes.len());
+        }
+        for row in &data.rows {
+            assert!((back.predict_margin(row) - a.predict_margin(row)).abs() < 1e-12);
+            for (x, y) in back.contributions(row).iter().zip(a.contributions(row)) {
+                assert!((x - y).abs() < 1e-12);
+            }
+        }
+        // Splits on the informative feature earn most of the gain.
+        let importance = a.feature_importance();
+        assert_eq!(importance[0].0, "a");
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let data = Dataset {
+            feature_names: vec!["x".into()],
+            rows: (0..60).map(|i| vec![f64::from(i)]).collect(),
+            labels: (0..60).map(|i| i % 2 == 0).collect(),
+            times: None,
+        };
+        let bad = [
+            GbdtConfig { trees: 0, ..GbdtConfig::default() },
+            GbdtConfig { max_depth: 0, ..GbdtConfig::default() },
+            GbdtConfig { learning_rate: 0.0, ..GbdtConfig::default() },
+            GbdtConfig { lambda: -1.0, ..GbdtConfig::default() },
+            GbdtConfig { min_child_weight: f64::NAN, ..GbdtConfig::default() },
+            GbdtConfig { max_bins: 1, ..GbdtConfig::default() },
+        ];
+        for config in bad {
+            assert!(matches!(train_gbdt(&data, &config), Err(TrainError::InvalidConfig(_))), "{config:?}");
+        }
+        assert!(train_gbdt(&data, &GbdtConfig { trees: 3, ..GbdtConfig::default() }).is_ok());
+    }
+
+    #[test]
+    fn from_json_rejects_malformed_trees() {
+        let wrap = |nodes: &str| {
+            format!(
+                r#"{{"format":"leadsmith-gbdt","version":1,"objective":"binary:logistic","features":["a"],
+                "base_score":0,"trees":[{{"nodes":[{nodes}]}}]}}"#
+            )
+        };
+        let cases = [
+            (
+                r#"{"feature":0,"threshold":1,"default_left":true,"left":1,"right":1,"cover":2},{"leaf":1,"cover":1}"#,
+                "two parents",
+            ),
+            (
+                r#"{"feature":0,"threshold":1,"default_left":true,"left":0,"right":1,"cover":2},{"leaf":1,"cover":1}"#,
+                "must come after",
+            ),
+            (
+                r#"{"feature":3,"threshold":1,"default_left":true,"left":1,"right":2,"cover":2},{"leaf":1,"cover":1},{"leaf":1,"cover":1}"#,
+                "feature 3 of 1",
+            ),
+            (r#"{"leaf":1,"cover":1},{"leaf":1,"cover":1}"#, "not the child"),
+            (r#"{"leaf":1,"feature":0,"cover":1}"#, "a node is either"),
+            (r#"{"leaf":1,"cover":0}"#, "cover must be > 0"),
+        ];
+        for (nodes, message) in cases {
+            let err = TrainedGbdt::from_json(&wrap(nodes)).unwrap_err().to_string();
+            assert!(err.contains(message), "{nodes}: {err}");
+        }
+        assert!(TrainedGbdt::from_json(&wrap(r#"{"leaf":1,"cover":1}"#)).is_ok());
+    }
+}

@@ -1,0 +1,339 @@
+//! How well a trained model does on a holdout: AUC, log-loss, calibration by decile, lift in the top 10 %, and
+//! the features it leans on most. A [`Report`] serialises to JSON and prints as a readable text report.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Dataset, TrainError, TrainedModel};
+
+/// Rows and classes of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCounts {
+    pub rows: usize,
+    pub won: usize,
+    pub lost: usize,
+}
+
+impl ClassCounts {
+    pub fn of(data: &Dataset) -> Self {
+        let (won, lost) = data.class_counts();
+        Self { rows: data.num_rows(), won, lost }
+    }
+
+    /// The won rate (NaN without rows).
+    pub fn won_rate(&self) -> f64 {
+        self.won as f64 / self.rows as f64
+    }
+}
+
+/// One group of the calibration table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBin {
+    /// 1 for the lowest predictions, up to the number of groups (10 for deciles).
+    pub decile: usize,
+    pub count: usize,
+    pub won: usize,
+    /// The mean predicted probability in the group (NaN when empty).
+    pub mean_predicted: f64,
+    /// `won / count` (NaN when empty).
+    pub observed_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureWeight {
+    pub name: String,
+    pub importance: f64,
+}
+
+/// A model's results on a holdout. Metrics undefined on the holdout (AUC with one class only) are NaN, and
+/// `null` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// What kind of model ("logistic regression").
+    pub model: String,
+    pub features: usize,
+    pub train: ClassCounts,
+    pub holdout: ClassCounts,
+    /// Area under the ROC curve on the holdout (ties count half).
+    pub auc: f64,
+    /// Mean log-loss on the holdout, probabilities clipped to [1e-15, 1 − 1e-15].
+    pub log_loss: f64,
+    /// The log-loss of predicting the training won rate for every holdout row: what the model must beat.
+    pub baseline_log_loss: f64,
+    /// The won rate among the top 10 % of holdout predictions over the holdout's won rate.
+    pub lift_top_decile: f64,
+    /// Holdout rows in ten equal-count groups by predicted probability, lowest first.
+    pub calibration: Vec<CalibrationBin>,
+    /// What `top_features` measures ("total gain").
+    pub importance_measure: String,
+    pub top_features: Vec<FeatureWeight>,
+}
+
+/// Evaluates `model` (trained on `train`) on `holdout`, listing its `top` most important features.
+pub fn evaluate(
+    model: &dyn TrainedModel,
+    train: &Dataset,
+    holdout: &Dataset,
+    top: usize,
+) -> Result<Report, TrainError> {
+    holdout.check_shape()?;
+    if holdout.num_features() != model.num_features() {
+        return Err(TrainError::InvalidData(format!(
+            "the holdout has {} features, the model {}",
+            holdout.num_features(),
+            model.num_features()
+        )));
+    }
+    if let Some(names) = model.feature_names()
+        && names != holdout.feature_names.as_slice()
+    {
+        return Err(TrainError::InvalidData("the holdout's features are not the model's, in order".into()));
+    }
+    let predictions: Vec<f64> = holdout.rows.iter().map(|r| model.predict(r)).collect();
+    let train_counts = ClassCounts::of(train);
+    let train_rate = train_counts.won_rate();
+    Ok(Report {
+        model: model.kind().into(),
+        features: model.num_features(),
+        train: train_counts,
+        holdout: ClassCounts::of(holdout),
+        auc: auc(&predictions, &holdout.labels),
+        log_loss: log_loss(&predictions, &holdout.labels),
+        baseline_log_loss: log_loss(&vec![train_rate; holdout.num_rows()], &holdout.labels),
+        lift_top_decile: lift(&predictions, &holdout.labels, 0.1),
+        calibration: calibration(&predictions, &holdout.labels, 10),
+        importance_measure: model.importance_measure().into(),
+        top_features: model
+            .feature_importance()
+            .into_iter()
+            .take(top)
+            .map(|(name, importance)| FeatureWeight { name, importance })
+            .collect(),
+    })
+}
+
+/// Row indices sorted by score, ascending (ties in row order).
+fn ascending(scores: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    order
+}
+
+/// Groups of equal scores in `order`, as ranges of positions.
+fn tie_groups<'a>(scores: &'a [f64], order: &'a [usize]) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= order.len() {
+            return None;
+        }
+        let mut end = start + 1;
+        while end < order.len() && scores[order[end]] == scores[order[start]] {
+            end += 1;
+        }
+        let group = start..end;
+        start = end;
+        Some(group)
+    })
+}
+
+/// The area under the ROC curve: the probability that a random won row scores above a random lost one, ties
+/// counting half (the Mann–Whitney statistic with average ranks). NaN unless both classes are present.
+pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
+    assert_eq!(scores.len(), labels.len(), "one label per score");
+    let won = labels.iter().filter(|&&l| l).count();
+    let lost = labels.len() - won;
+    if won == 0 || lost == 0 {
+        return f64::NAN;
+    }
+    let order = ascending(scores);
+    let mut won_rank_sum = 0.0;
+    for group in tie_groups(scores, &order) {
+        // Ranks are 1-based: the group holds ranks start+1 ..= end, averaging (start + end + 1) / 2.
+        let rank = (group.start + group.end + 1) as f64 / 2.0;
+        won_rank_sum += rank * order[group].iter().filter(|&&i| labels[i]).count() as f64;
+    }
+    let (won, lost) = (won as f64, lost as f64);
+    (won_rank_sum - won * (won + 1.0) / 2.0) / (won * lost)
+}
+
+/// Mean negative log-likelihood, probabilities clipped to [1e-15, 1 − 1e-15]. NaN without rows.
+pub fn log_loss(probabilities: &[f64], labels: &[bool]) -> f64 {
+    assert_eq!(probabilities.len(), labels.len(), "one label per probability");
+    let total: f64 = probabilities
+        .iter()
+        .zip(labels)
+        .map(|(&p, &won)| {
+            let p = p.clamp(1e-15, 1.0 - 1e-15);
+            -(if won { p } else { 1.0 - p }).ln()
+        })
+        .sum();
+    total / probabilities.len() as f64
+}
+
+/// Rows sorted by predicted probability into `groups` groups of equal count (the first ones one smaller when
+/// it does not divide), with their mean prediction and observed won rate. Counts sum to the rows, won to the
+/// won rows.
+pub fn calibration(probabilities: &[f64], labels: &[bool], groups: usize) -> Vec<CalibrationBin> {
+    assert_eq!(probabilities.len(), labels.len(), "one label per probability");
+    let n = probabilities.len();
+    let order = ascending(probabilities);
+    (0..groups)
+        .map(|g| {
+            let members = &order[g * n / groups..(g + 1) * n / groups];
+            let count = members.len();
+            let won = members.iter().filter(|&&i| labels[i]).count();
+            let mean_predicted = members.iter().map(|&i| probabilities[i]).sum::<f64>() / count as f64;
+            CalibrationBin { decile: g + 1, count, won, mean_predicted, observed_rate: won as f64 / count as f64 }
+        })
+        .collect()
+}
+
+/// The won rate among the top `fraction` of rows by score over the overall won rate. Rows tied at the cut
+/// count in proportion (a tie group straddling it contributes its mean won rate), so row order never
+/// matters. NaN when no row is won.
+pub fn lift(scores: &[f64], labels: &[bool], fraction: f64) -> f64 {
+    assert_eq!(scores.len(), labels.len(), "one label per score");
+    let n = scores.len();
+    let total_won = labels.iter().filter(|&&l| l).count();
+    if n == 0 || total_won == 0 {
+        return f64::NAN;
+    }
+    let take = ((n as f64 * fraction).ceil() as usize).clamp(1, n);
+    let mut order = ascending(scores);
+    order.reverse();
+    let (mut taken, mut won) = (0usize, 0.0);
+    for group in tie_groups(scores, &order) {
+        if taken >= take {
+            break;
+        }
+        let size = group.len();
+        let group_won = order[group].iter().filter(|&&i| labels[i]).count() as f64;
+        let portion = size.min(take - taken);
+        won += group_won * portion as f64 / size as f64;
+        taken += portion;
+    }
+    (won / take as f64) / (total_won as f64 / n as f64)
+}
+
+impl Report {
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serialises")
+    }
+}
+
+fn percent(x: f64) -> String {
+    if x.is_nan() { "–".into() } else { format!("{:.1}%", 100.0 * x) }
+}
+
+fn number(x: f64, decimals: usize) -> String {
+    if x.is_nan() { "n/a".into() } else { format!("{x:.decimals$}") }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}, {} features", self.model, self.features)?;
+        let counts = |c: &ClassCounts| format!("{} rows ({} won, {} lost)", c.rows, c.won, c.lost);
+        writeln!(f, "training: {}", counts(&self.train))?;
+        writeln!(f, "holdout:  {}; won rate {}", counts(&self.holdout), percent(self.holdout.won_rate()))?;
+        writeln!(f)?;
+        writeln!(f, "AUC               {}", number(self.auc, 3))?;
+        writeln!(
+            f,
+            "log-loss          {}  (predicting the training won rate: {})",
+            number(self.log_loss, 4),
+            number(self.baseline_log_loss, 4)
+        )?;
+        writeln!(f, "lift in top 10%   {}×", number(self.lift_top_decile, 2))?;
+        writeln!(f)?;
+        writeln!(f, "calibration on the holdout, by decile of predicted probability (1 = lowest)")?;
+        writeln!(f, "{:>6} {:>7} {:>6} {:>10} {:>9}", "decile", "rows", "won", "predicted", "observed")?;
+        for bin in &self.calibration {
+            writeln!(
+                f,
+                "{:>6} {:>7} {:>6} {:>10} {:>9}",
+                bin.decile,
+                bin.count,
+                bin.won,
+                percent(bin.mean_predicted),
+                percent(bin.observed_rate)
+            )?;
+        }
+        if !self.top_features.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "top features by {}", self.importance_measure)?;
+            let width = self.top_features.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
+            for (i, w) in self.top_features.iter().enumerate() {
+                writeln!(f, "{:>4}. {:<width$}  {}", i + 1, w.name, number(w.importance, 4))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// AUC by counting pairs.
+    fn pairwise_auc(scores: &[f64], labels: &[bool]) -> f64 {
+        let (mut total, mut pairs) = (0.0, 0.0);
+        for i in 0..scores.len() {
+            for j in 0..scores.len() {
+                if labels[i] && !labels[j] {
+                    pairs += 1.0;
+                    total += if scores[i] > scores[j] {
+                        1.0
+                    } else if scores[i] == scores[j] {
+                        0.5
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+        total / pairs
+    }
+
+    #[test]
+    fn auc_counts_ties_half() {
+        let scores = [0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.1, 0.9];
+        let labels = [false, false, true, true, true, false, true, true];
+        assert!((auc(&scores, &labels) - pairwise_auc(&scores, &labels)).abs() < 1e-12);
+        assert_eq!(auc(&[0.5; 4], &[true, false, true, false]), 0.5);
+        assert_eq!(auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]), 1.0);
+        assert_eq!(auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]), 0.0);
+        assert!(auc(&[0.1, 0.2], &[true, true]).is_nan());
+    }
+
+    #[test]
+    fn log_loss_clips() {
+        assert!((log_loss(&[0.5, 0.5], &[true, false]) - 2f64.ln()).abs() < 1e-15);
+        let clipped = log_loss(&[0.0], &[true]);
+        assert!((clipped - -(1e-15f64).ln()).abs() < 1e-9 && clipped.is_finite());
+    }
+
+    #[test]
+    fn calibration_covers_every_row() {
+        let probabilities: Vec<f64> = (0..25).map(|i| f64::from(i) / 25.0).collect();
+        let labels: Vec<bool> = (0..25).map(|i| i % 3 == 0).collect();
+        let table = calibration(&probabilities, &labels, 10);
+        assert_eq!(table.iter().map(|b| b.count).sum::<usize>(), 25);
+        assert_eq!(table.iter().map(|b| b.won).sum::<usize>(), 9);
+        assert_eq!(table[0].count, 2);
+        assert_eq!(table[9].count, 3);
+        assert!(table.windows(2).all(|w| w[0].mean_predicted < w[1].mean_predicted));
+    }
+
+    #[test]
+    fn lift_shares_ties_at_the_cut() {
+        // 10 rows, top 10% = 1 row; the top score is shared by two rows, one won: half a won row.
+        let scores = [0.9, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+        let labels = [true, false, false, false, false, false, false, false, false, true];
+        assert!((lift(&scores, &labels, 0.1) - 0.5 / 0.2).abs() < 1e-12);
+        let reversed_labels = [false, true, false, false, false, false, false, false, false, true];
+        assert_eq!(lift(&scores, &labels, 0.1), lift(&scores, &reversed_labels, 0.1));
+        assert!(lift(&scores, &[false; 10], 0.1).is_nan());
+    }
+}
