@@ -111,6 +111,8 @@ enum Command {
     /// Score a CSV or JSONL file with a model file (XGBoost JSON, LightGBM text, logistic JSON): writes
     /// each row's id, score, bucket and tier; rows that cannot be scored go to OUT.errors.csv.
     Score(crate::score_cmd::ScoreArgs),
+    /// Train a model on closed leads (won/lost) and print its report: AUC, log-loss, calibration, lift.
+    Train(crate::train_cmd::TrainArgs),
     /// Model files: what a model is and what it expects.
     Model {
         #[command(subcommand)]
@@ -517,6 +519,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Score(args) => {
             crate::score_cmd::run(args, progress)?;
         }
+        Command::Train(args) => crate::train_cmd::run(args)?,
         Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,
         Command::Bench { command: BenchCommand::Queue(opts) } => {
             crate::bench_cmd::queue(open_store(&cli).await?, opts).await?

@@ -17,4 +17,5 @@ pub mod schedule;
 pub mod score_cmd;
 pub mod settings;
 pub mod summary;
+pub mod train_cmd;
 pub mod view;

@@ -98,7 +98,9 @@ fn missing_columns_and_unknown_models_fail_clearly() {
     std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
     let run = leadsmith().args(["model", "info"]).arg(&bogus).output().unwrap();
     assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("not an XGBoost JSON, LightGBM text or leadsmith logistic"));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("not an XGBoost JSON, LightGBM text or leadsmith logistic/GBDT")
+    );
     let info = leadsmith().args(["model", "info"]).arg(fixture("lightgbm/binary.txt")).output().unwrap();
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(info.status.success() && text.contains("format lightgbm-text") && text.contains("probability"), "{text}");

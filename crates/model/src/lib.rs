@@ -56,6 +56,8 @@ pub enum Format {
     LightgbmText,
     /// `{"format": "leadsmith-logistic", …}`.
     LogisticJson,
+    /// `{"format": "leadsmith-gbdt", …}`, written by `leadsmith train --model gbdt`.
+    GbdtJson,
 }
 
 impl Format {
@@ -64,6 +66,7 @@ impl Format {
             Self::XgboostJson => "xgboost-json",
             Self::LightgbmText => "lightgbm-text",
             Self::LogisticJson => "logistic-json",
+            Self::GbdtJson => "leadsmith-gbdt-json",
         }
     }
 
@@ -74,6 +77,9 @@ impl Format {
             let start = &head[..head.len().min(4096)];
             if start.contains("\"leadsmith-logistic\"") {
                 return Some(Self::LogisticJson);
+            }
+            if start.contains("\"leadsmith-gbdt\"") {
+                return Some(Self::GbdtJson);
             }
             if head.contains("\"learner\"") {
                 return Some(Self::XgboostJson);
@@ -102,12 +108,13 @@ pub fn load_str(text: &str) -> Result<Loaded, ModelError> {
     let format = Format::detect(text).ok_or_else(|| ModelError::Parse {
         format: "model",
         at: "start of file".into(),
-        message: "not an XGBoost JSON, LightGBM text or leadsmith logistic model".into(),
+        message: "not an XGBoost JSON, LightGBM text or leadsmith logistic/GBDT model".into(),
     })?;
     let model: Box<dyn Predictor> = match format {
         Format::XgboostJson => Box::new(xgboost::XgbModel::from_json_str(text)?),
         Format::LightgbmText => Box::new(lightgbm::LgbModel::from_text(text)?),
         Format::LogisticJson => Box::new(logistic::LogisticModel::from_json(text)?),
+        Format::GbdtJson => Box::new(train::TrainedGbdt::from_json(text)?),
     };
     Ok(Loaded { format, model })
 }

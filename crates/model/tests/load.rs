@@ -33,7 +33,7 @@ fn every_format_is_recognised_and_loaded() {
 fn unknown_files_get_a_clear_error() {
     for text in ["", "{\"hello\": 1}", "name,score\n1,2\n"] {
         let err = load_str(text).err().expect("refused").to_string();
-        assert!(err.contains("not an XGBoost JSON, LightGBM text or leadsmith logistic model"), "{err}");
+        assert!(err.contains("not an XGBoost JSON, LightGBM text or leadsmith logistic/GBDT model"), "{err}");
     }
     let missing = load(Path::new("/no/such/model.json")).err().expect("refused").to_string();
     assert!(missing.contains("/no/such/model.json"), "{missing}");
