@@ -208,6 +208,17 @@ enum RunsCommand {
 enum ModelCommand {
     /// Format, output, and the features in order.
     Info { path: PathBuf },
+    /// Global importance: mean |SHAP| over a data file's rows, and total gain where recorded.
+    Importance {
+        path: PathBuf,
+        /// Rows to explain (CSV or JSONL with the model's feature columns).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -521,6 +532,9 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Train(args) => crate::train_cmd::run(args)?,
         Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,
+        Command::Model { command: ModelCommand::Importance { path, data, manifest, top } } => {
+            crate::score_cmd::importance(path, manifest.as_deref(), data, *top)?
+        }
         Command::Bench { command: BenchCommand::Queue(opts) } => {
             crate::bench_cmd::queue(open_store(&cli).await?, opts).await?
         }

@@ -233,6 +233,51 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
 }
 
+/// `leadsmith model importance`: mean |contribution| per feature over the rows of `data` (exact
+/// TreeSHAP for trees, coefficient × standardised value for linear models), and total gain where the
+/// model records it; largest first.
+pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: usize) -> Result<()> {
+    let args = ScoreArgs {
+        model: model_path.to_path_buf(),
+        manifest: manifest.map(Path::to_path_buf),
+        input: data.to_path_buf(),
+        out: PathBuf::new(),
+    };
+    let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
+    let model = loaded.model.as_ref();
+    let manifest = manifest_for(&args, model)?;
+    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let (_, rows, rejected) = read_rows(data)?;
+    let mut sums = vec![0.0; model.num_features()];
+    let mut n = 0usize;
+    for row in rows {
+        let features: BTreeMap<String, Value> =
+            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let Ok(values) = manifest.row(&features) else { continue };
+        for (s, c) in sums.iter_mut().zip(model.contributions(&values)) {
+            *s += c.abs();
+        }
+        n += 1;
+    }
+    if n == 0 {
+        bail!("no row of {} could be scored ({} rejected)", data.display(), rejected.len());
+    }
+    let gain = model.gain_importance();
+    let mut order: Vec<usize> = (0..sums.len()).collect();
+    order.sort_by(|&a, &b| sums[b].total_cmp(&sums[a]));
+    println!("{:<32} {:>14} {:>14}", "FEATURE", "MEAN |SHAP|", "TOTAL GAIN");
+    for &i in order.iter().take(top) {
+        println!(
+            "{:<32} {:>14.6} {:>14}",
+            manifest.features[i].name,
+            sums[i] / n as f64,
+            gain.as_ref().map_or("-".to_string(), |g| format!("{:.3}", g[i]))
+        );
+    }
+    eprintln!("over {n} rows of {}; mean |SHAP| is in margin units (log-odds for classifiers)", data.display());
+    Ok(())
+}
+
 /// `leadsmith model info`.
 pub fn info(path: &Path) -> Result<()> {
     let loaded = leadsmith_model::load(path).with_context(|| format!("loading {}", path.display()))?;

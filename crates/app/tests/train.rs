@@ -80,6 +80,15 @@ fn train_reports_and_its_model_scores_new_leads() {
                 text.lines().find(|l| l.starts_with(id)).unwrap().split(',').nth(1).unwrap().parse().unwrap()
             };
             assert!(score("hot") > 0.8 && score("cold") < 0.2, "{model}: {text}");
+            // Global importance over the history: the two signal columns, demo views first.
+            let imp = leadsmith().args(["model", "importance"]).arg(&out).arg("--data").arg(&hist).output().unwrap();
+            let table = String::from_utf8_lossy(&imp.stdout);
+            assert!(imp.status.success(), "{}", String::from_utf8_lossy(&imp.stderr));
+            let first = table.lines().nth(1).unwrap();
+            assert!(first.starts_with("demo_views") || first.starts_with("days_to_reply"), "{model}: {table}");
+            if model == "gbdt" {
+                assert!(!first.trim_end().ends_with('-'), "GBDT reports its gain: {table}");
+            }
         }
     }
 }

@@ -45,6 +45,10 @@ pub trait Predictor: Send + Sync {
     /// Per-feature contributions to the margin, then the bias (expected margin) as the last element: they
     /// sum to [`predict_margin`](Predictor::predict_margin). The layout of XGBoost's `pred_contribs`.
     fn contributions(&self, row: &[f64]) -> Vec<f64>;
+    /// Total split gain per feature (tree ensembles that record it), for global importance.
+    fn gain_importance(&self) -> Option<Vec<f64>> {
+        None
+    }
 }
 
 /// Which kind of model a file holds.

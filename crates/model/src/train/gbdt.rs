@@ -376,6 +376,10 @@ impl Predictor for TrainedGbdt {
         self.features.len()
     }
 
+    fn gain_importance(&self) -> Option<Vec<f64>> {
+        Some(self.total_gain())
+    }
+
     fn feature_names(&self) -> Option<&[String]> {
         Some(&self.features)
     }
