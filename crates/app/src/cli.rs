@@ -208,6 +208,22 @@ enum RunsCommand {
 enum ModelCommand {
     /// Format, output, and the features in order.
     Info { path: PathBuf },
+    /// Fit a calibration (Platt or isotonic) on rows with known outcomes; writes a manifest carrying it.
+    Calibrate {
+        path: PathBuf,
+        /// Rows with the model's features and the outcome column.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        label: String,
+        #[arg(long, value_enum, default_value = "platt")]
+        method: crate::score_cmd::CalibrationMethod,
+        /// Start from this manifest (its features and output mapping); else the model's feature names.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Global importance: mean |SHAP| over a data file's rows, and total gain where recorded.
     Importance {
         path: PathBuf,
@@ -532,6 +548,9 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Train(args) => crate::train_cmd::run(args)?,
         Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,
+        Command::Model { command: ModelCommand::Calibrate { path, data, label, method, manifest, out } } => {
+            crate::score_cmd::calibrate(path, manifest.as_deref(), data, label, *method, out)?
+        }
         Command::Model { command: ModelCommand::Importance { path, data, manifest, top } } => {
             crate::score_cmd::importance(path, manifest.as_deref(), data, *top)?
         }

@@ -136,7 +136,8 @@ fn manifest_for(args: &ScoreArgs, model: &dyn leadsmith_model::Predictor) -> Res
         .iter()
         .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
         .collect();
-    Ok(Manifest { name: "model".into(), version: "-".into(), features, output: OutputMapping::default() })
+    let name = args.model.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    Ok(Manifest { name, version: "-".into(), features, output: OutputMapping::default(), calibration: None })
 }
 
 pub struct ScoreSummary {
@@ -182,7 +183,7 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
                 continue;
             }
         };
-        let p = model.predict(&values);
+        let p = predict(model, &manifest, &values);
         let (bucket, tier) = match model.objective() {
             Objective::Probability => {
                 let shown = manifest.show(p);
@@ -231,6 +232,86 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         }
     );
     Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
+}
+
+/// The model's output, through the manifest's calibration when it has one.
+fn predict(model: &dyn leadsmith_model::Predictor, manifest: &Manifest, values: &[f64]) -> f64 {
+    let p = model.predict(values);
+    match (&manifest.calibration, model.objective()) {
+        (Some(c), Objective::Probability) => c.apply(model.predict_margin(values), p),
+        _ => p,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrationMethod {
+    Platt,
+    Isotonic,
+}
+
+/// `leadsmith model calibrate`: fits a calibration on rows with known outcomes and writes a manifest that
+/// carries it (the given one, or one made from the model's feature names).
+pub fn calibrate(
+    model_path: &Path,
+    manifest: Option<&Path>,
+    data: &Path,
+    label: &str,
+    method: CalibrationMethod,
+    out: &Path,
+) -> Result<()> {
+    let args = ScoreArgs {
+        model: model_path.to_path_buf(),
+        manifest: manifest.map(Path::to_path_buf),
+        input: data.to_path_buf(),
+        out: PathBuf::new(),
+    };
+    let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
+    let model = loaded.model.as_ref();
+    if model.objective() != Objective::Probability {
+        bail!("{} is a regression model; calibration is for probabilities", model_path.display());
+    }
+    let mut manifest = manifest_for(&args, model)?;
+    manifest.calibration = None;
+    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let (columns, rows, _) = read_rows(data)?;
+    if !columns.iter().any(|c| c == label) {
+        bail!("no column {label:?} in {}", data.display());
+    }
+    let (mut margins, mut probs, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        let won = match row.values.get(label) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) if n.as_f64() == Some(1.0) => true,
+            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => false,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("won") => true,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("lost") => false,
+            _ => continue,
+        };
+        let features: BTreeMap<String, Value> =
+            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let Ok(values) = manifest.row(&features) else { continue };
+        margins.push(model.predict_margin(&values));
+        probs.push(model.predict(&values));
+        labels.push(won);
+    }
+    let fitted = match method {
+        CalibrationMethod::Platt => leadsmith_model::Calibration::fit_platt(&margins, &labels),
+        CalibrationMethod::Isotonic => leadsmith_model::Calibration::fit_isotonic(&probs, &labels),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let before = leadsmith_model::train::report::log_loss(&probs, &labels);
+    let after_p: Vec<f64> = margins.iter().zip(&probs).map(|(&m, &p)| fitted.apply(m, p)).collect();
+    let after = leadsmith_model::train::report::log_loss(&after_p, &labels);
+    manifest.calibration = Some(fitted);
+    std::fs::write(out, serde_json::to_string_pretty(&manifest)?)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "calibrated on {} rows: log-loss {before:.4} → {after:.4}; wrote {} (score with --manifest {})",
+        labels.len(),
+        out.display(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// `leadsmith model importance`: mean |contribution| per feature over the rows of `data` (exact

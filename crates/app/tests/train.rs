@@ -89,6 +89,43 @@ fn train_reports_and_its_model_scores_new_leads() {
             if model == "gbdt" {
                 assert!(!first.trim_end().ends_with('-'), "GBDT reports its gain: {table}");
             }
+            // A calibration fitted on known outcomes rides in a manifest; scoring with it still ranks.
+            let manifest = dir.path().join(format!("{model}.manifest.json"));
+            let cal = leadsmith()
+                .args(["model", "calibrate"])
+                .arg(&out)
+                .arg("--data")
+                .arg(&hist)
+                .args(["--label", "won", "--method", "isotonic", "--out"])
+                .arg(&manifest)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&cal.stdout);
+            assert!(
+                cal.status.success() && said.contains("log-loss"),
+                "{said}{}",
+                String::from_utf8_lossy(&cal.stderr)
+            );
+            let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+            assert_eq!(m["calibration"]["method"], "isotonic");
+            let calibrated = dir.path().join("calibrated.csv");
+            let run = leadsmith()
+                .args(["score", "--model"])
+                .arg(&out)
+                .arg("--manifest")
+                .arg(&manifest)
+                .arg("--input")
+                .arg(&input)
+                .arg("--out")
+                .arg(&calibrated)
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+            let text = std::fs::read_to_string(&calibrated).unwrap();
+            let p = |id: &str| -> f64 {
+                text.lines().find(|l| l.starts_with(id)).unwrap().split(',').nth(1).unwrap().parse().unwrap()
+            };
+            assert!(p("hot") > p("cold"), "{text}");
         }
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! Inputs are one row of feature values in the model's feature order; `f64::NAN` is a missing value.
 
+pub mod calibration;
 mod error;
 pub mod lightgbm;
 pub mod logistic;
@@ -13,6 +14,7 @@ pub mod manifest;
 pub mod train;
 pub mod xgboost;
 
+pub use calibration::Calibration;
 pub use error::ModelError;
 pub use manifest::{Manifest, OutputMapping, Shown};
 

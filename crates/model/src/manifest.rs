@@ -79,6 +79,9 @@ pub struct Manifest {
     pub features: Vec<FeatureSpec>,
     #[serde(default)]
     pub output: OutputMapping,
+    /// Applied to the model's probability before it is shown; absent: the library's own output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::Calibration>,
 }
 
 /// One problem with one feature of a request.
