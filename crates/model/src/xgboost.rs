@@ -4,7 +4,9 @@
 //! `binary:logitraw` (all [`Objective::Probability`]) and `reg:squarederror` (`reg:linear`), numerical and
 //! categorical (partition or one-hot) splits. `dart`, `gblinear`, multi-class and multi-target models are
 //! [`ModelError::Unsupported`]. Categorical inputs are the category codes XGBoost trained on (the model's
-//! optional category re-coding table, XGBoost 3.1+ `cats`, is not applied).
+//! optional category re-coding table, XGBoost 3.1+ `cats`, is not applied). Every tree is used, as
+//! `Booster.predict` does (an early-stopping `best_iteration` attribute is ignored). For `binary:logitraw`,
+//! [`Predictor::predict`] gives the probability (XGBoost's `predict` gives the margin there).
 //!
 //! Predictions follow XGBoost bit for bit: feature values are converted to `f32` and a numerical split goes
 //! left when `value < threshold` (an `f32` comparison); a missing value (`NaN`) follows the node's default
@@ -488,6 +490,14 @@ fn step_any(nodes: &[Node], meta: &[u32], cats: Option<&Categories>, idx: u32, x
 impl Predictor for XgbModel {
     fn num_features(&self) -> usize {
         self.num_features
+    }
+
+    fn gain_importance(&self) -> Option<Vec<f64>> {
+        let mut gain = vec![0.0; self.num_features];
+        for &(feature, total, _, _) in &self.importance {
+            gain[feature] = total;
+        }
+        Some(gain)
     }
 
     fn feature_names(&self) -> Option<&[String]> {

@@ -156,6 +156,14 @@ fn split_threshold_semantics() {
     assert_eq!(left.predict_margin(&[1.0]), 2.0);
     assert_eq!(left.predict_margin(&[f64::INFINITY]), 2.0);
     assert_eq!(left.predict_margin(&[f64::NEG_INFINITY]), -1.0);
+    // A threshold below every f32 (-1e39 → −∞): nothing is `< −∞`, a missing value still goes its default way.
+    let low = XgbModel::from_json_str(&stump_json("-1e39", 1)).unwrap();
+    assert_eq!(low.predict_margin(&[f64::NAN]), -1.0);
+    assert_eq!(low.predict_margin(&[f64::NEG_INFINITY]), 2.0);
+    assert_eq!(low.predict_margin(&[-1e300]), 2.0);
+    let mut out = Vec::new();
+    low.predict_margin_batch(&[f64::NAN, f64::NEG_INFINITY, 0.0], 1, &mut out);
+    assert_eq!(out, vec![-1.0, 2.0, 2.0]);
     // Regression: base_score is added as is; the expected value is the cover-weighted mean of the leaves.
     assert_eq!(model.expected_margin(), (-30.0 + 2.0 * 10.0) / 40.0);
     let phi = model.contributions(&[0.0]);
