@@ -28,6 +28,27 @@ pub struct ScoreArgs {
     /// Where to write id, score, bucket and tier (CSV, or JSONL by extension).
     #[arg(long)]
     pub out: PathBuf,
+    /// Add a `reasons` column: the N features that moved each score most, in words, e.g.
+    /// "demo_views 12 (+0.41)" (contributions in log-odds for classifiers).
+    #[arg(long, value_name = "N")]
+    pub reasons: Option<usize>,
+}
+
+/// The `top` largest contributions in words: "name value (+contribution)", largest effect first.
+pub fn reasons_in_words(names: &[FeatureSpec], values: &[f64], contributions: &[f64], top: usize) -> String {
+    let mut order: Vec<usize> = (0..names.len().min(contributions.len())).collect();
+    order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
+    order
+        .into_iter()
+        .take(top)
+        .filter(|&i| contributions[i] != 0.0)
+        .map(|i| {
+            let v = values[i];
+            let shown = if v.is_nan() { "missing".to_string() } else { format!("{}", (v * 1000.0).round() / 1000.0) };
+            format!("{} {shown} ({:+.2})", names[i].name, contributions[i])
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One input row: its line, id and feature values by column name.
@@ -167,7 +188,11 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     let mut out = std::io::BufWriter::new(file);
     let mut csv_out = (!jsonl).then(|| csv::Writer::from_writer(Vec::new()));
     if let Some(w) = csv_out.as_mut() {
-        w.write_record(["id", "score", "bucket", "tier"])?;
+        let mut header = vec!["id", "score", "bucket", "tier"];
+        if args.reasons.is_some() {
+            header.push("reasons");
+        }
+        w.write_record(&header)?;
     }
     let mut scored = 0;
     for row in rows {
@@ -191,11 +216,20 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             }
             Objective::Regression => (String::new(), String::new()),
         };
+        let reasons =
+            args.reasons.map(|n| reasons_in_words(&manifest.features, &values, &model.contributions(&values), n));
         match csv_out.as_mut() {
-            Some(w) => w.write_record([row.id.as_str(), &p.to_string(), &bucket, &tier])?,
+            Some(w) => {
+                let mut record = vec![row.id.clone(), p.to_string(), bucket, tier];
+                record.extend(reasons);
+                w.write_record(&record)?
+            }
             None => {
                 let bucket: Option<u8> = bucket.parse().ok();
-                let line = serde_json::json!({"id": row.id, "score": p, "bucket": bucket, "tier": tier});
+                let mut line = serde_json::json!({"id": row.id, "score": p, "bucket": bucket, "tier": tier});
+                if let Some(r) = reasons {
+                    line["reasons"] = Value::String(r);
+                }
                 writeln!(out, "{line}")?;
             }
         }
@@ -264,6 +298,7 @@ pub fn calibrate(
         manifest: manifest.map(Path::to_path_buf),
         input: data.to_path_buf(),
         out: PathBuf::new(),
+        reasons: None,
     };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();
@@ -323,6 +358,7 @@ pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: 
         manifest: manifest.map(Path::to_path_buf),
         input: data.to_path_buf(),
         out: PathBuf::new(),
+        reasons: None,
     };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();

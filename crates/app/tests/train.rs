@@ -66,7 +66,7 @@ fn train_reports_and_its_model_scores_new_leads() {
             std::fs::write(&input, "id,demo_views,days_to_reply\nhot,19,1\ncold,0,59\n").unwrap();
             let scores = dir.path().join("scores.csv");
             let run = leadsmith()
-                .args(["score", "--model"])
+                .args(["score", "--reasons", "2", "--model"])
                 .arg(&out)
                 .arg("--input")
                 .arg(&input)
@@ -80,6 +80,10 @@ fn train_reports_and_its_model_scores_new_leads() {
                 text.lines().find(|l| l.starts_with(id)).unwrap().split(',').nth(1).unwrap().parse().unwrap()
             };
             assert!(score("hot") > 0.8 && score("cold") < 0.2, "{model}: {text}");
+            // Reasons in words: the hot lead's demo views pushed it up.
+            let hot = text.lines().find(|l| l.starts_with("hot")).unwrap();
+            assert!(text.starts_with("id,score,bucket,tier,reasons"), "{text}");
+            assert!(hot.contains("demo_views 19 (+"), "{model}: {hot}");
             // Global importance over the history: the two signal columns, demo views first.
             let imp = leadsmith().args(["model", "importance"]).arg(&out).arg("--data").arg(&hist).output().unwrap();
             let table = String::from_utf8_lossy(&imp.stdout);
