@@ -544,7 +544,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Score(args) => {
-            crate::score_cmd::run(args, progress)?;
+            crate::score_cmd::run(args, progress).await?;
         }
         Command::Train(args) => crate::train_cmd::run(args)?,
         Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,

@@ -32,6 +32,11 @@ pub struct ScoreArgs {
     /// "demo_views 12 (+0.41)" (contributions in log-odds for classifiers).
     #[arg(long, value_name = "N")]
     pub reasons: Option<usize>,
+    /// Score through a remote endpoint described in this TOML file (kind = "sagemaker" | "azureml" |
+    /// "http", its settings, timeout_ms, retries, breaker, fallback); with `fallback = true` the local
+    /// `--model` answers when the endpoint fails. Adds a `source` column (remote or fallback).
+    #[arg(long)]
+    pub remote: Option<PathBuf>,
 }
 
 /// The `top` largest contributions in words: "name value (+contribution)", largest effect first.
@@ -167,10 +172,57 @@ pub struct ScoreSummary {
     pub errors_file: Option<PathBuf>,
 }
 
-pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
+/// The remote endpoint of `--remote`, with the local model behind it when the config asks for fallback.
+fn remote_scorer(
+    path: &Path,
+    model: std::sync::Arc<dyn leadsmith_model::Predictor>,
+    manifest: std::sync::Arc<Manifest>,
+) -> Result<RemoteFn> {
+    use leadsmith_remote::RemoteScorerExt;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let config: leadsmith_remote::RemoteConfig =
+        toml::from_str(&text).with_context(|| format!("remote endpoint settings {}", path.display()))?;
+    let client = config.build().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let local = move |features: &serde_json::Map<String, Value>| -> Result<f64, String> {
+        let map: BTreeMap<String, Value> = features.clone().into_iter().collect();
+        let values =
+            manifest.row(&map).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+        Ok(predict(model.as_ref(), &manifest, &values))
+    };
+    let scorer = std::sync::Arc::new(client.with_fallback(local));
+    let fallback = config.fallback;
+    Ok(Box::new(move |features| {
+        let scorer = scorer.clone();
+        Box::pin(async move {
+            if fallback {
+                scorer.score_detailed(&features).await.map(|s| (s.value, s.source)).map_err(|e| e.to_string())
+            } else {
+                use leadsmith_remote::RemoteScorer;
+                scorer
+                    .remote()
+                    .score(&features)
+                    .await
+                    .map(|v| (v, leadsmith_remote::Source::Remote))
+                    .map_err(|e| e.to_string())
+            }
+        })
+    }))
+}
+
+/// Scores one row's features remotely (or by the fallback): the value and who answered.
+type RemoteFn = Box<dyn Fn(serde_json::Map<String, Value>) -> RemoteCall + Send + Sync>;
+type RemoteCall =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(f64, leadsmith_remote::Source), String>> + Send>>;
+
+pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     let loaded = leadsmith_model::load(&args.model).with_context(|| format!("loading {}", args.model.display()))?;
-    let model = loaded.model.as_ref();
-    let manifest = manifest_for(args, model)?;
+    let model: std::sync::Arc<dyn leadsmith_model::Predictor> = std::sync::Arc::from(loaded.model);
+    let manifest = std::sync::Arc::new(manifest_for(args, model.as_ref())?);
+    let remote = match &args.remote {
+        Some(path) => Some(remote_scorer(path, model.clone(), manifest.clone())?),
+        None => None,
+    };
+    let model = model.as_ref();
     let (columns, rows, mut rejected) = read_rows(&args.input)?;
     if args.manifest.is_none() {
         // Without a manifest every model feature must be a column: say which are not, once.
@@ -192,6 +244,9 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         if args.reasons.is_some() {
             header.push("reasons");
         }
+        if remote.is_some() {
+            header.push("source");
+        }
         w.write_record(&header)?;
     }
     let mut scored = 0;
@@ -208,7 +263,21 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
                 continue;
             }
         };
-        let p = predict(model, &manifest, &values);
+        let (p, source) = match &remote {
+            None => (predict(model, &manifest, &values), None),
+            Some(call) => match call(features.clone().into_iter().collect()).await {
+                Ok((p, source)) => (p, Some(source)),
+                Err(e) => {
+                    rejected.push((row.line, format!("remote endpoint: {e}")));
+                    bar.inc(1);
+                    continue;
+                }
+            },
+        };
+        let source = source.map(|s| match s {
+            leadsmith_remote::Source::Remote => "remote".to_string(),
+            leadsmith_remote::Source::Fallback => "fallback".to_string(),
+        });
         let (bucket, tier) = match model.objective() {
             Objective::Probability => {
                 let shown = manifest.show(p);
@@ -222,6 +291,7 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             Some(w) => {
                 let mut record = vec![row.id.clone(), p.to_string(), bucket, tier];
                 record.extend(reasons);
+                record.extend(source);
                 w.write_record(&record)?
             }
             None => {
@@ -229,6 +299,9 @@ pub fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
                 let mut line = serde_json::json!({"id": row.id, "score": p, "bucket": bucket, "tier": tier});
                 if let Some(r) = reasons {
                     line["reasons"] = Value::String(r);
+                }
+                if let Some(s) = source {
+                    line["source"] = Value::String(s);
                 }
                 writeln!(out, "{line}")?;
             }
@@ -299,6 +372,7 @@ pub fn calibrate(
         input: data.to_path_buf(),
         out: PathBuf::new(),
         reasons: None,
+        remote: None,
     };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();
@@ -359,6 +433,7 @@ pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: 
         input: data.to_path_buf(),
         out: PathBuf::new(),
         reasons: None,
+        remote: None,
     };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();
