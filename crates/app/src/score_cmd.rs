@@ -141,9 +141,19 @@ fn read_rows(path: &Path) -> Result<Input> {
     Ok((columns, rows, bad))
 }
 
+/// A row's values that are model features: other columns (ids, names, the outcome) ride along in input
+/// files and are not features.
+fn only_features(values: BTreeMap<String, Value>, known: &std::collections::HashSet<&str>) -> BTreeMap<String, Value> {
+    values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect()
+}
+
 /// The manifest given, or one made from the model's stored feature names (all numbers, all required).
-fn manifest_for(args: &ScoreArgs, model: &dyn leadsmith_model::Predictor) -> Result<Manifest> {
-    if let Some(path) = &args.manifest {
+fn manifest_for(
+    model_path: &Path,
+    manifest: Option<&Path>,
+    model: &dyn leadsmith_model::Predictor,
+) -> Result<Manifest> {
+    if let Some(path) = manifest {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let m: Manifest = serde_json::from_str(&text).with_context(|| format!("manifest {}", path.display()))?;
         if let Err(errors) = m.validate() {
@@ -156,13 +166,13 @@ fn manifest_for(args: &ScoreArgs, model: &dyn leadsmith_model::Predictor) -> Res
         return Ok(m);
     }
     let Some(names) = model.feature_names() else {
-        bail!("{} stores no feature names; give --manifest to name its features", args.model.display());
+        bail!("{} stores no feature names; give --manifest to name its features", model_path.display());
     };
     let features = names
         .iter()
         .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
         .collect();
-    let name = args.model.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let name = model_path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
     Ok(Manifest { name, version: "-".into(), features, output: OutputMapping::default(), calibration: None })
 }
 
@@ -217,7 +227,7 @@ type RemoteCall =
 pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     let loaded = leadsmith_model::load(&args.model).with_context(|| format!("loading {}", args.model.display()))?;
     let model: std::sync::Arc<dyn leadsmith_model::Predictor> = std::sync::Arc::from(loaded.model);
-    let manifest = std::sync::Arc::new(manifest_for(args, model.as_ref())?);
+    let manifest = std::sync::Arc::new(manifest_for(&args.model, args.manifest.as_deref(), model.as_ref())?);
     let remote = match &args.remote {
         Some(path) => Some(remote_scorer(path, model.clone(), manifest.clone())?),
         None => None,
@@ -251,9 +261,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     }
     let mut scored = 0;
     for row in rows {
-        // Other columns (ids, names) ride along in the input and are not features.
-        let features: BTreeMap<String, Value> =
-            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let features: BTreeMap<String, Value> = only_features(row.values, &known);
         let values = match manifest.row(&features) {
             Ok(v) => v,
             Err(errors) => {
@@ -366,20 +374,12 @@ pub fn calibrate(
     method: CalibrationMethod,
     out: &Path,
 ) -> Result<()> {
-    let args = ScoreArgs {
-        model: model_path.to_path_buf(),
-        manifest: manifest.map(Path::to_path_buf),
-        input: data.to_path_buf(),
-        out: PathBuf::new(),
-        reasons: None,
-        remote: None,
-    };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();
     if model.objective() != Objective::Probability {
         bail!("{} is a regression model; calibration is for probabilities", model_path.display());
     }
-    let mut manifest = manifest_for(&args, model)?;
+    let mut manifest = manifest_for(model_path, manifest, model)?;
     manifest.calibration = None;
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
     let (columns, rows, _) = read_rows(data)?;
@@ -396,8 +396,7 @@ pub fn calibrate(
             Some(Value::String(s)) if s.eq_ignore_ascii_case("lost") => false,
             _ => continue,
         };
-        let features: BTreeMap<String, Value> =
-            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let features: BTreeMap<String, Value> = only_features(row.values, &known);
         let Ok(values) = manifest.row(&features) else { continue };
         margins.push(model.predict_margin(&values));
         probs.push(model.predict(&values));
@@ -427,24 +426,15 @@ pub fn calibrate(
 /// TreeSHAP for trees, coefficient × standardised value for linear models), and total gain where the
 /// model records it; largest first.
 pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: usize) -> Result<()> {
-    let args = ScoreArgs {
-        model: model_path.to_path_buf(),
-        manifest: manifest.map(Path::to_path_buf),
-        input: data.to_path_buf(),
-        out: PathBuf::new(),
-        reasons: None,
-        remote: None,
-    };
     let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
     let model = loaded.model.as_ref();
-    let manifest = manifest_for(&args, model)?;
+    let manifest = manifest_for(model_path, manifest, model)?;
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
     let (_, rows, rejected) = read_rows(data)?;
     let mut sums = vec![0.0; model.num_features()];
     let mut n = 0usize;
     for row in rows {
-        let features: BTreeMap<String, Value> =
-            row.values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
+        let features: BTreeMap<String, Value> = only_features(row.values, &known);
         let Ok(values) = manifest.row(&features) else { continue };
         for (s, c) in sums.iter_mut().zip(model.contributions(&values)) {
             *s += c.abs();
