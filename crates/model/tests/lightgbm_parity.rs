@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 use leadsmith_model::lightgbm::LgbModel;
 use leadsmith_model::{ModelError, Objective, Predictor, sigmoid};
 
@@ -10,21 +12,8 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/lightgbm").join(name)
 }
 
-/// A numeric CSV: the header, then rows where an empty cell is NaN.
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut reader = csv::Reader::from_path(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let header = reader.headers().expect("header").iter().map(str::to_string).collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            record
-                .expect("record")
-                .iter()
-                .map(|cell| if cell.is_empty() { f64::NAN } else { cell.parse().expect("number") })
-                .collect()
-        })
-        .collect();
-    (header, rows)
+    common::read_csv(&fixture(name))
 }
 
 fn model_text(name: &str) -> String {

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 use leadsmith_model::logistic::{LogisticModel, Standardize};
 use leadsmith_model::{ModelError, Objective, Predictor, sigmoid};
 
@@ -11,19 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut reader = csv::Reader::from_path(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let header = reader.headers().expect("header").iter().map(str::to_string).collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            record
-                .expect("record")
-                .iter()
-                .map(|cell| if cell.is_empty() { f64::NAN } else { cell.parse().expect("number") })
-                .collect()
-        })
-        .collect();
-    (header, rows)
+    common::read_csv(&fixture(name))
 }
 
 fn model_json() -> String {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use leadsmith_model::xgboost::XgbModel;
 use leadsmith_model::{ModelError, Objective, Predictor};
 use serde_json::Value;
@@ -12,20 +14,8 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xgboost").join(name)
 }
 
-/// A CSV of numbers (empty cell = NaN): header and rows.
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut reader = csv::Reader::from_path(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            r.unwrap()
-                .iter()
-                .map(|cell| if cell.is_empty() { f64::NAN } else { cell.parse().unwrap() })
-                .collect::<Vec<f64>>()
-        })
-        .collect();
-    (header, rows)
+    common::read_csv(&fixture(name))
 }
 
 fn load(name: &str) -> XgbModel {

@@ -36,42 +36,30 @@ pub(crate) async fn jobs_where<C: GenericClient>(c: &C, clause: &str, p: Params<
     query(c, &sql, p).await?.iter().map(job_from_row).collect()
 }
 
+const INSERT_JOB: &str = "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts,
+                                      run_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
+     ON CONFLICT (unique_key) DO NOTHING RETURNING id";
+
 /// Inserts `job` unless its unique key exists. The caller sends the NOTIFY (once per transaction).
 pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    let max_attempts = i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX);
-    let row = query_opt(
-        c,
-        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                           created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
-         ON CONFLICT (unique_key) DO NOTHING RETURNING id",
-        &[
-            &job.kind,
-            &job.lead_id,
-            &job.run_id,
-            &job.payload,
-            &job.unique_key,
-            &job.priority,
-            &max_attempts,
-            &job.run_at_ms.unwrap_or(now),
-            &now,
-        ],
-    )
-    .await?;
-    Ok(row.map(|r| r.get(0)))
+    insert_job(c, INSERT_JOB, job, now).await
 }
 
 /// [`enqueue`] and its NOTIFY as one autocommitted statement.
 pub(crate) async fn enqueue_notify<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
+    let sql = format!(
+        "WITH ins AS ({INSERT_JOB}) SELECT id, pg_notify('{}', coalesce(current_schema(), '')) FROM ins",
+        super::listen::CHANNEL
+    );
+    insert_job(c, &sql, job, now).await
+}
+
+async fn insert_job<C: GenericClient>(c: &C, sql: &str, job: &NewJob, now: i64) -> Result<Option<i64>> {
     let max_attempts = i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX);
     let row = query_opt(
         c,
-        "WITH ins AS (
-             INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                               created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
-             ON CONFLICT (unique_key) DO NOTHING RETURNING id)
-         SELECT id, pg_notify('leadsmith_jobs', coalesce(current_schema(), '')) FROM ins",
+        sql,
         &[
             &job.kind,
             &job.lead_id,
