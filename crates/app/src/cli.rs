@@ -618,6 +618,16 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
                 let r = leadsmith_score::Rules::from_path(rules)?;
                 println!("# rules {}: valid ({} features referenced)", rules.display(), r.feature_names().len());
             }
+            let scoring = crate::scoring::from_settings(&settings)?;
+            if !settings.scoring.scores.is_empty() {
+                println!("# scores (final = weighted mean of the scores with a weight):");
+                for line in scoring.describe() {
+                    println!("#   {line}");
+                }
+            }
+            for warning in scoring.warnings() {
+                println!("# warning: {warning}");
+            }
             if settings.crawl.allow_addresses.is_empty() {
                 println!("# the crawler refuses private, loopback, link-local, CGNAT and metadata addresses");
             }

@@ -42,6 +42,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "vertical",
     "external_id",
     "source_rows",
+    "scores",
 ];
 
 /// Loads the leads to export: the given ids, or every lead best first.
@@ -122,11 +123,21 @@ fn write_csv(views: &[LeadView], out: impl Write) -> Result<()> {
             input.vertical.clone().unwrap_or_default(),
             input.external_id.clone().unwrap_or_default(),
             v.record.source_rows.to_string(),
+            v.score.as_ref().map(named_scores).unwrap_or_default(),
         ];
         w.write_record(&row)?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// Named scores in one cell: `rules 62.0 B; fit 71.3 B` (`-` for one that could not be computed).
+fn named_scores(s: &leadsmith_core::ScoreBreakdown) -> String {
+    let one = |n: &leadsmith_core::NamedScore| match n.score {
+        Some(x) => format!("{} {x:.1} {}", n.name, n.tier),
+        None => format!("{} -", n.name),
+    };
+    s.scores.iter().map(one).collect::<Vec<_>>().join("; ")
 }
 
 fn write_jsonl(views: &[LeadView], mut out: impl Write) -> Result<()> {

@@ -199,6 +199,20 @@ pub fn render(v: &LeadView) -> String {
             let _ = writeln!(o, "  - {f}");
         }
     }
+    if let Some(s) = v.score.as_ref().filter(|s| !s.scores.is_empty()) {
+        let _ = writeln!(o, "\nscores (the final score is the weighted mean of those with a weight)");
+        for n in &s.scores {
+            let value = n.score.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"));
+            let weight = if n.weight > 0.0 { format!("weight {:.2}", n.weight) } else { "not blended".to_string() };
+            let _ = writeln!(o, "  {:<14} {:>5}  {:<6} {:<13} {}", n.name, value, n.tier, weight, n.by);
+            if let Some(e) = &n.error {
+                let _ = writeln!(o, "      cannot score: {e}");
+            }
+            for r in &n.reasons {
+                let _ = writeln!(o, "      {r}");
+            }
+        }
+    }
     if let Some(s) = &v.score {
         let _ = writeln!(o, "\nscore breakdown");
         if let Some(g) = &s.gate {

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod sample_web_cmd;
 pub mod schedule;
 pub mod score_cmd;
+pub mod scoring;
 pub mod settings;
 pub mod summary;
 pub mod train_cmd;

@@ -12,12 +12,13 @@ use leadsmith_core::{CrawlStatus, LeadId, PageFacts};
 use leadsmith_crawl::site::SiteOptions;
 use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
 use leadsmith_queue::{Handler, JobError, Outcome, Worker, WorkerConfig, local_worker_is_dead};
-use leadsmith_score::{Rules, lead_features};
+use leadsmith_score::lead_features;
 use leadsmith_store::{Job, NewJob, NewStageResult, RowDecision, Store};
 use tokio::sync::watch;
 use url::Url;
 
 use crate::import::{self, Parsed};
+use crate::scoring::Scoring;
 use crate::settings::Settings;
 use crate::view::{CrawlResult, STAGE_CRAWL, STAGE_FACTS, STAGE_SCORE};
 
@@ -103,10 +104,11 @@ impl Handler for CrawlHandler {
     }
 }
 
-/// Scores a lead from its imported fields, facts and crawl outcome; stores `score` with the breakdown.
+/// Scores a lead from its imported fields, facts and crawl outcome (rules, named model or rule scores and
+/// their blend); stores `score` with the breakdown.
 pub struct ScoreHandler {
     pub store: Arc<dyn Store>,
-    pub rules: Arc<Rules>,
+    pub scoring: Arc<Scoring>,
 }
 
 #[async_trait]
@@ -120,7 +122,7 @@ impl Handler for ScoreHandler {
         let pages_total = crawl.as_ref().map_or(0, |c| c.pages.len());
         let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
         let features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
-        let breakdown = self.rules.score(&features, lead.input.vertical.as_deref());
+        let breakdown = self.scoring.score(&lead, &features);
         let result = NewStageResult {
             lead_id,
             stage: STAGE_SCORE.into(),
@@ -191,7 +193,7 @@ impl RunRequest {
 pub struct Engine {
     pub store: Arc<dyn Store>,
     pub pool: HostPool,
-    pub rules: Arc<Rules>,
+    pub scoring: Arc<Scoring>,
     pub settings: Settings,
 }
 
@@ -205,11 +207,8 @@ impl Engine {
         fetch.resolve_overrides.extend(overrides);
         let cache: Arc<dyn leadsmith_crawl::PageCache> = Arc::new(crate::cache::StoreCache(store.clone()));
         let pool = HostPool::new(fetch, Some(cache)).context("setting up the crawler")?;
-        let rules = match &settings.pipeline.rules {
-            Some(path) => Rules::from_path(path).with_context(|| format!("loading rules {}", path.display()))?,
-            None => Rules::default_rules(),
-        };
-        Ok(Self { store, pool, rules: Arc::new(rules), settings })
+        let scoring = crate::scoring::from_settings(&settings)?;
+        Ok(Self { store, pool, scoring: Arc::new(scoring), settings })
     }
 
     /// A worker that works one run to its end (`leadsmith run`).
@@ -240,8 +239,8 @@ impl Engine {
             worker = worker.handle(crate::schedule::KIND_RUN, Arc::new(run));
         }
         if kinds.contains(&KIND_SCORE) {
-            worker = worker
-                .handle(KIND_SCORE, Arc::new(ScoreHandler { store: self.store.clone(), rules: self.rules.clone() }));
+            let score = ScoreHandler { store: self.store.clone(), scoring: self.scoring.clone() };
+            worker = worker.handle(KIND_SCORE, Arc::new(score));
         }
         worker
     }

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use leadsmith_model::manifest::{FeatureSpec, FeatureType};
-use leadsmith_model::{Manifest, Objective, OutputMapping};
+use leadsmith_model::{Objective, ScoringModel};
 use serde_json::Value;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -18,8 +17,9 @@ pub struct ScoreArgs {
     /// The model file (format told from its contents).
     #[arg(long)]
     pub model: PathBuf,
-    /// A manifest (JSON) naming the model's features with types, defaults and ranges, and its output
-    /// mapping; without one, the feature names stored in the model are required columns.
+    /// A manifest (JSON) naming the model's features with types, defaults and ranges, its output mapping
+    /// and calibration. Default: MODEL.manifest.json beside the model when it exists (what `leadsmith
+    /// train` writes), else the feature names stored in the model are required columns.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
     /// Rows to score: CSV with a header, or JSONL (one object per line).
@@ -37,23 +37,6 @@ pub struct ScoreArgs {
     /// `--model` answers when the endpoint fails. Adds a `source` column (remote or fallback).
     #[arg(long)]
     pub remote: Option<PathBuf>,
-}
-
-/// The `top` largest contributions in words: "name value (+contribution)", largest effect first.
-pub fn reasons_in_words(names: &[FeatureSpec], values: &[f64], contributions: &[f64], top: usize) -> String {
-    let mut order: Vec<usize> = (0..names.len().min(contributions.len())).collect();
-    order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
-    order
-        .into_iter()
-        .take(top)
-        .filter(|&i| contributions[i] != 0.0)
-        .map(|i| {
-            let v = values[i];
-            let shown = if v.is_nan() { "missing".to_string() } else { format!("{}", (v * 1000.0).round() / 1000.0) };
-            format!("{} {shown} ({:+.2})", names[i].name, contributions[i])
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// One input row: its line, id and feature values by column name.
@@ -147,33 +130,9 @@ fn only_features(values: BTreeMap<String, Value>, known: &std::collections::Hash
     values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect()
 }
 
-/// The manifest given, or one made from the model's stored feature names (all numbers, all required).
-fn manifest_for(
-    model_path: &Path,
-    manifest: Option<&Path>,
-    model: &dyn leadsmith_model::Predictor,
-) -> Result<Manifest> {
-    if let Some(path) = manifest {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let m: Manifest = serde_json::from_str(&text).with_context(|| format!("manifest {}", path.display()))?;
-        if let Err(errors) = m.validate() {
-            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            bail!("manifest {}: {}", path.display(), list.join("; "));
-        }
-        if m.features.len() != model.num_features() {
-            bail!("the manifest lists {} features, the model takes {}", m.features.len(), model.num_features());
-        }
-        return Ok(m);
-    }
-    let Some(names) = model.feature_names() else {
-        bail!("{} stores no feature names; give --manifest to name its features", model_path.display());
-    };
-    let features = names
-        .iter()
-        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
-        .collect();
-    let name = model_path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
-    Ok(Manifest { name, version: "-".into(), features, output: OutputMapping::default(), calibration: None })
+/// The model and its manifest (given, beside the model, or made from the names the model stores).
+fn open_model(model: &Path, manifest: Option<&Path>) -> Result<ScoringModel> {
+    Ok(ScoringModel::open(model, manifest)?)
 }
 
 pub struct ScoreSummary {
@@ -185,8 +144,7 @@ pub struct ScoreSummary {
 /// The remote endpoint of `--remote`, with the local model behind it when the config asks for fallback.
 fn remote_scorer(
     path: &Path,
-    model: std::sync::Arc<dyn leadsmith_model::Predictor>,
-    manifest: std::sync::Arc<Manifest>,
+    model: std::sync::Arc<ScoringModel>,
 ) -> Result<RemoteFn> {
     use leadsmith_remote::RemoteScorerExt;
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -196,8 +154,8 @@ fn remote_scorer(
     let local = move |features: &serde_json::Map<String, Value>| -> Result<f64, String> {
         let map: BTreeMap<String, Value> = features.clone().into_iter().collect();
         let values =
-            manifest.row(&map).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
-        Ok(predict(model.as_ref(), &manifest, &values))
+            model.row_from(&map).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+        Ok(model.predict(&values))
     };
     let scorer = std::sync::Arc::new(client.with_fallback(local));
     let fallback = config.fallback;
@@ -225,16 +183,14 @@ type RemoteCall =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(f64, leadsmith_remote::Source), String>> + Send>>;
 
 pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
-    let loaded = leadsmith_model::load(&args.model).with_context(|| format!("loading {}", args.model.display()))?;
-    let model: std::sync::Arc<dyn leadsmith_model::Predictor> = std::sync::Arc::from(loaded.model);
-    let manifest = std::sync::Arc::new(manifest_for(&args.model, args.manifest.as_deref(), model.as_ref())?);
+    let model = std::sync::Arc::new(open_model(&args.model, args.manifest.as_deref())?);
     let remote = match &args.remote {
-        Some(path) => Some(remote_scorer(path, model.clone(), manifest.clone())?),
+        Some(path) => Some(remote_scorer(path, model.clone())?),
         None => None,
     };
-    let model = model.as_ref();
+    let manifest = &model.manifest;
     let (columns, rows, mut rejected) = read_rows(&args.input)?;
-    if args.manifest.is_none() {
+    if model.manifest_path.is_none() {
         // Without a manifest every model feature must be a column: say which are not, once.
         let missing: Vec<&str> =
             manifest.features.iter().map(|f| f.name.as_str()).filter(|n| !columns.iter().any(|c| c == n)).collect();
@@ -272,7 +228,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             }
         };
         let (p, source) = match &remote {
-            None => (predict(model, &manifest, &values), None),
+            None => (model.predict(&values), None),
             Some(call) => match call(features.clone().into_iter().collect()).await {
                 Ok((p, source)) => (p, Some(source)),
                 Err(e) => {
@@ -293,8 +249,9 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             }
             Objective::Regression => (String::new(), String::new()),
         };
-        let reasons =
-            args.reasons.map(|n| reasons_in_words(&manifest.features, &values, &model.contributions(&values), n));
+        let reasons = args
+            .reasons
+            .map(|n| model.reasons(&values, n).iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
         match csv_out.as_mut() {
             Some(w) => {
                 let mut record = vec![row.id.clone(), p.to_string(), bucket, tier];
@@ -339,7 +296,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     eprintln!(
         "scored {scored} rows with {} ({}) in {elapsed:.2} s ({:.0} rows/s){}",
         args.model.display(),
-        loaded.format.as_str(),
+        model.format.as_str(),
         scored as f64 / elapsed.max(1e-9),
         match &errors_file {
             Some(p) => format!("; rejected {} rows, with line numbers and reasons in {}", rejected.len(), p.display()),
@@ -347,15 +304,6 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         }
     );
     Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
-}
-
-/// The model's output, through the manifest's calibration when it has one.
-fn predict(model: &dyn leadsmith_model::Predictor, manifest: &Manifest, values: &[f64]) -> f64 {
-    let p = model.predict(values);
-    match (&manifest.calibration, model.objective()) {
-        (Some(c), Objective::Probability) => c.apply(model.predict_margin(values), p),
-        _ => p,
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -374,12 +322,12 @@ pub fn calibrate(
     method: CalibrationMethod,
     out: &Path,
 ) -> Result<()> {
-    let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
-    let model = loaded.model.as_ref();
+    let opened = open_model(model_path, manifest)?;
+    let model = opened.model.as_ref();
     if model.objective() != Objective::Probability {
         bail!("{} is a regression model; calibration is for probabilities", model_path.display());
     }
-    let mut manifest = manifest_for(model_path, manifest, model)?;
+    let mut manifest = opened.manifest.clone();
     manifest.calibration = None;
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
     let (columns, rows, _) = read_rows(data)?;
@@ -426,9 +374,9 @@ pub fn calibrate(
 /// TreeSHAP for trees, coefficient × standardised value for linear models), and total gain where the
 /// model records it; largest first.
 pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: usize) -> Result<()> {
-    let loaded = leadsmith_model::load(model_path).with_context(|| format!("loading {}", model_path.display()))?;
-    let model = loaded.model.as_ref();
-    let manifest = manifest_for(model_path, manifest, model)?;
+    let opened = open_model(model_path, manifest)?;
+    let model = opened.model.as_ref();
+    let manifest = &opened.manifest;
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
     let (_, rows, rejected) = read_rows(data)?;
     let mut sums = vec![0.0; model.num_features()];

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     pub crawl: CrawlSettings,
     pub pipeline: PipelineSettings,
+    /// Named scores (models or rule sets) and how they blend into the final score.
+    pub scoring: crate::scoring::ScoringSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -130,6 +132,7 @@ impl Settings {
         }
         self.allow_list()?;
         self.resolve_overrides()?;
+        self.scoring.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",

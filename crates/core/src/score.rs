@@ -77,6 +77,36 @@ pub struct ScoreBreakdown {
     pub rules: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vertical: Option<String>,
+    /// Every named score the lead carries (the rules' own as `rules`, then each configured model or rule
+    /// set), with its weight in the final `score`. Empty when only the rules score: then `score` is theirs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<NamedScore>,
+}
+
+/// One named score of a lead (one per product or segment, each from a model or a rule set), and its
+/// share of the final score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedScore {
+    pub name: String,
+    /// What produced it: `rules default`, `rules path/to.yaml`, `model NAME VERSION (format)`.
+    pub by: String,
+    /// 0–100 (a model's probability × 100). Absent when it could not be computed (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// A classifier's probability, as the model (and its calibration) gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<u8>,
+    pub tier: String,
+    /// Its weight in the final score; 0 for a score carried but not blended.
+    pub weight: f64,
+    /// The top reasons in words, largest effect first.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Why there is no score (a feature the model needs is missing or out of range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl ScoreBreakdown {

@@ -1,4 +1,4 @@
-//! Why a model could not be loaded.
+//! Why a model could not be loaded or run.
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -10,4 +10,7 @@ pub enum ModelError {
     /// A valid model using something leadsmith does not implement (an objective, a booster type).
     #[error("{format} model: {message} is not supported")]
     Unsupported { format: &'static str, message: String },
+    /// A loaded model could not score its input: rows of the wrong size, or its runtime failed (ONNX).
+    #[error("{format} model: {message}")]
+    Run { format: &'static str, message: String },
 }

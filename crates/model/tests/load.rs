@@ -15,6 +15,8 @@ fn every_format_is_recognised_and_loaded() {
         ("xgboost/regression_small.json", Format::XgboostJson, Objective::Regression),
         ("lightgbm/binary.txt", Format::LightgbmText, Objective::Probability),
         ("logistic/model.json", Format::LogisticJson, Objective::Probability),
+        ("onnx/logistic.onnx", Format::Onnx, Objective::Probability),
+        ("onnx/regression.onnx", Format::Onnx, Objective::Regression),
     ] {
         let loaded = load(&fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(loaded.format, format, "{file}");

@@ -7,5 +7,5 @@
 pub mod features;
 pub mod rules;
 
-pub use features::{Features, lead_features};
+pub use features::{Features, KNOWN_FEATURES, feature_info, lead_features};
 pub use rules::{Rules, RulesError, RulesFormat};

@@ -299,7 +299,15 @@ impl Rules {
             factors: hits,
             rules: self.origin.clone(),
             vertical: applied.map(|v| v.name.clone()),
+            scores: Vec::new(),
         }
+    }
+
+    /// The tier a final (blended) score of `score` gets under the profile this lead is scored with; gates
+    /// are not re-evaluated (a gated breakdown stays FAILED).
+    pub fn tier_for(&self, score: f64, features: &Features, vertical: Option<&str>) -> Tier {
+        let applied = vertical.or_else(|| features.vertical()).and_then(|v| self.vertical_for(v));
+        applied.map_or(&self.base, |v| &v.profile).tiers.tier(score)
     }
 }
 

@@ -1,0 +1,313 @@
+//! A lead's scores: the rules score, any named scores (one per product or segment, each from a model or
+//! its own rule set) and the final score that blends them with configured weights.
+//!
+//! The final score is `Σ weightᵢ · scoreᵢ / Σ weightᵢ` over the scores that could be computed (0–100 each:
+//! a classifier's probability × 100, a rule set's score), tiered by the rules' thresholds; a failed gate
+//! keeps the lead FAILED whatever the blend says. Without named scores a lead's score is the rules score,
+//! exactly as before.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use leadsmith_core::{LeadRecord, NamedScore, ScoreBreakdown, Tier};
+use leadsmith_model::manifest::FeatureType;
+use leadsmith_model::{Objective, ScoringModel};
+use leadsmith_score::{Features, Rules, feature_info};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `[scoring]` in leadsmith.toml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringSettings {
+    /// The rules score's weight in the final score.
+    pub rules_weight: f64,
+    /// Reasons kept with each named score.
+    pub reasons: usize,
+    /// Named scores (`[[scoring.score]]`).
+    #[serde(rename = "score", skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<NamedScoreSettings>,
+}
+
+impl Default for ScoringSettings {
+    fn default() -> Self {
+        Self { rules_weight: 1.0, reasons: 3, scores: Vec::new() }
+    }
+}
+
+/// One `[[scoring.score]]`: a name and either a model (with an optional manifest) or a rules file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedScoreSettings {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// Default: MODEL.manifest.json beside the model when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<PathBuf>,
+    /// Its weight in the final score; 0 (the default) carries the score without blending it.
+    #[serde(default)]
+    pub weight: f64,
+}
+
+impl ScoringSettings {
+    /// Checks what can be checked without opening files.
+    pub fn validate(&self) -> Result<()> {
+        let bad_weight = |w: f64| !w.is_finite() || w < 0.0;
+        if bad_weight(self.rules_weight) {
+            bail!("scoring.rules_weight must be a number ≥ 0, not {}", self.rules_weight);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.scores {
+            let at = format!("scoring.score {:?}", s.name);
+            if s.name.trim().is_empty() || s.name.contains(char::is_whitespace) {
+                bail!("{at}: a score needs a name without spaces");
+            }
+            if s.name == "rules" {
+                bail!("{at}: `rules` is the rules score's own name; pick another");
+            }
+            if !seen.insert(s.name.as_str()) {
+                bail!("{at}: named twice");
+            }
+            match (&s.model, &s.rules) {
+                (Some(_), Some(_)) => bail!("{at}: give `model` or `rules`, not both"),
+                (None, None) => bail!("{at}: needs `model = \"PATH\"` or `rules = \"PATH\"`"),
+                (None, Some(_)) if s.manifest.is_some() => bail!("{at}: `manifest` goes with a model"),
+                _ => {}
+            }
+            if bad_weight(s.weight) {
+                bail!("{at}: weight must be a number ≥ 0, not {}", s.weight);
+            }
+        }
+        if self.rules_weight + self.scores.iter().map(|s| s.weight).sum::<f64>() <= 0.0 {
+            bail!("scoring: every weight is 0; give the rules or a named score a weight");
+        }
+        Ok(())
+    }
+}
+
+enum By {
+    Rules(Rules),
+    Model(ScoringModel),
+}
+
+struct Named {
+    name: String,
+    weight: f64,
+    by: By,
+}
+
+/// Everything a lead is scored with, built once.
+pub struct Scoring {
+    pub rules: Rules,
+    rules_weight: f64,
+    reasons: usize,
+    named: Vec<Named>,
+}
+
+impl Scoring {
+    /// The rules alone, weight 1.
+    pub fn rules_only(rules: Rules) -> Self {
+        Self { rules, rules_weight: 1.0, reasons: 3, named: Vec::new() }
+    }
+
+    /// Loads every named score's model or rules; a file that does not load is an error naming it.
+    pub fn load(rules: Rules, settings: &ScoringSettings) -> Result<Self> {
+        settings.validate()?;
+        let mut named = Vec::with_capacity(settings.scores.len());
+        for s in &settings.scores {
+            let by = match (&s.model, &s.rules) {
+                (Some(model), _) => By::Model(
+                    ScoringModel::open(model, s.manifest.as_deref())
+                        .with_context(|| format!("scoring.score {:?}", s.name))?,
+                ),
+                (None, Some(path)) => By::Rules(
+                    Rules::from_path(path).with_context(|| format!("scoring.score {:?}: rules", s.name))?,
+                ),
+                (None, None) => unreachable!("validated: a score has a model or rules"),
+            };
+            named.push(Named { name: s.name.clone(), weight: s.weight, by });
+        }
+        Ok(Self { rules, rules_weight: settings.rules_weight, reasons: settings.reasons, named })
+    }
+
+    /// Model features no lead feature provides: they must come from imported columns, or their
+    /// manifest default applies (shown by `config check`).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in &self.named {
+            if let By::Model(m) = &n.by {
+                let outside: Vec<&str> =
+                    m.features().iter().map(|f| f.name.as_str()).filter(|f| feature_info(f).is_none()).collect();
+                if !outside.is_empty() {
+                    out.push(format!(
+                        "score {:?}: model features that are not lead features, read from imported columns of the \
+                         same name: {}",
+                        n.name,
+                        outside.join(", ")
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// One line per score: name, weight and what computes it.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = vec![format!("rules  weight {}  rules {}", self.rules_weight, self.rules.origin())];
+        for n in &self.named {
+            let by = match &n.by {
+                By::Rules(r) => format!("rules {}", r.origin()),
+                By::Model(m) => format!("model {} from {}", m.describe(), m.path.display()),
+            };
+            out.push(format!("{}  weight {}  {by}", n.name, n.weight));
+        }
+        out
+    }
+
+    /// Scores a lead whose features are `features`; model features not among them are read from the
+    /// lead's imported extra columns.
+    pub fn score(&self, lead: &LeadRecord, features: &Features) -> ScoreBreakdown {
+        let vertical = lead.input.vertical.as_deref();
+        let mut breakdown = self.rules.score(features, vertical);
+        if self.named.is_empty() {
+            return breakdown;
+        }
+        let inputs = model_inputs(lead, features);
+        let mut scores = Vec::with_capacity(self.named.len() + 1);
+        scores.push(NamedScore {
+            name: "rules".into(),
+            by: format!("rules {}", breakdown.rules),
+            score: Some(breakdown.score),
+            probability: None,
+            bucket: None,
+            tier: breakdown.tier.to_string(),
+            weight: self.rules_weight,
+            reasons: breakdown.top_reasons(self.reasons),
+            error: None,
+        });
+        for n in &self.named {
+            scores.push(match &n.by {
+                By::Rules(rules) => {
+                    let b = rules.score(features, vertical);
+                    NamedScore {
+                        name: n.name.clone(),
+                        by: format!("rules {}", b.rules),
+                        score: Some(b.score),
+                        probability: None,
+                        bucket: None,
+                        tier: b.tier.to_string(),
+                        weight: n.weight,
+                        reasons: b.top_reasons(self.reasons),
+                        error: None,
+                    }
+                }
+                By::Model(model) => self.model_score(n, model, &inputs),
+            });
+        }
+        let (sum, weights) = scores
+            .iter()
+            .filter_map(|s| s.score.map(|x| (x * s.weight, s.weight)))
+            .fold((0.0, 0.0), |(a, b), (x, w)| (a + x, b + w));
+        // With nothing blendable (every weighted model failed and the rules weigh 0) the rules score stands.
+        if weights > 0.0 {
+            breakdown.score = (sum / weights * 10.0).round() / 10.0;
+            if breakdown.tier != Tier::Failed {
+                breakdown.tier = self.rules.tier_for(breakdown.score, features, vertical);
+            }
+        }
+        breakdown.scores = scores;
+        breakdown
+    }
+
+    fn model_score(&self, n: &Named, model: &ScoringModel, inputs: &BTreeMap<String, Value>) -> NamedScore {
+        let mut out = NamedScore {
+            name: n.name.clone(),
+            by: format!("model {}", model.describe()),
+            score: None,
+            probability: None,
+            bucket: None,
+            tier: "-".into(),
+            weight: n.weight,
+            reasons: Vec::new(),
+            error: None,
+        };
+        let row = match model.row_from(&coerced(model, inputs)) {
+            Ok(row) => row,
+            Err(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                out.error = Some(list.join("; "));
+                return out;
+            }
+        };
+        let scored = model.score(&row);
+        match model.objective() {
+            Objective::Probability => {
+                out.probability = Some(scored.value);
+                out.score = Some(round1(scored.value * 100.0));
+            }
+            Objective::Regression => out.score = Some(round1(scored.value.clamp(0.0, 100.0))),
+        }
+        if let Some(shown) = scored.shown {
+            out.bucket = shown.bucket;
+            out.tier = shown.tier;
+        }
+        out.reasons = model.reasons(&row, self.reasons).iter().map(ToString::to_string).collect();
+        out
+    }
+}
+
+/// Lead features are typed by leadsmith, not by the model's authors: a yes/no feature feeds a numeric model
+/// feature as 1/0.
+fn coerced(model: &ScoringModel, inputs: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for spec in model.features() {
+        if let Some(v) = inputs.get(&spec.name) {
+            let v = match (spec.kind, v) {
+                (FeatureType::Number | FeatureType::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),
+                _ => v.clone(),
+            };
+            out.insert(spec.name.clone(), v);
+        }
+    }
+    out
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// A lead's model inputs: its features, then imported extra columns (numbers and true/false) under
+/// their column names for whatever the features do not cover.
+fn model_inputs(lead: &LeadRecord, features: &Features) -> BTreeMap<String, Value> {
+    let mut out: BTreeMap<String, Value> = features.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in &lead.input.extra {
+        if out.contains_key(k) {
+            continue;
+        }
+        let t = v.trim();
+        let value = match t.to_ascii_lowercase().as_str() {
+            "" => continue,
+            "true" | "yes" => Value::Bool(true),
+            "false" | "no" => Value::Bool(false),
+            _ => match t.parse::<f64>() {
+                Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
+                _ => Value::String(t.to_string()),
+            },
+        };
+        out.insert(k.clone(), value);
+    }
+    out
+}
+
+/// Opens the scoring configured in `settings` (rules from `pipeline.rules` or the shipped default).
+pub fn from_settings(settings: &crate::settings::Settings) -> Result<Scoring> {
+    let rules = match &settings.pipeline.rules {
+        Some(path) => Rules::from_path(path).with_context(|| format!("loading rules {}", path.display()))?,
+        None => Rules::default_rules(),
+    };
+    Scoring::load(rules, &settings.scoring)
+}
