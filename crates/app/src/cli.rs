@@ -322,6 +322,8 @@ enum RulesCommand {
     ShowDefault,
     /// Load and validate a rules file.
     Check { path: PathBuf },
+    /// Every lead feature rules and models can use: name, type and meaning.
+    Features,
 }
 
 fn init_tracing(verbose: u8) {
@@ -634,6 +636,11 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             print!("{}", settings.to_toml());
         }
         Command::Rules { command: RulesCommand::ShowDefault } => print!("{}", leadsmith_score::Rules::default_source()),
+        Command::Rules { command: RulesCommand::Features } => {
+            for f in leadsmith_score::KNOWN_FEATURES {
+                println!("{:<22} {:<7} {}", f.name, f.kind.as_str(), f.about);
+            }
+        }
         Command::Rules { command: RulesCommand::Check { path } } => {
             let rules = leadsmith_score::Rules::from_path(path)?;
             println!("{}: ok ({} features referenced)", path.display(), rules.feature_names().len());

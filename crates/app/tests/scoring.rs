@@ -157,3 +157,30 @@ fn scoring_settings_are_checked() {
     let err = format!("{:#}", leadsmith::scoring::from_settings(&s).err().unwrap());
     assert!(err.contains("scoring.score \"fit\"") && err.contains("/nonexistent/m.json"), "{err}");
 }
+
+#[test]
+fn config_check_loads_every_score_and_names_features_from_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path());
+    let config = dir.path().join("leadsmith.toml");
+    std::fs::write(&config, toml::to_string(&s).unwrap()).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadsmith"))
+            .env_remove("LEADSMITH_CONFIG")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&["config", "check"]);
+    assert!(text.contains("#   rules  weight 0.25  rules default"), "{text}");
+    assert!(text.contains("#   fit  weight 0.75  model fit 2 (logistic-json) from "), "{text}");
+    assert!(text.contains("#   strict  weight 0  rules "), "{text}");
+    assert!(text.contains("read from imported columns of the same name: employees"), "{text}");
+    assert!(!text.contains("has_website,") && !text.contains(": has_website"), "{text}");
+    let features = run(&["rules", "features"]);
+    assert!(features.lines().any(|l| l.starts_with("has_website") && l.contains("bool")), "{features}");
+}
