@@ -142,10 +142,7 @@ pub struct ScoreSummary {
 }
 
 /// The remote endpoint of `--remote`, with the local model behind it when the config asks for fallback.
-fn remote_scorer(
-    path: &Path,
-    model: std::sync::Arc<ScoringModel>,
-) -> Result<RemoteFn> {
+fn remote_scorer(path: &Path, model: std::sync::Arc<ScoringModel>) -> Result<RemoteFn> {
     use leadsmith_remote::RemoteScorerExt;
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let config: leadsmith_remote::RemoteConfig =

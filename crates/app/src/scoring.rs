@@ -124,9 +124,9 @@ impl Scoring {
                     ScoringModel::open(model, s.manifest.as_deref())
                         .with_context(|| format!("scoring.score {:?}", s.name))?,
                 ),
-                (None, Some(path)) => By::Rules(
-                    Rules::from_path(path).with_context(|| format!("scoring.score {:?}: rules", s.name))?,
-                ),
+                (None, Some(path)) => {
+                    By::Rules(Rules::from_path(path).with_context(|| format!("scoring.score {:?}: rules", s.name))?)
+                }
                 (None, None) => unreachable!("validated: a score has a model or rules"),
             };
             named.push(Named { name: s.name.clone(), weight: s.weight, by });

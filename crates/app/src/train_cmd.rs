@@ -1,10 +1,17 @@
 //! `leadsmith train`: fits a model on a team's closed leads (a CSV with a won/lost column) and prints its
 //! report (AUC, log-loss, calibration by decile, lift at the top 10 %, top features), also written as JSON.
+//!
+//! Logistic and GBDT models are calibrated by default: a slice of the training rows (the latest 20 % of
+//! them when dated) is kept out of the model's fit and a Platt or isotonic calibration is fitted on it; the
+//! holdout is evaluated on the calibrated probabilities. The calibration rides in `OUT.manifest.json`, which
+//! `leadsmith score --manifest` applies; the model file itself scores as fitted.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use leadsmith_model::train::{self, Dataset, GbdtConfig, LogisticConfig, NaiveBayes, TrainedModel, report};
+use leadsmith_model::train::{
+    self, CalibrationMethod, Dataset, GbdtConfig, LogisticConfig, NaiveBayes, TrainedModel, report,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelKind {
@@ -12,8 +19,30 @@ pub enum ModelKind {
     Logistic,
     /// Gradient-boosted trees on numeric columns.
     Gbdt,
-    /// Per (column, value) won/lost counts with smoothing, on every column as a category.
+    /// Per (column, value) won/lost counts with smoothing, on every column as a category. Not calibrated
+    /// (its output is a smoothed frequency ratio), and no manifest: `leadsmith score` does not read it.
     NaiveBayes,
+}
+
+/// The calibration `train` fits for logistic and GBDT models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrationChoice {
+    /// Platt scaling: a logistic curve over the model's margin (log-odds).
+    Platt,
+    /// Isotonic regression: a monotone step function over the model's probability.
+    Isotonic,
+    /// No calibration: the model trains on every training row and scores as fitted.
+    None,
+}
+
+impl CalibrationChoice {
+    fn method(self) -> Option<CalibrationMethod> {
+        match self {
+            Self::Platt => Some(CalibrationMethod::Platt),
+            Self::Isotonic => Some(CalibrationMethod::Isotonic),
+            Self::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -26,9 +55,23 @@ pub struct TrainArgs {
     pub label: String,
     #[arg(long, value_enum, default_value = "logistic")]
     pub model: ModelKind,
-    /// Where to write the model (JSON); the report goes beside it as OUT.report.json.
+    /// Where to write the model (JSON); the report goes beside it as OUT.report.json and, for logistic and
+    /// gbdt, the manifest to score it with (features, output mapping, calibration) as OUT.manifest.json.
     #[arg(long, default_value = "model.json")]
     pub out: PathBuf,
+    /// Calibrate the probabilities of logistic and gbdt models on a slice of the training rows kept out of
+    /// their fit (the latest 20 % of them when dated, else a seeded stratified 20 %). The holdout report is
+    /// of the calibrated probabilities, with the uncalibrated log-loss beside it; the calibration goes in
+    /// OUT.manifest.json. When the slice has too few won or lost leads, training goes on uncalibrated with a
+    /// warning. naive-bayes is never calibrated (its output is a smoothed frequency ratio). [default: platt]
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub calibration: Option<CalibrationChoice>,
+    /// Weight won and lost leads equally in training (rows / (2 · class count)), which helps when one class
+    /// is rare, and leave the probabilities as the weighting skews them for the calibration to correct:
+    /// gbdt weighs classes only with this flag; logistic always does but, without it, refits its intercept
+    /// unweighted so its raw probabilities match the base rate.
+    #[arg(long)]
+    pub balance_classes: bool,
     /// A date column for a time-based holdout (the latest 20 %); found by name (close_date, closed_at,
     /// date) when omitted. Without one the holdout is a seeded stratified random 20 %.
     #[arg(long)]
@@ -149,32 +192,91 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let (won, lost) = data.class_counts();
     train::check_history(won, lost, args.min_per_class)?;
     let (fit_on, holdout) = train::split(&data, 0.2, 42)?;
-    let (json, rep) = match args.model {
+    let method = args.calibration.unwrap_or(CalibrationChoice::Platt).method();
+    let min_per_class = args.min_per_class.min(10);
+    let trained = match args.model {
         ModelKind::Logistic => {
-            let config = LogisticConfig { min_per_class: args.min_per_class.min(10), ..Default::default() };
-            let m = train::train_logistic(&fit_on, &config)?;
-            (m.to_json(), report::evaluate(&m as &dyn TrainedModel, &fit_on, &holdout, 10)?)
+            let config = LogisticConfig {
+                min_per_class,
+                balance_classes: true,
+                recalibrate_intercept: !args.balance_classes,
+                ..Default::default()
+            };
+            let fit = |d: &Dataset| train::train_logistic(d, &config);
+            train_numeric(args, &fit_on, &holdout, method, fit, train::TrainedLogistic::to_json)?
         }
         ModelKind::Gbdt => {
-            let config = GbdtConfig { min_per_class: args.min_per_class.min(10), ..Default::default() };
-            let m = train::train_gbdt(&fit_on, &config)?;
-            (m.to_json(), report::evaluate(&m as &dyn TrainedModel, &fit_on, &holdout, 10)?)
+            let config = GbdtConfig { min_per_class, balance_classes: args.balance_classes, ..Default::default() };
+            let fit = |d: &Dataset| train::train_gbdt(d, &config);
+            train_numeric(args, &fit_on, &holdout, method, fit, train::TrainedGbdt::to_json)?
         }
         ModelKind::NaiveBayes => unreachable!("handled above"),
     };
-    write(&args.out, &json)?;
+    let rep = &trained.report;
+    if let Some(warning) = &rep.calibration_warning {
+        eprintln!("warning: {warning}");
+    }
+    let manifest_path = PathBuf::from(format!("{}.manifest.json", args.out.display()));
+    write(&args.out, &trained.json)?;
     write(&report_path, &rep.to_json())?;
+    write(&manifest_path, &serde_json::to_string_pretty(&trained.manifest)?)?;
     println!("{rep}");
+    let calibrated = match &rep.calibration_rows {
+        Some(rows) => format!(", calibrated ({}) on {} more", rep.calibration_method, rows.rows),
+        None => String::new(),
+    };
     eprintln!(
-        "trained on {} rows ({} skipped), holdout {} ({}); wrote {} and {}",
-        fit_on.num_rows(),
+        "read {} rows ({} skipped); trained on {} rows{calibrated}, holdout {} ({}); wrote {}, {} and {}",
+        data.num_rows(),
         rejected,
+        trained.rows,
         holdout.num_rows(),
         if time_col.is_some() { "the latest 20 % by date" } else { "a stratified random 20 %" },
         args.out.display(),
-        report_path.display()
+        report_path.display(),
+        manifest_path.display()
+    );
+    eprintln!(
+        "score with: leadsmith score --model {} --manifest {} --input LEADS.csv --out SCORES.csv",
+        args.out.display(),
+        manifest_path.display()
     );
     Ok(())
+}
+
+/// The seed of the stratified calibration slice (undated history); the holdout's is 42.
+const CALIBRATION_SEED: u64 = 43;
+
+/// What training a numeric model produced.
+struct Trained {
+    /// The model file.
+    json: String,
+    report: report::Report,
+    /// The rows the model itself was fitted on.
+    rows: usize,
+    manifest: leadsmith_model::Manifest,
+}
+
+/// Trains a numeric model on `fit_on` with `fit` (calibrated as `method` asks), evaluates it on `holdout`
+/// and builds its manifest: named after OUT's file stem, versioned by the training time and row count.
+fn train_numeric<M: TrainedModel>(
+    args: &TrainArgs,
+    fit_on: &Dataset,
+    holdout: &Dataset,
+    method: Option<CalibrationMethod>,
+    fit: impl Fn(&Dataset) -> Result<M, train::TrainError>,
+    to_json: fn(&M) -> String,
+) -> Result<Trained> {
+    let t = train::train_calibrated(fit_on, method, CALIBRATION_SEED, fit)?;
+    let name = args.out.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+    let version = format!("{} ({} training rows)", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"), fit_on.num_rows());
+    let calibration = t.calibration.as_ref().map(|c| c.calibration.clone());
+    Ok(Trained {
+        json: to_json(&t.model),
+        report: report::evaluate_training(&t, holdout, 10)?,
+        rows: t.fitted_on.num_rows(),
+        manifest: train::training_manifest(&t.model, &fit_on.feature_names, &name, &version, calibration)?,
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -192,6 +294,11 @@ fn naive_bayes(
 ) -> Result<()> {
     let won = records.iter().filter(|r| r.1).count();
     train::check_history(won, records.len() - won, args.min_per_class)?;
+    if matches!(args.calibration, Some(CalibrationChoice::Platt | CalibrationChoice::Isotonic)) {
+        eprintln!(
+            "warning: naive-bayes is not calibrated (its output is a smoothed frequency ratio); --calibration ignored"
+        );
+    }
     // Time-based holdout when dated, else every fifth row.
     records.sort_by_key(|r| r.2.unwrap_or_default());
     let cut = records.len() - records.len() / 5;
@@ -214,6 +321,7 @@ fn naive_bayes(
     let labels: Vec<bool> = holdout.iter().map(|(_, w)| *w).collect();
     let rep = serde_json::json!({
         "model": "naive Bayes",
+        "calibration_method": "none",
         "train": fit_on.len(),
         "holdout": holdout.len(),
         "auc": report::auc(&scores, &labels),

@@ -146,14 +146,20 @@ fn scoring_settings_are_checked() {
     assert!(parse("[[scoring.score]]\nname = 'fit'\n").contains("needs `model"));
     assert!(parse("[[scoring.score]]\nname = 'fit'\nmodel = 'a'\nrules = 'b'\n").contains("not both"));
     assert!(parse("[[scoring.score]]\nname = 'rules'\nmodel = 'a'\n").contains("own name"));
-    assert!(parse("[[scoring.score]]\nname = 'a'\nmodel = 'a'\n[[scoring.score]]\nname = 'a'\nmodel = 'b'\n").contains("twice"));
+    assert!(
+        parse("[[scoring.score]]\nname = 'a'\nmodel = 'a'\n[[scoring.score]]\nname = 'a'\nmodel = 'b'\n")
+            .contains("twice")
+    );
     assert!(parse("[scoring]\nrules_weight = 0\n").contains("every weight is 0"));
     let unknown = toml::from_str::<Settings>("[[scoring.score]]\nname = 'a'\nmodle = 'x'\n").unwrap_err().to_string();
     assert!(unknown.contains("modle"), "{unknown}");
     // A model file that does not load names the score and the file.
     let mut s = Settings::default();
-    s.scoring.scores =
-        vec![NamedScoreSettings { name: "fit".into(), model: Some("/nonexistent/m.json".into()), ..Default::default() }];
+    s.scoring.scores = vec![NamedScoreSettings {
+        name: "fit".into(),
+        model: Some("/nonexistent/m.json".into()),
+        ..Default::default()
+    }];
     let err = format!("{:#}", leadsmith::scoring::from_settings(&s).err().unwrap());
     assert!(err.contains("scoring.score \"fit\"") && err.contains("/nonexistent/m.json"), "{err}");
 }

@@ -83,7 +83,7 @@ fn train_reports_and_its_model_scores_new_leads() {
             // Reasons in words: the hot lead's demo views pushed it up.
             let hot = text.lines().find(|l| l.starts_with("hot")).unwrap();
             assert!(text.starts_with("id,score,bucket,tier,reasons"), "{text}");
-            assert!(hot.contains("demo_views 19 (+"), "{model}: {hot}");
+            assert!(hot.contains("demo views 19 (+"), "{model}: {hot}");
             // Global importance over the history: the two signal columns, demo views first.
             let imp = leadsmith().args(["model", "importance"]).arg(&out).arg("--data").arg(&hist).output().unwrap();
             let table = String::from_utf8_lossy(&imp.stdout);
@@ -144,4 +144,259 @@ fn too_little_history_is_refused() {
     assert!(!run.status.success() && stderr.contains("too little history to train"), "{stderr}");
     let bad = leadsmith().args(["train", "--history"]).arg(&hist).args(["--label", "outcome"]).output().unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no column \"outcome\""));
+}
+
+/// A dated history with about 15 % won: P(won) = sigmoid(0.3·demo_views − 0.05·days_to_reply − 4.1), one
+/// lead closing per day. Rows whose index is in `no_wins` are lost whatever their features.
+fn imbalanced_history(path: &Path, rows: usize, no_wins: std::ops::Range<usize>) {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let mut out = String::from("lead_id,demo_views,days_to_reply,close_date,won\n");
+    for i in 0..rows {
+        let views = (next() * 20.0).floor();
+        let reply = (next() * 60.0).floor();
+        let logit = 0.3 * views - 0.05 * reply - 4.1;
+        let won = next() < 1.0 / (1.0 + (-logit).exp()) && !no_wins.contains(&i);
+        let date = start + chrono::Days::new(i as u64);
+        out.push_str(&format!("{i},{views},{reply},{date},{}\n", u8::from(won)));
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// Runs `leadsmith train`; returns (stdout, stderr, report JSON), asserting success.
+fn train(hist: &Path, out: &Path, extra: &[&str]) -> (String, String, serde_json::Value) {
+    let run = leadsmith()
+        .args(["train", "--history"])
+        .arg(hist)
+        .args(["--label", "won", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&run.stdout).into_owned(), String::from_utf8_lossy(&run.stderr).into_owned());
+    assert!(run.status.success(), "{extra:?}: {stdout}{stderr}");
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(format!("{}.report.json", out.display())).unwrap()).unwrap();
+    (stdout, stderr, report)
+}
+
+fn read_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+}
+
+/// (id, score) per row of a `leadsmith score` CSV.
+fn read_scores(path: &Path) -> Vec<(String, f64)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cells = l.split(',');
+            (cells.next().unwrap().to_string(), cells.next().unwrap().parse().unwrap())
+        })
+        .collect()
+}
+
+/// `leadsmith score` of `input` with `model` and `manifest`: (id, score) per row.
+fn scores(dir: &Path, model: &Path, manifest: &str, input: &Path) -> Vec<(String, f64)> {
+    let out = dir.join("scored.csv");
+    let mut cmd = leadsmith();
+    cmd.args(["score", "--model"]).arg(model).args(["--manifest", manifest]).arg("--input").arg(input);
+    let run = cmd.arg("--out").arg(&out).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    read_scores(&out)
+}
+
+/// `leadsmith score` of `input` with `model` alone: a copy of the model in a folder of its own, so that no
+/// manifest beside it is picked up and the scores are the model's own.
+fn scores_uncalibrated(dir: &Path, model: &Path, input: &Path) -> Vec<(String, f64)> {
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    let copy = alone.join("model.json");
+    std::fs::copy(model, &copy).unwrap();
+    let out = dir.join("scored-alone.csv");
+    let run = leadsmith()
+        .args(["score", "--model"])
+        .arg(&copy)
+        .arg("--input")
+        .arg(input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    read_scores(&out)
+}
+
+fn new_leads(dir: &Path) -> std::path::PathBuf {
+    let input = dir.join("new.csv");
+    let mut text = String::from("id,demo_views,days_to_reply\n");
+    for (i, (views, reply)) in [(19, 1), (0, 59), (10, 30), (15, 5), (3, 20), (12, 45)].iter().enumerate() {
+        text.push_str(&format!("lead{i},{views},{reply}\n"));
+    }
+    text.push_str("gap,,12\n");
+    std::fs::write(&input, text).unwrap();
+    input
+}
+
+#[test]
+fn train_calibrates_by_default_and_score_applies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history.csv");
+    imbalanced_history(&hist, 3000, 0..0);
+    let input = new_leads(dir.path());
+    for model in ["gbdt", "logistic"] {
+        let out = dir.path().join(format!("{model}-cal.json"));
+        // Class weights make the model think half the leads are won: its raw probabilities run high.
+        let (stdout, stderr, report) = train(&hist, &out, &["--model", model, "--balance-classes"]);
+        let won_rate = report["holdout"]["won"].as_f64().unwrap() / report["holdout"]["rows"].as_f64().unwrap();
+        assert!((0.08..0.25).contains(&won_rate), "{model}: holdout won rate {won_rate}");
+
+        // The report: Platt by default, fitted on a slice carved from the training rows, and it pays off.
+        assert_eq!(report["calibration_method"], "platt", "{model}: {report}");
+        let slice = &report["calibration_rows"];
+        let (train_rows, slice_rows) = (report["train"]["rows"].as_u64().unwrap(), slice["rows"].as_u64().unwrap());
+        assert_eq!(train_rows + slice_rows + report["holdout"]["rows"].as_u64().unwrap(), 3000, "{report}");
+        assert_eq!(slice_rows, 480, "20 % of the 2400 training rows");
+        let (calibrated, uncalibrated) =
+            (report["log_loss"].as_f64().unwrap(), report["uncalibrated_log_loss"].as_f64().unwrap());
+        assert!(calibrated < uncalibrated - 0.05, "{model}: log-loss {calibrated} vs uncalibrated {uncalibrated}");
+        assert!(calibrated < report["baseline_log_loss"].as_f64().unwrap(), "{model}: {report}");
+        // The decile table is of calibrated probabilities: the mean prediction tracks the won rate.
+        let table = report["calibration"].as_array().unwrap();
+        let mean_predicted: f64 =
+            table.iter().map(|b| b["mean_predicted"].as_f64().unwrap() * b["count"].as_f64().unwrap()).sum::<f64>()
+                / 600.0;
+        assert!((mean_predicted - won_rate).abs() < 0.05, "{model}: mean {mean_predicted} vs {won_rate}");
+        assert!(report["auc"].as_f64().unwrap() > 0.75, "{model}: {report}");
+        assert!(stdout.contains("calibration: platt, fitted on 480 rows ("), "{stdout}");
+        assert!(stdout.contains(&format!("(uncalibrated {uncalibrated:.4};")), "{stdout}");
+        assert!(stdout.contains("by decile of calibrated probability"), "{stdout}");
+
+        // The manifest: every model feature a number that may be missing, and the calibration.
+        let manifest_path = format!("{}.manifest.json", out.display());
+        let manifest = read_json(&manifest_path);
+        assert_eq!(manifest["name"], format!("{model}-cal"));
+        assert_eq!(
+            manifest["features"],
+            serde_json::json!([
+                {"name": "demo_views", "type": "number", "default": null},
+                {"name": "days_to_reply", "type": "number", "default": null}
+            ])
+        );
+        assert_eq!(manifest["output"]["kind"], "bucket");
+        assert_eq!(manifest["calibration"]["method"], "platt");
+        assert!(stderr.contains(&format!(
+            "wrote {}, {}.report.json and {manifest_path}",
+            out.display(),
+            out.display()
+        )));
+        assert!(
+            stderr
+                .contains(&format!("score with: leadsmith score --model {} --manifest {manifest_path}", out.display())),
+            "{stderr}"
+        );
+
+        // Scoring with the manifest maps each of the model's own scores through the calibration exactly.
+        let raw = scores_uncalibrated(dir.path(), &out, &input);
+        let with = scores(dir.path(), &out, &manifest_path, &input);
+        let (a, b) = (manifest["calibration"]["a"].as_f64().unwrap(), manifest["calibration"]["b"].as_f64().unwrap());
+        assert_eq!(raw.len(), 7);
+        for ((id, p), (id2, q)) in raw.iter().zip(&with) {
+            assert_eq!(id, id2);
+            let margin = (p / (1.0 - p)).ln();
+            let expected = 1.0 / (1.0 + (-(a * margin + b)).exp());
+            assert!((q - expected).abs() < 1e-9, "{model} {id}: calibrated {q}, expected {expected} from {p}");
+        }
+        // Balanced, the model overstates its likely wins; calibrated, they come down.
+        let mean = |set: &[(String, f64)]| set.iter().map(|(_, p)| p).sum::<f64>() / set.len() as f64;
+        assert!(mean(&with) < mean(&raw) - 0.05, "{model}: {raw:?} → {with:?}");
+        let p = |set: &[(String, f64)], id: &str| set.iter().find(|(i, _)| i == id).unwrap().1;
+        assert!(p(&with, "lead0") > p(&with, "lead1"), "the ranking survives calibration");
+    }
+}
+
+#[test]
+fn calibration_none_and_isotonic() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history.csv");
+    imbalanced_history(&hist, 2000, 0..0);
+    let input = new_leads(dir.path());
+
+    let out = dir.path().join("plain.json");
+    let (stdout, stderr, report) = train(&hist, &out, &["--model", "logistic", "--calibration", "none"]);
+    assert_eq!(report["calibration_method"], "none");
+    assert!(report.get("calibration_rows").is_none(), "{report}");
+    assert_eq!(report["log_loss"], report["uncalibrated_log_loss"]);
+    assert_eq!(report["train"]["rows"], 1600, "without calibration every training row fits the model");
+    assert!(stdout.contains("calibration: none\n") && !stdout.contains("uncalibrated"), "{stdout}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let manifest_path = format!("{}.manifest.json", out.display());
+    let manifest = read_json(&manifest_path);
+    assert!(manifest.get("calibration").is_none(), "{manifest}");
+    assert_eq!(manifest["features"].as_array().unwrap().len(), 2);
+    // A manifest without calibration scores exactly as the model does.
+    assert_eq!(scores(dir.path(), &out, &manifest_path, &input), scores_uncalibrated(dir.path(), &out, &input));
+
+    let out = dir.path().join("iso.json");
+    let (stdout, _, report) =
+        train(&hist, &out, &["--model", "logistic", "--balance-classes", "--calibration", "isotonic"]);
+    assert_eq!(report["calibration_method"], "isotonic");
+    assert!(stdout.contains("calibration: isotonic, fitted on 320 rows"), "{stdout}");
+    assert!(report["log_loss"].as_f64().unwrap() < report["uncalibrated_log_loss"].as_f64().unwrap() - 0.05);
+    let manifest_path = format!("{}.manifest.json", out.display());
+    let manifest = read_json(&manifest_path);
+    assert_eq!(manifest["calibration"]["method"], "isotonic");
+    let (x, y) = (manifest["calibration"]["x"].as_array().unwrap(), manifest["calibration"]["y"].as_array().unwrap());
+    assert!(!x.is_empty() && x.len() == y.len());
+    let raw = scores_uncalibrated(dir.path(), &out, &input);
+    let with = scores(dir.path(), &out, &manifest_path, &input);
+    // Isotonic steps: monotone in the model's score, and within the fitted range of outcomes.
+    let (lo, hi) = (y[0].as_f64().unwrap(), y[y.len() - 1].as_f64().unwrap());
+    let mut pairs: Vec<(f64, f64)> = raw.iter().zip(&with).map(|(r, w)| (r.1, w.1)).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1), "{pairs:?}");
+    assert!(pairs.iter().all(|&(_, q)| (lo..=hi).contains(&q)), "{pairs:?}");
+    assert!(pairs.iter().any(|&(p, q)| p != q));
+}
+
+#[test]
+fn a_calibration_slice_without_wins_falls_back_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history.csv");
+    // 2000 dated rows: the holdout is rows 1600.., the calibration slice rows 1280..1600, which never win.
+    imbalanced_history(&hist, 2000, 1280..1600);
+    let out = dir.path().join("m.json");
+    let (stdout, stderr, report) = train(&hist, &out, &["--model", "gbdt"]);
+    let expected = "platt calibration not fitted: the calibration slice (20 % of the training rows) has 0 won and \
+                    320 lost, and at least 5 of each are needed; the model is uncalibrated";
+    assert!(stderr.contains(&format!("warning: {expected}")), "{stderr}");
+    assert!(stdout.contains(&format!("calibration: none\nwarning: {expected}")), "{stdout}");
+    assert_eq!(report["calibration_method"], "none");
+    assert_eq!(report["calibration_warning"], expected);
+    assert_eq!(report["train"]["rows"], 1600, "the model falls back to every training row");
+    let manifest = read_json(&format!("{}.manifest.json", out.display()));
+    assert!(manifest.get("calibration").is_none(), "{manifest}");
+}
+
+#[test]
+fn naive_bayes_is_not_calibrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history.csv");
+    history(&hist, 600);
+    let out = dir.path().join("nb.json");
+    let (_, stderr, report) = train(&hist, &out, &["--model", "naive-bayes", "--calibration", "isotonic"]);
+    assert!(stderr.contains("warning: naive-bayes is not calibrated"), "{stderr}");
+    assert_eq!(report["calibration_method"], "none");
+    assert!(!Path::new(&format!("{}.manifest.json", out.display())).exists());
+    let help = leadsmith().args(["train", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("naive-bayes is never calibrated") && help.contains("[default: platt]"), "{help}");
 }

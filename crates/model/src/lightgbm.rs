@@ -19,6 +19,11 @@
 //!
 //! A row shorter than [`num_features`](Predictor::num_features) reads its missing trailing features as NaN.
 //!
+//! [`gain_importance`](Predictor::gain_importance) is LightGBM's `feature_importance(importance_type="gain")`
+//! (`GBDT::FeatureImportance`): per feature, the sum of the positive `split_gain` values of its splits, each
+//! read as an `f32` (as LightGBM stores it) and added in `f64` tree by tree, split by split. A tree without
+//! `split_gain` counts as gains of 0, as LightGBM loads it.
+//!
 //! [`contributions`](Predictor::contributions) is LightGBM's `Tree::TreeSHAP` (exact path-dependent TreeSHAP,
 //! Lundberg et al.) with the node data counts (`internal_count` / `leaf_count`) as covers, which is what
 //! `predict(pred_contrib=True)` uses; a file without counts falls back to `internal_weight` / `leaf_weight`.
@@ -77,6 +82,8 @@ pub struct LgbModel {
     trees: Vec<Tree>,
     nodes: Vec<Node>,
     node_covers: Vec<f64>,
+    /// Each node's `split_gain`, parallel to [`nodes`](Self::nodes) (so in tree order, then split order).
+    node_gains: Vec<f32>,
     leaf_values: Vec<f64>,
     leaf_covers: Vec<f64>,
     cat_bits: Vec<u32>,
@@ -270,6 +277,18 @@ impl Predictor for LgbModel {
             }
         }
         phi
+    }
+
+    fn gain_importance(&self) -> Option<Vec<f64>> {
+        // `GBDT::FeatureImportance` with `importance_type = 1`: only positive gains count, summed in model
+        // order (the nodes are stored tree by tree, split by split), so the sums are LightGBM's bit for bit.
+        let mut gain = vec![0.0; self.num_features];
+        for (node, &split_gain) in self.nodes.iter().zip(&self.node_gains) {
+            if split_gain > 0.0 {
+                gain[node.feature as usize] += f64::from(split_gain);
+            }
+        }
+        Some(gain)
     }
 }
 
@@ -466,6 +485,7 @@ impl<'a> Parser<'a> {
             trees: Vec::new(),
             nodes: Vec::new(),
             node_covers: Vec::new(),
+            node_gains: Vec::new(),
             leaf_values: Vec::new(),
             leaf_covers: Vec::new(),
             cat_bits: Vec::new(),
@@ -504,6 +524,7 @@ impl<'a> Parser<'a> {
             trees: builder.trees,
             nodes: builder.nodes,
             node_covers: builder.node_covers,
+            node_gains: builder.node_gains,
             leaf_values: builder.leaf_values,
             leaf_covers: builder.leaf_covers,
             cat_bits: builder.cat_bits,
@@ -633,6 +654,7 @@ struct Builder {
     trees: Vec<Tree>,
     nodes: Vec<Node>,
     node_covers: Vec<f64>,
+    node_gains: Vec<f32>,
     leaf_values: Vec<f64>,
     leaf_covers: Vec<f64>,
     cat_bits: Vec<u32>,
@@ -683,6 +705,11 @@ impl Builder {
         let left: Vec<i32> = left_field.array(num_internal, internal)?;
         let right_field = section.require("right_child")?;
         let right: Vec<i32> = right_field.array(num_internal, internal)?;
+        // Only for importance: LightGBM stores gains as `float` and loads a tree without them as all zeros.
+        let split_gain: Vec<f32> = match section.get("split_gain") {
+            Some(field) => field.array(num_internal, internal)?,
+            None => vec![0.0; num_internal],
+        };
 
         let (node_covers, leaf_covers) = match (section.get("internal_count"), section.get("leaf_count")) {
             (Some(internal_count), Some(leaf_count)) => (
@@ -809,6 +836,7 @@ impl Builder {
         self.trees.push(Tree { root: node_ref(0)?, expected_value });
         self.nodes.extend(nodes);
         self.node_covers.extend(node_covers);
+        self.node_gains.extend(split_gain);
         self.leaf_values.extend(leaf_values);
         self.leaf_covers.extend(leaf_covers);
         self.cat_bits.extend(cat_threshold);

@@ -1,5 +1,6 @@
-//! LightGBM parity: predictions, raw margins and `pred_contrib` contributions against what LightGBM 4.7
-//! computed for the same model files (`fixtures/make_lightgbm_fixtures.py`), and clear errors for broken files.
+//! LightGBM parity: predictions, raw margins, `pred_contrib` contributions and gain importance against what
+//! LightGBM 4.7 computed for the same model files (`fixtures/make_lightgbm_fixtures.py`), and clear errors
+//! for broken files.
 
 use std::path::PathBuf;
 
@@ -68,6 +69,53 @@ fn binary_matches_lightgbm() {
 #[test]
 fn regression_matches_lightgbm() {
     check_parity("regression", Objective::Regression, 25);
+}
+
+/// `gain_importance` against `feature_importance(importance_type="gain")`: LightGBM sums the `f32` gains of
+/// the file in the same order, so the totals agree to the last bit (checked at 1e-12 relative).
+fn check_gain_importance(name: &str) {
+    let model = LgbModel::from_path(&fixture(&format!("{name}.txt"))).expect("model loads");
+    let (header, expected) = read_csv(&format!("{name}.importance.csv"));
+    assert_eq!(header, ["feature", "gain"]);
+    let gain = model.gain_importance().expect("LightGBM models record split gains");
+    assert_eq!(gain.len(), model.num_features());
+    assert_eq!(expected.len(), model.num_features(), "{name}: one row per feature");
+    let mut exact = 0;
+    for (j, row) in expected.iter().enumerate() {
+        assert_eq!(row[0], j as f64, "{name}: rows in feature order");
+        let (got, want) = (gain[j], row[1]);
+        assert!((got - want).abs() <= 1e-12 * want.abs(), "{name} feature {j}: gain {got} vs LightGBM {want}");
+        exact += usize::from(got.to_bits() == want.to_bits());
+    }
+    assert!(gain.iter().any(|&g| g > 0.0), "{name}: some feature has gain");
+    println!("{name}: {exact} of {} gains bit for bit", gain.len());
+}
+
+#[test]
+fn gain_importance_matches_lightgbm() {
+    check_gain_importance("binary");
+    check_gain_importance("regression");
+    // Features no tree splits on have zero gain (the regression model uses only some of its features).
+    let regression = LgbModel::from_path(&fixture("regression.txt")).unwrap();
+    assert!(regression.gain_importance().unwrap().contains(&0.0));
+}
+
+#[test]
+fn gain_importance_without_split_gains_is_zero() {
+    // LightGBM loads a tree without `split_gain` with gains of 0; predictions are unaffected.
+    let text = model_text("binary");
+    let stripped: String = text.lines().filter(|l| !l.starts_with("split_gain=")).map(|l| format!("{l}\n")).collect();
+    let model = LgbModel::from_text(&stripped).unwrap();
+    assert_eq!(model.gain_importance().unwrap(), vec![0.0; 10]);
+    let full = LgbModel::from_text(&text).unwrap();
+    let (_, inputs) = read_csv("binary.inputs.csv");
+    for row in inputs.iter().take(20) {
+        assert_eq!(model.predict_margin(row).to_bits(), full.predict_margin(row).to_bits());
+    }
+    // A split_gain line of the wrong length is an error like any other tree array.
+    let gains = tree_field(&text, "Tree=5", "split_gain");
+    let (_, message) = parse_error(&replace_in_tree(&text, "Tree=5", "split_gain", &format!("{gains} 1.5")));
+    assert!(message.contains("`split_gain` has 15 values, expected 14"), "{message}");
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //!   `leadsmith-gbdt` JSON described in [`gbdt`].
 //! - [`NaiveBayes`]: the CRM-style frequency model over categorical fields, updatable as leads close.
 //! - [`report`]: AUC, log-loss, calibration by decile, lift and top features on a holdout.
+//! - [`train_calibrated`]: trains with a calibration slice carved out of the training rows and fits a
+//!   [`Calibration`] (Platt or isotonic) on it ([`fit_calibration`]); [`training_manifest`] is the
+//!   [`Manifest`] that carries it to `leadsmith score`.
 //!
 //! Training refuses a history with fewer than `min_per_class` won or lost examples (20 by default): a model
 //! fitted to a handful of outcomes scores noise.
@@ -25,7 +28,8 @@ pub use logistic::{LogisticConfig, TrainedLogistic, train_logistic};
 pub use naive_bayes::NaiveBayes;
 pub use report::Report;
 
-use crate::Predictor;
+use crate::manifest::{FeatureSpec, FeatureType};
+use crate::{Calibration, Manifest, Objective, OutputMapping, Predictor};
 
 /// Why a model could not be trained or evaluated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,6 +43,9 @@ pub enum TrainError {
     /// A training setting is out of range.
     #[error("invalid training setting: {0}")]
     InvalidConfig(String),
+    /// A calibration could not be fitted (too few of a class on the rows it is fitted on, …).
+    #[error("cannot calibrate: {0}")]
+    Calibration(String),
 }
 
 /// The default minimum number of won and of lost examples training needs.
@@ -218,6 +225,191 @@ pub fn split(data: &Dataset, holdout_fraction: f64, seed: u64) -> Result<(Datase
     Ok((data.subset(&train), data.subset(&test)))
 }
 
+/// Which calibration to fit on a model's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalibrationMethod {
+    /// Platt scaling: a logistic curve over the model's margin ([`Calibration::fit_platt`]).
+    Platt,
+    /// Isotonic regression over the model's probability ([`Calibration::fit_isotonic`]).
+    Isotonic,
+}
+
+impl CalibrationMethod {
+    /// `"platt"` or `"isotonic"`, as [`Calibration`]'s `method` tag spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Platt => "platt",
+            Self::Isotonic => "isotonic",
+        }
+    }
+}
+
+/// The share of the training rows [`train_calibrated`] carves out to fit the calibration on.
+pub const CALIBRATION_FRACTION: f64 = 0.2;
+
+/// The fewest won and the fewest lost rows a calibration is fitted on: with fewer, Platt's curve and the
+/// isotonic steps are set by a handful of outcomes.
+pub const MIN_CALIBRATION_PER_CLASS: usize = 5;
+
+/// A calibration fitted on a set of rows, with the log-loss on those rows before and after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedCalibration {
+    pub method: CalibrationMethod,
+    pub calibration: Calibration,
+    /// The rows it was fitted on.
+    pub rows: report::ClassCounts,
+    /// Mean log-loss of the model's own probabilities on those rows.
+    pub log_loss_before: f64,
+    /// Mean log-loss of the calibrated probabilities on those rows.
+    pub log_loss_after: f64,
+}
+
+impl FittedCalibration {
+    /// The calibrated probability of one row.
+    pub fn predict(&self, model: &dyn Predictor, row: &[f64]) -> f64 {
+        self.calibration.apply(model.predict_margin(row), model.predict(row))
+    }
+}
+
+/// Fits a `method` calibration of `model`'s outputs on `data` (rows the model was not trained on): Platt on
+/// the margins, isotonic on the probabilities, exactly what [`Calibration::apply`] is later given.
+///
+/// Errors: a regression model, a dataset of the wrong shape, fewer than [`MIN_CALIBRATION_PER_CLASS`] won
+/// or lost rows ([`TrainError::Calibration`], naming the counts), or a fit that fails.
+pub fn fit_calibration(
+    model: &dyn Predictor,
+    data: &Dataset,
+    method: CalibrationMethod,
+) -> Result<FittedCalibration, TrainError> {
+    if model.objective() != Objective::Probability {
+        return Err(TrainError::Calibration("the model is a regression; calibration is for probabilities".into()));
+    }
+    data.check_shape()?;
+    if data.num_features() != model.num_features() {
+        return Err(TrainError::InvalidData(format!(
+            "the calibration rows have {} features, the model {}",
+            data.num_features(),
+            model.num_features()
+        )));
+    }
+    let (won, lost) = data.class_counts();
+    if won < MIN_CALIBRATION_PER_CLASS || lost < MIN_CALIBRATION_PER_CLASS {
+        return Err(TrainError::Calibration(format!(
+            "the calibration rows have {won} won and {lost} lost; at least {MIN_CALIBRATION_PER_CLASS} of each are \
+             needed"
+        )));
+    }
+    let margins: Vec<f64> = data.rows.iter().map(|r| model.predict_margin(r)).collect();
+    let probabilities: Vec<f64> = data.rows.iter().map(|r| model.predict(r)).collect();
+    let calibration = match method {
+        CalibrationMethod::Platt => Calibration::fit_platt(&margins, &data.labels),
+        CalibrationMethod::Isotonic => Calibration::fit_isotonic(&probabilities, &data.labels),
+    }
+    .map_err(TrainError::Calibration)?;
+    let calibrated: Vec<f64> = margins.iter().zip(&probabilities).map(|(&m, &p)| calibration.apply(m, p)).collect();
+    Ok(FittedCalibration {
+        method,
+        rows: report::ClassCounts::of(data),
+        log_loss_before: report::log_loss(&probabilities, &data.labels),
+        log_loss_after: report::log_loss(&calibrated, &data.labels),
+        calibration,
+    })
+}
+
+/// A model trained by [`train_calibrated`].
+#[derive(Debug, Clone)]
+pub struct CalibratedTraining<M> {
+    pub model: M,
+    /// The rows the model was fitted on: the training rows less the calibration slice, or all of them
+    /// when there is no calibration.
+    pub fitted_on: Dataset,
+    /// The calibration fitted on the slice, when one was asked for and could be fitted.
+    pub calibration: Option<FittedCalibration>,
+    /// Why the calibration asked for was not fitted (the model is then uncalibrated and fitted on every
+    /// training row).
+    pub warning: Option<String>,
+}
+
+/// Trains a model with `fit` and, when `method` asks for one, a calibration on rows it did not see.
+///
+/// [`CALIBRATION_FRACTION`] of `train` is carved out with [`split`] (the latest rows when `train` has times,
+/// else a stratified random slice reproducible from `seed`); the model is fitted on the rest and the
+/// calibration on the slice ([`fit_calibration`]). When the slice cannot be carved, has fewer than
+/// [`MIN_CALIBRATION_PER_CLASS`] of a class, leaves the rest with too little history to train on, or the fit
+/// fails, the model is fitted on every row of `train`, uncalibrated, and `warning` says why: a calibration
+/// that cannot be fitted never stops training. Errors are `fit`'s: on the whole of `train`, or on the rest
+/// for any reason but too little history.
+pub fn train_calibrated<M: Predictor>(
+    train: &Dataset,
+    method: Option<CalibrationMethod>,
+    seed: u64,
+    fit: impl Fn(&Dataset) -> Result<M, TrainError>,
+) -> Result<CalibratedTraining<M>, TrainError> {
+    let uncalibrated = |warning: Option<String>| -> Result<CalibratedTraining<M>, TrainError> {
+        Ok(CalibratedTraining { model: fit(train)?, fitted_on: train.clone(), calibration: None, warning })
+    };
+    let Some(method) = method else { return uncalibrated(None) };
+    let not_calibrated =
+        |why: String| Some(format!("{} calibration not fitted: {why}; the model is uncalibrated", method.as_str()));
+    let (rest, slice) = match split(train, CALIBRATION_FRACTION, seed) {
+        Ok(parts) => parts,
+        Err(e) => return uncalibrated(not_calibrated(format!("no calibration slice could be carved ({e})"))),
+    };
+    let (won, lost) = slice.class_counts();
+    if won < MIN_CALIBRATION_PER_CLASS || lost < MIN_CALIBRATION_PER_CLASS {
+        return uncalibrated(not_calibrated(format!(
+            "the calibration slice ({} % of the training rows) has {won} won and {lost} lost, and at least \
+             {MIN_CALIBRATION_PER_CLASS} of each are needed",
+            CALIBRATION_FRACTION * 100.0
+        )));
+    }
+    let model = match fit(&rest) {
+        Ok(model) => model,
+        Err(e @ TrainError::TooLittleHistory { .. }) => {
+            return uncalibrated(not_calibrated(format!("without the calibration slice there is {e}")));
+        }
+        Err(e) => return Err(e),
+    };
+    match fit_calibration(&model, &slice, method) {
+        Ok(fitted) => Ok(CalibratedTraining { model, fitted_on: rest, calibration: Some(fitted), warning: None }),
+        Err(e) => uncalibrated(not_calibrated(e.to_string())),
+    }
+}
+
+/// The manifest `leadsmith train` writes beside a model: every feature a `number` that may be missing
+/// (`default: null`, the model's own missing-value handling), the default bucket mapping, and the
+/// calibration when there is one.
+pub fn training_manifest(
+    model: &dyn Predictor,
+    feature_names: &[String],
+    name: &str,
+    version: &str,
+    calibration: Option<Calibration>,
+) -> Result<Manifest, TrainError> {
+    if feature_names.len() != model.num_features() {
+        return Err(TrainError::InvalidData(format!(
+            "{} feature names for a model of {} features",
+            feature_names.len(),
+            model.num_features()
+        )));
+    }
+    let features = feature_names
+        .iter()
+        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
+        .collect();
+    let manifest = Manifest {
+        name: name.into(),
+        version: version.into(),
+        features,
+        output: OutputMapping::default(),
+        calibration,
+    };
+    manifest.validate().map_err(|errors| {
+        TrainError::InvalidData(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    })?;
+    Ok(manifest)
+}
+
 /// A trained model the [`report`] can describe: a [`Predictor`] that can rank its features.
 pub trait TrainedModel: Predictor {
     /// What kind of model it is, for people ("logistic regression").
@@ -349,6 +541,147 @@ mod tests {
         let tiny = data(2, 2);
         let (a, b) = split(&tiny, 0.01, 1).unwrap();
         assert_eq!((a.num_rows(), b.num_rows()), (1, 1));
+    }
+
+    /// `n` rows of one informative feature and one noise feature, won with probability sigmoid(2·x − 5), x
+    /// uniform in [−1, 3] (about 16 % won): imbalanced, so class-weighted training skews probabilities up.
+    fn imbalanced(n: usize, seed: u64) -> Dataset {
+        let mut rng = SplitMix64::new(seed);
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for _ in 0..n {
+            let x = 4.0 * rng.next_f64() - 1.0;
+            rows.push(vec![x, rng.next_f64()]);
+            labels.push(rng.next_f64() < crate::sigmoid(2.0 * x - 5.0));
+        }
+        Dataset::new(vec!["x".into(), "noise".into()], rows, labels).unwrap()
+    }
+
+    fn balanced_logistic(data: &Dataset) -> Result<TrainedLogistic, TrainError> {
+        let config = LogisticConfig { balance_classes: true, recalibrate_intercept: false, ..Default::default() };
+        train_logistic(data, &config)
+    }
+
+    #[test]
+    fn calibration_corrects_class_weighted_probabilities() {
+        let data = imbalanced(3000, 1);
+        let (won, _) = data.class_counts();
+        assert!((300..600).contains(&won), "{won} won of 3000");
+        let (train, slice) = split(&data, 0.3, 2).unwrap();
+        let model = balanced_logistic(&train).unwrap();
+        for method in [CalibrationMethod::Platt, CalibrationMethod::Isotonic] {
+            let fitted = fit_calibration(&model, &slice, method).unwrap();
+            assert_eq!(fitted.method, method);
+            assert_eq!(fitted.rows, report::ClassCounts::of(&slice));
+            // Weighted as if half were won, the model overstates every probability; calibrated, it does not.
+            assert!(
+                fitted.log_loss_after < fitted.log_loss_before - 0.05,
+                "{method:?}: {} → {}",
+                fitted.log_loss_before,
+                fitted.log_loss_after
+            );
+            let row = &slice.rows[0];
+            let expected = fitted.calibration.apply(model.predict_margin(row), model.predict(row));
+            assert_eq!(fitted.predict(&model, row), expected);
+            let mean: f64 = slice.rows.iter().map(|r| fitted.predict(&model, r)).sum::<f64>() / slice.num_rows() as f64;
+            assert!((mean - slice.class_counts().0 as f64 / slice.num_rows() as f64).abs() < 0.03, "mean {mean}");
+        }
+        let Calibration::Platt { a, .. } =
+            fit_calibration(&model, &slice, CalibrationMethod::Platt).unwrap().calibration
+        else {
+            panic!("a Platt fit")
+        };
+        assert!(a > 0.0, "Platt keeps the ranking: a = {a}");
+    }
+
+    #[test]
+    fn fit_calibration_refuses_too_few_of_a_class() {
+        let data = imbalanced(400, 3);
+        let model = balanced_logistic(&data).unwrap();
+        let mut few = data.subset(&(0..60).collect::<Vec<_>>());
+        // Keep only 4 won rows.
+        let mut kept = 0;
+        for label in few.labels.iter_mut() {
+            if *label {
+                kept += 1;
+                *label = kept <= 4;
+            }
+        }
+        let err = fit_calibration(&model, &few, CalibrationMethod::Platt).unwrap_err();
+        assert!(matches!(err, TrainError::Calibration(_)), "{err}");
+        assert!(err.to_string().contains("4 won") && err.to_string().contains("at least 5 of each"), "{err}");
+    }
+
+    #[test]
+    fn train_calibrated_fits_on_the_rest_and_calibrates_on_the_slice() {
+        let data = imbalanced(2000, 4);
+        let trained = train_calibrated(&data, Some(CalibrationMethod::Platt), 9, balanced_logistic).unwrap();
+        assert!(trained.warning.is_none());
+        let fitted = trained.calibration.as_ref().expect("a calibration");
+        assert_eq!(trained.fitted_on.num_rows() + fitted.rows.rows, data.num_rows());
+        assert_eq!(fitted.rows.rows, 400);
+        // The model is exactly the one fitted on the rest, the slice is exactly split's.
+        let (rest, slice) = split(&data, CALIBRATION_FRACTION, 9).unwrap();
+        assert_eq!(trained.fitted_on, rest);
+        assert_eq!(trained.model.to_json(), balanced_logistic(&rest).unwrap().to_json());
+        assert_eq!(fitted, &fit_calibration(&trained.model, &slice, CalibrationMethod::Platt).unwrap());
+
+        // No calibration asked for: every row trains the model.
+        let plain = train_calibrated(&data, None, 9, balanced_logistic).unwrap();
+        assert!(plain.calibration.is_none() && plain.warning.is_none());
+        assert_eq!(plain.fitted_on, data);
+    }
+
+    #[test]
+    fn train_calibrated_falls_back_when_the_slice_lacks_a_class() {
+        // Dated history whose won rows are all early: the latest 20 % (the slice) has none.
+        let mut data = imbalanced(1000, 5);
+        let n = data.num_rows();
+        for i in 700..n {
+            data.labels[i] = false;
+        }
+        let data = data.with_times((0..n as i64).collect()).unwrap();
+        let trained = train_calibrated(&data, Some(CalibrationMethod::Isotonic), 1, balanced_logistic).unwrap();
+        assert!(trained.calibration.is_none());
+        assert_eq!(trained.fitted_on, data, "without a calibration the model trains on every row");
+        let warning = trained.warning.expect("a warning");
+        assert!(
+            warning.starts_with("isotonic calibration not fitted")
+                && warning.contains("has 0 won and 200 lost")
+                && warning.contains("uncalibrated"),
+            "{warning}"
+        );
+        // A training error that is not about the slice is still an error.
+        let err = train_calibrated(&data, Some(CalibrationMethod::Platt), 1, |_: &Dataset| {
+            Err::<TrainedLogistic, _>(TrainError::InvalidConfig("bad".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err, TrainError::InvalidConfig("bad".into()));
+    }
+
+    #[test]
+    fn training_manifest_allows_missing_and_carries_the_calibration() {
+        let data = imbalanced(500, 6);
+        let model = balanced_logistic(&data).unwrap();
+        let calibration = Calibration::Platt { a: 0.8, b: -1.5 };
+        let manifest =
+            training_manifest(&model, &data.feature_names, "m", "2026-01-01T00:00:00Z", Some(calibration.clone()))
+                .unwrap();
+        assert_eq!(manifest.name, "m");
+        assert_eq!(manifest.calibration, Some(calibration));
+        assert_eq!(manifest.output, OutputMapping::default());
+        let names: Vec<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["x", "noise"]);
+        assert!(manifest.features.iter().all(|f| f.kind == FeatureType::Number && f.default == Some(None)));
+        // A request may leave any feature out: it is the model's missing value.
+        let row = manifest.row(&Default::default()).unwrap();
+        assert!(row.iter().all(|v| v.is_nan()));
+        let json = serde_json::to_value(&manifest).unwrap();
+        assert_eq!(json["features"][0], serde_json::json!({"name": "x", "type": "number", "default": null}));
+        assert_eq!(json["calibration"]["method"], "platt");
+        let without = training_manifest(&model, &data.feature_names, "m", "1", None).unwrap();
+        assert!(serde_json::to_value(&without).unwrap().get("calibration").is_none());
+        assert!(training_manifest(&model, &data.feature_names[..1], "m", "1", None).is_err());
     }
 
     #[test]

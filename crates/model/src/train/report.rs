@@ -1,11 +1,15 @@
 //! How well a trained model does on a holdout: AUC, log-loss, calibration by decile, lift in the top 10 %, and
 //! the features it leans on most. A [`Report`] serialises to JSON and prints as a readable text report.
+//!
+//! With a calibration ([`evaluate_calibrated`], [`evaluate_training`]) every metric is computed on the
+//! calibrated probabilities, which is what `leadsmith score --manifest` shows, and the report keeps the
+//! uncalibrated holdout log-loss beside them for comparison.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, TrainError, TrainedModel};
+use super::{CalibratedTraining, Dataset, FittedCalibration, TrainError, TrainedModel};
 
 /// Rows and classes of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +72,26 @@ pub struct Report {
     /// What `top_features` measures ("total gain").
     pub importance_measure: String,
     pub top_features: Vec<FeatureWeight>,
+    /// The calibration the probabilities above went through: `"platt"`, `"isotonic"` or `"none"`.
+    #[serde(default = "no_calibration")]
+    pub calibration_method: String,
+    /// The rows the calibration was fitted on: carved out of the training rows, never the holdout's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_rows: Option<ClassCounts>,
+    /// The holdout log-loss of the model's own probabilities, before calibration (`log_loss` without one).
+    #[serde(default = "not_known")]
+    pub uncalibrated_log_loss: f64,
+    /// Why a calibration that was asked for was not fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_warning: Option<String>,
+}
+
+fn no_calibration() -> String {
+    "none".into()
+}
+
+fn not_known() -> f64 {
+    f64::NAN
 }
 
 /// Evaluates `model` (trained on `train`) on `holdout`, listing its `top` most important features.
@@ -76,6 +100,33 @@ pub fn evaluate(
     train: &Dataset,
     holdout: &Dataset,
     top: usize,
+) -> Result<Report, TrainError> {
+    evaluate_calibrated(model, train, holdout, top, None)
+}
+
+/// Evaluates a [`train_calibrated`](super::train_calibrated) model on `holdout`: the training counts are
+/// those of the rows the model was fitted on, the metrics those of its calibrated probabilities, and the
+/// report carries the calibration's method and rows, or the warning saying why there is none.
+pub fn evaluate_training<M: TrainedModel>(
+    training: &CalibratedTraining<M>,
+    holdout: &Dataset,
+    top: usize,
+) -> Result<Report, TrainError> {
+    let mut report =
+        evaluate_calibrated(&training.model, &training.fitted_on, holdout, top, training.calibration.as_ref())?;
+    report.calibration_warning = training.warning.clone();
+    Ok(report)
+}
+
+/// [`evaluate`] with every holdout probability through `calibrated_by` when there is one: AUC, log-loss,
+/// lift and the decile table are then those of the calibrated probabilities, and `uncalibrated_log_loss`
+/// that of the model's own.
+pub fn evaluate_calibrated(
+    model: &dyn TrainedModel,
+    train: &Dataset,
+    holdout: &Dataset,
+    top: usize,
+    calibrated_by: Option<&FittedCalibration>,
 ) -> Result<Report, TrainError> {
     holdout.check_shape()?;
     if holdout.num_features() != model.num_features() {
@@ -90,7 +141,11 @@ pub fn evaluate(
     {
         return Err(TrainError::InvalidData("the holdout's features are not the model's, in order".into()));
     }
-    let predictions: Vec<f64> = holdout.rows.iter().map(|r| model.predict(r)).collect();
+    let raw: Vec<f64> = holdout.rows.iter().map(|r| model.predict(r)).collect();
+    let predictions: Vec<f64> = match calibrated_by {
+        Some(c) => holdout.rows.iter().map(|r| c.predict(model, r)).collect(),
+        None => raw.clone(),
+    };
     let train_counts = ClassCounts::of(train);
     let train_rate = train_counts.won_rate();
     Ok(Report {
@@ -110,6 +165,10 @@ pub fn evaluate(
             .take(top)
             .map(|(name, importance)| FeatureWeight { name, importance })
             .collect(),
+        calibration_method: calibrated_by.map_or_else(no_calibration, |c| c.method.as_str().into()),
+        calibration_rows: calibrated_by.map(|c| c.rows),
+        uncalibrated_log_loss: log_loss(&raw, &holdout.labels),
+        calibration_warning: None,
     })
 }
 
@@ -237,17 +296,36 @@ impl fmt::Display for Report {
         let counts = |c: &ClassCounts| format!("{} rows ({} won, {} lost)", c.rows, c.won, c.lost);
         writeln!(f, "training: {}", counts(&self.train))?;
         writeln!(f, "holdout:  {}; won rate {}", counts(&self.holdout), percent(self.holdout.won_rate()))?;
+        let calibrated = self.calibration_method != "none";
+        match &self.calibration_rows {
+            Some(rows) if calibrated => writeln!(
+                f,
+                "calibration: {}, fitted on {} held out of training; the metrics below are calibrated",
+                self.calibration_method,
+                counts(rows)
+            )?,
+            _ => writeln!(f, "calibration: {}", self.calibration_method)?,
+        }
+        if let Some(warning) = &self.calibration_warning {
+            writeln!(f, "warning: {warning}")?;
+        }
         writeln!(f)?;
         writeln!(f, "AUC               {}", number(self.auc, 3))?;
+        let uncalibrated = if calibrated {
+            format!("uncalibrated {}; ", number(self.uncalibrated_log_loss, 4))
+        } else {
+            String::new()
+        };
         writeln!(
             f,
-            "log-loss          {}  (predicting the training won rate: {})",
+            "log-loss          {}  ({uncalibrated}predicting the training won rate: {})",
             number(self.log_loss, 4),
             number(self.baseline_log_loss, 4)
         )?;
         writeln!(f, "lift in top 10%   {}×", number(self.lift_top_decile, 2))?;
         writeln!(f)?;
-        writeln!(f, "calibration on the holdout, by decile of predicted probability (1 = lowest)")?;
+        let which = if calibrated { "calibrated probability" } else { "predicted probability" };
+        writeln!(f, "calibration on the holdout, by decile of {which} (1 = lowest)")?;
         writeln!(f, "{:>6} {:>7} {:>6} {:>10} {:>9}", "decile", "rows", "won", "predicted", "observed")?;
         for bin in &self.calibration {
             writeln!(
@@ -324,6 +402,57 @@ mod tests {
         assert_eq!(table[0].count, 2);
         assert_eq!(table[9].count, 3);
         assert!(table.windows(2).all(|w| w[0].mean_predicted < w[1].mean_predicted));
+    }
+
+    #[test]
+    fn calibrated_reports_state_the_method_and_compare_log_loss() {
+        use crate::train::{CalibrationMethod, LogisticConfig, SplitMix64, split, train_calibrated, train_logistic};
+        // About 16 % won; class weights without the intercept refit overstate every probability.
+        let mut rng = SplitMix64::new(11);
+        let (mut rows, mut labels) = (Vec::new(), Vec::new());
+        for _ in 0..2500 {
+            let x = 4.0 * rng.next_f64() - 1.0;
+            rows.push(vec![x]);
+            labels.push(rng.next_f64() < crate::sigmoid(2.0 * x - 5.0));
+        }
+        let data = Dataset::new(vec!["x".into()], rows, labels).unwrap();
+        let config = LogisticConfig { balance_classes: true, recalibrate_intercept: false, ..Default::default() };
+        let (train, holdout) = split(&data, 0.2, 1).unwrap();
+        let trained =
+            train_calibrated(&train, Some(CalibrationMethod::Platt), 2, |d| train_logistic(d, &config)).unwrap();
+        let report = evaluate_training(&trained, &holdout, 5).unwrap();
+        let plain = evaluate(&trained.model, &trained.fitted_on, &holdout, 5).unwrap();
+        assert_eq!(report.calibration_method, "platt");
+        assert_eq!(report.train, ClassCounts::of(&trained.fitted_on));
+        assert_eq!(report.calibration_rows, Some(trained.calibration.as_ref().unwrap().rows));
+        assert_eq!(report.uncalibrated_log_loss, plain.log_loss);
+        assert!(report.log_loss < report.uncalibrated_log_loss - 0.05, "{report}");
+        // Platt is strictly monotone: the ranking, so AUC and lift, are unchanged.
+        assert_eq!(report.auc, plain.auc);
+        let fitted = trained.calibration.as_ref().unwrap();
+        let calibrated: Vec<f64> = holdout.rows.iter().map(|r| fitted.predict(&trained.model, r)).collect();
+        assert_eq!(report.calibration, calibration(&calibrated, &holdout.labels, 10));
+        assert_eq!(report.log_loss, log_loss(&calibrated, &holdout.labels));
+        assert_eq!(plain.calibration_method, "none");
+        assert_eq!(plain.uncalibrated_log_loss, plain.log_loss);
+
+        let text = report.to_string();
+        assert!(text.contains("calibration: platt, fitted on 400 rows ("), "{text}");
+        assert!(text.contains(&format!("(uncalibrated {:.4};", report.uncalibrated_log_loss)), "{text}");
+        assert!(text.contains("by decile of calibrated probability"), "{text}");
+        let text = plain.to_string();
+        assert!(text.contains("calibration: none\n") && !text.contains("uncalibrated"), "{text}");
+        // The JSON carries it, and reads back.
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["calibration_method"], "platt");
+        assert_eq!(json["uncalibrated_log_loss"].as_f64(), Some(report.uncalibrated_log_loss));
+        assert!(json.get("calibration_warning").is_none());
+        let back: Report = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(back, report);
+        // The warning of a calibration that could not be fitted is printed.
+        let mut warned = plain.clone();
+        warned.calibration_warning = Some("platt calibration not fitted: too few won".into());
+        assert!(warned.to_string().contains("warning: platt calibration not fitted: too few won\n"));
     }
 
     #[test]
