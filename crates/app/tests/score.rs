@@ -1,5 +1,5 @@
 //! `leadsmith score` and `leadsmith model info` through the binary, on the model crate's fixtures (models
-//! and predictions made by XGBoost and scikit-learn themselves).
+//! and predictions made by XGBoost, scikit-learn and onnxruntime themselves).
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,7 @@ fn batch_scoring_matches_the_library_and_reports_bad_rows() {
     for (model, inputs, predictions) in [
         ("xgboost/binary_small.json", "xgboost/binary_small.inputs.csv", "xgboost/binary_small.predictions.csv"),
         ("logistic/model.json", "logistic/model.inputs.csv", "logistic/model.predictions.csv"),
+        ("onnx/logistic.onnx", "onnx/logistic.inputs.csv", "onnx/logistic.predictions.csv"),
     ] {
         let input = with_ids(inputs, dir.path());
         let out = dir.path().join("scores.csv");
