@@ -261,10 +261,14 @@ impl Scoring {
 }
 
 /// Lead features are typed by leadsmith, not by the model's authors: a yes/no feature feeds a numeric model
-/// feature as 1/0.
+/// feature as 1/0, and a lead feature that is absent (unknown for this lead, by design) is a missing value.
+/// An imported column a lead lacks stays absent: required unless the manifest gives a default.
 fn coerced(model: &ScoringModel, inputs: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for spec in model.features() {
+        if !inputs.contains_key(&spec.name) && feature_info(&spec.name).is_some() {
+            out.insert(spec.name.clone(), Value::Null);
+        }
         if let Some(v) = inputs.get(&spec.name) {
             let v = match (spec.kind, v) {
                 (FeatureType::Number | FeatureType::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),

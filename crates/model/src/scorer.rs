@@ -81,7 +81,7 @@ pub struct Scored {
 impl ScoringModel {
     /// Opens a model file and its manifest: the one given, else `MODEL.manifest.json` beside the model
     /// (what `leadsmith train` writes) when it exists, else one made from the feature names the model
-    /// stores (all numbers, all required).
+    /// stores (all numbers, all required; an explicit `null` is a missing value).
     pub fn open(model_path: &Path, manifest: Option<&Path>) -> Result<Self, OpenError> {
         let loaded = crate::load(model_path)
             .map_err(|source| OpenError::Model { path: model_path.display().to_string(), source })?;
@@ -188,7 +188,7 @@ fn manifest_from_model(model_path: &Path, model: &dyn Predictor) -> Result<Manif
     };
     let features = names
         .iter()
-        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
+        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: None, min: None, max: None })
         .collect();
     let name = model_path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
     Ok(Manifest { name, version: "-".into(), features, output: OutputMapping::default(), calibration: None })
