@@ -113,6 +113,8 @@ enum Command {
     Score(crate::score_cmd::ScoreArgs),
     /// Train a model on closed leads (won/lost) and print its report: AUC, log-loss, calibration, lift.
     Train(crate::train_cmd::TrainArgs),
+    /// The HTTP API (scoring, model info, health and readiness) with the workers and scheduler in one process.
+    Serve(crate::serve::ServeArgs),
     /// Model files: what a model is and what it expects.
     Model {
         #[command(subcommand)]
@@ -145,6 +147,11 @@ enum Command {
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
+    },
+    /// API keys for the HTTP API: create (printed once; only a hash is stored), list, revoke.
+    Keys {
+        #[command(subcommand)]
+        command: crate::keys_cmd::KeysCommand,
     },
     /// Settings.
     Config {
@@ -549,6 +556,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             crate::score_cmd::run(args, progress).await?;
         }
         Command::Train(args) => crate::train_cmd::run(args)?,
+        Command::Serve(args) => crate::serve::run(args, open_store(&cli).await?, settings.clone()).await?,
         Command::Model { command: ModelCommand::Info { path } } => crate::score_cmd::info(path)?,
         Command::Model { command: ModelCommand::Calibrate { path, data, label, method, manifest, out } } => {
             crate::score_cmd::calibrate(path, manifest.as_deref(), data, label, *method, out)?
@@ -609,6 +617,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
                 DlqCommand::Purge { older_than } => ops_cmd::purge(store.as_ref(), *older_than).await?,
             }
         }
+        Command::Keys { command } => crate::keys_cmd::run(open_store(&cli).await?.as_ref(), command).await?,
         Command::Config { command: ConfigCommand::Check } => {
             let source = match &cli.config {
                 Some(p) => p.display().to_string(),

@@ -21,6 +21,21 @@ pub enum StoreError {
     Json { what: &'static str, source: serde_json::Error },
     #[error("store task failed: {0}")]
     Task(String),
+    /// A stored value the schema should have ruled out (e.g. an unknown API key scope).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// An API key record that cannot be stored: a bad name, hash or prefix.
+    #[error("{0}")]
+    InvalidApiKey(String),
+    /// Key names are unique among all keys, revoked ones included.
+    #[error("an API key named {0:?} already exists (names are not reused, even after revoking); choose another name")]
+    ApiKeyNameTaken(String),
+    /// A key with the same hash exists: the same key was presented twice.
+    #[error("this API key is already stored")]
+    DuplicateApiKey,
+    /// `revoke` was given a name or prefix that matches more than one key.
+    #[error("{given:?} matches {} API keys ({}); revoke by name instead", .matches.len(), .matches.join(", "))]
+    AmbiguousApiKey { given: String, matches: Vec<String> },
 }
 
 impl From<tokio_postgres::Error> for StoreError {

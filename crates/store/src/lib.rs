@@ -4,12 +4,17 @@
 //! The queue's policy (retries, backoff, dead-lettering decisions) lives in `leadsmith-queue`; this crate
 //! only makes each transition atomic.
 
+pub mod api_keys;
 mod error;
 mod keys;
 mod postgres;
 mod sqlite;
 mod types;
 
+pub use api_keys::{
+    ApiKey, KEY_MARKER, KeyRejection, KeyStatus, MAX_NAME_LEN, NewApiKey, PREFIX_LEN, Scope, TOUCH_INTERVAL_MS,
+    check_name, generate_key, hash_key, prefix_of, presented_key, verify,
+};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -161,4 +166,20 @@ pub trait Store: Send + Sync + 'static {
         next_ms: i64,
         fire: Option<NewJob>,
     ) -> Result<bool>;
+
+    // ---- API keys (see the `api_keys` module: only hashes are stored) ----
+
+    /// Stores a new key (after [`NewApiKey::validate`]); fails with [`StoreError::ApiKeyNameTaken`] when any
+    /// key, revoked or not, has that name.
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey>;
+    /// All keys, revoked and expired ones included, newest first.
+    async fn api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Revokes the key with this name, or else with this prefix: returns it, `None` when none matches, or
+    /// [`StoreError::AmbiguousApiKey`] when several do. Revoking a revoked key changes nothing.
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>>;
+    /// The key whose [`hash_key`] is `hash`, whatever its state: the caller decides what a revoked or
+    /// expired key means.
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    /// Records a use at `at_ms` (unix ms): one indexed update, which never moves `last_used_at_ms` back.
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()>;
 }

@@ -5,13 +5,36 @@ mod suite;
 
 use std::sync::Arc;
 
-use leadsmith_store::{SqliteStore, Store};
+use leadsmith_store::{SqliteStore, Store, StoreError};
 
 async fn store() -> Option<Arc<dyn Store>> {
     Some(Arc::new(SqliteStore::open_in_memory().expect("in-memory store")))
 }
 
 store_suite!(store);
+
+fn migration_files() -> i64 {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count() as i64
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_leadsmith_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StoreError::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, migration_files()),
+        Err(e) => panic!("expected SchemaTooNew, got {e}"),
+        Ok(_) => panic!("expected SchemaTooNew, opened"),
+    }
+}
 
 #[tokio::test]
 async fn file_store_reopens_and_migrates_once() {
@@ -20,9 +43,9 @@ async fn file_store_reopens_and_migrates_once() {
     {
         let s = SqliteStore::open(&path).unwrap();
         s.put_cached_page("http://a.test/", 200, "{\"a\":2}").await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 2);
+        assert_eq!(s.schema_version().await.unwrap(), migration_files());
     }
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().await.unwrap(), 2);
+    assert_eq!(s.schema_version().await.unwrap(), migration_files());
     assert_eq!(s.cached_page("http://a.test/").await.unwrap(), Some((200, "{\"a\":2}".to_string())));
 }

@@ -5,6 +5,7 @@
 //! Connections are plain TCP or Unix socket (`NoTls`): TLS is out of scope, so keep the server on a private
 //! network or a local socket.
 
+mod api_keys;
 mod jobs;
 mod leads;
 mod listen;
@@ -22,14 +23,15 @@ use tokio_postgres::{Config, NoTls, Row};
 
 use crate::error::describe_pg;
 use crate::{
-    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob,
-    NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary,
+    NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
 /// Migrations in order; the index + 1 is the schema version (the same numbering as SQLite's).
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_runs_schedules.sql"),
+    include_str!("../../migrations/postgres/0003_api_keys.sql"),
 ];
 
 const POOL_SIZE: usize = 16;
@@ -598,6 +600,31 @@ impl Store for PgStore {
             self.bump();
         }
         Ok(n == 1)
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        let c = self.client().await?;
+        api_keys::create(&c, &new, crate::now_ms()).await
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        let c = self.client().await?;
+        api_keys::list(&c).await
+    }
+
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>> {
+        let mut c = self.client().await?;
+        api_keys::revoke(&mut c, name_or_prefix, crate::now_ms()).await
+    }
+
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+        let c = self.client().await?;
+        api_keys::by_hash(&c, hash).await
+    }
+
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()> {
+        let c = self.client().await?;
+        api_keys::touch(&c, id, at_ms).await
     }
 }
 

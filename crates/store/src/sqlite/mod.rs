@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file in WAL mode, migrations from `migrations/sqlite/*.sql`, and
 //! blocking rusqlite calls moved off the async runtime with `spawn_blocking`.
 
+mod api_keys;
 mod jobs;
 mod leads;
 
@@ -12,14 +13,15 @@ use leadsmith_core::{LeadId, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
-    Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary, NewJob,
-    NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary,
+    NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
 };
 
 /// Migrations in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_runs_schedules.sql"),
+    include_str!("../../migrations/sqlite/0003_api_keys.sql"),
 ];
 
 /// The embedded store. Cheap to clone; all clones share one connection.
@@ -449,5 +451,27 @@ impl Store for SqliteStore {
             Ok(n == 1)
         })
         .await
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        self.call(move |conn| api_keys::create(conn, &new, crate::now_ms())).await
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        self.call(|conn| api_keys::list(conn)).await
+    }
+
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>> {
+        let given = name_or_prefix.to_string();
+        self.call(move |conn| api_keys::revoke(conn, &given, crate::now_ms())).await
+    }
+
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+        let hash = hash.to_string();
+        self.call(move |conn| api_keys::by_hash(conn, &hash)).await
+    }
+
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()> {
+        self.call(move |conn| api_keys::touch(conn, id, at_ms)).await
     }
 }

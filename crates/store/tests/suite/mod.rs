@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+mod api_keys;
+pub use api_keys::*;
+
 use std::sync::Arc;
 
 use leadsmith_core::{Domain, Email, LeadInput, Phone};
@@ -33,7 +36,12 @@ macro_rules! store_suite {
             cancel_stops_a_run_without_losing_finished_work,
             schedules_fire_each_slot_once,
             job_signal_wakes_waiters,
-            enqueue_many_inserts_a_batch_once);
+            enqueue_many_inserts_a_batch_once,
+            api_keys_are_stored_hashed_listed_and_found_by_hash,
+            api_keys_revoke_by_name_or_prefix_idempotently,
+            verify_rejects_missing_unknown_revoked_expired_and_out_of_scope_keys,
+            rotated_keys_are_both_valid_until_the_old_is_revoked,
+            verify_touches_last_used_at_most_once_a_minute);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

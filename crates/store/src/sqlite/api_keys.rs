@@ -1,0 +1,88 @@
+//! API key rows on SQLite: create, list, revoke by name or prefix, look up by hash, touch.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{ApiKey, NewApiKey, Result, Scope, StoreError};
+
+const COLUMNS: &str = "id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms";
+
+/// The raw columns of one row; the scope is checked afterwards so a bad one is a [`StoreError`].
+type RawKey = (i64, String, String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+
+fn raw(r: &Row<'_>) -> rusqlite::Result<RawKey> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+fn key(
+    (id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms): RawKey,
+) -> Result<ApiKey> {
+    let scope =
+        Scope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("API key {name:?} has scope {scope:?}")))?;
+    Ok(ApiKey { id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms })
+}
+
+fn keys_where(conn: &Connection, condition: &str, args: impl rusqlite::Params) -> Result<Vec<ApiKey>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys WHERE {condition}"))?;
+    let rows = stmt.query_map(args, raw)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(key).collect()
+}
+
+pub(crate) fn create(conn: &mut Connection, new: &NewApiKey, now_ms: i64) -> Result<ApiKey> {
+    new.validate()?;
+    let tx = conn.transaction()?;
+    let created = tx
+        .query_row(
+            &format!(
+                "INSERT INTO api_keys (name, scope, prefix, hash, created_at_ms, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+            ),
+            params![new.name, new.scope.as_str(), new.prefix, new.hash, now_ms, new.expires_at_ms],
+            raw,
+        )
+        .optional()?;
+    let Some(created) = created else {
+        // Name or hash taken: say which.
+        let name_taken = tx.query_row("SELECT 1 FROM api_keys WHERE name = ?1", [&new.name], |_| Ok(())).optional()?;
+        return Err(match name_taken {
+            Some(()) => StoreError::ApiKeyNameTaken(new.name.clone()),
+            None => StoreError::DuplicateApiKey,
+        });
+    };
+    tx.commit()?;
+    key(created)
+}
+
+pub(crate) fn list(conn: &Connection) -> Result<Vec<ApiKey>> {
+    keys_where(conn, "1 ORDER BY created_at_ms DESC, id DESC", [])
+}
+
+pub(crate) fn by_hash(conn: &Connection, hash: &str) -> Result<Option<ApiKey>> {
+    Ok(keys_where(conn, "hash = ?1", [hash])?.into_iter().next())
+}
+
+pub(crate) fn revoke(conn: &mut Connection, name_or_prefix: &str, now_ms: i64) -> Result<Option<ApiKey>> {
+    let tx = conn.transaction()?;
+    let found = keys_where(&tx, "name = ?1 OR prefix = ?1 ORDER BY name", [name_or_prefix])?;
+    let id = match found.as_slice() {
+        [] => return Ok(None),
+        [one] => one.id,
+        many => {
+            return Err(StoreError::AmbiguousApiKey {
+                given: name_or_prefix.to_string(),
+                matches: many.iter().map(|k| k.name.clone()).collect(),
+            });
+        }
+    };
+    tx.execute("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, ?1) WHERE id = ?2", params![now_ms, id])?;
+    let revoked = keys_where(&tx, "id = ?1", [id])?.into_iter().next();
+    tx.commit()?;
+    Ok(revoked)
+}
+
+pub(crate) fn touch(conn: &Connection, id: i64, at_ms: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE api_keys SET last_used_at_ms = ?1 WHERE id = ?2 AND (last_used_at_ms IS NULL OR last_used_at_ms < ?1)",
+    )?
+    .execute(params![at_ms, id])?;
+    Ok(())
+}
