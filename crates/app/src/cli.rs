@@ -344,6 +344,23 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn terminated() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = sigterm => {}
+    }
+}
+
 async fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
     let location = cli.db.as_deref().unwrap_or("leadsmith.db");
     leadsmith_store::open(location).await.with_context(|| format!("opening store {}", redact(location)))
@@ -491,19 +508,7 @@ async fn real_main(cli: Cli) -> Result<std::process::ExitCode> {
             let worker = engine.worker(config, &kinds);
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                let sigterm = async {
-                    match term.as_mut() {
-                        Some(t) => {
-                            t.recv().await;
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                };
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    () = sigterm => {}
-                }
+                terminated().await;
                 eprintln!("stopping: giving back the jobs in hand");
                 let _ = stop_tx.send(true);
             });

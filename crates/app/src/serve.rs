@@ -250,6 +250,14 @@ async fn status(
     )
 }
 
+/// The model, for a request with a key that may read; the response to send otherwise.
+// The error is the response to send, built once per refused request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+async fn reader_model(state: &AppState, headers: &HeaderMap, request_id: &str) -> Result<Arc<ScoringModel>, Response> {
+    authorize(state, headers, Scope::Read, request_id).await?;
+    loaded_model(state, request_id)
+}
+
 // The error is the response to send, built once per refused request: boxing it would buy nothing.
 #[allow(clippy::result_large_err)]
 fn loaded_model(state: &AppState, request_id: &str) -> Result<Arc<ScoringModel>, Response> {
@@ -342,10 +350,7 @@ async fn score(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, Scope::Read, &id).await {
-        return r;
-    }
-    let model = match loaded_model(&state, &id) {
+    let model = match reader_model(&state, &headers, &id).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -385,10 +390,7 @@ async fn score_batch(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, Scope::Read, &id).await {
-        return r;
-    }
-    let model = match loaded_model(&state, &id) {
+    let model = match reader_model(&state, &headers, &id).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -427,10 +429,7 @@ async fn model_info(
     axum::Extension(RequestId(id)): axum::Extension<RequestId>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, Scope::Read, &id).await {
-        return r;
-    }
-    let model = match loaded_model(&state, &id) {
+    let model = match reader_model(&state, &headers, &id).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -458,10 +457,7 @@ async fn model_features(
     axum::Extension(RequestId(id)): axum::Extension<RequestId>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, Scope::Read, &id).await {
-        return r;
-    }
-    match loaded_model(&state, &id) {
+    match reader_model(&state, &headers, &id).await {
         Ok(m) => json_response(StatusCode::OK, json!({"features": m.features()})),
         Err(r) => r,
     }
@@ -473,10 +469,7 @@ async fn model_importance(
     axum::Extension(RequestId(id)): axum::Extension<RequestId>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, Scope::Read, &id).await {
-        return r;
-    }
-    let model = match loaded_model(&state, &id) {
+    let model = match reader_model(&state, &headers, &id).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -557,19 +550,7 @@ pub async fn run(args: &ServeArgs, store: Arc<dyn Store>, settings: crate::setti
         if args.no_workers { ", API only" } else { ", with workers and scheduler" }
     );
     let shutdown = async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let sigterm = async {
-            match term.as_mut() {
-                Some(t) => {
-                    t.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = sigterm => {}
-        }
+        crate::cli::terminated().await;
         eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
         let _ = stop_tx.send(true);
     };
