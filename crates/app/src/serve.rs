@@ -339,6 +339,22 @@ fn score_one(model: &ScoringModel, req: &ScoreRequest, details: bool) -> Result<
     Ok(out)
 }
 
+/// What both scoring endpoints start with: the key checked, the model, the body and `include_details`.
+// The error is the response to send, built once per refused request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+async fn score_request<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Result<Query<ScoreQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+    request_id: &str,
+) -> Result<(Arc<ScoringModel>, T, bool), Response> {
+    let model = reader_model(state, headers, request_id).await?;
+    let request = parse_body(body, request_id)?;
+    let details = query.map_err(|e| problem(StatusCode::BAD_REQUEST, e.body_text(), request_id, None))?.include_details;
+    Ok((model, request, details))
+}
+
 fn model_ref(model: &ScoringModel) -> Value {
     json!({"name": model.manifest.name, "version": model.manifest.version})
 }
@@ -350,17 +366,9 @@ async fn score(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let model = match reader_model(&state, &headers, &id).await {
-        Ok(m) => m,
+    let (model, req, details) = match score_request::<ScoreRequest>(&state, &headers, query, body, &id).await {
+        Ok(parts) => parts,
         Err(r) => return r,
-    };
-    let req: ScoreRequest = match parse_body(body, &id) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let details = match query {
-        Ok(q) => q.include_details,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text(), &id, None),
     };
     match score_one(&model, &req, details) {
         Ok(mut out) => {
@@ -390,22 +398,14 @@ async fn score_batch(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let model = match reader_model(&state, &headers, &id).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let req: BatchRequest = match parse_body(body, &id) {
-        Ok(r) => r,
+    let (model, req, details) = match score_request::<BatchRequest>(&state, &headers, query, body, &id).await {
+        Ok(parts) => parts,
         Err(r) => return r,
     };
     if req.leads.len() > state.batch_limit {
         let detail = format!("{} leads in one batch; the limit is {}", req.leads.len(), state.batch_limit);
         return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, &id, None);
     }
-    let details = match query {
-        Ok(q) => q.include_details,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text(), &id, None),
-    };
     let mut failed = 0;
     let results: Vec<Value> = req
         .leads
