@@ -111,10 +111,16 @@ pub struct Parsed {
 
 pub fn parse_file(path: &Path, default_region: &str) -> Result<Parsed> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
+    let jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json")).then_some(true);
+    parse_bytes(&bytes, jsonl, default_region)
+}
+
+/// A lead list from bytes (a file, an upload): JSONL when `jsonl` says so or, when it is `None`, when the text
+/// starts with `{`; CSV otherwise. Bytes that are not UTF-8 are replaced, never fatal.
+pub fn parse_bytes(bytes: &[u8], jsonl: Option<bool>, default_region: &str) -> Result<Parsed> {
+    let text = String::from_utf8_lossy(bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let is_jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"))
-        || text.trim_start().starts_with('{');
+    let is_jsonl = jsonl.unwrap_or_else(|| text.trim_start().starts_with('{'));
     if is_jsonl { Ok(parse_jsonl(text, default_region)) } else { parse_csv(text, default_region) }
 }
 

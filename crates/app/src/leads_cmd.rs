@@ -47,7 +47,7 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 pub async fn list(store: &dyn Store, tier: Option<String>, limit: usize, json: bool) -> Result<()> {
-    let filter = LeadFilter { tier, limit: Some(limit), offset: 0 };
+    let filter = LeadFilter { tier, limit: Some(limit), ..Default::default() };
     let views = crate::export::load_views(store, None, &filter).await?;
     if json {
         crate::export::write(&views, crate::export::Format::Jsonl, std::io::stdout().lock())?;

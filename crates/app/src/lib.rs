@@ -10,6 +10,7 @@ pub mod extract_cmd;
 pub mod import;
 pub mod keys_cmd;
 pub mod leads_cmd;
+pub mod metrics;
 pub mod ops_cmd;
 pub mod pipeline;
 pub mod progress;

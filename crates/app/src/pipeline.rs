@@ -29,14 +29,15 @@ fn store_err(e: leadsmith_store::StoreError) -> JobError {
     JobError::transient(format!("store: {e}"))
 }
 
-/// The job's lead; a job whose lead is gone can never succeed.
-async fn job_lead(store: &dyn Store, job: &Job) -> Result<leadsmith_core::LeadRecord, JobError> {
+/// The job's lead; `None` when it has been deleted since the job was queued (nothing left to do: the job
+/// completes without results rather than failing into the dead letters).
+async fn job_lead(store: &dyn Store, job: &Job) -> Result<Option<leadsmith_core::LeadRecord>, JobError> {
     let lead_id = job.lead_id.ok_or_else(|| JobError::permanent(format!("{} job without a lead", job.kind)))?;
-    store
-        .lead(lead_id)
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| JobError::permanent(format!("lead {lead_id} no longer exists")))
+    let lead = store.lead(lead_id).await.map_err(store_err)?;
+    if lead.is_none() {
+        tracing::info!(lead_id, job_id = job.id, kind = job.kind, "the lead was deleted; nothing to do");
+    }
+    Ok(lead)
 }
 
 /// A lead's stored result of one stage, if it has one that parses.
@@ -58,7 +59,9 @@ pub struct CrawlHandler {
 #[async_trait]
 impl Handler for CrawlHandler {
     async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
-        let lead = job_lead(self.store.as_ref(), job).await?;
+        let Some(lead) = job_lead(self.store.as_ref(), job).await? else {
+            return Ok(Outcome::default());
+        };
         let lead_id = lead.id;
         // Without a website, a business email's domain is the next best place to look.
         let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
@@ -78,6 +81,10 @@ impl Handler for CrawlHandler {
         };
         tracing::debug!(lead_id, status = %crawl.status, "crawled");
         let status = crawl.status.as_str().to_string();
+        crate::metrics::global().lead_processed(STAGE_CRAWL, &status);
+        if crawl.status != CrawlStatus::Ok {
+            crate::metrics::global().crawl_error(&status);
+        }
         let results = vec![
             NewStageResult {
                 lead_id,
@@ -114,7 +121,9 @@ pub struct ScoreHandler {
 #[async_trait]
 impl Handler for ScoreHandler {
     async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
-        let lead = job_lead(self.store.as_ref(), job).await?;
+        let Some(lead) = job_lead(self.store.as_ref(), job).await? else {
+            return Ok(Outcome::default());
+        };
         let lead_id = lead.id;
         let crawl: Option<CrawlResult> = stage_data(self.store.as_ref(), lead_id, STAGE_CRAWL).await?;
         let facts: Option<PageFacts> = stage_data(self.store.as_ref(), lead_id, STAGE_FACTS).await?;
@@ -123,6 +132,7 @@ impl Handler for ScoreHandler {
         let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
         let features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
         let breakdown = self.scoring.score(&lead, &features);
+        crate::metrics::global().lead_processed(STAGE_SCORE, &breakdown.tier.to_string());
         let result = NewStageResult {
             lead_id,
             stage: STAGE_SCORE.into(),
@@ -150,6 +160,20 @@ pub fn stage_job_then(kind: &str, lead: LeadId, run_id: Option<i64>, then: &[Str
 /// The pipeline's stages in the order they run.
 pub const STAGES: [&str; 2] = [KIND_CRAWL, KIND_SCORE];
 
+/// The stages asked for, checked and in pipeline order whatever order they were given in.
+pub fn run_stages(stages: &[String]) -> Result<Vec<String>> {
+    for s in stages {
+        if !STAGES.contains(&s.as_str()) {
+            anyhow::bail!("unknown stage {s:?} (stages: {})", STAGES.join(", "));
+        }
+    }
+    let stages: Vec<String> = STAGES.iter().filter(|k| stages.iter().any(|s| s == *k)).map(|k| k.to_string()).collect();
+    if stages.is_empty() {
+        anyhow::bail!("a run needs at least one stage ({})", STAGES.join(", "));
+    }
+    Ok(stages)
+}
+
 /// What a run is asked to do. Shaped so that more sources (a CRM query) and options (`update_crm`)
 /// slot in as fields; they are stored with the run as its parameters.
 #[derive(Debug, Clone)]
@@ -166,17 +190,7 @@ pub struct RunRequest {
 
 impl RunRequest {
     pub fn new(source: &Path, limit: Option<usize>, stages: &[String], key: Option<String>) -> Result<Self> {
-        for s in stages {
-            if !STAGES.contains(&s.as_str()) {
-                anyhow::bail!("unknown stage {s:?} (stages: {})", STAGES.join(", "));
-            }
-        }
-        // Always pipeline order, whatever order they were given in.
-        let stages: Vec<String> =
-            STAGES.iter().filter(|k| stages.iter().any(|s| s == *k)).map(|k| k.to_string()).collect();
-        if stages.is_empty() {
-            anyhow::bail!("a run needs at least one stage ({})", STAGES.join(", "));
-        }
+        let stages = run_stages(stages)?;
         if limit == Some(0) {
             anyhow::bail!("--limit must be at least 1");
         }
@@ -377,11 +391,89 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
     if resumed && request.key.is_none() {
         eprintln!("resuming run {run_id}");
     }
-    let (first, then) = request.stages.split_first().context("a run needs at least one stage")?;
-    for &lead in lead_ids {
-        store.enqueue(stage_job_then(first, lead, Some(run_id), then)).await?;
-    }
+    crate::metrics::global().run_event(if resumed { "resumed" } else { "started" });
+    enqueue_stages(store.as_ref(), run_id, lead_ids, &request.stages).await?;
     Ok(StartedRun { run_id, resumed, queued: lead_ids.len(), report })
+}
+
+/// Queues the first of `stages` for each lead in the run; each job carries the stages after it.
+/// Queueing a lead twice in one run is a no-op.
+async fn enqueue_stages(store: &dyn Store, run_id: i64, lead_ids: &[LeadId], stages: &[String]) -> Result<()> {
+    let (first, then) = stages.split_first().context("a run needs at least one stage")?;
+    for chunk in lead_ids.chunks(500) {
+        let jobs = chunk.iter().map(|&lead| stage_job_then(first, lead, Some(run_id), then)).collect();
+        store.enqueue_many(jobs).await?;
+    }
+    Ok(())
+}
+
+/// Leads already in the store that a run can be started over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Leads with no crawl result yet.
+    Unenriched,
+    /// Every lead (not deleted).
+    All,
+}
+
+impl Selection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unenriched => "unenriched",
+            Self::All => "all",
+        }
+    }
+}
+
+/// A run over leads already in the store.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoreRun {
+    pub run_id: i64,
+    pub queued: usize,
+    /// The run's key had been used: this is the earlier run, nothing was queued.
+    pub existing: bool,
+}
+
+/// Starts a run over `lead_ids` (a selection of the store, or one lead to enrich again). With a `key` (a
+/// client's idempotency key) a second call returns the first run and queues nothing.
+pub async fn start_leads_run(
+    store: &dyn Store,
+    source: &str,
+    params: serde_json::Value,
+    lead_ids: &[LeadId],
+    stages: &[String],
+    key: Option<&str>,
+) -> Result<StoreRun> {
+    let stages = run_stages(stages)?;
+    let run_id = store.create_run(source, &params, key).await?;
+    if key.is_some() && !store.queue_counts(Some(run_id)).await?.is_empty() {
+        return Ok(StoreRun { run_id, queued: 0, existing: true });
+    }
+    crate::metrics::global().run_event("started");
+    enqueue_stages(store, run_id, lead_ids, &stages).await?;
+    // A run with nothing to do is done at once.
+    store.finish_run_if_done(run_id).await?;
+    Ok(StoreRun { run_id, queued: lead_ids.len(), existing: false })
+}
+
+/// Starts a run over the leads of `selection`, best first, at most `limit` of them.
+pub async fn start_selection_run(
+    store: &dyn Store,
+    selection: Selection,
+    limit: Option<usize>,
+    stages: &[String],
+    key: Option<&str>,
+) -> Result<StoreRun> {
+    let filter = leadsmith_store::LeadFilter {
+        crawl_status: (selection == Selection::Unenriched).then(|| "none".to_string()),
+        limit,
+        ..Default::default()
+    };
+    let lead_ids: Vec<LeadId> = store.list_leads(&filter).await?.iter().map(|s| s.lead.id).collect();
+    let source = format!("store:{}", selection.as_str());
+    let params = serde_json::json!({"source": source, "kind": "store", "limit": limit, "stages": stages, "found": lead_ids.len()});
+    start_leads_run(store, &source, params, &lead_ids, stages, key).await
 }
 
 /// Imports `path` and works its run to the end. A run of the same file left unfinished (crash, Ctrl-C)

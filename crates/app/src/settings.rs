@@ -16,6 +16,8 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Named scores (models or rule sets) and how they blend into the final score.
     pub scoring: crate::scoring::ScoringSettings,
+    /// `leadsmith serve`: address, model, limits, CORS, rate limits.
+    pub serve: crate::serve::ServeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -133,6 +135,7 @@ impl Settings {
         self.allow_list()?;
         self.resolve_overrides()?;
         self.scoring.validate()?;
+        self.serve.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",

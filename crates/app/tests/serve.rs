@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leadsmith::serve::{AppState, router, serve_on};
+use leadsmith::settings::Settings;
 use leadsmith_model::ScoringModel;
 use leadsmith_store::{NewApiKey, Scope, generate_key};
 use leadsmith_store::{SqliteStore, Store};
@@ -19,26 +20,46 @@ fn fixture(p: &str) -> PathBuf {
 struct App {
     addr: std::net::SocketAddr,
     state: Arc<AppState>,
+    /// Keys with scope read, write and admin.
     key: String,
+    writer: String,
+    admin: String,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// A server on an ephemeral port over a fresh SQLite store, with one `read` key; the model is not set.
-async fn spawn_app(batch_limit: usize, max_body: usize) -> App {
+/// A server on an ephemeral port over a fresh SQLite store, with a `read`, a `write` and an `admin` key and
+/// `configure`'s settings; keys are checked against the store on every request (no cache); no model is set.
+async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> App {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("api.db")).unwrap());
-    let key = generate_key();
-    store.create_api_key(NewApiKey::for_key("client", Scope::Read, &key, None)).await.unwrap();
-    let state = AppState::new(store, batch_limit);
+    let mut keys = Vec::new();
+    for (name, scope) in [("client", Scope::Read), ("writer", Scope::Write), ("admin", Scope::Admin)] {
+        let key = generate_key();
+        store.create_api_key(NewApiKey::for_key(name, scope, &key, None)).await.unwrap();
+        keys.push(key);
+    }
+    let mut settings = Settings::default();
+    settings.serve.key_cache_secs = 0.0;
+    configure(&mut settings);
+    let state = AppState::new(store, settings).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state.clone(), max_body);
+    let app = router(state.clone());
     tokio::spawn(serve_on(listener, app, async move {
         let _ = stopped.await;
     }));
-    App { addr, state, key, _dir: dir, _stop: stop }
+    let [key, writer, admin] = keys.try_into().unwrap();
+    App { addr, state, key, writer, admin, _dir: dir, _stop: stop }
+}
+
+async fn spawn_app(batch_limit: usize, max_body: usize) -> App {
+    spawn_with(|s| {
+        s.serve.batch_limit = batch_limit;
+        s.serve.max_body_bytes = max_body;
+    })
+    .await
 }
 
 struct Reply {
@@ -61,7 +82,10 @@ async fn call(app: &App, method: &str, path: &str, headers: &[(&str, &str)], bod
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     let body = body.unwrap_or("");
-    req.push_str(&format!("content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len()));
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        req.push_str("content-type: application/json\r\n");
+    }
+    req.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
@@ -75,7 +99,11 @@ async fn call(app: &App, method: &str, path: &str, headers: &[(&str, &str)], bod
         .collect();
     let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
     let body_text = if chunked { dechunk(rest) } else { rest.to_string() };
-    let body = if body_text.is_empty() { Value::Null } else { serde_json::from_str(&body_text).unwrap() };
+    let body = if body_text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&body_text).unwrap_or(Value::String(body_text))
+    };
     Reply { status, headers, body }
 }
 
@@ -286,8 +314,11 @@ async fn the_serve_command_answers_and_stops_cleanly() {
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
     let app = App {
         addr,
-        state: AppState::new(Arc::new(SqliteStore::open(&dir.path().join("unused.db")).unwrap()), 1),
+        state: AppState::new(Arc::new(SqliteStore::open(&dir.path().join("unused.db")).unwrap()), Settings::default())
+            .unwrap(),
         key,
+        writer: String::new(),
+        admin: String::new(),
         _dir: tempfile::tempdir().unwrap(),
         _stop: tokio::sync::oneshot::channel().0,
     };
@@ -307,4 +338,438 @@ async fn the_serve_command_answers_and_stops_cleanly() {
     let rest = drain.join().unwrap().join("\n");
     assert!(code.success(), "exit {code:?}: {rest}");
     assert!(rest.contains("stopping: finishing requests in flight"), "{rest}");
+}
+
+fn auth(key: &str) -> [(&str, &str); 1] {
+    [("x-api-key", key)]
+}
+
+#[tokio::test]
+async fn leads_are_created_uploaded_listed_shown_deleted_and_enriched_again() {
+    let app = spawn_with(|s| s.serve.leads_batch_limit = 3).await;
+    let w = auth(&app.writer);
+    let r = &auth(&app.key);
+
+    // One lead: 201 with where it lives; the same lead again merges (200); a lead with nothing to go on: 422.
+    let lead = json!({"company": "Acme Plumbing", "website": "https://acme-plumbing.example", "city": "Leeds",
+                      "vertical": "plumbing"});
+    let c = call(&app, "POST", "/api/v1/leads", &w, Some(&lead.to_string())).await;
+    assert_eq!((c.status, c.body["outcome"].as_str()), (201, Some("new")), "{}", c.body);
+    let acme = c.body["lead_id"].as_i64().unwrap();
+    assert_eq!(c.header("location"), Some(format!("/api/v1/leads/{acme}").as_str()));
+    let again = json!({"company": "ACME Plumbing Ltd", "website": "http://www.acme-plumbing.example/"});
+    let c = call(&app, "POST", "/api/v1/leads", &w, Some(&again.to_string())).await;
+    assert_eq!((c.status, c.body["outcome"].as_str(), c.body["lead_id"].as_i64()), (200, Some("merged"), Some(acme)));
+    assert!(c.body["matched_on"].as_str().unwrap().contains("acme-plumbing.example"), "{}", c.body);
+    let c = call(&app, "POST", "/api/v1/leads", &w, Some(r#"{"city": "York"}"#)).await;
+    assert_eq!(c.status, 422, "{}", c.body);
+    assert_eq!(c.body["errors"][0]["problem"], "no company and no website or email");
+    // A read key may not write.
+    let c = call(&app, "POST", "/api/v1/leads", r, Some(&lead.to_string())).await;
+    assert_eq!((c.status, c.body["code"].as_str()), (403, Some("insufficient_scope")));
+
+    // A batch: each lead reported by position; a bad one does not stop the rest; over the limit: 413.
+    let batch = json!({"leads": [
+        {"company": "Bolt Electrical", "website": "https://bolt.example", "vertical": "electrical"},
+        {"website": "not a url at all"},
+        {"company": "Cobalt Roofing", "email": "office@cobalt-roofing.example", "vertical": "roofing"},
+    ]});
+    let b = call(&app, "POST", "/api/v1/leads/batch", &w, Some(&batch.to_string())).await;
+    assert_eq!(b.status, 200, "{}", b.body);
+    assert_eq!(
+        (b.body["read"].as_u64(), b.body["imported"].as_u64(), b.body["rejected"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    let results = b.body["results"].as_array().unwrap();
+    let outcomes: Vec<(u64, &str)> =
+        results.iter().map(|x| (x["index"].as_u64().unwrap(), x["outcome"].as_str().unwrap())).collect();
+    assert_eq!(outcomes, [(0, "new"), (1, "rejected"), (2, "new")]);
+    assert!(results[1]["error"].as_str().unwrap().contains("unparseable website"), "{}", results[1]);
+    let four = json!({"leads": [{"company": "a"}, {"company": "b"}, {"company": "c"}, {"company": "d"}]});
+    assert_eq!(call(&app, "POST", "/api/v1/leads/batch", &w, Some(&four.to_string())).await.status, 413);
+
+    // An upload: the CSV import's rules, rejected rows with their line numbers; a type that is neither: 415.
+    let csv = "company,website,city,vertical\nDelta Dental,https://delta-dental.example,Hull,dental\n\
+               Broken,row\nEcho Cafe,https://echo-cafe.example,Hull,cafe\n";
+    let headers = [("x-api-key", app.writer.as_str()), ("content-type", "text/csv")];
+    let u = call(&app, "POST", "/api/v1/leads/upload?source=crm-export", &headers, Some(csv)).await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    assert_eq!((u.body["imported"].as_u64(), u.body["rejected"].as_u64()), (Some(2), Some(1)));
+    let bad = u.body["results"].as_array().unwrap().iter().find(|x| x["outcome"] == "rejected").unwrap();
+    assert_eq!(bad["line"], 3);
+    assert!(bad["error"].as_str().unwrap().contains("wrong number of columns"));
+    assert_eq!(bad["raw"], "Broken,row");
+    let jsonl = "{\"company\": \"Foxtrot Gym\", \"website\": \"https://foxtrot.example\"}\n{oops\n";
+    let headers = [("x-api-key", app.writer.as_str()), ("content-type", "application/x-ndjson")];
+    let u = call(&app, "POST", "/api/v1/leads/upload", &headers, Some(jsonl)).await;
+    assert_eq!((u.status, u.body["imported"].as_u64(), u.body["rejected"].as_u64()), (200, Some(1), Some(1)));
+    let headers = [("x-api-key", app.writer.as_str()), ("content-type", "application/pdf")];
+    assert_eq!(call(&app, "POST", "/api/v1/leads/upload", &headers, Some("%PDF")).await.status, 415);
+
+    // Listing: six leads, paged two at a time with the cursor, the same as one page; filters.
+    let all = call(&app, "GET", "/api/v1/leads?limit=100", r, None).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let ids: Vec<i64> = all.body["leads"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 6);
+    assert!(all.body["next_cursor"].is_null());
+    let mut paged = Vec::new();
+    let mut url = "/api/v1/leads?limit=2".to_string();
+    loop {
+        let page = call(&app, "GET", &url, r, None).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(page.body["leads"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/leads?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ids);
+    let names = |reply: &Reply| -> Vec<String> {
+        reply.body["leads"].as_array().unwrap().iter().map(|l| l["company"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&call(&app, "GET", "/api/v1/leads?vertical=Dental", r, None).await), ["Delta Dental"]);
+    assert_eq!(names(&call(&app, "GET", "/api/v1/leads?q=ROOFING", r, None).await), ["Cobalt Roofing"]);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/leads?crawl_status=none", r, None).await.body["leads"].as_array().unwrap().len(),
+        6
+    );
+    assert!(call(&app, "GET", "/api/v1/leads?tier=A", r, None).await.body["leads"].as_array().unwrap().is_empty());
+    assert_eq!(call(&app, "GET", "/api/v1/leads?cursor=garbage", r, None).await.status, 400);
+    assert_eq!(call(&app, "GET", "/api/v1/leads?limit=0", r, None).await.status, 400);
+    assert_eq!(call(&app, "GET", "/api/v1/leads?min_score=high", r, None).await.status, 400);
+
+    // One lead: its input, where it came from and its history.
+    let one = call(&app, "GET", &format!("/api/v1/leads/{acme}"), r, None).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["company"], "Acme Plumbing");
+    assert_eq!(one.body["sources"].as_array().unwrap().len(), 2);
+    assert!(one.body["sources"][0]["source"].as_str().unwrap().starts_with("api:writer:"));
+    assert!(one.body["history"]["jobs"].as_array().unwrap().is_empty());
+    assert_eq!(call(&app, "GET", "/api/v1/leads/999", r, None).await.status, 404);
+    assert_eq!(call(&app, "GET", "/api/v1/leads/abc", r, None).await.status, 404);
+
+    // Enrich again: a run with the lead's crawl job; the lead's history shows it.
+    let e = call(&app, "POST", &format!("/api/v1/leads/{acme}/enrich"), &w, None).await;
+    assert_eq!(e.status, 202, "{}", e.body);
+    let run_id = e.body["run_id"].as_i64().unwrap();
+    assert_eq!(e.header("location"), Some(format!("/api/v1/runs/{run_id}").as_str()));
+    let one = call(&app, "GET", &format!("/api/v1/leads/{acme}"), r, None).await;
+    let jobs = one.body["history"]["jobs"].as_array().unwrap();
+    assert_eq!((jobs.len(), jobs[0]["kind"].as_str(), jobs[0]["run_id"].as_i64()), (1, Some("crawl"), Some(run_id)));
+    let bad = call(&app, "POST", &format!("/api/v1/leads/{acme}/enrich"), &w, Some(r#"{"stages": ["paint"]}"#)).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(call(&app, "POST", "/api/v1/leads/999/enrich", &w, None).await.status, 404);
+
+    // Delete (soft): gone from reads and lists, its waiting job cancelled, back with include_deleted.
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/leads/{acme}"), r, None).await.status, 403);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/leads/{acme}"), &w, None).await.status, 204);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/leads/{acme}"), &w, None).await.status, 404);
+    assert_eq!(call(&app, "GET", &format!("/api/v1/leads/{acme}"), r, None).await.status, 404);
+    let listed = call(&app, "GET", "/api/v1/leads", r, None).await;
+    assert!(listed.body["leads"].as_array().unwrap().iter().all(|l| l["id"] != acme));
+    let listed = call(&app, "GET", "/api/v1/leads?include_deleted=true&q=acme", r, None).await;
+    assert!(listed.body["leads"][0]["deleted_at"].is_string(), "{}", listed.body);
+    let run = call(&app, "GET", &format!("/api/v1/runs/{run_id}"), r, None).await;
+    assert_eq!(run.body["status"], "completed", "{}", run.body);
+}
+
+/// The sample web's sites as leads, crawled and scored by a run started over the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_over_the_api_enriches_leads_and_the_queue_is_operable() {
+    use leadsmith_testkit::{SampleWeb, ServeOptions};
+    let web = Arc::new(SampleWeb::generate(11, 6));
+    let server = web.clone().serve(ServeOptions::instant()).await.unwrap();
+    let overrides = server.resolve_overrides();
+    let app = spawn_with(|s| {
+        s.crawl.allow_addresses = vec!["127.0.0.1/32".into()];
+        s.crawl.timeouts_secs = vec![1.0];
+        s.crawl.backoff_secs = vec![];
+        s.crawl.per_host_interval_ms = 1;
+        s.crawl.resolve = overrides.iter().map(|(h, a)| (h.clone(), a.to_string())).collect();
+    })
+    .await;
+    let (r, w, a) = (auth(&app.key), auth(&app.writer), auth(&app.admin));
+    let headers = [("x-api-key", app.writer.as_str()), ("content-type", "application/x-ndjson")];
+    let u = call(&app, "POST", "/api/v1/leads/upload", &headers, Some(&web.leads_jsonl())).await;
+    assert_eq!(u.body["imported"].as_u64(), Some(web.sites().len() as u64), "{}", u.body);
+
+    // Start a run over the unenriched leads, at most once per idempotency key; files need admin.
+    let start = json!({"source": "unenriched"}).to_string();
+    let once = [("x-api-key", app.writer.as_str()), ("idempotency-key", "nightly-1")];
+    let s = call(&app, "POST", "/api/v1/runs", &once, Some(&start)).await;
+    assert_eq!((s.status, s.body["queued"].as_u64()), (202, Some(web.sites().len() as u64)), "{}", s.body);
+    let run_id = s.body["run_id"].as_i64().unwrap();
+    let s = call(&app, "POST", "/api/v1/runs", &once, Some(&start)).await;
+    assert_eq!((s.status, s.body["run_id"].as_i64(), s.body["existing"].as_bool()), (200, Some(run_id), Some(true)));
+    let file = json!({"source": "file", "path": "/etc/passwd"}).to_string();
+    assert_eq!(call(&app, "POST", "/api/v1/runs", &w, Some(&file)).await.status, 403);
+    assert_eq!(call(&app, "POST", "/api/v1/runs", &w, Some(r#"{"source": "everything"}"#)).await.status, 422);
+    assert_eq!(call(&app, "POST", "/api/v1/runs", &r, Some(&start)).await.status, 403);
+    let q = call(&app, "GET", "/api/v1/queue", &r, None).await;
+    let crawl = q.body["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "crawl").unwrap().clone();
+    assert_eq!(crawl["ready"].as_u64(), Some(web.sites().len() as u64), "{}", q.body);
+
+    // The workers (in this process, as `serve` runs them) work the run to its end.
+    let engine =
+        leadsmith::pipeline::Engine::new(app.state.store.clone(), app.state.settings.clone(), overrides).unwrap();
+    let config = leadsmith_queue::WorkerConfig {
+        run_id: Some(run_id),
+        exit_when_drained: true,
+        poll_interval: std::time::Duration::from_millis(20),
+        ..Default::default()
+    };
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    engine.worker(config, &["crawl", "score"]).run(stop_rx).await.unwrap();
+    let run = call(&app, "GET", &format!("/api/v1/runs/{run_id}"), &r, None).await;
+    assert_eq!(run.body["status"], "completed", "{}", run.body);
+    let runs = call(&app, "GET", "/api/v1/runs", &r, None).await;
+    assert_eq!(runs.body["runs"][0]["id"].as_i64(), Some(run_id));
+    // Every lead has a crawl result now; the best one has facts, a score breakdown and its history.
+    assert!(
+        call(&app, "GET", "/api/v1/leads?crawl_status=none", &r, None).await.body["leads"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let best = call(&app, "GET", "/api/v1/leads?limit=1", &r, None).await;
+    let best_id = best.body["leads"][0]["id"].as_i64().unwrap();
+    assert!(best.body["leads"][0]["score"].as_f64().is_some(), "{}", best.body);
+    let lead = call(&app, "GET", &format!("/api/v1/leads/{best_id}"), &r, None).await;
+    assert!(lead.body["facts"].is_object() && lead.body["score"]["tier"].is_string(), "{}", lead.body);
+    let kinds: Vec<&str> =
+        lead.body["history"]["jobs"].as_array().unwrap().iter().map(|j| j["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["crawl", "score"]);
+    let tier = lead.body["score"]["tier"].as_str().unwrap();
+    let same_tier = call(&app, "GET", &format!("/api/v1/leads?tier={tier}"), &r, None).await;
+    assert!(same_tier.body["leads"].as_array().unwrap().iter().all(|l| l["tier"] == tier));
+    let score = best.body["leads"][0]["score"].as_f64().unwrap();
+    let ranged = call(&app, "GET", &format!("/api/v1/leads?min_score={score}&max_score={score}"), &r, None).await;
+    assert!(ranged.body["leads"].as_array().unwrap().iter().any(|l| l["id"] == best_id));
+
+    // A finished run cannot be cancelled (409); a running one can.
+    let c = call(&app, "POST", &format!("/api/v1/runs/{run_id}/cancel"), &w, None).await;
+    assert_eq!(c.status, 409, "{}", c.body);
+    let s = call(&app, "POST", "/api/v1/runs", &w, Some(r#"{"source": "all", "limit": 2, "stages": ["score"]}"#)).await;
+    assert_eq!((s.status, s.body["queued"].as_u64()), (202, Some(2)), "{}", s.body);
+    let second = s.body["run_id"].as_i64().unwrap();
+    let c = call(&app, "POST", &format!("/api/v1/runs/{second}/cancel"), &w, None).await;
+    assert_eq!((c.status, c.body["status"].as_str()), (200, Some("cancelled")), "{}", c.body);
+    assert_eq!(call(&app, "POST", "/api/v1/runs/999/cancel", &w, None).await.status, 404);
+
+    // Dead letters: a job out of attempts is listed with its errors, redriven, and purged by admins only.
+    let store = app.state.store.clone();
+    let mut job = leadsmith_store::NewJob::new("crawl", Some(best_id));
+    job.max_attempts = 1;
+    job.unique_key = Some("doomed".into());
+    let id = store.enqueue(job).await.unwrap().unwrap();
+    let claimed = store.claim("test-worker", &["crawl".to_string()], None, 1, 60_000).await.unwrap();
+    assert_eq!(claimed[0].id, id);
+    store.fail(id, "test-worker", "connection refused", None).await.unwrap();
+    let dead = call(&app, "GET", "/api/v1/queue/dead", &r, None).await;
+    assert_eq!(dead.body["jobs"][0]["id"].as_i64(), Some(id), "{}", dead.body);
+    assert_eq!(dead.body["jobs"][0]["last_error"], "connection refused");
+    let body = json!({"ids": [id]}).to_string();
+    let rd = call(&app, "POST", "/api/v1/queue/dead/redrive", &w, Some(&body)).await;
+    assert_eq!((rd.status, rd.body["redriven"].as_u64()), (200, Some(1)));
+    let claimed = store.claim("test-worker", &["crawl".to_string()], None, 1, 60_000).await.unwrap();
+    store.fail(claimed[0].id, "test-worker", "connection refused again", None).await.unwrap();
+    assert_eq!(call(&app, "POST", "/api/v1/queue/dead/purge", &w, Some("{}")).await.status, 403);
+    let bad = call(&app, "POST", "/api/v1/queue/dead/purge", &a, Some(r#"{"older_than": "soon"}"#)).await;
+    assert_eq!(bad.status, 422);
+    let p = call(&app, "POST", "/api/v1/queue/dead/purge", &a, Some("{}")).await;
+    assert_eq!((p.status, p.body["purged"].as_u64()), (200, Some(1)), "{}", p.body);
+    assert!(call(&app, "GET", "/api/v1/queue/dead", &r, None).await.body["jobs"].as_array().unwrap().is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn resources_and_metrics_for_operators() {
+    let app = spawn_app(100, 1 << 20).await;
+    with_model(&app);
+    let r = auth(&app.key);
+    let res = call(&app, "GET", "/resources", &r, None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body["process"]["memory_bytes"].as_u64().unwrap() > 1 << 20, "{}", res.body);
+    assert!(res.body["host"]["cpus"].as_u64().unwrap() >= 1);
+    assert!(
+        res.body["host"]["memory_total_bytes"].as_u64().unwrap()
+            > res.body["host"]["memory_available_bytes"].as_u64().unwrap()
+    );
+    assert!(res.body["disk"]["data"]["total_bytes"].as_u64().unwrap() > 0, "{}", res.body);
+    assert_eq!(call(&app, "GET", "/resources", &[], None).await.status, 401);
+
+    // Traffic, then the metrics: by route template and status, model latency and errors, batch sizes, queue.
+    let (features, _) = first_row();
+    let body = json!({"features": features}).to_string();
+    for _ in 0..3 {
+        assert_eq!(call(&app, "POST", "/api/v1/score", &r, Some(&body)).await.status, 200);
+    }
+    assert_eq!(call(&app, "POST", "/api/v1/score", &r, Some(r#"{"features": {}}"#)).await.status, 422);
+    let batch = json!({"leads": [{"features": features}, {"features": features}]}).to_string();
+    assert_eq!(call(&app, "POST", "/api/v1/score/batch", &r, Some(&batch)).await.status, 200);
+    assert_eq!(call(&app, "GET", "/api/v1/leads/12345", &r, None).await.status, 404);
+    let mut job = leadsmith_store::NewJob::new("crawl", None);
+    job.unique_key = Some("waiting".into());
+    app.state.store.enqueue(job).await.unwrap();
+    assert_eq!(call(&app, "GET", "/metrics", &[], None).await.status, 401);
+    let m = call(&app, "GET", "/metrics", &r, None).await;
+    assert_eq!(m.status, 200);
+    let text = m.body.as_str().unwrap();
+    let has = |needle: &str| assert!(text.contains(needle), "{needle} missing from\n{text}");
+    has(r#"leadsmith_http_requests_total{method="POST",route="/api/v1/score",status="200"}"#);
+    has(r#"leadsmith_http_requests_total{method="POST",route="/api/v1/score",status="422"}"#);
+    has(r#"leadsmith_http_requests_total{method="GET",route="/api/v1/leads/{id}",status="404"}"#);
+    has(r#"leadsmith_http_request_duration_seconds_count{method="POST",route="/api/v1/score",status="200"} 3"#);
+    has(
+        r#"leadsmith_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/api/v1/score",status="200"} 3"#,
+    );
+    has("leadsmith_model_prediction_duration_seconds_count");
+    has("leadsmith_model_prediction_errors_total");
+    has("leadsmith_score_batch_size_bucket");
+    has(r#"leadsmith_queue_jobs{kind="crawl",state="ready"} 1"#);
+    has(r#"leadsmith_dead_letters{kind="crawl"} 0"#);
+    has("leadsmith_queue_oldest_ready_age_seconds{kind=\"crawl\"}");
+    assert!(!text.contains(&app.key), "the key must never appear in metrics");
+
+    // Metrics without a key, when so configured.
+    let open = spawn_with(|s| s.serve.metrics_auth = false).await;
+    assert_eq!(call(&open, "GET", "/metrics", &[], None).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_documented_route_answers_and_the_docs_work_offline() {
+    let app = spawn_app(100, 1 << 20).await;
+    with_model(&app);
+    let doc = call(&app, "GET", "/api/v1/openapi.json", &[], None).await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "leadsmith");
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    // Every reference resolves.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all_refs = Vec::new();
+    refs(&doc, &mut all_refs);
+    assert!(!all_refs.is_empty());
+    for r in all_refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        assert!(doc["components"]["schemas"][name].is_object(), "{r} does not resolve");
+    }
+    // Every documented operation is routed: called with an admin key, nothing answers "no route" or 405.
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents no responses"
+            );
+            assert!(op["tags"].is_array(), "{method} {path} has no tag");
+            let url = path.replace("{id}", "1");
+            let r = call(&app, &method.to_uppercase(), &url, &auth(&app.admin), Some("{}")).await;
+            assert_ne!(r.status, 405, "{method} {path}");
+            assert!(
+                !r.body["detail"].as_str().is_some_and(|d| d.starts_with("no route")),
+                "{method} {path}: {}",
+                r.body
+            );
+            operations += 1;
+        }
+    }
+    assert!(operations >= 24, "{operations} operations documented");
+    for expected in
+        ["/api/v1/score", "/api/v1/leads", "/api/v1/leads/{id}", "/api/v1/runs", "/api/v1/queue/dead/purge", "/metrics"]
+    {
+        assert!(paths.contains_key(expected), "{expected} is not documented");
+    }
+    // The docs page needs nothing from the internet.
+    let page = call(&app, "GET", "/api/v1/docs", &[], None).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("openapi.json"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"),
+        "the docs page loads something remote"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_are_per_key_with_retry_after() {
+    let app = spawn_with(|s| {
+        s.serve.rate_limit.per_second = 1;
+        s.serve.rate_limit.burst = 2;
+        s.serve.rate_limit.keys.insert("admin".into(), leadsmith::serve::KeyLimit { per_second: 1000, burst: 1000 });
+    })
+    .await;
+    let r = auth(&app.key);
+    assert_eq!(call(&app, "GET", "/api/v1/queue", &r, None).await.status, 200);
+    assert_eq!(call(&app, "GET", "/api/v1/queue", &r, None).await.status, 200);
+    let limited = call(&app, "GET", "/api/v1/queue", &r, None).await;
+    assert_eq!((limited.status, limited.body["code"].as_str()), (429, Some("rate_limited")), "{}", limited.body);
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    // Another key has its own bucket; a key with its own limit is not held to the default.
+    assert_eq!(call(&app, "GET", "/api/v1/queue", &auth(&app.writer), None).await.status, 200);
+    for _ in 0..10 {
+        assert_eq!(call(&app, "GET", "/api/v1/queue", &auth(&app.admin), None).await.status, 200);
+    }
+    // Health endpoints are never limited.
+    for _ in 0..5 {
+        assert_eq!(call(&app, "GET", "/health", &[], None).await.status, 200);
+    }
+    let m = call(&app, "GET", "/metrics", &auth(&app.admin), None).await;
+    assert!(m.body.as_str().unwrap().contains("leadsmith_rate_limited_requests_total 1"));
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_listed_origins() {
+    let app = spawn_with(|s| s.serve.cors_origins = vec!["https://crm.example.com".into()]).await;
+    let preflight = |origin: &'static str| {
+        [("origin", origin), ("access-control-request-method", "POST"), ("access-control-request-headers", "x-api-key")]
+    };
+    let ok = call(&app, "OPTIONS", "/api/v1/score", &preflight("https://crm.example.com"), None).await;
+    assert_eq!(ok.header("access-control-allow-origin"), Some("https://crm.example.com"), "{:?}", ok.headers);
+    assert!(ok.header("access-control-allow-headers").unwrap().contains("x-api-key"));
+    let evil = call(&app, "OPTIONS", "/api/v1/score", &preflight("https://evil.example"), None).await;
+    assert_eq!(evil.header("access-control-allow-origin"), None);
+    let get = call(&app, "GET", "/health", &[("origin", "https://crm.example.com")], None).await;
+    assert_eq!(get.header("access-control-allow-origin"), Some("https://crm.example.com"));
+    assert!(get.header("access-control-expose-headers").unwrap().contains("x-request-id"));
+    // A bad origin in the settings is refused at start.
+    let mut settings = Settings::default();
+    settings.serve.cors_origins = vec!["crm.example.com/".into()];
+    let store: Arc<dyn Store> = app.state.store.clone();
+    let err = AppState::new(store, settings).err().unwrap();
+    assert!(err.to_string().contains("not an origin"), "{err}");
+}
+
+#[tokio::test]
+async fn checked_keys_are_cached_for_the_configured_time() {
+    let app = spawn_with(|s| s.serve.key_cache_secs = 3600.0).await;
+    let r = auth(&app.key);
+    assert_eq!(call(&app, "GET", "/status", &r, None).await.status, 200);
+    // Revoked in the store: the cached key is trusted until the cache time runs out (documented).
+    app.state.store.revoke_api_key("client").await.unwrap();
+    assert_eq!(call(&app, "GET", "/status", &r, None).await.status, 200);
+    // A key never seen is always checked against the store.
+    let key = generate_key();
+    assert_eq!(call(&app, "GET", "/status", &auth(&key), None).await.status, 401);
+    app.state.store.create_api_key(NewApiKey::for_key("late", Scope::Read, &key, None)).await.unwrap();
+    assert_eq!(call(&app, "GET", "/status", &auth(&key), None).await.status, 200);
+    // Last use is recorded.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let keys = app.state.store.api_keys().await.unwrap();
+    assert!(keys.iter().find(|k| k.name == "late").unwrap().last_used_at_ms.is_some());
 }

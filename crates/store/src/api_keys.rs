@@ -298,20 +298,10 @@ pub async fn verify(
     needed: Scope,
     now_ms: i64,
 ) -> Result<ApiKey, KeyRejection> {
-    let presented = presented.map(str::trim).filter(|k| !k.is_empty()).ok_or(KeyRejection::Missing)?;
-    if presented.len() > MAX_PRESENTED_LEN {
-        return Err(KeyRejection::Unknown);
-    }
+    let presented = usable_presented(presented)?;
     let mut key =
         store.api_key_by_hash(&hash_key(presented)).await.map_err(KeyRejection::Store)?.ok_or(KeyRejection::Unknown)?;
-    match key.status(now_ms) {
-        KeyStatus::Revoked => return Err(KeyRejection::Revoked),
-        KeyStatus::Expired => return Err(KeyRejection::Expired),
-        KeyStatus::Active => {}
-    }
-    if !key.scope.allows(needed) {
-        return Err(KeyRejection::InsufficientScope { has: key.scope, needs: needed });
-    }
+    check(&key, needed, now_ms)?;
     let fresh = key.last_used_at_ms.is_some_and(|at| now_ms - at < TOUCH_INTERVAL_MS);
     if !fresh {
         match store.touch_api_key(key.id, now_ms).await {
@@ -320,6 +310,28 @@ pub async fn verify(
         }
     }
     Ok(key)
+}
+
+/// The presented key, trimmed; `Missing` when there is none, `Unknown` when it is too long to be a key.
+pub fn usable_presented(presented: Option<&str>) -> Result<&str, KeyRejection> {
+    let presented = presented.map(str::trim).filter(|k| !k.is_empty()).ok_or(KeyRejection::Missing)?;
+    if presented.len() > MAX_PRESENTED_LEN {
+        return Err(KeyRejection::Unknown);
+    }
+    Ok(presented)
+}
+
+/// Whether a stored key may do something that needs `needed` at `now_ms`: not revoked, not expired, enough
+/// scope.
+pub fn check(key: &ApiKey, needed: Scope, now_ms: i64) -> Result<(), KeyRejection> {
+    match key.status(now_ms) {
+        KeyStatus::Revoked => Err(KeyRejection::Revoked),
+        KeyStatus::Expired => Err(KeyRejection::Expired),
+        KeyStatus::Active if !key.scope.allows(needed) => {
+            Err(KeyRejection::InsufficientScope { has: key.scope, needs: needed })
+        }
+        KeyStatus::Active => Ok(()),
+    }
 }
 
 #[cfg(test)]

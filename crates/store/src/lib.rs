@@ -7,6 +7,7 @@
 pub mod api_keys;
 mod error;
 mod keys;
+mod listing;
 mod postgres;
 mod sqlite;
 mod types;
@@ -65,12 +66,25 @@ pub trait Store: Send + Sync + 'static {
     /// written (the transaction is rolled back) but the decisions are the same.
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome>;
 
+    /// The lead, `None` when there is none or it is deleted. Importing a row that merges into a deleted lead
+    /// (or that it already holds) restores the lead.
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>>;
+    /// The first lead with this domain that is not deleted.
     async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>>;
     async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>>;
-    /// Leads with their latest score and crawl status, best score first.
+    /// Leads that pass `filter`, with their latest score and crawl status, in the listing order: best score
+    /// first, gated (tier `FAILED`) below every tiered lead, unscored last (see [`LeadCursor`]).
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>>;
+    /// Leads that are not deleted.
     async fn count_leads(&self) -> Result<u64>;
+    /// Soft-deletes a lead: it disappears from [`lead`](Store::lead), [`lead_by_domain`](Store::lead_by_domain),
+    /// [`list_leads`](Store::list_leads) (unless [`LeadFilter::include_deleted`]) and
+    /// [`count_leads`](Store::count_leads); its data stays. Its jobs that are still ready (not running) become
+    /// cancelled. `Ok(false)` when there is no such lead or it is already deleted.
+    async fn delete_lead(&self, id: LeadId) -> Result<bool>;
+    /// Every job ever queued for this lead, oldest first (the lead's history; dead jobs removed by
+    /// [`purge_dead`](Store::purge_dead) are gone).
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>>;
 
     // ---- stage results ----
 

@@ -48,9 +48,27 @@ pub struct SourceRow {
     pub matched_on: Option<String>,
 }
 
+/// Which leads [`list_leads`](crate::Store::list_leads) returns. Every condition that is set must hold; the
+/// default lists every lead that is not deleted, in the listing order (see [`LeadCursor`]).
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
+    /// Tier equality, case-insensitive (tiers are stored upper-case: `A`, `B`, `C`, `D`, `FAILED`).
     pub tier: Option<String>,
+    /// `score >= min_score`; a lead with no score never matches when `min_score` or `max_score` is set.
+    pub min_score: Option<f64>,
+    /// `score <= max_score`.
+    pub max_score: Option<f64>,
+    /// Case-insensitive equality with the lead's input `vertical`.
+    pub vertical: Option<String>,
+    /// Equality with the crawl stage result's status; `"none"` means no crawl result yet.
+    pub crawl_status: Option<String>,
+    /// Case-insensitive substring of the company, domain, website, email, external id or address city.
+    /// Matched literally: `%`, `_` and `\` are not wildcards.
+    pub text: Option<String>,
+    /// Soft-deleted leads are left out unless this is true.
+    pub include_deleted: bool,
+    /// Keyset pagination: only leads strictly after this position in the listing order.
+    pub after: Option<LeadCursor>,
     pub limit: Option<usize>,
     pub offset: usize,
 }
@@ -62,6 +80,75 @@ pub struct LeadSummary {
     pub score: Option<f64>,
     pub tier: Option<String>,
     pub crawl_status: Option<String>,
+    /// When the lead was soft-deleted (RFC 3339); `None` unless it is.
+    pub deleted_at: Option<String>,
+}
+
+/// A position in the lead listing, whose order is: `rank` (0: scored, 1: scored but gated, tier `FAILED`,
+/// 2: no score), then score from best to worst, then id. A page's last lead gives the cursor for the next
+/// page, which stays exact while leads are added or rescored (unlike an offset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadCursor {
+    pub rank: u8,
+    pub score: Option<f64>,
+    pub id: LeadId,
+}
+
+/// The encoded form: rank, score present, score bits, id, as 18 bytes of lower-case hex. The score travels
+/// as its bits so it comes back exactly, and the next page neither skips nor repeats a lead.
+const CURSOR_BYTES: usize = 18;
+
+impl LeadCursor {
+    /// The rank of a lead with this score and tier in the listing order.
+    pub fn rank_of(score: Option<f64>, tier: Option<&str>) -> u8 {
+        match (score, tier) {
+            (None, _) => 2,
+            (Some(_), Some("FAILED")) => 1,
+            (Some(_), _) => 0,
+        }
+    }
+
+    /// The position of `summary` in the listing order (the cursor for the page after it).
+    pub fn of(summary: &LeadSummary) -> Self {
+        let rank = Self::rank_of(summary.score, summary.tier.as_deref());
+        Self { rank, score: summary.score, id: summary.lead.id }
+    }
+
+    /// Opaque, URL-safe text (36 lower-case hex digits).
+    pub fn encode(&self) -> String {
+        let mut bytes = Vec::with_capacity(CURSOR_BYTES);
+        bytes.push(self.rank);
+        bytes.push(u8::from(self.score.is_some()));
+        bytes.extend_from_slice(&self.score.unwrap_or(0.0).to_bits().to_be_bytes());
+        bytes.extend_from_slice(&self.id.to_be_bytes());
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `None` for text that is not a cursor [`encode`](Self::encode) produced.
+    pub fn decode(text: &str) -> Option<Self> {
+        if text.len() != CURSOR_BYTES * 2 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return None;
+        }
+        let bytes: Vec<u8> = (0..CURSOR_BYTES)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let (rank, has_score) = (bytes[0], bytes[1]);
+        let bits = u64::from_be_bytes(bytes[2..10].try_into().ok()?);
+        let id = LeadId::from_be_bytes(bytes[10..18].try_into().ok()?);
+        let score = match has_score {
+            0 if bits == 0 => None,
+            1 => Some(f64::from_bits(bits)).filter(|s| s.is_finite()),
+            _ => return None,
+        };
+        // Only combinations `of` produces: a score exactly when ranked 0 or 1.
+        let consistent = match rank {
+            0 | 1 => score.is_some(),
+            2 => has_score == 0,
+            _ => false,
+        };
+        consistent.then_some(Self { rank, score, id })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use super::{Params, exec, json_value, query, query_one, query_opt};
 use crate::keys::lead_keys;
+use crate::listing::{self, Arg, Dialect};
 use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult};
 
 pub(crate) async fn import_rows(
@@ -73,7 +75,15 @@ async fn import_one(
     )
     .await?;
     if let Some(seen) = seen {
-        return Ok(RowDecision::Unchanged { line, lead_id: seen.get(0) });
+        let lead_id: LeadId = seen.get(0);
+        // Re-importing a deleted lead's row brings the lead back.
+        exec(
+            tx,
+            "UPDATE leads SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
+            &[&now, &lead_id],
+        )
+        .await?;
+        return Ok(RowDecision::Unchanged { line, lead_id });
     }
     let keys = lead_keys(&row.input);
     let decision = match merge_target(tx, &keys).await? {
@@ -83,7 +93,8 @@ async fn import_one(
             merged.fill_from(&row.input);
             exec(
                 tx,
-                "UPDATE leads SET data = $1, company = $2, domain = $3, source_rows = source_rows + 1, updated_at = $4
+                "UPDATE leads SET data = $1, company = $2, domain = $3, source_rows = source_rows + 1, updated_at = $4,
+                                  deleted_at = NULL
                  WHERE id = $5",
                 &[&to_json(&merged), &merged.company, &merged.domain.as_ref().map(|d| d.to_string()), &now, &lead_id],
             )
@@ -173,37 +184,93 @@ pub(crate) async fn lead_sources<C: GenericClient>(c: &C, id: LeadId) -> Result<
         .collect())
 }
 
-pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
-    // The select list is a subquery so ORDER BY can use `score` and `tier` in expressions. A score that is
-    // not a JSON number reads as no score instead of failing the whole listing.
-    let mut sql = String::from(
-        "SELECT * FROM (
-             SELECT l.id, l.data, l.source_rows, l.created_at,
-                    CASE WHEN jsonb_typeof(s.data -> 'score') = 'number' THEN (s.data ->> 'score')::float8 END AS score,
-                    s.data ->> 'tier' AS tier, c.status AS crawl
-             FROM leads l
-             LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
-             LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl') q",
-    );
-    let tier = filter.tier.as_ref().map(|t| t.to_ascii_uppercase());
-    let limit = filter.limit.map(super::sql_limit);
-    let offset = super::sql_limit(filter.offset);
-    let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
-    if let Some(tier) = &tier {
-        args.push(tier);
-        sql.push_str(" WHERE tier = $1");
+/// Typed placeholders `$N::type` over a growing list of values, and `#>>` for JSON fields.
+struct PgDialect(Vec<Box<dyn ToSql + Sync + Send>>);
+
+impl Dialect for PgDialect {
+    fn bind(&mut self, arg: Arg) -> String {
+        let ty = match arg {
+            Arg::Text(t) => {
+                self.0.push(Box::new(t));
+                "text"
+            }
+            Arg::Real(r) => {
+                self.0.push(Box::new(r));
+                "float8"
+            }
+            Arg::Int(i) => {
+                self.0.push(Box::new(i));
+                "int8"
+            }
+        };
+        format!("${}::{ty}", self.0.len())
     }
-    // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead. The NULLS
-    // clauses give SQLite's order (NULL sorts first ascending, last descending).
-    sql.push_str(" ORDER BY score IS NULL, tier = 'FAILED' NULLS FIRST, score DESC NULLS LAST, id");
-    args.push(&limit);
-    args.push(&offset);
+
+    fn json_text(&self, path: &[&str]) -> String {
+        format!("(data #>> '{{{}}}')", path.join(","))
+    }
+}
+
+pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    // Nested selects so the conditions and the order can name `score`, `tier` and the rank. A score that is
+    // not a JSON number reads as no score instead of failing the whole listing.
+    let mut sql = format!(
+        "SELECT id, data, source_rows, created_at, score, tier, crawl, deleted_at FROM (
+             SELECT q.*, {rank} AS listing_rank FROM (
+                 SELECT l.id, l.data, l.source_rows, l.created_at, l.deleted_at, l.company, l.domain,
+                        CASE WHEN jsonb_typeof(s.data -> 'score') = 'number' THEN (s.data ->> 'score')::float8 END
+                            AS score,
+                        s.data ->> 'tier' AS tier, c.status AS crawl
+                 FROM leads l
+                 LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
+                 LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl') q) r",
+        rank = listing::RANK_SQL
+    );
+    let mut dialect = PgDialect(Vec::new());
+    sql.push_str(&listing::where_sql(filter, &mut dialect));
+    // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
+    sql.push_str(listing::ORDER_SQL);
+    let mut args = dialect.0;
+    args.push(Box::new(filter.limit.map(super::sql_limit)));
+    args.push(Box::new(super::sql_limit(filter.offset)));
     // LIMIT NULL is no limit.
-    sql.push_str(&format!(" LIMIT ${} OFFSET ${}", args.len() - 1, args.len()));
-    let rows = query(c, &sql, &args).await?;
+    sql.push_str(&format!(" LIMIT ${}::int8 OFFSET ${}::int8", args.len() - 1, args.len()));
+    let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+    let rows = query(c, &sql, &refs).await?;
     rows.iter()
-        .map(|r| Ok(LeadSummary { lead: to_record(r)?, score: r.get(4), tier: r.get(5), crawl_status: r.get(6) }))
+        .map(|r| {
+            Ok(LeadSummary {
+                lead: to_record(r)?,
+                score: r.get(4),
+                tier: r.get(5),
+                crawl_status: r.get(6),
+                deleted_at: r.get(7),
+            })
+        })
         .collect()
+}
+
+/// Soft-deletes the lead and cancels its jobs that have not started; `false` when there is no such lead
+/// or it is already deleted.
+pub(crate) async fn delete_lead(client: &mut Object, id: LeadId) -> Result<bool> {
+    let tx = client.transaction().await?;
+    let n = exec(
+        &tx,
+        "UPDATE leads SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+        &[&crate::now_rfc3339(), &id],
+    )
+    .await?;
+    if n == 1 {
+        // A job a worker claims meanwhile is locked by its claim and stays running; the rest are cancelled.
+        exec(
+            &tx,
+            "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE lead_id = $2 AND state = 'ready'",
+            &[&crate::now_ms(), &id],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
 }
 
 pub(crate) async fn stage_results<C: GenericClient>(

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_runs_schedules.sql"),
     include_str!("../../migrations/postgres/0003_api_keys.sql"),
+    include_str!("../../migrations/postgres/0004_soft_delete.sql"),
 ];
 
 const POOL_SIZE: usize = 16;
@@ -249,13 +250,13 @@ impl Store for PgStore {
 
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
         let c = self.client().await?;
-        leads::lead_where(&c, "id = $1", &[&id]).await
+        leads::lead_where(&c, "id = $1 AND deleted_at IS NULL", &[&id]).await
     }
 
     async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
         let c = self.client().await?;
         let domain = domain.to_ascii_lowercase();
-        leads::lead_where(&c, "domain = $1 ORDER BY id", &[&domain]).await
+        leads::lead_where(&c, "domain = $1 AND deleted_at IS NULL ORDER BY id", &[&domain]).await
     }
 
     async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
@@ -270,7 +271,17 @@ impl Store for PgStore {
 
     async fn count_leads(&self) -> Result<u64> {
         let c = self.client().await?;
-        Ok(query_one(&c, "SELECT count(*) FROM leads", &[]).await?.get::<_, i64>(0) as u64)
+        Ok(query_one(&c, "SELECT count(*) FROM leads WHERE deleted_at IS NULL", &[]).await?.get::<_, i64>(0) as u64)
+    }
+
+    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
+        let mut c = self.client().await?;
+        leads::delete_lead(&mut c, id).await
+    }
+
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        let c = self.client().await?;
+        jobs::jobs_where(&c, "lead_id = $1 ORDER BY id", &[&lead]).await
     }
 
     async fn stage_result(&self, lead: LeadId, stage: &str) -> Result<Option<StageResult>> {

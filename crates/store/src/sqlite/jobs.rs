@@ -221,6 +221,11 @@ pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<Job>> {
     Ok(jobs_where(conn, "id = ?1", [id])?.into_iter().next())
 }
 
+/// Every job of `lead`, oldest first.
+pub(crate) fn for_lead(conn: &Connection, lead: i64) -> Result<Vec<Job>> {
+    jobs_where(conn, "lead_id = ?1 ORDER BY id", [lead])
+}
+
 pub(crate) fn dead(conn: &Connection, limit: usize) -> Result<Vec<Job>> {
     jobs_where(conn, "state = 'dead' ORDER BY updated_at DESC LIMIT ?1", [limit as i64])
 }

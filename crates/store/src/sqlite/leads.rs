@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
 use super::json_col;
 use crate::keys::lead_keys;
+use crate::listing::{self, Arg, Dialect};
 use crate::{
     ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError,
 };
@@ -63,6 +64,11 @@ fn import_one(
         .query_row("SELECT lead_id FROM lead_sources WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
         .optional()?;
     if let Some(lead_id) = seen {
+        // Re-importing a deleted lead's row brings the lead back.
+        tx.execute(
+            "UPDATE leads SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NOT NULL",
+            params![now, lead_id],
+        )?;
         return Ok(RowDecision::Unchanged { line, lead_id });
     }
     let keys = lead_keys(&row.input);
@@ -74,7 +80,8 @@ fn import_one(
                 serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })?;
             merged.fill_from(&row.input);
             tx.execute(
-                "UPDATE leads SET data = ?1, company = ?2, domain = ?3, source_rows = source_rows + 1, updated_at = ?4
+                "UPDATE leads SET data = ?1, company = ?2, domain = ?3, source_rows = source_rows + 1, updated_at = ?4,
+                                  deleted_at = NULL
                  WHERE id = ?5",
                 params![to_json(&merged), merged.company, merged.domain.as_ref().map(|d| d.to_string()), now, lead_id],
             )?;
@@ -159,37 +166,78 @@ pub(crate) fn lead_sources(conn: &Connection, id: LeadId) -> Result<Vec<SourceRo
     Ok(rows)
 }
 
-pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
-    let mut sql = String::from(
-        "SELECT l.id, l.data, l.source_rows, l.created_at,
-                json_extract(s.data, '$.score') AS score, json_extract(s.data, '$.tier') AS tier, c.status AS crawl
-         FROM leads l
-         LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
-         LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl'",
-    );
-    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-    if let Some(tier) = &filter.tier {
-        sql.push_str(" WHERE json_extract(s.data, '$.tier') = ?1");
-        args.push(Box::new(tier.to_ascii_uppercase()));
+/// Placeholders `?N` over a growing list of values, and `json_extract` for JSON fields.
+struct SqliteDialect(Vec<rusqlite::types::Value>);
+
+impl Dialect for SqliteDialect {
+    fn bind(&mut self, arg: Arg) -> String {
+        self.0.push(match arg {
+            Arg::Text(t) => t.into(),
+            Arg::Real(r) => r.into(),
+            Arg::Int(i) => i.into(),
+        });
+        format!("?{}", self.0.len())
     }
+
+    fn json_text(&self, path: &[&str]) -> String {
+        format!("json_extract(data, '$.{}')", path.join("."))
+    }
+}
+
+pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    // A score that is not a JSON number reads as no score (as on PostgreSQL), and always as a REAL, so the
+    // value a cursor carries compares equal to the row it came from.
+    let mut sql = format!(
+        "SELECT id, data, source_rows, created_at, score, tier, crawl, deleted_at FROM (
+             SELECT q.*, {rank} AS listing_rank FROM (
+                 SELECT l.id, l.data, l.source_rows, l.created_at, l.deleted_at, l.company, l.domain,
+                        CASE WHEN json_type(s.data, '$.score') IN ('integer', 'real')
+                             THEN CAST(json_extract(s.data, '$.score') AS REAL) END AS score,
+                        json_extract(s.data, '$.tier') AS tier, c.status AS crawl
+                 FROM leads l
+                 LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
+                 LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl') q) r",
+        rank = listing::RANK_SQL
+    );
+    let mut dialect = SqliteDialect(Vec::new());
+    sql.push_str(&listing::where_sql(filter, &mut dialect));
     // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
-    sql.push_str(" ORDER BY score IS NULL, tier = 'FAILED', score DESC, l.id");
+    sql.push_str(listing::ORDER_SQL);
     sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+    let rows = stmt.query_map(rusqlite::params_from_iter(dialect.0.iter()), |r| {
         Ok((
             record_from_row(r)?,
             r.get::<_, Option<f64>>(4)?,
             r.get::<_, Option<String>>(5)?,
             r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (rec, score, tier, crawl_status) = row?;
-        out.push(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status });
+        let (rec, score, tier, crawl_status, deleted_at) = row?;
+        out.push(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status, deleted_at });
     }
     Ok(out)
+}
+
+/// Soft-deletes the lead and cancels its jobs that have not started; `false` when there is no such lead
+/// or it is already deleted.
+pub(crate) fn delete_lead(conn: &mut Connection, id: LeadId) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "UPDATE leads SET deleted_at = ?1 WHERE id = ?2 AND deleted_at IS NULL",
+        params![crate::now_rfc3339(), id],
+    )?;
+    if n == 1 {
+        tx.execute(
+            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE lead_id = ?2 AND state = 'ready'",
+            params![crate::now_ms(), id],
+        )?;
+    }
+    tx.commit()?;
+    Ok(n == 1)
 }
 
 pub(crate) fn stage_results(conn: &Connection, lead: LeadId, stage: Option<&str>) -> Result<Vec<StageResult>> {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_runs_schedules.sql"),
     include_str!("../../migrations/sqlite/0003_api_keys.sql"),
+    include_str!("../../migrations/sqlite/0004_soft_delete.sql"),
 ];
 
 /// The embedded store. Cheap to clone; all clones share one connection.
@@ -123,12 +124,15 @@ impl Store for SqliteStore {
     }
 
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
-        self.call(move |conn| leads::lead_where(conn, "id = ?1", params![id])).await
+        self.call(move |conn| leads::lead_where(conn, "id = ?1 AND deleted_at IS NULL", params![id])).await
     }
 
     async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
         let domain = domain.to_ascii_lowercase();
-        self.call(move |conn| leads::lead_where(conn, "domain = ?1 ORDER BY id", params![domain])).await
+        self.call(move |conn| {
+            leads::lead_where(conn, "domain = ?1 AND deleted_at IS NULL ORDER BY id", params![domain])
+        })
+        .await
     }
 
     async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
@@ -141,7 +145,19 @@ impl Store for SqliteStore {
     }
 
     async fn count_leads(&self) -> Result<u64> {
-        self.call(|conn| Ok(conn.query_row("SELECT count(*) FROM leads", [], |r| r.get::<_, i64>(0))? as u64)).await
+        self.call(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM leads WHERE deleted_at IS NULL", [], |r| r.get::<_, i64>(0))?
+                as u64)
+        })
+        .await
+    }
+
+    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
+        self.call(move |conn| leads::delete_lead(conn, id)).await
+    }
+
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        self.call(move |conn| jobs::for_lead(conn, lead)).await
     }
 
     async fn stage_result(&self, lead: LeadId, stage: &str) -> Result<Option<StageResult>> {

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 mod api_keys;
+mod leads;
 pub use api_keys::*;
+pub use leads::*;
 
 use std::sync::Arc;
 
@@ -41,7 +43,13 @@ macro_rules! store_suite {
             api_keys_revoke_by_name_or_prefix_idempotently,
             verify_rejects_missing_unknown_revoked_expired_and_out_of_scope_keys,
             rotated_keys_are_both_valid_until_the_old_is_revoked,
-            verify_touches_last_used_at_most_once_a_minute);
+            verify_touches_last_used_at_most_once_a_minute,
+            list_filters_alone_and_combined,
+            cursor_pages_equal_the_unpaged_listing,
+            cursor_round_trips_as_text_and_rejects_garbage,
+            delete_hides_a_lead_keeps_its_data_and_cancels_ready_jobs,
+            reimport_restores_a_deleted_lead,
+            lead_jobs_list_a_leads_history_oldest_first);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

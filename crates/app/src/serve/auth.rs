@@ -1,0 +1,231 @@
+//! API keys on the HTTP API: checked against the store (only hashes are stored and compared), trusted for
+//! `[serve] key_cache_secs` so a busy client costs no store round trip per request, and rate-limited per
+//! key with a token bucket (`[serve.rate_limit]`). Handlers take [`Read`], [`Write`] or [`Admin`]: the
+//! extractor refuses the request (401, 403, 429 with `Retry-After`, 503) before the body is read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use leadsmith_store::api_keys::{check, usable_presented};
+use leadsmith_store::{ApiKey, KeyRejection, Scope, TOUCH_INTERVAL_MS, hash_key, presented_key};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{AppState, RequestId, now_ms, problem};
+
+/// `[serve.rate_limit]`: a token bucket per API key.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per second a key may make, sustained; 0 turns rate limiting off.
+    pub per_second: u32,
+    /// Requests a key may make at once after being idle (the bucket's size).
+    pub burst: u32,
+    /// Limits of their own for some keys, by key name: `[serve.rate_limit.keys.crm-sync]`.
+    pub keys: BTreeMap<String, KeyLimit>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self { per_second: 100, burst: 200, keys: BTreeMap::new() }
+    }
+}
+
+impl RateLimitSettings {
+    pub fn validate(&self) -> Result<()> {
+        let all = std::iter::once((None, KeyLimit { per_second: self.per_second, burst: self.burst }))
+            .chain(self.keys.iter().map(|(k, l)| (Some(k), *l)));
+        for (key, limit) in all {
+            if limit.per_second > 0 && limit.burst == 0 {
+                let at = key.map_or("[serve.rate_limit]".to_string(), |k| format!("[serve.rate_limit.keys.{k}]"));
+                bail!("{at}: burst must be at least 1 when per_second is set (per_second = 0 turns the limit off)");
+            }
+        }
+        Ok(())
+    }
+
+    fn quota_for(&self, key_name: &str) -> Option<Quota> {
+        let limit =
+            self.keys.get(key_name).copied().unwrap_or(KeyLimit { per_second: self.per_second, burst: self.burst });
+        let per_second = NonZeroU32::new(limit.per_second)?;
+        Some(Quota::per_second(per_second).allow_burst(NonZeroU32::new(limit.burst).unwrap_or(per_second)))
+    }
+}
+
+struct Cached {
+    key: ApiKey,
+    fetched: Instant,
+}
+
+/// Checked keys, their buckets and when each was last recorded as used.
+pub(super) struct Keys {
+    ttl: Duration,
+    limits: RateLimitSettings,
+    cache: RwLock<HashMap<String, Cached>>,
+    /// Per key id: its bucket, or `None` for a key without a limit.
+    buckets: Mutex<HashMap<i64, Option<Arc<DefaultDirectRateLimiter>>>>,
+}
+
+impl Keys {
+    pub(super) fn new(config: &super::ServeSettings) -> Self {
+        Self {
+            ttl: Duration::from_secs_f64(config.key_cache_secs),
+            limits: config.rate_limit.clone(),
+            cache: RwLock::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The stored key with this hash: from the cache while fresh, else from the store.
+    async fn lookup(&self, state: &AppState, hash: &str) -> Result<ApiKey, KeyRejection> {
+        if let Some(c) = self.cache.read().expect("key cache").get(hash)
+            && c.fetched.elapsed() < self.ttl
+        {
+            return Ok(c.key.clone());
+        }
+        let key = state.store.api_key_by_hash(hash).await.map_err(KeyRejection::Store)?;
+        let mut cache = self.cache.write().expect("key cache");
+        match key {
+            Some(key) => {
+                cache.insert(hash.to_string(), Cached { key: key.clone(), fetched: Instant::now() });
+                Ok(key)
+            }
+            None => {
+                cache.remove(hash);
+                Err(KeyRejection::Unknown)
+            }
+        }
+    }
+
+    /// Takes a token from the key's bucket; how long to wait when it is empty.
+    fn take_token(&self, key: &ApiKey) -> Result<(), Duration> {
+        let bucket = {
+            let mut buckets = self.buckets.lock().expect("rate limit buckets");
+            buckets
+                .entry(key.id)
+                .or_insert_with(|| self.limits.quota_for(&key.name).map(|q| Arc::new(RateLimiter::direct(q))))
+                .clone()
+        };
+        match bucket {
+            None => Ok(()),
+            Some(bucket) => bucket.check().map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
+        }
+    }
+
+    /// Records the key's use in the store at most once a `TOUCH_INTERVAL_MS`, off the request's path.
+    fn touch(&self, state: &Arc<AppState>, hash: &str, key: &ApiKey, now: i64) {
+        if key.last_used_at_ms.is_some_and(|at| now - at < TOUCH_INTERVAL_MS) {
+            return;
+        }
+        if let Some(c) = self.cache.write().expect("key cache").get_mut(hash) {
+            c.key.last_used_at_ms = Some(now);
+        }
+        let (state, id, name) = (state.clone(), key.id, key.name.clone());
+        tokio::spawn(async move {
+            if let Err(e) = state.store.touch_api_key(id, now).await {
+                tracing::warn!(key = name, error = %e, "could not record an API key's last use");
+            }
+        });
+    }
+}
+
+/// Checks the request's key for `needed` and takes a token from its bucket; the response to send otherwise.
+// The error is the response to send, built once per refused request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+pub(super) async fn authenticate(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    needed: Scope,
+    request_id: &str,
+) -> Result<ApiKey, Response> {
+    let refuse = |rejection: KeyRejection| {
+        if let KeyRejection::Store(e) = &rejection {
+            tracing::warn!(request_id, error = %e, "API key check failed");
+        }
+        let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut response = problem(status, rejection.to_string(), request_id, Some(json!({"code": rejection.code()})));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    };
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let presented = usable_presented(presented_key(value("x-api-key"), value("authorization"))).map_err(refuse)?;
+    let hash = hash_key(presented);
+    let key = state.keys.lookup(state, &hash).await.map_err(refuse)?;
+    let now = now_ms();
+    check(&key, needed, now).map_err(refuse)?;
+    if let Err(wait) = state.keys.take_token(&key) {
+        crate::metrics::global().rate_limited();
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let detail = format!("rate limit of API key {:?} reached; retry in {secs} s", key.name);
+        let mut response =
+            problem(StatusCode::TOO_MANY_REQUESTS, detail, request_id, Some(json!({"code": "rate_limited"})));
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Err(response);
+    }
+    state.keys.touch(state, &hash, &key, now);
+    Ok(key)
+}
+
+/// What an authenticated handler gets: the state, the request id and the caller's key.
+pub struct Ctx {
+    pub state: Arc<AppState>,
+    pub id: String,
+    pub key: ApiKey,
+}
+
+impl Ctx {
+    async fn extract(parts: &Parts, state: &Arc<AppState>, needed: Scope) -> Result<Self, Response> {
+        let id = parts.extensions.get::<RequestId>().map_or_else(super::new_request_id, |r| r.0.clone());
+        let key = authenticate(state, &parts.headers, needed, &id).await?;
+        Ok(Self { state: state.clone(), id, key })
+    }
+}
+
+macro_rules! scoped_extractor {
+    ($(#[$doc:meta])* $name:ident, $scope:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Ctx);
+
+        impl FromRequestParts<Arc<AppState>> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Response> {
+                Ctx::extract(parts, state, $scope).await.map($name)
+            }
+        }
+    };
+}
+
+scoped_extractor!(
+    /// A request from a key that may read.
+    Read,
+    Scope::Read
+);
+scoped_extractor!(
+    /// A request from a key that may write (create, change, start).
+    Write,
+    Scope::Write
+);
+scoped_extractor!(
+    /// A request from an admin key (destructive queue operations, server-side files).
+    Admin,
+    Scope::Admin
+);

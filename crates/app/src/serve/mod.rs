@@ -1,0 +1,457 @@
+//! `leadsmith serve`: the HTTP API and, unless `--no-workers`, the pipeline's workers and scheduler, in one
+//! process.
+//!
+//! - `score`: scoring compatible with the lead-scoring service's clients, model information.
+//! - `leads`: create, upload, list, show, delete and re-enrich leads.
+//! - `runs`: start, list, show and cancel runs; queue statistics and dead letters.
+//! - `ops`: health, readiness, status, resources and Prometheus metrics.
+//! - `docs`: the OpenAPI 3.1 document (generated from the handlers' annotations) and offline docs.
+//!
+//! Every response carries an `x-request-id` (the client's, when it sends a sane one), and every log line
+//! of a request carries it too; errors are RFC 9457 problem details (`application/problem+json`). API
+//! endpoints need an API key (`X-API-Key` or `Authorization: Bearer`, see `leadsmith keys`): 401 without a
+//! usable key, 403 without the scope, 429 with `Retry-After` over the key's rate limit. Health endpoints
+//! need none; `/metrics` needs a read key unless `[serve] metrics_auth = false`.
+
+mod auth;
+mod docs;
+mod leads;
+mod ops;
+mod runs;
+mod score;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use leadsmith_model::ScoringModel;
+use leadsmith_store::Store;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tracing::Instrument;
+
+pub use auth::{Admin, Ctx, KeyLimit, RateLimitSettings, Read, Write};
+
+use crate::metrics::{self, RequestLabels};
+use crate::settings::Settings;
+
+/// `[serve]` in leadsmith.toml; `leadsmith serve`'s flags override it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    pub bind: String,
+    /// The scoring model (XGBoost JSON, LightGBM text, ONNX, logistic JSON, leadsmith GBDT JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// The model's manifest; default MODEL.manifest.json beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
+    /// Most leads in one `POST /api/v1/score/batch`.
+    pub batch_limit: usize,
+    /// Most leads in one `POST /api/v1/leads/batch`.
+    pub leads_batch_limit: usize,
+    /// Largest request body, in bytes (uploads have their own limit).
+    pub max_body_bytes: usize,
+    /// Largest `POST /api/v1/leads/upload` body, in bytes.
+    pub max_upload_bytes: usize,
+    /// Origins browsers may call the API from (`https://crm.example.com`); empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// Whether `/metrics` needs a read key (Prometheus sends one with `authorization: {credentials: …}`).
+    pub metrics_auth: bool,
+    /// How long a checked API key is trusted before the store is asked again: a revoked key stops working
+    /// within this many seconds.
+    pub key_cache_secs: f64,
+    pub rate_limit: RateLimitSettings,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            model: None,
+            manifest: None,
+            batch_limit: 100,
+            leads_batch_limit: 1000,
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
+            cors_origins: Vec::new(),
+            metrics_auth: true,
+            key_cache_secs: 5.0,
+            rate_limit: RateLimitSettings::default(),
+        }
+    }
+}
+
+impl ServeSettings {
+    pub fn validate(&self) -> Result<()> {
+        self.bind
+            .parse::<SocketAddr>()
+            .with_context(|| format!("[serve] bind = {:?}: not an address:port", self.bind))?;
+        for (name, v) in [("batch_limit", self.batch_limit), ("leads_batch_limit", self.leads_batch_limit)] {
+            if v == 0 {
+                bail!("[serve] {name} must be at least 1");
+            }
+        }
+        if self.max_body_bytes < 1024 || self.max_upload_bytes < 1024 {
+            bail!("[serve] max_body_bytes and max_upload_bytes must be at least 1024");
+        }
+        if !(self.key_cache_secs >= 0.0 && self.key_cache_secs <= 3600.0) {
+            bail!("[serve] key_cache_secs must be between 0 and 3600");
+        }
+        for origin in &self.cors_origins {
+            let ok = HeaderValue::from_str(origin).is_ok()
+                && url::Url::parse(origin).is_ok_and(|u| u.has_host() && u.path() == "/" && !origin.ends_with('/'));
+            if !ok {
+                bail!("[serve] cors_origins: {origin:?} is not an origin like https://app.example.com");
+            }
+        }
+        self.rate_limit.validate()
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: [serve] bind, else 127.0.0.1:8080].
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// The scoring model [default: [serve] model]; readiness waits for it to load.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The model's manifest; default MODEL.manifest.json beside it, else the names the model stores.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Serve the API only: no workers, no scheduler (for API processes in a scaled-out deployment).
+    #[arg(long)]
+    pub no_workers: bool,
+    /// Most leads in one `POST /api/v1/score/batch` [default: 100].
+    #[arg(long)]
+    pub batch_limit: Option<usize>,
+    /// Largest request body, in bytes [default: 1 MiB].
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+}
+
+impl ServeArgs {
+    /// The settings with these flags applied over them.
+    pub fn apply(&self, mut s: ServeSettings) -> ServeSettings {
+        if let Some(bind) = self.bind {
+            s.bind = bind.to_string();
+        }
+        if self.model.is_some() {
+            s.model = self.model.clone();
+            s.manifest = None;
+        }
+        if self.manifest.is_some() {
+            s.manifest = self.manifest.clone();
+        }
+        s.batch_limit = self.batch_limit.unwrap_or(s.batch_limit);
+        s.max_body_bytes = self.max_body_bytes.unwrap_or(s.max_body_bytes);
+        s
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The pipeline's settings: import rules (default region) and runs started over the API.
+    pub settings: Settings,
+    pub config: ServeSettings,
+    /// Set once the model has loaded (`None` inside: serving without a model).
+    model: OnceLock<Option<Arc<ScoringModel>>>,
+    /// Why the model failed to load, for readiness.
+    model_error: OnceLock<String>,
+    pub started: Instant,
+    /// Whether this process runs workers and the scheduler (not with `--no-workers`).
+    pub workers: AtomicBool,
+    keys: auth::Keys,
+    system: std::sync::Mutex<ops::SystemProbe>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>> {
+        let config = settings.serve.clone();
+        config.validate()?;
+        Ok(Arc::new(Self {
+            store,
+            keys: auth::Keys::new(&config),
+            config,
+            settings,
+            model: OnceLock::new(),
+            model_error: OnceLock::new(),
+            started: Instant::now(),
+            workers: AtomicBool::new(false),
+            system: std::sync::Mutex::new(ops::SystemProbe::new()),
+        }))
+    }
+
+    /// Installs the model (or `None`: no model configured). Readiness waits for this.
+    pub fn set_model(&self, model: Option<ScoringModel>) {
+        let _ = self.model.set(model.map(Arc::new));
+    }
+
+    fn model(&self) -> Option<&Arc<ScoringModel>> {
+        self.model.get().and_then(Option::as_ref)
+    }
+}
+
+/// The API's routes and their OpenAPI document, with limits, CORS, request ids and metrics.
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, openapi) = docs::routes(&state.config).split_for_parts();
+    let openapi = Arc::new(openapi);
+    let cors = cors_layer(&state.config.cors_origins);
+    Router::new()
+        .merge(api)
+        .merge(docs::serve(openapi))
+        .fallback(not_found)
+        .route_layer(middleware::from_fn(remember_route))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(cors)
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}
+
+fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST, axum::http::Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, "x-api-key".parse().expect("a header name")])
+        .expose_headers(["x-request-id".parse().expect("a header name"), header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// The id of the request being handled, set by the request-context middleware.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+fn new_request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| format!("{:08x}", rand::random::<u32>()));
+    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Copies the matched route's template onto the response, where `request_context` reads it.
+async fn remember_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(req).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// Request ids (on the response and in every log line of the request, through a span), the request log
+/// line and the HTTP metrics.
+async fn request_context(mut req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string);
+    let id = given.unwrap_or_else(new_request_id);
+    let method = req.method().clone();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id);
+    let started = Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let route = response.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(%method, route, status, micros = elapsed.as_micros() as u64, "request");
+    });
+    metrics::global().request(RequestLabels { method: method.to_string(), route, status }, elapsed.as_secs_f64());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+/// An RFC 9457 problem response.
+pub fn problem(status: StatusCode, detail: impl Into<String>, request_id: &str, extra: Option<Value>) -> Response {
+    let mut body = json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("error"),
+        "status": status.as_u16(),
+        "detail": detail.into(),
+        "request_id": request_id,
+    });
+    if let (Some(Value::Object(extra)), Some(obj)) = (extra, body.as_object_mut()) {
+        obj.extend(extra);
+    }
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+/// An RFC 9457 problem document (every error response).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, in words.
+    pub detail: String,
+    pub request_id: String,
+    /// A stable machine-readable reason, where there is one (API key refusals).
+    pub code: Option<String>,
+    /// Per-field problems (422).
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// One field of a request body that could not be used.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// `features.employees`, `leads[3]`.
+    pub field: String,
+    pub problem: String,
+}
+
+pub fn json_response(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A response for a store that failed; the error goes to the log with the request id.
+pub fn store_failed(e: impl std::fmt::Display, request_id: &str) -> Response {
+    tracing::warn!(request_id, error = %e, "the store failed");
+    problem(StatusCode::SERVICE_UNAVAILABLE, format!("the store is not answering: {e}"), request_id, None)
+}
+
+/// Reads a JSON body, or the response for a body that is too large or not the expected JSON.
+// The error is the response to send, built once per refused request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+pub fn parse_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    request_id: &str,
+) -> Result<T, Response> {
+    let bytes = body_bytes(body, request_id)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        problem(status, format!("request body: {e}"), request_id, None)
+    })
+}
+
+/// The body's bytes, or a 413 over the size limit (400 when it could not be read).
+#[allow(clippy::result_large_err)]
+pub fn body_bytes(body: Result<Bytes, BytesRejection>, request_id: &str) -> Result<Bytes, Response> {
+    body.map_err(|e| {
+        let status = e.status();
+        let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "the request body is over the size limit".to_string()
+        } else {
+            e.body_text()
+        };
+        problem(status, detail, request_id, None)
+    })
+}
+
+/// A query string, or a 400 naming what is wrong with it.
+#[allow(clippy::result_large_err)]
+pub fn parse_query<T>(query: Result<Query<T>, QueryRejection>, request_id: &str) -> Result<T, Response> {
+    query.map(|Query(q)| q).map_err(|e| problem(StatusCode::BAD_REQUEST, e.body_text(), request_id, None))
+}
+
+/// A numeric id from the path, or a 404 (an id that is not a number names nothing).
+#[allow(clippy::result_large_err)]
+pub fn parse_id(path: Result<Path<i64>, PathRejection>, what: &str, request_id: &str) -> Result<i64, Response> {
+    path.map(|Path(id)| id).map_err(|_| problem(StatusCode::NOT_FOUND, format!("no such {what}"), request_id, None))
+}
+
+async fn not_found(axum::Extension(RequestId(id)): axum::Extension<RequestId>, req: Request) -> Response {
+    problem(StatusCode::NOT_FOUND, format!("no route {} {}", req.method(), req.uri().path()), &id, None)
+}
+
+/// Loads the model in the background so the server answers (and readiness says 503) meanwhile.
+pub fn load_model_in_background(state: Arc<AppState>) {
+    let (model, manifest) = (state.config.model.clone(), state.config.manifest.clone());
+    tokio::task::spawn_blocking(move || match model {
+        None => state.set_model(None),
+        Some(path) => match ScoringModel::open(&path, manifest.as_deref()) {
+            Ok(m) => {
+                tracing::info!(model = %m.describe(), "model loaded");
+                state.set_model(Some(m));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the model failed to load");
+                let _ = state.model_error.set(e.to_string());
+            }
+        },
+    });
+}
+
+/// Serves on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+}
+
+/// `leadsmith serve`.
+pub async fn run(args: &ServeArgs, store: Arc<dyn Store>, mut settings: Settings) -> Result<()> {
+    settings.serve = args.apply(settings.serve);
+    let state = AppState::new(store.clone(), settings.clone())?;
+    let bind: SocketAddr = state.config.bind.parse().context("[serve] bind")?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
+    load_model_in_background(state.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if !args.no_workers {
+        state.workers.store(true, Ordering::Relaxed);
+        crate::pipeline::recover_local(store.as_ref()).await?;
+        let engine = crate::pipeline::Engine::new(store.clone(), settings.clone(), Default::default())?;
+        let config = leadsmith_queue::WorkerConfig { concurrency: settings.pipeline.workers, ..Default::default() };
+        let kinds = [crate::pipeline::KIND_CRAWL, crate::pipeline::KIND_SCORE, crate::schedule::KIND_RUN];
+        let worker = engine.worker(config, &kinds);
+        let rx = stop_rx.clone();
+        background.push(tokio::spawn(async move {
+            if let Err(e) = worker.run(rx).await {
+                tracing::error!(error = %e, "worker stopped");
+            }
+        }));
+        background.push(tokio::spawn(crate::schedule::run_scheduler(
+            store.clone(),
+            Duration::from_secs(1),
+            stop_rx.clone(),
+        )));
+    }
+    eprintln!(
+        "leadsmith serving on http://{} ({} store{}); API docs at /api/v1/docs; Ctrl-C to stop",
+        listener.local_addr()?,
+        store.backend(),
+        if args.no_workers { ", API only" } else { ", with workers and scheduler" }
+    );
+    let shutdown = async move {
+        crate::cli::terminated().await;
+        eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
+        let _ = stop_tx.send(true);
+    };
+    serve_on(listener, router(state), shutdown).await?;
+    for task in background {
+        let _ = task.await;
+    }
+    Ok(())
+}

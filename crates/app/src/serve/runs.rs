@@ -1,0 +1,291 @@
+//! Runs and the queue over HTTP: start a run over the store's leads (or, for admin keys, a file on the
+//! server), list, show and cancel runs, queue statistics, and dead letters (list, redrive, purge).
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use leadsmith_store::{RunInfo, Scope};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    Admin, Problem, Read, Write, json_response, now_ms, parse_body, parse_id, parse_query, problem, store_failed,
+};
+use crate::pipeline::{self, Selection};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunSource {
+    /// Leads in the store with no crawl result yet.
+    Unenriched,
+    /// Every lead in the store.
+    All,
+    /// A CSV or JSONL file on the server, imported first (admin keys only).
+    File,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    source: RunSource,
+    /// The file, for `source: file`.
+    path: Option<String>,
+    /// Queue at most this many leads (best first).
+    limit: Option<usize>,
+    /// Stages to run (`crawl`, `score`); default both.
+    #[serde(default)]
+    stages: Vec<String>,
+    /// An idempotency key: a second start with the same key returns the first run (the `Idempotency-Key`
+    /// header does the same).
+    key: Option<String>,
+}
+
+fn run_json(run: &RunInfo) -> Value {
+    json!({"id": run.id, "source": run.source, "status": run.status, "params": run.params,
+           "created_at": run.created_at, "finished_at": run.finished_at})
+}
+
+fn run_location(run_id: i64, mut response: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/runs/{run_id}")) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// Start a run: crawl and score the store's unenriched leads, all of them, or a file on the server.
+#[utoipa::path(post, path = "/api/v1/runs", tag = "runs", request_body = StartRun,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Start at most once per key")),
+    security(("api_key" = []), ("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued; the workers take it from here", body = Object),
+        (status = 200, description = "A run with this idempotency key exists; nothing was queued", body = Object),
+        (status = 403, description = "The key may not write (or, for a file, is not admin)", body = Problem),
+        (status = 422, description = "A bad source, limit or stage", body = Problem),
+    ))]
+pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: StartRun = match parse_body(body, &ctx.id) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let header_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let key = req.key.or(header_key).map(|k| format!("api:{}:{k}", ctx.key.name));
+    if req.limit == Some(0) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be at least 1", &ctx.id, None);
+    }
+    let stages = if req.stages.is_empty() { pipeline::STAGES.map(String::from).to_vec() } else { req.stages };
+    if let Err(e) = pipeline::run_stages(&stages) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None);
+    }
+    let store = &ctx.state.store;
+    let selection = match req.source {
+        RunSource::Unenriched => Selection::Unenriched,
+        RunSource::All => Selection::All,
+        RunSource::File => {
+            // Reading files on the server is for operators.
+            if !ctx.key.scope.allows(Scope::Admin) {
+                let detail = format!("this API key has scope {}; runs over server files need admin", ctx.key.scope);
+                return problem(StatusCode::FORBIDDEN, detail, &ctx.id, Some(json!({"code": "insufficient_scope"})));
+            }
+            let Some(path) = req.path else {
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, "source file needs a path", &ctx.id, None);
+            };
+            let path = std::path::PathBuf::from(path);
+            if !path.is_file() {
+                let detail = format!("{} is not a file on the server", path.display());
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, &ctx.id, None);
+            }
+            let request = match pipeline::RunRequest::new(&path, req.limit, &stages, key) {
+                Ok(r) => r,
+                Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None),
+            };
+            return match pipeline::start_run(store, &request, &ctx.state.settings).await {
+                Ok(started) => {
+                    let body = json!({"run_id": started.run_id, "resumed": started.resumed, "queued": started.queued,
+                                      "import": started.report});
+                    run_location(started.run_id, json_response(StatusCode::ACCEPTED, body))
+                }
+                Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), &ctx.id, None),
+            };
+        }
+    };
+    match pipeline::start_selection_run(store.as_ref(), selection, req.limit, &stages, key.as_deref()).await {
+        Ok(run) => {
+            let status = if run.existing { StatusCode::OK } else { StatusCode::ACCEPTED };
+            let body = json!({"run_id": run.run_id, "queued": run.queued, "existing": run.existing});
+            run_location(run.run_id, json_response(status, body))
+        }
+        Err(e) => store_failed(format!("{e:#}"), &ctx.id),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LimitQuery {
+    /// How many, 1–1000 (default 50).
+    limit: Option<usize>,
+}
+
+impl LimitQuery {
+    fn get(&self) -> Result<usize, &'static str> {
+        let limit = self.limit.unwrap_or(50);
+        if (1..=1000).contains(&limit) { Ok(limit) } else { Err("limit must be between 1 and 1000") }
+    }
+}
+
+/// Runs, newest first.
+#[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "Runs", body = Object)))]
+pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
+    let limit = match parse_query(query, &ctx.id)
+        .and_then(|q| q.get().map_err(|e| problem(StatusCode::BAD_REQUEST, e, &ctx.id, None)))
+    {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    match ctx.state.store.list_runs(limit).await {
+        Ok(runs) => json_response(StatusCode::OK, json!({"runs": runs.iter().map(run_json).collect::<Vec<_>>()})),
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}
+
+/// One run with its jobs counted by kind and state.
+#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = i64, Path, description = "Run id")),
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "The run", body = Object), (status = 404, description = "No such run", body = Problem)))]
+pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Response {
+    let id = match parse_id(path, "run", &ctx.id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let store = ctx.state.store.as_ref();
+    // Finishing here keeps the status true when no worker is left to notice the run is done.
+    let run = match store.finish_run_if_done(id).await {
+        Ok(Some(run)) => run,
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
+        Err(e) => return store_failed(e, &ctx.id),
+    };
+    let counts = match store.queue_counts(Some(id)).await {
+        Ok(c) => c,
+        Err(e) => return store_failed(e, &ctx.id),
+    };
+    let mut body = run_json(&run);
+    body["jobs"] = json!(counts);
+    json_response(StatusCode::OK, body)
+}
+
+/// Cancel a running run: waiting jobs are cancelled, running ones finish and queue nothing more.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path, description = "Run id")),
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "Cancelled", body = Object), (status = 404, description = "No such run", body = Problem),
+        (status = 409, description = "The run has already ended", body = Problem)))]
+pub async fn cancel(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -> Response {
+    let id = match parse_id(path, "run", &ctx.id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let store = ctx.state.store.as_ref();
+    match store.finish_run_if_done(id).await {
+        Ok(Some(run)) if run.status != "running" => {
+            let detail = format!("run {id} has already ended ({})", run.status);
+            return problem(StatusCode::CONFLICT, detail, &ctx.id, Some(json!({"run": run_json(&run)})));
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
+        Err(e) => return store_failed(e, &ctx.id),
+    }
+    match store.cancel_run(id).await {
+        Ok(Some(run)) => {
+            crate::metrics::global().run_event("cancelled");
+            tracing::info!(request_id = %ctx.id, run_id = id, key = ctx.key.name, "run cancelled");
+            json_response(StatusCode::OK, run_json(&run))
+        }
+        Ok(None) => problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}
+
+/// The queue by job kind: ready, delayed, running, done, dead, the oldest ready job's age and throughput.
+#[utoipa::path(get, path = "/api/v1/queue", tag = "queue", security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "Queue statistics", body = Object)))]
+pub async fn stats(Read(ctx): Read) -> Response {
+    match ctx.state.store.queue_stats().await {
+        Ok(stats) => json_response(StatusCode::OK, json!({"kinds": stats})),
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}
+
+/// Dead letters: jobs out of attempts, with every attempt's error.
+#[utoipa::path(get, path = "/api/v1/queue/dead", tag = "queue", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "Dead jobs, newest first", body = Object)))]
+pub async fn dead(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
+    let limit = match parse_query(query, &ctx.id)
+        .and_then(|q| q.get().map_err(|e| problem(StatusCode::BAD_REQUEST, e, &ctx.id, None)))
+    {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    match ctx.state.store.dead_jobs(limit).await {
+        Ok(jobs) => json_response(StatusCode::OK, json!({"jobs": jobs})),
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redrive {
+    /// These dead jobs; every dead job (of `kind`) when absent.
+    ids: Option<Vec<i64>>,
+    /// Only dead jobs of this kind (`crawl`, `score`, `run`).
+    kind: Option<String>,
+}
+
+/// Give dead jobs another full set of attempts.
+#[utoipa::path(post, path = "/api/v1/queue/dead/redrive", tag = "queue", request_body = Redrive,
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "How many were requeued", body = Object), (status = 403, description = "The key may not write", body = Problem)))]
+pub async fn redrive(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Redrive = match parse_body(body, &ctx.id) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match ctx.state.store.redrive(req.ids, req.kind).await {
+        Ok(n) => {
+            tracing::info!(request_id = %ctx.id, redriven = n, key = ctx.key.name, "dead jobs redriven");
+            json_response(StatusCode::OK, json!({"redriven": n}))
+        }
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Purge {
+    /// Only dead jobs last touched longer ago than this (`7d`, `12h`); all dead jobs when absent.
+    older_than: Option<String>,
+}
+
+/// Delete dead jobs for good (admin keys only).
+#[utoipa::path(post, path = "/api/v1/queue/dead/purge", tag = "queue", request_body = Purge,
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, description = "How many were deleted", body = Object), (status = 403, description = "Not an admin key", body = Problem),
+        (status = 422, description = "A bad duration", body = Problem)))]
+pub async fn purge(Admin(ctx): Admin, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Purge = match parse_body(body, &ctx.id) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let before = match req.older_than.as_deref().map(humantime::parse_duration).transpose() {
+        Ok(d) => d.map(|d| now_ms() - d.as_millis() as i64),
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("older_than: {e}"), &ctx.id, None),
+    };
+    match ctx.state.store.purge_dead(before).await {
+        Ok(n) => {
+            tracing::info!(request_id = %ctx.id, purged = n, key = ctx.key.name, "dead jobs purged");
+            json_response(StatusCode::OK, json!({"purged": n}))
+        }
+        Err(e) => store_failed(e, &ctx.id),
+    }
+}

@@ -1,0 +1,330 @@
+//! Suite cases for the lead listing's filters and keyset pages, soft delete and a lead's job history.
+
+use std::sync::Arc;
+
+use leadsmith_core::{Domain, Email, LeadId, LeadInput};
+use leadsmith_store::{ImportRow, JobState, LeadCursor, LeadFilter, NewJob, NewStageResult, RowDecision, Store};
+use serde_json::json;
+
+/// A row for a business at `domain`; `edit` fills in the rest of its input.
+fn lead_row(line: u64, company: &str, domain: &str, edit: impl FnOnce(&mut LeadInput)) -> ImportRow {
+    let mut input = LeadInput {
+        company: Some(company.to_string()),
+        website: Some(format!("http://{domain}/")),
+        domain: Some(Domain::from_website(domain).unwrap()),
+        ..Default::default()
+    };
+    edit(&mut input);
+    ImportRow { line, raw: format!("{company},{domain},{input:?}"), input }
+}
+
+async fn import(s: &Arc<dyn Store>, rows: Vec<ImportRow>) -> Vec<LeadId> {
+    let out = s.import_rows("leads.csv", rows, false).await.unwrap();
+    out.decisions.iter().map(RowDecision::lead_id).collect()
+}
+
+/// Records stage results for `lead` the way a worker does: through a job of its own kind, so other ready
+/// jobs are left alone.
+async fn record(s: &Arc<dyn Store>, lead: LeadId, results: Vec<(&str, &str, serde_json::Value)>) {
+    let id = s.enqueue(NewJob::new("record", Some(lead))).await.unwrap().unwrap();
+    let claimed = s.claim("recorder", &["record".into()], None, 1, 60_000).await.unwrap();
+    assert_eq!(claimed[0].id, id);
+    let results = results
+        .into_iter()
+        .map(|(stage, status, data)| NewStageResult { lead_id: lead, stage: stage.into(), status: status.into(), data })
+        .collect();
+    s.complete(id, "recorder", results, vec![]).await.unwrap();
+}
+
+async fn scored(s: &Arc<dyn Store>, lead: LeadId, score: f64, tier: &str) {
+    record(s, lead, vec![("score", "ok", json!({"score": score, "tier": tier}))]).await;
+}
+
+async fn names(s: &Arc<dyn Store>, filter: LeadFilter) -> Vec<String> {
+    let leads = s.list_leads(&filter).await.unwrap();
+    leads.into_iter().map(|l| l.lead.input.company.unwrap()).collect()
+}
+
+pub async fn list_filters_alone_and_combined(s: Arc<dyn Store>) {
+    let ids = import(
+        &s,
+        vec![
+            lead_row(2, "Alpha Dental", "alpha.test", |i| {
+                i.vertical = Some("Dentist".into());
+                i.address.city = Some("Boston".into());
+            }),
+            lead_row(3, "Beta Law", "beta.test", |i| i.vertical = Some("lawyer".into())),
+            lead_row(4, "Gamma 100% Pure", "gamma.test", |i| i.vertical = Some("dentist".into())),
+            lead_row(5, "Delta", "delta.test", |i| {
+                i.email = Some(Email::parse("info@delta-mail.test").unwrap());
+                i.external_id = Some("SF-1000".into());
+            }),
+            lead_row(6, "Epsilon_Co", "epsilon.test", |i| i.address.city = Some("Springfield".into())),
+            lead_row(7, "Zeta", "zeta.test", |i| i.vertical = Some("DENTIST".into())),
+        ],
+    )
+    .await;
+    let [alpha, beta, gamma, delta, _epsilon, zeta] = ids[..] else { panic!("{ids:?}") };
+    record(&s, alpha, vec![("score", "ok", json!({"score": 90.0, "tier": "A"})), ("crawl", "ok", json!({}))]).await;
+    record(&s, beta, vec![("score", "ok", json!({"score": 75.0, "tier": "B"})), ("crawl", "blocked", json!({}))]).await;
+    scored(&s, gamma, 55.0, "C").await;
+    record(&s, delta, vec![("score", "ok", json!({"score": 40.0, "tier": "FAILED"})), ("crawl", "ok", json!({}))])
+        .await;
+    scored(&s, zeta, 90.0, "A").await;
+
+    let all = names(&s, LeadFilter::default()).await;
+    assert_eq!(all, ["Alpha Dental", "Zeta", "Beta Law", "Gamma 100% Pure", "Delta", "Epsilon_Co"]);
+
+    // Tier, case-insensitively.
+    assert_eq!(names(&s, LeadFilter { tier: Some("a".into()), ..Default::default() }).await, ["Alpha Dental", "Zeta"]);
+    assert_eq!(names(&s, LeadFilter { tier: Some("Failed".into()), ..Default::default() }).await, ["Delta"]);
+    // Score range: bounds are inclusive; an unscored lead never matches.
+    let range =
+        |min: Option<f64>, max: Option<f64>| LeadFilter { min_score: min, max_score: max, ..Default::default() };
+    assert_eq!(names(&s, range(Some(55.0), None)).await, ["Alpha Dental", "Zeta", "Beta Law", "Gamma 100% Pure"]);
+    assert_eq!(names(&s, range(Some(40.0), None)).await.len(), 5);
+    assert_eq!(names(&s, range(None, Some(60.0))).await, ["Gamma 100% Pure", "Delta"]);
+    assert_eq!(names(&s, range(Some(50.0), Some(80.0))).await, ["Beta Law", "Gamma 100% Pure"]);
+    assert_eq!(names(&s, range(Some(91.0), None)).await, Vec::<String>::new());
+    // Vertical, case-insensitively.
+    let vertical = |v: &str| LeadFilter { vertical: Some(v.into()), ..Default::default() };
+    assert_eq!(names(&s, vertical("dentist")).await, ["Alpha Dental", "Zeta", "Gamma 100% Pure"]);
+    assert_eq!(names(&s, vertical("Lawyer")).await, ["Beta Law"]);
+    assert_eq!(names(&s, vertical("dent")).await, Vec::<String>::new(), "equality, not a substring");
+    // Crawl status; "none" is no crawl result yet.
+    let crawl = |c: &str| LeadFilter { crawl_status: Some(c.into()), ..Default::default() };
+    assert_eq!(names(&s, crawl("ok")).await, ["Alpha Dental", "Delta"]);
+    assert_eq!(names(&s, crawl("blocked")).await, ["Beta Law"]);
+    assert_eq!(names(&s, crawl("none")).await, ["Zeta", "Gamma 100% Pure", "Epsilon_Co"]);
+    // Text: a case-insensitive substring of company, domain, website, email, external id or city.
+    let text = |t: &str| LeadFilter { text: Some(t.into()), ..Default::default() };
+    assert_eq!(names(&s, text("DENTAL")).await, ["Alpha Dental"], "company");
+    assert_eq!(names(&s, text("beta.TEST")).await, ["Beta Law"], "domain");
+    assert_eq!(names(&s, text("http://gamma")).await, ["Gamma 100% Pure"], "website");
+    assert_eq!(names(&s, text("@Delta-Mail")).await, ["Delta"], "email");
+    assert_eq!(names(&s, text("sf-10")).await, ["Delta"], "external id");
+    assert_eq!(names(&s, text("springFIELD")).await, ["Epsilon_Co"], "city");
+    // Wildcards and the escape character match literally.
+    assert_eq!(names(&s, text("100")).await, ["Gamma 100% Pure", "Delta"]);
+    assert_eq!(names(&s, text("100%")).await, ["Gamma 100% Pure"], "'%' is not a wildcard");
+    assert_eq!(names(&s, text("%")).await, ["Gamma 100% Pure"]);
+    assert_eq!(names(&s, text("_")).await, ["Epsilon_Co"], "'_' is not a wildcard");
+    assert_eq!(names(&s, text("\\")).await, Vec::<String>::new(), "'\\' is not an escape");
+    assert_eq!(names(&s, text("a_c")).await, Vec::<String>::new());
+
+    // Combined: every condition must hold.
+    let combined = LeadFilter {
+        vertical: Some("DENTIST".into()),
+        min_score: Some(60.0),
+        crawl_status: Some("ok".into()),
+        ..Default::default()
+    };
+    assert_eq!(names(&s, combined).await, ["Alpha Dental"]);
+    let combined = LeadFilter { tier: Some("A".into()), text: Some("zeta".into()), ..Default::default() };
+    assert_eq!(names(&s, combined).await, ["Zeta"]);
+    let combined = LeadFilter { tier: Some("B".into()), vertical: Some("dentist".into()), ..Default::default() };
+    assert_eq!(names(&s, combined).await, Vec::<String>::new());
+    let combined = LeadFilter { crawl_status: Some("none".into()), max_score: Some(60.0), ..Default::default() };
+    assert_eq!(names(&s, combined).await, ["Gamma 100% Pure"]);
+    let paged = LeadFilter { vertical: Some("dentist".into()), limit: Some(1), offset: 1, ..Default::default() };
+    assert_eq!(names(&s, paged).await, ["Zeta"]);
+}
+
+pub async fn cursor_pages_equal_the_unpaged_listing(s: Arc<dyn Store>) {
+    let rows = (0..11).map(|i| lead_row(i + 2, &format!("L{i}"), &format!("l{i}.test"), |_| {})).collect();
+    let ids = import(&s, rows).await;
+    // Mixed ranks: equal scores, a score that is not a short decimal, gated leads (also with equal scores),
+    // a scored lead without a tier, and unscored leads between them by id.
+    let scores: [(usize, f64, Option<&str>); 8] = [
+        (0, 80.0, Some("A")),
+        (1, 0.1 + 0.2, Some("D")),
+        (3, 80.0, Some("A")),
+        (4, 70.0, Some("FAILED")),
+        (5, 80.0, Some("B")),
+        (7, 70.0, Some("FAILED")),
+        (8, 12.345678901234567, None),
+        (10, 95.5, Some("FAILED")),
+    ];
+    for (i, score, tier) in scores {
+        let data = match tier {
+            Some(tier) => json!({"score": score, "tier": tier}),
+            None => json!({"score": score}),
+        };
+        record(&s, ids[i], vec![("score", "ok", data)]).await;
+    }
+    let all = s.list_leads(&LeadFilter::default()).await.unwrap();
+    let all_ids: Vec<LeadId> = all.iter().map(|l| l.lead.id).collect();
+    let expected = [0, 3, 5, 8, 1, 10, 4, 7, 2, 6, 9].map(|i| ids[i]);
+    assert_eq!(all_ids, expected, "rank, then score from best, then id");
+    assert_eq!(all[4].score, Some(0.1 + 0.2), "scores come back exactly");
+    assert_eq!(all.iter().map(|l| LeadCursor::of(l).rank).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+
+    for page_size in [1, 2, 3, 4] {
+        let mut paged = Vec::new();
+        let mut after: Option<LeadCursor> = None;
+        loop {
+            let filter = LeadFilter { after: after.clone(), limit: Some(page_size), ..Default::default() };
+            let page = s.list_leads(&filter).await.unwrap();
+            assert!(page.len() <= page_size);
+            let Some(last) = page.last() else { break };
+            // The cursor travels as text, as it would through the HTTP API.
+            after = Some(LeadCursor::decode(&LeadCursor::of(last).encode()).expect("a cursor we made"));
+            paged.extend(page.iter().map(|l| l.lead.id));
+        }
+        assert_eq!(paged, all_ids, "pages of {page_size}: no lead skipped or repeated");
+    }
+
+    // Pages and filters together: after the second scored lead, only the rest of those at least 70.
+    let filter = LeadFilter { min_score: Some(70.0), after: Some(LeadCursor::of(&all[1])), ..Default::default() };
+    let rest: Vec<LeadId> = s.list_leads(&filter).await.unwrap().iter().map(|l| l.lead.id).collect();
+    assert_eq!(rest, [5, 10, 4, 7].map(|i| ids[i]));
+    // After the last lead there is nothing.
+    let filter = LeadFilter { after: Some(LeadCursor::of(all.last().unwrap())), ..Default::default() };
+    assert!(s.list_leads(&filter).await.unwrap().is_empty());
+}
+
+pub async fn cursor_round_trips_as_text_and_rejects_garbage(_s: Arc<dyn Store>) {
+    let cursors = [
+        LeadCursor { rank: 0, score: Some(0.1 + 0.2), id: 1 },
+        LeadCursor { rank: 0, score: Some(f64::MIN_POSITIVE), id: i64::MAX },
+        LeadCursor { rank: 1, score: Some(-12.5), id: 42 },
+        LeadCursor { rank: 1, score: Some(1e300), id: 0 },
+        LeadCursor { rank: 2, score: None, id: 7 },
+    ];
+    for cursor in &cursors {
+        let text = cursor.encode();
+        assert!(text.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()), "URL-safe: {text}");
+        let back = LeadCursor::decode(&text).unwrap_or_else(|| panic!("{text} decodes"));
+        assert_eq!(&back, cursor);
+        assert_eq!(back.score.map(f64::to_bits), cursor.score.map(f64::to_bits), "bit for bit");
+    }
+    let valid = cursors[0].encode();
+    let garbage = [
+        String::new(),
+        "not a cursor".into(),
+        "zz".into(),
+        valid[..valid.len() - 2].to_string(),
+        format!("{valid}00"),
+        valid.to_uppercase(),
+        format!("g{}", &valid[1..]),
+        // Rank 3; rank 2 with a score; rank 0 without one; a NaN score.
+        LeadCursor { rank: 3, score: Some(1.0), id: 1 }.encode(),
+        LeadCursor { rank: 2, score: Some(1.0), id: 1 }.encode(),
+        LeadCursor { rank: 0, score: None, id: 1 }.encode(),
+        LeadCursor { rank: 0, score: Some(f64::NAN), id: 1 }.encode(),
+        r#"{"rank":0,"score":1.0,"id":1}"#.into(),
+        "é".repeat(18),
+    ];
+    for text in &garbage {
+        assert_eq!(LeadCursor::decode(text), None, "{text:?}");
+    }
+}
+
+pub async fn delete_hides_a_lead_keeps_its_data_and_cancels_ready_jobs(s: Arc<dyn Store>) {
+    let ids =
+        import(&s, vec![lead_row(2, "Gone", "gone.test", |_| {}), lead_row(3, "Kept", "kept.test", |_| {})]).await;
+    let [gone, kept] = ids[..] else { panic!("{ids:?}") };
+    scored(&s, gone, 90.0, "A").await;
+    scored(&s, kept, 50.0, "C").await;
+    let running = s.enqueue(NewJob::new("crawl", Some(gone))).await.unwrap().unwrap();
+    assert_eq!(s.claim("w", &["crawl".into()], None, 1, 60_000).await.unwrap()[0].id, running);
+    let ready = s.enqueue(NewJob::new("enrich", Some(gone))).await.unwrap().unwrap();
+    let mut later = NewJob::new("enrich", Some(gone));
+    later.run_at_ms = Some(leadsmith_store::now_ms() + 60_000);
+    let delayed = s.enqueue(later).await.unwrap().unwrap();
+    let other = s.enqueue(NewJob::new("enrich", Some(kept))).await.unwrap().unwrap();
+
+    assert!(s.delete_lead(gone).await.unwrap());
+    assert!(s.lead(gone).await.unwrap().is_none());
+    assert!(s.lead_by_domain("gone.test").await.unwrap().is_none());
+    assert_eq!(s.count_leads().await.unwrap(), 1);
+    let listed = s.list_leads(&LeadFilter::default()).await.unwrap();
+    assert_eq!(listed.iter().map(|l| l.lead.id).collect::<Vec<_>>(), [kept]);
+    assert_eq!(listed[0].deleted_at, None);
+    let with_deleted = s.list_leads(&LeadFilter { include_deleted: true, ..Default::default() }).await.unwrap();
+    assert_eq!(with_deleted.iter().map(|l| l.lead.id).collect::<Vec<_>>(), [gone, kept]);
+    assert!(with_deleted[0].deleted_at.as_deref().is_some_and(|t| t.ends_with('Z')), "{with_deleted:?}");
+    assert_eq!(with_deleted[0].score, Some(90.0));
+    let filtered = LeadFilter { include_deleted: true, tier: Some("A".into()), ..Default::default() };
+    assert_eq!(s.list_leads(&filtered).await.unwrap()[0].lead.id, gone);
+
+    // Its data stays; its jobs that had not started are cancelled, the running one finishes.
+    assert_eq!(s.lead_sources(gone).await.unwrap().len(), 1);
+    assert_eq!(s.stage_result(gone, "score").await.unwrap().unwrap().data["tier"], "A");
+    let state = |id| {
+        let s = s.clone();
+        async move { s.job(id).await.unwrap().unwrap().state }
+    };
+    assert_eq!(state(ready).await, JobState::Cancelled);
+    assert_eq!(state(delayed).await, JobState::Cancelled);
+    assert_eq!(state(running).await, JobState::Running);
+    assert_eq!(state(other).await, JobState::Ready, "another lead's job is untouched");
+    s.complete(running, "w", vec![], vec![]).await.unwrap();
+    assert_eq!(state(running).await, JobState::Done);
+    let history = s.lead_jobs(gone).await.unwrap();
+    assert_eq!(history.len(), 4, "the history stays: {history:?}");
+
+    assert!(!s.delete_lead(gone).await.unwrap(), "already deleted");
+    assert!(!s.delete_lead(kept + 1000).await.unwrap(), "no such lead");
+    assert_eq!(s.count_leads().await.unwrap(), 1);
+}
+
+pub async fn reimport_restores_a_deleted_lead(s: Arc<dyn Store>) {
+    let rows = vec![lead_row(2, "Back", "back.test", |_| {}), lead_row(3, "Other", "other.test", |_| {})];
+    let ids = import(&s, rows.clone()).await;
+    let back = ids[0];
+    assert!(s.delete_lead(back).await.unwrap());
+
+    // A dry run decides the same but restores nothing.
+    let dry = s.import_rows("leads.csv", rows.clone(), true).await.unwrap();
+    assert_eq!(dry.decisions[0], RowDecision::Unchanged { line: 2, lead_id: back });
+    assert!(s.lead(back).await.unwrap().is_none());
+
+    // The same row again: unchanged, and the lead is back.
+    let again = s.import_rows("leads.csv", rows, false).await.unwrap();
+    assert_eq!(again.decisions[0], RowDecision::Unchanged { line: 2, lead_id: back });
+    assert_eq!(s.lead(back).await.unwrap().unwrap().id, back);
+    assert_eq!(s.count_leads().await.unwrap(), 2);
+    let listed = s.list_leads(&LeadFilter { include_deleted: true, ..Default::default() }).await.unwrap();
+    assert!(listed.iter().all(|l| l.deleted_at.is_none()), "{listed:?}");
+
+    // A new row of the same business merges into the deleted lead and restores it too.
+    assert!(s.delete_lead(back).await.unwrap());
+    let newer = lead_row(9, "Back Again Inc", "back.test", |i| i.vertical = Some("bakery".into()));
+    let merged = s.import_rows("newer.csv", vec![newer], false).await.unwrap();
+    assert_eq!(merged.decisions[0], RowDecision::Merged { line: 9, lead_id: back, key: "domain:back.test".into() });
+    let lead = s.lead_by_domain("back.test").await.unwrap().expect("restored");
+    assert_eq!((lead.id, lead.source_rows), (back, 2));
+    assert_eq!(lead.input.vertical.as_deref(), Some("bakery"), "the gap was filled");
+    assert_eq!(s.list_leads(&LeadFilter::default()).await.unwrap().len(), 2);
+}
+
+pub async fn lead_jobs_list_a_leads_history_oldest_first(s: Arc<dyn Store>) {
+    let ids = import(&s, vec![lead_row(2, "A", "a.test", |_| {}), lead_row(3, "B", "b.test", |_| {})]).await;
+    let [a, b] = ids[..] else { panic!("{ids:?}") };
+    assert!(s.lead_jobs(a).await.unwrap().is_empty());
+    let crawl = s.enqueue(NewJob::new("crawl", Some(a))).await.unwrap().unwrap();
+    s.enqueue(NewJob::new("crawl", Some(b))).await.unwrap();
+    s.enqueue(NewJob::new("housekeeping", None)).await.unwrap();
+    let claimed = s.claim("w", &["crawl".into()], None, 2, 60_000).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let mut follow_up = NewJob::new("score", Some(a));
+    follow_up.payload = json!({"from": crawl});
+    s.complete(crawl, "w", vec![], vec![follow_up]).await.unwrap();
+    let mut enrich = NewJob::new("enrich", Some(a));
+    enrich.max_attempts = 1;
+    let enrich = s.enqueue(enrich).await.unwrap().unwrap();
+    let claimed = s.claim("w", &["enrich".into()], None, 1, 60_000).await.unwrap();
+    assert_eq!(claimed[0].id, enrich);
+    s.fail(enrich, "w", "no such host", None).await.unwrap();
+
+    let history = s.lead_jobs(a).await.unwrap();
+    let summary: Vec<(&str, JobState)> = history.iter().map(|j| (j.kind.as_str(), j.state)).collect();
+    assert_eq!(summary, [("crawl", JobState::Done), ("score", JobState::Ready), ("enrich", JobState::Dead)]);
+    assert!(history.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    assert!(history.iter().all(|j| j.lead_id == Some(a)));
+    assert_eq!(history[1].payload["from"], crawl);
+    assert_eq!(history[2].last_error.as_deref(), Some("no such host"));
+    assert_eq!(s.lead_jobs(b).await.unwrap().len(), 1);
+    assert!(s.lead_jobs(b + 1000).await.unwrap().is_empty());
+}
