@@ -128,20 +128,22 @@ pub struct LimitQuery {
     limit: Option<usize>,
 }
 
-impl LimitQuery {
-    fn get(&self) -> Result<usize, &'static str> {
-        let limit = self.limit.unwrap_or(50);
-        if (1..=1000).contains(&limit) { Ok(limit) } else { Err("limit must be between 1 and 1000") }
+/// The `limit` of a listing, or a 400.
+// The error is the response to send, built once per refused request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+fn parse_limit(query: Result<Query<LimitQuery>, QueryRejection>, request_id: &str) -> Result<usize, Response> {
+    let limit = parse_query(query, request_id)?.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 1000", request_id, None));
     }
+    Ok(limit)
 }
 
 /// Runs, newest first.
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Runs", body = Object)))]
 pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = match parse_query(query, &ctx.id)
-        .and_then(|q| q.get().map_err(|e| problem(StatusCode::BAD_REQUEST, e, &ctx.id, None)))
-    {
+    let limit = match parse_limit(query, &ctx.id) {
         Ok(l) => l,
         Err(r) => return r,
     };
@@ -221,9 +223,7 @@ pub async fn stats(Read(ctx): Read) -> Response {
 #[utoipa::path(get, path = "/api/v1/queue/dead", tag = "queue", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Dead jobs, newest first", body = Object)))]
 pub async fn dead(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = match parse_query(query, &ctx.id)
-        .and_then(|q| q.get().map_err(|e| problem(StatusCode::BAD_REQUEST, e, &ctx.id, None)))
-    {
+    let limit = match parse_limit(query, &ctx.id) {
         Ok(l) => l,
         Err(r) => return r,
     };
