@@ -20,10 +20,17 @@ PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# The fixture stores no feature names: a manifest names them f0…f49 (its CSV header).
+python3 - "$INPUTS" > "$WORK/model.manifest.json" <<'PY'
+import csv, json, sys
+names = next(csv.reader(open(sys.argv[1])))
+print(json.dumps({"name": "bench-200x6", "version": "1", "features": [{"name": n} for n in names]}))
+PY
 cat > "$WORK/leadsmith.toml" <<TOML
 [serve]
 bind = "127.0.0.1:$PORT"
 model = "$MODEL"
+manifest = "$WORK/model.manifest.json"
 
 [serve.rate_limit]
 per_second = 0

@@ -240,4 +240,19 @@ mod tests {
         assert_eq!(s.crawl.max_extra_pages, 1);
         assert_eq!(s.fetch_config().unwrap().allow_addresses[0].to_string(), "127.0.0.1/32");
     }
+
+    /// The README's example leadsmith.toml is a valid configuration with the values it shows.
+    #[test]
+    fn the_readme_configuration_parses_and_validates() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme.find("## Configuration").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").unwrap()];
+        let s: Settings = toml::from_str(block).unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.serve.rate_limit.keys["crm-sync"].per_second, 1000);
+        assert_eq!(s.serve.batch_limit, 100);
+        assert!(s.serve.metrics_auth);
+        assert_eq!(s.scoring.scores.len(), 2);
+    }
 }

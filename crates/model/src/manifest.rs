@@ -152,11 +152,14 @@ impl Manifest {
     pub fn row(&self, features: &BTreeMap<String, serde_json::Value>) -> Result<Vec<f64>, Vec<FeatureError>> {
         let mut errors = Vec::new();
         let mut row = Vec::with_capacity(self.features.len());
+        let mut known = 0;
         for spec in &self.features {
-            let value = match features.get(&spec.name) {
+            let given = features.get(&spec.name);
+            known += usize::from(given.is_some());
+            let value = match given {
                 None | Some(serde_json::Value::Null) => match spec.default {
                     Some(d) => Ok(d.unwrap_or(f64::NAN)),
-                    None if features.contains_key(&spec.name) => Ok(f64::NAN),
+                    None if given.is_some() => Ok(f64::NAN),
                     None => Err("required and missing".to_string()),
                 },
                 Some(v) => spec.parse(v),
@@ -166,9 +169,12 @@ impl Manifest {
                 Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
             }
         }
-        for name in features.keys() {
-            if !self.features.iter().any(|f| &f.name == name) {
-                errors.push(FeatureError { feature: name.clone(), problem: "not a feature of this model".into() });
+        // Every request key named a feature unless some are left over; only then look for the strangers.
+        if known < features.len() {
+            for name in features.keys() {
+                if !self.features.iter().any(|f| &f.name == name) {
+                    errors.push(FeatureError { feature: name.clone(), problem: "not a feature of this model".into() });
+                }
             }
         }
         if errors.is_empty() { Ok(row) } else { Err(errors) }
