@@ -2,8 +2,8 @@
 # POST /api/v1/score under load: `leadsmith serve` (release build, API only, embedded store) with the
 # 200-tree depth-6 XGBoost fixture over 50 features, one lead per request, loaded by wrk on this machine.
 #
-#   bench/serve_wrk.sh                      # 2 wrk threads, 64 connections, 20 s
-#   THREADS=1 CONNECTIONS=32 DURATION=30s SERVER_THREADS=1 bench/serve_wrk.sh
+#   bench/serve_wrk.sh                      # 1 wrk thread, 32 connections, 20 s
+#   THREADS=2 CONNECTIONS=64 DURATION=30s SERVER_THREADS=2 bench/serve_wrk.sh
 #
 # Needs wrk (`apt-get install wrk`). Rate limiting is switched off for the benchmark's key; the key
 # cache is on (its default), as in production.
@@ -61,5 +61,5 @@ curl -fs -H "x-api-key: $LEADSMITH_BENCH_KEY" -H 'content-type: application/json
 echo
 # Warm up, then measure.
 wrk -t1 -c8 -d2s -s bench/score.lua "http://127.0.0.1:$PORT/api/v1/score" >/dev/null
-wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-64}" -d"${DURATION:-20s}" --latency -s bench/score.lua \
+wrk -t"${THREADS:-1}" -c"${CONNECTIONS:-32}" -d"${DURATION:-20s}" --latency -s bench/score.lua \
   "http://127.0.0.1:$PORT/api/v1/score"
