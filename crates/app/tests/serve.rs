@@ -643,6 +643,16 @@ async fn every_documented_route_answers_and_the_docs_work_offline() {
     let doc = call(&app, "GET", "/api/v1/openapi.json", &[], None).await;
     assert_eq!(doc.status, 200);
     let doc = doc.body;
+    // A typed OpenAPI 3.1 parser reads it, version and all.
+    let spec = oas3::from_json(doc.to_string()).expect("a valid OpenAPI 3.1 document");
+    assert_eq!(spec.validate_version().unwrap().to_string(), "3.1.0");
+    let typed_operations = spec.operations().count();
+    for (path, method, op) in spec.operations() {
+        assert!(op.summary.as_ref().is_some_and(|s| !s.is_empty()), "{method} {path} has no summary");
+        if let Some(body) = &op.request_body {
+            body.resolve(&spec).unwrap_or_else(|e| panic!("{method} {path}: request body: {e}"));
+        }
+    }
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["info"]["title"], "leadsmith");
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
@@ -688,6 +698,7 @@ async fn every_documented_route_answers_and_the_docs_work_offline() {
         }
     }
     assert!(operations >= 24, "{operations} operations documented");
+    assert_eq!(operations, typed_operations);
     for expected in
         ["/api/v1/score", "/api/v1/leads", "/api/v1/leads/{id}", "/api/v1/runs", "/api/v1/queue/dead/purge", "/metrics"]
     {
@@ -772,4 +783,53 @@ async fn checked_keys_are_cached_for_the_configured_time() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let keys = app.state.store.api_keys().await.unwrap();
     assert!(keys.iter().find(|k| k.name == "late").unwrap().last_used_at_ms.is_some());
+}
+
+#[tokio::test]
+async fn the_model_can_come_from_the_config_file_and_flags_override_it() {
+    use leadsmith::serve::{ServeArgs, load_model_in_background};
+    let app = spawn_with(|s| s.serve.model = Some(fixture("xgboost/binary_small.json"))).await;
+    load_model_in_background(app.state.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while call(&app, "GET", "/health/ready", &[], None).await.status != 200 {
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let info = call(&app, "GET", "/api/v1/model/info", &auth(&app.key), None).await;
+    assert_eq!(info.body["name"], "binary_small");
+
+    // Flags win over [serve]; a --model drops the config's manifest (it belonged to the other model).
+    let mut settings = Settings::default().serve;
+    settings.model = Some("config.json".into());
+    settings.manifest = Some("config.manifest.json".into());
+    let args = ServeArgs {
+        bind: Some("127.0.0.1:9999".parse().unwrap()),
+        model: Some("flag.json".into()),
+        manifest: None,
+        no_workers: true,
+        batch_limit: Some(7),
+        max_body_bytes: None,
+    };
+    let applied = args.apply(settings.clone());
+    assert_eq!((applied.bind.as_str(), applied.batch_limit), ("127.0.0.1:9999", 7));
+    assert_eq!((applied.model.unwrap(), applied.manifest), ("flag.json".into(), None));
+    let none = ServeArgs {
+        bind: None,
+        model: None,
+        manifest: None,
+        no_workers: false,
+        batch_limit: None,
+        max_body_bytes: None,
+    };
+    let kept = none.apply(settings);
+    assert_eq!(kept.model.unwrap(), PathBuf::from("config.json"));
+    assert_eq!(kept.manifest.unwrap(), PathBuf::from("config.manifest.json"));
+
+    // A model that fails to load keeps the server unready and says why.
+    let broken = spawn_with(|s| s.serve.model = Some(fixture("xgboost/does-not-exist.json"))).await;
+    load_model_in_background(broken.state.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = call(&broken, "GET", "/health/ready", &[], None).await;
+    assert_eq!(r.status, 503);
+    assert!(r.body["checks"]["model"]["error"].as_str().unwrap().contains("does-not-exist"), "{}", r.body);
 }
