@@ -159,7 +159,7 @@ pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> R
         return problem(StatusCode::UNPROCESSABLE_ENTITY, error, &ctx.id, Some(json!({"errors": errors})));
     }
     let status = if result.outcome == "new" { StatusCode::CREATED } else { StatusCode::OK };
-    let mut response = json_response(status, serde_json::to_value(&result).expect("serialisable"));
+    let mut response = json_response(status, &result);
     if let Some(id) = result.lead_id
         && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/leads/{id}"))
     {
@@ -189,7 +189,7 @@ pub async fn create_batch(Write(ctx): Write, body: Result<Bytes, BytesRejection>
     }
     let parsed = parse_objects(&ctx, &batch.leads);
     match import(&ctx, &source_for(&ctx, "batch"), parsed, true).await {
-        Ok(report) => json_response(StatusCode::OK, serde_json::to_value(&report).expect("serialisable")),
+        Ok(report) => json_response(StatusCode::OK, &report),
         Err(r) => r,
     }
 }
@@ -256,7 +256,7 @@ pub async fn upload(
     };
     let name = query.source.unwrap_or_else(|| "upload".into());
     match import(&ctx, &source_for(&ctx, &name), parsed, false).await {
-        Ok(report) => json_response(StatusCode::OK, serde_json::to_value(&report).expect("serialisable")),
+        Ok(report) => json_response(StatusCode::OK, &report),
         Err(r) => r,
     }
 }
@@ -373,7 +373,7 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
         rows.last().map(|s| LeadCursor::of(s).encode())
     });
     let page = LeadPage { leads: rows.iter().map(LeadItem::of).collect(), next_cursor: next_cursor.flatten() };
-    json_response(StatusCode::OK, serde_json::to_value(&page).expect("serialisable"))
+    json_response(StatusCode::OK, &page)
 }
 
 /// One lead: its input, every fact with its source and confidence, the crawl, findings, the score

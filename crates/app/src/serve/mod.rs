@@ -323,8 +323,9 @@ pub struct FieldError {
     pub problem: String,
 }
 
-pub fn json_response(status: StatusCode, body: Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+/// A JSON response: a `json!` value or any serialisable body (by value or by reference).
+pub fn json_response(status: StatusCode, body: impl Serialize) -> Response {
+    let mut response = (status, serde_json::to_vec(&body).expect("serialisable")).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }

@@ -196,15 +196,6 @@ fn score_request<T: serde::de::DeserializeOwned>(
     Ok((model, request, details))
 }
 
-fn ok_json<T: Serialize>(body: &T) -> Response {
-    let mut response =
-        axum::response::IntoResponse::into_response((StatusCode::OK, serde_json::to_vec(body).expect("serialisable")));
-    response
-        .headers_mut()
-        .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
-    response
-}
-
 /// Score one lead.
 #[utoipa::path(post, path = "/api/v1/score", tag = "scoring", params(ScoreQuery), request_body = ScoreRequest,
     security(("api_key" = []), ("bearer" = [])),
@@ -225,7 +216,9 @@ pub async fn score(
         Err(r) => return r,
     };
     match score_one(&model, &req, details) {
-        Ok(lead) => ok_json(&ScoreResponse { request_id: ctx.id, model: ModelRef::of(&model), lead }),
+        Ok(lead) => {
+            json_response(StatusCode::OK, &ScoreResponse { request_id: ctx.id, model: ModelRef::of(&model), lead })
+        }
         Err(errors) => {
             let detail = format!("{} feature problem(s)", errors.len());
             problem(StatusCode::UNPROCESSABLE_ENTITY, detail, &ctx.id, Some(json!({"errors": errors})))
@@ -267,13 +260,16 @@ pub async fn score_batch(
         })
         .collect();
     let failed = results.iter().filter(|r| matches!(r, BatchItem::Failed { .. })).count();
-    ok_json(&BatchResponse {
-        request_id: ctx.id,
-        model: ModelRef::of(&model),
-        scored: results.len() - failed,
-        failed,
-        results,
-    })
+    json_response(
+        StatusCode::OK,
+        &BatchResponse {
+            request_id: ctx.id,
+            model: ModelRef::of(&model),
+            scored: results.len() - failed,
+            failed,
+            results,
+        },
+    )
 }
 
 /// The served model: name, version, format, objective, feature count, output mapping and calibration.
