@@ -142,15 +142,9 @@ fn source_for(ctx: &Ctx, what: &str) -> String {
         (status = 422, description = "Not a usable lead, with why", body = Problem),
     ))]
 pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let lead: LeadFields = match parse_body(body, &ctx.id) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+    let lead: LeadFields = or_return!(parse_body(body, &ctx.id));
     let parsed = parse_objects(&ctx, std::slice::from_ref(&lead));
-    let report = match import(&ctx, &source_for(&ctx, "create"), parsed, true).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let report = or_return!(import(&ctx, &source_for(&ctx, "create"), parsed, true).await);
     let Some(result) = report.results.into_iter().next() else {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, "the lead is empty", &ctx.id, None);
     };
@@ -178,10 +172,7 @@ pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> R
         (status = 422, description = "Not a batch", body = Problem),
     ))]
 pub async fn create_batch(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let batch: LeadsBatch = match parse_body(body, &ctx.id) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let batch: LeadsBatch = or_return!(parse_body(body, &ctx.id));
     let limit = ctx.state.config.leads_batch_limit;
     if batch.leads.len() > limit {
         let detail = format!("{} leads in one batch; the limit is {limit}", batch.leads.len());
@@ -220,14 +211,8 @@ pub async fn upload(
     query: Result<Query<UploadQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let query = match parse_query(query, &ctx.id) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let bytes = match body_bytes(body, &ctx.id) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let query = or_return!(parse_query(query, &ctx.id));
+    let bytes = or_return!(body_bytes(body, &ctx.id));
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let jsonl = match query.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -336,10 +321,7 @@ pub struct LeadPage {
         (status = 400, description = "A bad filter or cursor", body = Problem),
     ))]
 pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejection>) -> Response {
-    let q = match parse_query(query, &ctx.id) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+    let q = or_return!(parse_query(query, &ctx.id));
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 500", &ctx.id, None);
@@ -382,10 +364,7 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The lead", body = Object), (status = 404, description = "No such lead", body = Problem)))]
 pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = match parse_id(path, "lead", &ctx.id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = or_return!(parse_id(path, "lead", &ctx.id));
     let store = ctx.state.store.as_ref();
     let record = match store.lead(id).await {
         Ok(Some(r)) => r,
@@ -422,10 +401,7 @@ pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Re
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such lead", body = Problem)))]
 pub async fn delete(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = match parse_id(path, "lead", &ctx.id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = or_return!(parse_id(path, "lead", &ctx.id));
     match ctx.state.store.delete_lead(id).await {
         Ok(true) => {
             tracing::info!(request_id = %ctx.id, lead_id = id, key = ctx.key.name, "lead deleted");
@@ -455,16 +431,10 @@ pub async fn enrich(
     path: Result<Path<i64>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let id = match parse_id(path, "lead", &ctx.id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = or_return!(parse_id(path, "lead", &ctx.id));
     let request: EnrichRequest = match &body {
         Ok(b) if b.iter().all(u8::is_ascii_whitespace) => EnrichRequest::default(),
-        _ => match parse_body(body, &ctx.id) {
-            Ok(r) => r,
-            Err(r) => return r,
-        },
+        _ => or_return!(parse_body(body, &ctx.id)),
     };
     let store = ctx.state.store.as_ref();
     match store.lead(id).await {

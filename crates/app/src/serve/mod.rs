@@ -13,6 +13,16 @@
 //! usable key, 403 without the scope, 429 with `Retry-After` over the key's rate limit. Health endpoints
 //! need none; `/metrics` needs a read key unless `[serve] metrics_auth = false`.
 
+/// The value of a `Result<T, Response>`, or return its response from the handler.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
 mod auth;
 mod docs;
 mod leads;

@@ -66,10 +66,7 @@ fn run_location(run_id: i64, mut response: Response) -> Response {
         (status = 422, description = "A bad source, limit or stage", body = Problem),
     ))]
 pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: StartRun = match parse_body(body, &ctx.id) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let req: StartRun = or_return!(parse_body(body, &ctx.id));
     let header_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let key = req.key.or(header_key).map(|k| format!("api:{}:{k}", ctx.key.name));
     if req.limit == Some(0) {
@@ -143,10 +140,7 @@ fn parse_limit(query: Result<Query<LimitQuery>, QueryRejection>, request_id: &st
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Runs", body = Object)))]
 pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = match parse_limit(query, &ctx.id) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+    let limit = or_return!(parse_limit(query, &ctx.id));
     match ctx.state.store.list_runs(limit).await {
         Ok(runs) => json_response(StatusCode::OK, json!({"runs": runs.iter().map(run_json).collect::<Vec<_>>()})),
         Err(e) => store_failed(e, &ctx.id),
@@ -158,10 +152,7 @@ pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejecti
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The run", body = Object), (status = 404, description = "No such run", body = Problem)))]
 pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = match parse_id(path, "run", &ctx.id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = or_return!(parse_id(path, "run", &ctx.id));
     let store = ctx.state.store.as_ref();
     // Finishing here keeps the status true when no worker is left to notice the run is done.
     let run = match store.finish_run_if_done(id).await {
@@ -184,10 +175,7 @@ pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Re
     responses((status = 200, description = "Cancelled", body = Object), (status = 404, description = "No such run", body = Problem),
         (status = 409, description = "The run has already ended", body = Problem)))]
 pub async fn cancel(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = match parse_id(path, "run", &ctx.id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = or_return!(parse_id(path, "run", &ctx.id));
     let store = ctx.state.store.as_ref();
     match store.finish_run_if_done(id).await {
         Ok(Some(run)) if run.status != "running" => {
@@ -223,10 +211,7 @@ pub async fn stats(Read(ctx): Read) -> Response {
 #[utoipa::path(get, path = "/api/v1/queue/dead", tag = "queue", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Dead jobs, newest first", body = Object)))]
 pub async fn dead(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = match parse_limit(query, &ctx.id) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+    let limit = or_return!(parse_limit(query, &ctx.id));
     match ctx.state.store.dead_jobs(limit).await {
         Ok(jobs) => json_response(StatusCode::OK, json!({"jobs": jobs})),
         Err(e) => store_failed(e, &ctx.id),
@@ -247,10 +232,7 @@ pub struct Redrive {
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "How many were requeued", body = Object), (status = 403, description = "The key may not write", body = Problem)))]
 pub async fn redrive(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Redrive = match parse_body(body, &ctx.id) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let req: Redrive = or_return!(parse_body(body, &ctx.id));
     match ctx.state.store.redrive(req.ids, req.kind).await {
         Ok(n) => {
             tracing::info!(request_id = %ctx.id, redriven = n, key = ctx.key.name, "dead jobs redriven");
@@ -273,10 +255,7 @@ pub struct Purge {
     responses((status = 200, description = "How many were deleted", body = Object), (status = 403, description = "Not an admin key", body = Problem),
         (status = 422, description = "A bad duration", body = Problem)))]
 pub async fn purge(Admin(ctx): Admin, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Purge = match parse_body(body, &ctx.id) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let req: Purge = or_return!(parse_body(body, &ctx.id));
     let before = match req.older_than.as_deref().map(humantime::parse_duration).transpose() {
         Ok(d) => d.map(|d| now_ms() - d.as_millis() as i64),
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("older_than: {e}"), &ctx.id, None),

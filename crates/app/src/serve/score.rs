@@ -211,10 +211,7 @@ pub async fn score(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (model, req, details) = match score_request::<ScoreRequest>(&ctx, query, body) {
-        Ok(parts) => parts,
-        Err(r) => return r,
-    };
+    let (model, req, details) = or_return!(score_request::<ScoreRequest>(&ctx, query, body));
     match score_one(&model, &req, details) {
         Ok(lead) => {
             json_response(StatusCode::OK, &ScoreResponse { request_id: ctx.id, model: ModelRef::of(&model), lead })
@@ -241,10 +238,7 @@ pub async fn score_batch(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (model, req, details) = match score_request::<BatchRequest>(&ctx, query, body) {
-        Ok(parts) => parts,
-        Err(r) => return r,
-    };
+    let (model, req, details) = or_return!(score_request::<BatchRequest>(&ctx, query, body));
     let limit = ctx.state.config.batch_limit;
     if req.leads.len() > limit {
         let detail = format!("{} leads in one batch; the limit is {limit}", req.leads.len());
@@ -276,10 +270,7 @@ pub async fn score_batch(
 #[utoipa::path(get, path = "/api/v1/model/info", tag = "model", security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The model", body = Object), (status = 503, description = "No model loaded", body = Problem)))]
 pub async fn model_info(Read(ctx): Read) -> Response {
-    let model = match loaded_model(&ctx.state, &ctx.id) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    let model = or_return!(loaded_model(&ctx.state, &ctx.id));
     let objective = match model.objective() {
         Objective::Probability => "probability",
         Objective::Regression => "regression",
@@ -315,10 +306,7 @@ pub async fn model_features(Read(ctx): Read) -> Response {
         (status = 404, description = "The model records no split gain", body = Problem),
         (status = 503, description = "No model loaded", body = Problem)))]
 pub async fn model_importance(Read(ctx): Read) -> Response {
-    let model = match loaded_model(&ctx.state, &ctx.id) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    let model = or_return!(loaded_model(&ctx.state, &ctx.id));
     let Some(gain) = model.model.gain_importance() else {
         let detail = format!(
             "a {} model records no split gain; `leadsmith model importance --data FILE` gives mean |SHAP|",
