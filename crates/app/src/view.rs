@@ -59,11 +59,21 @@ pub struct Best {
 
 impl LeadView {
     pub async fn load(store: &dyn Store, record: LeadRecord) -> anyhow::Result<Self> {
+        let results = store.stage_results(record.id).await?;
+        Self::from_results(store, record, results).await
+    }
+
+    /// The view from stage results the caller has already read (the API shows them in the history too).
+    pub async fn from_results(
+        store: &dyn Store,
+        record: LeadRecord,
+        results: Vec<leadsmith_store::StageResult>,
+    ) -> anyhow::Result<Self> {
         let id = record.id;
         let mut crawl = None;
         let mut facts = None;
         let mut score = None;
-        for r in store.stage_results(id).await? {
+        for r in results {
             match r.stage.as_str() {
                 STAGE_CRAWL => crawl = serde_json::from_value(r.data).ok(),
                 STAGE_FACTS => facts = serde_json::from_value(r.data).ok(),

@@ -371,19 +371,18 @@ pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Re
         Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), &ctx.id, None),
         Err(e) => return store_failed(e, &ctx.id),
     };
-    let (view, jobs, stages) = match tokio::try_join!(
-        async { crate::view::LeadView::load(store, record).await.map_err(|e| e.to_string()) },
-        async { store.lead_jobs(id).await.map_err(|e| e.to_string()) },
-        async { store.stage_results(id).await.map_err(|e| e.to_string()) },
-    ) {
+    let (jobs, results) = match tokio::try_join!(store.lead_jobs(id), store.stage_results(id)) {
         Ok(v) => v,
         Err(e) => return store_failed(e, &ctx.id),
     };
-    let mut body = serde_json::to_value(&view).expect("serialisable");
-    let stages: Vec<Value> = stages
+    let stages: Vec<Value> = results
         .iter()
         .map(|s| json!({"stage": s.stage, "status": s.status, "updated_at": s.updated_at, "job_id": s.job_id}))
         .collect();
+    let view = or_return!(
+        crate::view::LeadView::from_results(store, record, results).await.map_err(|e| store_failed(e, &ctx.id))
+    );
+    let mut body = serde_json::to_value(&view).expect("serialisable");
     let jobs: Vec<Value> = jobs
         .iter()
         .map(|j| {
