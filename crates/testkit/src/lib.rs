@@ -24,6 +24,7 @@ mod facts;
 mod leads;
 mod markup;
 mod names;
+pub mod pg;
 mod plan;
 mod render;
 mod server;

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod support;
-use support::leadsmith;
+use crate::support::leadsmith;
 
 fn fixture(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/fixtures").join(p)

@@ -1,15 +1,14 @@
 //! The binary against PostgreSQL, as a fleet runs it: several worker processes on one database, a worker
 //! killed with SIGKILL, the database going away mid-run, and schedulers in two processes. Each test gets
-//! its own schema. Requires PostgreSQL (`LEADSMITH_TEST_PG_URL`, default the local `test` database); a
-//! test that cannot connect fails.
+//! its own schema. Requires PostgreSQL (`LEADSMITH_TEST_PG_URL`, or the system's binaries for a throwaway
+//! cluster); a test that cannot connect fails.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-mod support;
-use support::{
+use crate::support::{
     assert_run_exact, cmd, completed, leadsmith, pg_url, sample_setup, spawn_worker, start_run, wait_exit,
     wait_for_scores,
 };

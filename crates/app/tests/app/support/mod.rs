@@ -51,16 +51,15 @@ pub fn write_config(dir: &Path, server: &leadsmith_testkit::SampleServer, worker
     path
 }
 
-/// A fresh PostgreSQL schema for one test, as a store URL; `LEADSMITH_TEST_PG_URL` (default: the local
-/// server's `test` database). Panics when PostgreSQL cannot be reached: a PostgreSQL test asked to run
+/// A fresh PostgreSQL schema for one test, as a store URL, on `LEADSMITH_TEST_PG_URL` or, without it, on
+/// a throwaway cluster of this test process (`leadsmith_testkit::pg::base_url`). Panics when PostgreSQL cannot be reached: a PostgreSQL test asked to run
 /// never skips. Returns `None` only when `LEADSMITH_TEST_PG=skip`.
 pub async fn pg_url(prefix: &str) -> Option<String> {
     if std::env::var("LEADSMITH_TEST_PG").as_deref() == Ok("skip") {
         eprintln!("LEADSMITH_TEST_PG=skip: not running this PostgreSQL test");
         return None;
     }
-    let base = std::env::var("LEADSMITH_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let base = leadsmith_testkit::pg::base_url();
     match leadsmith_store::scratch_schema_url(&base, prefix).await {
         Ok(url) => Some(url),
         Err(e) => panic!("PostgreSQL test cannot reach {base}: {e} (set LEADSMITH_TEST_PG=skip to skip on purpose)"),

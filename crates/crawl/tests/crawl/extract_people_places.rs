@@ -3,8 +3,7 @@
 
 use leadsmith_core::{Address, FactKind, FactSource, PageFacts};
 
-mod extract_support;
-use extract_support::{fixture, page_at};
+use crate::extract_support::{fixture, page_at};
 
 fn page(html: &str) -> PageFacts {
     page_at(html, "https://www.acme.test/")

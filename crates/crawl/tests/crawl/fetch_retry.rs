@@ -1,12 +1,10 @@
 //! Retries under paused time: escalating attempt timeouts, backoff, Retry-After, and which failures are
 //! never retried. Elapsed times are exact because the clock only moves when everything waits.
 
-mod fetch_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fetch_support::{Reply, Server, secs, url};
+use crate::fetch_support::{Reply, Server, secs, url};
 use leadsmith_core::CrawlStatus;
 use leadsmith_crawl::{FetchConfig, FetchedPage, HostPool};
 use tokio::time::Instant;
@@ -25,7 +23,7 @@ async fn timed_fetch(pool: &HostPool, target: &str) -> (FetchedPage, std::time::
 }
 
 /// Answers with `first` for the first `n` requests, then with the page.
-fn flaky(n: usize, first: impl Fn() -> Reply + Send + Sync + 'static) -> impl Fn(&fetch_support::Hit) -> Reply {
+fn flaky(n: usize, first: impl Fn() -> Reply + Send + Sync + 'static) -> impl Fn(&crate::fetch_support::Hit) -> Reply {
     let seen = Arc::new(AtomicUsize::new(0));
     move |_| {
         if seen.fetch_add(1, Ordering::SeqCst) < n { first() } else { Reply::html(PAGE) }

@@ -5,8 +5,7 @@ use leadsmith_core::{Fact, FactKind, FactSource, PageFacts};
 use leadsmith_crawl::{ExtractOptions, extract};
 use url::Url;
 
-mod extract_support;
-use extract_support::{fixture, page_at};
+use crate::extract_support::{fixture, page_at};
 
 fn page(html: &str) -> PageFacts {
     page_at(html, "https://www.acme.test/")

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-mod common;
-
 use leadsmith_model::xgboost::XgbModel;
 use leadsmith_model::{ModelError, Objective, Predictor};
 use serde_json::Value;
@@ -15,7 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    common::read_csv(&fixture(name))
+    crate::common::read_csv(&fixture(name))
 }
 
 fn load(name: &str) -> XgbModel {

@@ -1,8 +1,6 @@
 //! End-to-end tests against local fakes that speak each provider's protocol.
 
-mod common;
-
-use common::{FakeServer, Received, Reply};
+use crate::common::{FakeServer, Received, Reply};
 use leadsmith_remote::sigv4::{self, SigningInput};
 use leadsmith_remote::{
     AwsCredentials, AzureBody, AzureMlConfig, BreakerSettings, BreakerState, CallOptions, HttpJsonConfig,

@@ -1,12 +1,10 @@
 //! Policy around fetching: the SSRF guard (direct, via overrides and via redirects), special-use names,
 //! resolve overrides, robots.txt (disallow, memoisation, Crawl-delay pacing), redirects and the cache.
 
-mod fetch_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use fetch_support::{Reply, Server, secs, url};
+use crate::fetch_support::{Reply, Server, secs, url};
 use leadsmith_core::CrawlStatus;
 use leadsmith_crawl::fetch::{CachedPage, MemoryCache};
 use leadsmith_crawl::{FetchConfig, HostPool, PageCache};

@@ -1,11 +1,9 @@
 //! What comes back: body caps (Content-Length, chunked streams, zip bombs), media types, compression,
 //! charsets, and block detection, all against a loopback server.
 
-mod fetch_support;
-
 use std::io::Write;
 
-use fetch_support::{Reply, Server, url};
+use crate::fetch_support::{Reply, Server, url};
 use leadsmith_core::CrawlStatus;
 use leadsmith_crawl::{FetchConfig, FetchedPage, HostPool};
 

@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-mod common;
-
 use leadsmith_model::logistic::{LogisticModel, Standardize};
 use leadsmith_model::{ModelError, Objective, Predictor, sigmoid};
 
@@ -13,7 +11,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    common::read_csv(&fixture(name))
+    crate::common::read_csv(&fixture(name))
 }
 
 fn model_json() -> String {

@@ -1,8 +1,5 @@
 //! The store suite on the embedded SQLite backend, plus what only a file database does.
 
-#[macro_use]
-mod suite;
-
 use std::sync::Arc;
 
 use leadsmith_store::{SqliteStore, Store, StoreError};

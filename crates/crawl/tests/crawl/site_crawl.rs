@@ -1,9 +1,7 @@
 //! `crawl_site` end to end with the real extractor: a small fake site whose home page links to a contact
 //! page, a failing about page and another company's contact page.
 
-mod fetch_support;
-
-use fetch_support::{Reply, Server, secs, url};
+use crate::fetch_support::{Reply, Server, secs, url};
 use leadsmith_core::CrawlStatus;
 use leadsmith_crawl::{ExtractOptions, FetchConfig, HostPool, SiteOptions, crawl_site, extract};
 

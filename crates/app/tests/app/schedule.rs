@@ -10,8 +10,7 @@ use leadsmith::settings::Settings;
 use leadsmith_queue::WorkerConfig;
 use leadsmith_store::{SqliteStore, Store, now_ms};
 
-mod support;
-use support::{leadsmith, sample_setup};
+use crate::support::{leadsmith, sample_setup};
 
 fn store() -> Arc<dyn Store> {
     Arc::new(SqliteStore::open_in_memory().unwrap())

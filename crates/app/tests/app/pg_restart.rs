@@ -1,22 +1,22 @@
-//! A real PostgreSQL restart in the middle of a run. Its own test binary, so nothing else runs while the
-//! server is down (cargo runs test binaries one after another). It needs a command that restarts the
-//! server: `LEADSMITH_TEST_PG_RESTART` (`.ci/run` sets it to `pg_ctlcluster … main restart`); without one it
-//! says so and checks nothing. `tests/postgres.rs` covers the same from the clients' side on any machine,
-//! with a proxy that drops every connection.
+//! A real PostgreSQL restart in the middle of a run. The test starts a throwaway cluster of its own
+//! (`leadsmith_testkit::pg::TempCluster`) and restarts that one, so the other PostgreSQL tests running
+//! beside it never see their server go away. `postgres.rs` covers the same from the clients' side, with a
+//! proxy that drops every connection.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-mod support;
-use support::{assert_run_exact, pg_url, sample_setup, spawn_worker, start_run, wait_exit, wait_for_scores};
+use leadsmith_testkit::pg::TempCluster;
+
+use crate::support::{assert_run_exact, sample_setup, spawn_worker, start_run, wait_exit, wait_for_scores};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_reconnect_after_a_real_server_restart() {
-    let Ok(restart) = std::env::var("LEADSMITH_TEST_PG_RESTART") else {
-        eprintln!("LEADSMITH_TEST_PG_RESTART is not set: no way to restart PostgreSQL here; not run");
+    if std::env::var("LEADSMITH_TEST_PG").as_deref() == Ok("skip") {
+        eprintln!("LEADSMITH_TEST_PG=skip: not running this PostgreSQL test");
         return;
-    };
-    let Some(url) = pg_url("ls_restart").await else { return };
+    }
+    let cluster = TempCluster::start().unwrap_or_else(|e| panic!("a PostgreSQL cluster to restart: {e}"));
+    let url = leadsmith_store::scratch_schema_url(&cluster.url(), "ls_restart").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (web, _server, config, leads) = sample_setup(dir.path(), 31, 40, (80, 160), 4).await;
     let run = start_run(&url, &config, &leads);
@@ -26,8 +26,7 @@ async fn workers_reconnect_after_a_real_server_restart() {
         let store = leadsmith_store::open(&url).await.unwrap();
         wait_for_scores(store.as_ref(), 5).await;
     }
-    let status = Command::new("sh").args(["-c", &restart]).status().unwrap();
-    assert!(status.success(), "`{restart}` failed");
+    cluster.restart().unwrap_or_else(|e| panic!("restarting PostgreSQL: {e}"));
     // Back up: the test's own new connection works again.
     let deadline = Instant::now() + Duration::from_secs(60);
     let store = loop {

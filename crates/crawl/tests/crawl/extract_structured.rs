@@ -3,8 +3,7 @@
 
 use leadsmith_core::{FactKind, FactSource, PageFacts};
 
-mod extract_support;
-use extract_support::{fixture, page_at};
+use crate::extract_support::{fixture, page_at};
 
 #[test]
 fn local_business_jsonld() {

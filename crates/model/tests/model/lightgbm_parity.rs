@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-mod common;
-
 use leadsmith_model::lightgbm::LgbModel;
 use leadsmith_model::{ModelError, Objective, Predictor, sigmoid};
 
@@ -14,7 +12,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    common::read_csv(&fixture(name))
+    crate::common::read_csv(&fixture(name))
 }
 
 fn model_text(name: &str) -> String {

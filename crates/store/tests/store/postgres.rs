@@ -2,12 +2,9 @@
 //! connections, job signals across processes, concurrent migrations, schedule compare-and-set between
 //! stores, the claim's query plan, and the listener's reconnect.
 //!
-//! The server is `LEADSMITH_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); every test works
-//! in its own scratch schema. `LEADSMITH_TEST_PG=skip` skips these tests; otherwise a server that cannot be
+//! The server is `LEADSMITH_TEST_PG_URL`, or without it a throwaway cluster this test process starts from
+//! the system's PostgreSQL binaries (`leadsmith_testkit::pg`); every test works in its own scratch schema. `LEADSMITH_TEST_PG=skip` skips these tests; otherwise a server that cannot be
 //! reached fails them: a PostgreSQL test that cannot connect must never pass quietly.
-
-#[macro_use]
-mod suite;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,7 +14,7 @@ use leadsmith_store::{NewJob, PgStore, Schedule, Store, StoreError};
 use tokio_postgres::NoTls;
 
 fn base_url() -> String {
-    std::env::var("LEADSMITH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    leadsmith_testkit::pg::base_url()
 }
 
 fn skipped(test: &str) -> bool {

@@ -2,8 +2,7 @@
 
 use leadsmith_core::FactKind;
 
-mod extract_support;
-use extract_support::{fixture, page_at};
+use crate::extract_support::{fixture, page_at};
 
 #[test]
 fn socials_from_links_and_same_as_without_share_links() {

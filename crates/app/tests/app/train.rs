@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-mod support;
-use support::leadsmith;
+use crate::support::leadsmith;
 
 /// A seeded history: won when 1.5·demo_views/10 − 1.2·days_to_reply/30 + noise > 1, with an industry
 /// column that also carries signal, a close date and some empty cells.

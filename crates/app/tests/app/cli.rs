@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use leadsmith_store::{SqliteStore, Store};
 use leadsmith_testkit::SampleWeb;
 
-mod support;
-use support::{leadsmith, sample_setup};
+use crate::support::{leadsmith, sample_setup};
 
 #[test]
 fn demo_runs_end_to_end_and_writes_its_outputs() {

@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-mod common;
-
 use leadsmith_model::onnx::OnnxModel;
 use leadsmith_model::{Format, ModelError, Objective, Predictor, load, load_bytes, sigmoid};
 
@@ -18,7 +16,7 @@ fn model(name: &str) -> OnnxModel {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    common::read_csv(&fixture(name))
+    crate::common::read_csv(&fixture(name))
 }
 
 /// Each fixture: its name, objective, and whether the file names its features.

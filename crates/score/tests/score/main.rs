@@ -1,0 +1,7 @@
+//! Every integration test of this crate, in one test binary (one link instead of one per file).
+
+mod conditions;
+mod default_rules;
+mod features;
+mod scoring;
+mod validation;

@@ -1,0 +1,5 @@
+//! Every integration test of this crate, in one test binary (one link instead of one per file).
+
+mod generator;
+mod leads;
+mod server;
