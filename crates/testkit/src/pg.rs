@@ -55,7 +55,14 @@ impl TempCluster {
         let dir = std::env::temp_dir().join(format!("leadsmith-pg-{}-{stamp}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         if let Some(user) = &run_as {
-            run(Command::new("chown").arg(format!("{user}:{user}")).arg(&dir), "chown")?;
+            let status = Command::new("chown")
+                .arg(format!("{user}:{user}"))
+                .arg(&dir)
+                .status()
+                .map_err(|e| format!("running chown: {e}"))?;
+            if !status.success() {
+                return Err(format!("chown {user} {} failed ({status})", dir.display()));
+            }
         }
         let port = free_port()?;
         let cluster = TempCluster { dir, bin, port, run_as };
@@ -82,7 +89,10 @@ impl TempCluster {
 
     /// Restarts the server (a fast shutdown: every connection is cut), waiting until it accepts again.
     pub fn restart(&self) -> Result<(), String> {
-        self.pg("pg_ctl", &["-D", path_str(&self.data_dir())?, "-w", "-m", "fast", "restart"])
+        // `-l` again: without it the new server inherits pg_ctl's output, and whoever waits for that
+        // output to end waits for the server to exit.
+        let log = self.dir.join("server.log");
+        self.pg("pg_ctl", &["-D", path_str(&self.data_dir())?, "-l", path_str(&log)?, "-w", "-t", "60", "-m", "fast", "restart"])
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -101,7 +111,7 @@ impl TempCluster {
             None => Command::new(&exe),
         };
         cmd.args(args);
-        run(&mut cmd, program).map_err(|e| {
+        run(&mut cmd, program, &self.dir.join(format!("{program}.out"))).map_err(|e| {
             let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(10).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -141,17 +151,22 @@ impl Drop for TempCluster {
     }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("running {what}: {e}"))?;
-    if out.status.success() {
+/// Runs `cmd` with its output in the file `out`, never in pipes: a server the command leaves running
+/// would hold a pipe open, and reading it to the end would wait for that server to exit.
+fn run(cmd: &mut Command, what: &str, out: &Path) -> Result<(), String> {
+    let file = std::fs::File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let err = file.try_clone().map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .status()
+        .map_err(|e| format!("running {what}: {e}"))?;
+    if status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{what} failed ({}): {}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout).trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        let text = std::fs::read_to_string(out).unwrap_or_default();
+        Err(format!("{what} failed ({status}): {}", text.trim()))
     }
 }
 
