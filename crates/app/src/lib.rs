@@ -1,25 +1,22 @@
-//! leadsmith as a library: the command line, the pipeline's stage handlers and driver, import, export
-//! and the demo. `main.rs` only calls [`cli::main`].
+//! leadsmith as a library, arranged by role:
+//!
+//! - [`cli`]: the command line, one file per command group (its arguments and what it runs);
+//! - [`api`]: the HTTP API (state, router, middleware, errors, one file per resource);
+//! - [`pipeline`]: the engine, the stage registry and one file per stage, imports, runs and schedules;
+//! - [`startup`]: opening the store, recovery, workers and the scheduler, shutdown — shared by `run`,
+//!   `worker`, `serve` and `demo`;
+//! - [`config`]: every settings section; [`telemetry`]: logs and metrics;
+//! - [`view`] and [`export`]: a lead with everything learnt about it, and the files written from it;
+//! - [`scoring`]: the configured rules and models a lead is scored with.
+//!
+//! `main.rs` only calls [`cli::main`].
 
-pub mod bench_cmd;
-pub mod cache;
+pub mod api;
 pub mod cli;
-pub mod demo;
+pub mod config;
 pub mod export;
-pub mod extract_cmd;
-pub mod import;
-pub mod keys_cmd;
-pub mod leads_cmd;
-pub mod metrics;
-pub mod ops_cmd;
 pub mod pipeline;
-pub mod progress;
-pub mod sample_web_cmd;
-pub mod schedule;
-pub mod score_cmd;
 pub mod scoring;
-pub mod serve;
-pub mod settings;
-pub mod summary;
-pub mod train_cmd;
+pub mod startup;
+pub mod telemetry;
 pub mod view;

@@ -7,87 +7,15 @@
 //! exactly as before.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+
+pub use crate::config::{NamedScoreSettings, ScoringSettings};
 use leadsmith_core::{LeadRecord, NamedScore, ScoreBreakdown, Tier};
 use leadsmith_model::manifest::FeatureType;
 use leadsmith_model::{Objective, ScoringModel};
 use leadsmith_score::{Features, Rules, feature_info};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// `[scoring]` in leadsmith.toml.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScoringSettings {
-    /// The rules score's weight in the final score.
-    pub rules_weight: f64,
-    /// Reasons kept with each named score.
-    pub reasons: usize,
-    /// Named scores (`[[scoring.score]]`).
-    #[serde(rename = "score", skip_serializing_if = "Vec::is_empty")]
-    pub scores: Vec<NamedScoreSettings>,
-}
-
-impl Default for ScoringSettings {
-    fn default() -> Self {
-        Self { rules_weight: 1.0, reasons: 3, scores: Vec::new() }
-    }
-}
-
-/// One `[[scoring.score]]`: a name and either a model (with an optional manifest) or a rules file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct NamedScoreSettings {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<PathBuf>,
-    /// Default: MODEL.manifest.json beside the model when it exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<PathBuf>,
-    /// Its weight in the final score; 0 (the default) carries the score without blending it.
-    #[serde(default)]
-    pub weight: f64,
-}
-
-impl ScoringSettings {
-    /// Checks what can be checked without opening files.
-    pub fn validate(&self) -> Result<()> {
-        let bad_weight = |w: f64| !w.is_finite() || w < 0.0;
-        if bad_weight(self.rules_weight) {
-            bail!("scoring.rules_weight must be a number ≥ 0, not {}", self.rules_weight);
-        }
-        let mut seen = std::collections::HashSet::new();
-        for s in &self.scores {
-            let at = format!("scoring.score {:?}", s.name);
-            if s.name.trim().is_empty() || s.name.contains(char::is_whitespace) {
-                bail!("{at}: a score needs a name without spaces");
-            }
-            if s.name == "rules" {
-                bail!("{at}: `rules` is the rules score's own name; pick another");
-            }
-            if !seen.insert(s.name.as_str()) {
-                bail!("{at}: named twice");
-            }
-            match (&s.model, &s.rules) {
-                (Some(_), Some(_)) => bail!("{at}: give `model` or `rules`, not both"),
-                (None, None) => bail!("{at}: needs `model = \"PATH\"` or `rules = \"PATH\"`"),
-                (None, Some(_)) if s.manifest.is_some() => bail!("{at}: `manifest` goes with a model"),
-                _ => {}
-            }
-            if bad_weight(s.weight) {
-                bail!("{at}: weight must be a number ≥ 0, not {}", s.weight);
-            }
-        }
-        if self.rules_weight + self.scores.iter().map(|s| s.weight).sum::<f64>() <= 0.0 {
-            bail!("scoring: every weight is 0; give the rules or a named score a weight");
-        }
-        Ok(())
-    }
-}
 
 enum By {
     Rules(Rules),
@@ -308,7 +236,7 @@ fn model_inputs(lead: &LeadRecord, features: &Features) -> BTreeMap<String, Valu
 }
 
 /// Opens the scoring configured in `settings` (rules from `pipeline.rules` or the shipped default).
-pub fn from_settings(settings: &crate::settings::Settings) -> Result<Scoring> {
+pub fn from_settings(settings: &crate::config::Settings) -> Result<Scoring> {
     let rules = match &settings.pipeline.rules {
         Some(path) => Rules::from_path(path).with_context(|| format!("loading rules {}", path.display()))?,
         None => Rules::default_rules(),

@@ -1,32 +1,17 @@
 //! A lead with everything the pipeline learnt about it, assembled from its stage results; what `leads
-//! show` prints and the exports write. Also picks the best email, phone, address and owner.
+//! show` prints, the API returns and the exports write. Also picks the best email, phone, address and
+//! owner, and tallies a set of leads.
 
-use leadsmith_core::{Address, CrawlStatus, Email, LeadRecord, Owner, PageFacts, PageOutcome, ScoreBreakdown};
-use leadsmith_store::{SourceRow, Store};
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-pub const STAGE_CRAWL: &str = "crawl";
-pub const STAGE_FACTS: &str = "facts";
-pub const STAGE_SCORE: &str = "score";
+use leadsmith_core::{Address, Email, LeadRecord, Owner, PageFacts, ScoreBreakdown};
+use leadsmith_store::{SourceRow, StageResult, Store};
+use serde::Serialize;
 
-/// The `crawl` stage result: the lead-level outcome and every page's.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CrawlResult {
-    pub status: CrawlStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home_url: Option<String>,
-    #[serde(default)]
-    pub pages: Vec<PageOutcome>,
-}
+use crate::pipeline::assess::{Findings, assess};
+use crate::pipeline::stages::{Undecodable, find};
 
-impl CrawlResult {
-    /// The outcome for a lead with no crawlable website.
-    pub fn without_site(reason: String) -> Self {
-        Self { status: CrawlStatus::NoWebsite, reason: Some(reason), home_url: None, pages: Vec::new() }
-    }
-}
+pub use crate::pipeline::crawl::CrawlResult;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LeadView {
@@ -67,23 +52,40 @@ impl LeadView {
     pub async fn from_results(
         store: &dyn Store,
         record: LeadRecord,
-        results: Vec<leadsmith_store::StageResult>,
+        results: Vec<StageResult>,
     ) -> anyhow::Result<Self> {
         let id = record.id;
-        let mut crawl = None;
-        let mut facts = None;
-        let mut score = None;
-        for r in results {
-            match r.stage.as_str() {
-                STAGE_CRAWL => crawl = serde_json::from_value(r.data).ok(),
-                STAGE_FACTS => facts = serde_json::from_value(r.data).ok(),
-                STAGE_SCORE => score = serde_json::from_value(r.data).ok(),
-                _ => {}
-            }
-        }
+        // A stored result that no longer decodes is shown as a finding and logged, never taken for none.
+        let mut unreadable = Vec::new();
+        let mut keep = |e: Undecodable| {
+            tracing::warn!(lead_id = id, result = e.name, error = %e.error, "a stored stage result does not decode");
+            unreadable.push(format!("{e}"));
+        };
+        let crawl: Option<CrawlResult> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let facts: Option<PageFacts> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let score: Option<ScoreBreakdown> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let stored: Option<Findings> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
         let sources = store.lead_sources(id).await?;
         let best = best_of(&record, facts.as_ref());
-        let findings = findings(&record, crawl.as_ref(), facts.as_ref());
+        let mut findings = match (&crawl, stored) {
+            (None, _) => vec!["not crawled yet".to_string()],
+            (Some(_), Some(stored)) => stored.findings,
+            // Crawled before the `assess` result existed: judged now from what was stored.
+            (Some(c), None) => assess(&record, c, facts.as_ref()).findings,
+        };
+        findings.extend(unreadable);
         Ok(Self { id, record, sources, crawl, facts, score, best, findings })
     }
 
@@ -133,46 +135,14 @@ fn best_of(record: &LeadRecord, facts: Option<&PageFacts>) -> Best {
     Best { email, phone, address, owner }
 }
 
-/// Observations worth a salesperson's or an operator's attention, in words.
-fn findings(record: &LeadRecord, crawl: Option<&CrawlResult>, facts: Option<&PageFacts>) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(crawl) = crawl else {
-        out.push("not crawled yet".to_string());
-        return out;
-    };
-    if crawl.status != CrawlStatus::Ok {
-        out.push(format!("crawl {}: {}", crawl.status, crawl.reason.as_deref().unwrap_or("no reason given")));
+/// One-paragraph tallies of a set of leads: by tier and by crawl outcome.
+pub fn tally(views: &[LeadView]) -> String {
+    let mut tiers: BTreeMap<String, usize> = BTreeMap::new();
+    let mut crawl: BTreeMap<String, usize> = BTreeMap::new();
+    for v in views {
+        *tiers.entry(v.tier()).or_default() += 1;
+        *crawl.entry(v.crawl_status()).or_default() += 1;
     }
-    for p in crawl.pages.iter().filter(|p| p.status != CrawlStatus::Ok) {
-        out.push(format!("page {} {}: {}", p.url, p.status, p.reason.as_deref().unwrap_or("")));
-    }
-    if let Some(f) = facts
-        && crawl.status.is_success()
-    {
-        if f.emails.is_empty() {
-            out.push("no email address on the site".into());
-        }
-        if f.phones.is_empty() {
-            out.push("no phone number on the site".into());
-        }
-        if f.owner.is_none() {
-            out.push("no owner or decision maker named on the site".into());
-        }
-        if f.jsonld.is_empty() && f.microdata.is_empty() {
-            out.push("no structured data (schema.org) for search engines".into());
-        }
-        if f.links.contact.is_empty() {
-            out.push("no contact page linked from the home page".into());
-        }
-        if f.description.is_none() {
-            out.push("no meta description".into());
-        }
-        if let (Some(listed), false) = (&record.input.phone, f.phones.is_empty())
-            && !f.phones.iter().any(|p| p == listed.as_str())
-        {
-            out.push(format!("the listed phone {listed} is not on the site"));
-        }
-        out.extend(f.warnings.iter().map(|w| format!("extraction: {w}")));
-    }
-    out
+    let join = |m: &BTreeMap<String, usize>| m.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(" · ");
+    format!("tiers: {}\ncrawl: {}", join(&tiers), join(&crawl))
 }

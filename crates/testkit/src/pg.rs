@@ -92,7 +92,10 @@ impl TempCluster {
         // `-l` again: without it the new server inherits pg_ctl's output, and whoever waits for that
         // output to end waits for the server to exit.
         let log = self.dir.join("server.log");
-        self.pg("pg_ctl", &["-D", path_str(&self.data_dir())?, "-l", path_str(&log)?, "-w", "-t", "60", "-m", "fast", "restart"])
+        self.pg(
+            "pg_ctl",
+            &["-D", path_str(&self.data_dir())?, "-l", path_str(&log)?, "-w", "-t", "60", "-m", "fast", "restart"],
+        )
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -156,12 +159,8 @@ impl Drop for TempCluster {
 fn run(cmd: &mut Command, what: &str, out: &Path) -> Result<(), String> {
     let file = std::fs::File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let err = file.try_clone().map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let status = cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .status()
-        .map_err(|e| format!("running {what}: {e}"))?;
+    let status =
+        cmd.stdin(Stdio::null()).stdout(file).stderr(err).status().map_err(|e| format!("running {what}: {e}"))?;
     if status.success() {
         Ok(())
     } else {

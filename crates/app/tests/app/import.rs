@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use leadsmith::config::Settings;
 use leadsmith::pipeline::import_file;
-use leadsmith::settings::Settings;
 use leadsmith_store::{RowDecision, SqliteStore, Store};
 
 const MESSY: &str = "\
@@ -39,7 +39,7 @@ async fn messy_csv_is_imported_merged_and_rejected_with_line_numbers() {
     assert_eq!(report.imported + report.merged + report.unchanged + report.rejected, report.read);
     assert_eq!(report.merged, 2, "same domain (line 3) and same phone in another format (line 4)");
 
-    let errors = std::fs::read_to_string(leadsmith::import::errors_path(&path)).unwrap();
+    let errors = std::fs::read_to_string(leadsmith::pipeline::import::errors_path(&path)).unwrap();
     let mut rdr = csv::Reader::from_reader(errors.as_bytes());
     let rows: Vec<(u64, String)> =
         rdr.records().map(|r| r.unwrap()).map(|r| (r[0].parse().unwrap(), r[1].to_string())).collect();
@@ -75,7 +75,7 @@ async fn reimport_changes_nothing_and_dry_run_writes_nothing() {
     let dry = import_file(store.as_ref(), &path, &Settings::default(), true).await.unwrap();
     assert_eq!((dry.imported, dry.merged, dry.rejected), (4, 2, 4));
     assert_eq!(store.count_leads().await.unwrap(), 0, "dry run wrote nothing");
-    assert!(!leadsmith::import::errors_path(&path).exists(), "dry run wrote no error file");
+    assert!(!leadsmith::pipeline::import::errors_path(&path).exists(), "dry run wrote no error file");
     assert!(dry.decisions.iter().any(|d| matches!(d, RowDecision::Merged { line: 3, .. })));
 
     import_file(store.as_ref(), &path, &Settings::default(), false).await.unwrap();
@@ -95,7 +95,7 @@ not json at all
     let (_dir, path, store) = setup(content, "leads.jsonl").await;
     let report = import_file(store.as_ref(), &path, &Settings::default(), false).await.unwrap();
     assert_eq!((report.read, report.imported, report.rejected), (5, 2, 3));
-    let errors = std::fs::read_to_string(leadsmith::import::errors_path(&path)).unwrap();
+    let errors = std::fs::read_to_string(leadsmith::pipeline::import::errors_path(&path)).unwrap();
     assert!(errors.contains("2,invalid JSON"), "{errors}");
     assert!(errors.contains("4,not a JSON object"), "{errors}");
     assert!(errors.contains("5,no company"), "{errors}");

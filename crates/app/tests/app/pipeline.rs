@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use leadsmith::config::Settings;
+use leadsmith::pipeline::crawl::CrawlResult;
+use leadsmith::pipeline::stages::StageData;
 use leadsmith::pipeline::{Engine, run_file};
-use leadsmith::settings::Settings;
-use leadsmith::view::{CrawlResult, STAGE_CRAWL};
 use leadsmith_store::{SqliteStore, Store};
 use leadsmith_testkit::{SampleWeb, ServeOptions};
 
@@ -23,7 +24,7 @@ fn settings() -> Settings {
 async fn crawl_results(store: &dyn Store) -> Vec<CrawlResult> {
     let mut out = Vec::new();
     for id in 1..=store.count_leads().await.unwrap() as i64 {
-        let r = store.stage_result(id, STAGE_CRAWL).await.unwrap().unwrap();
+        let r = store.stage_result(id, CrawlResult::NAME).await.unwrap().unwrap();
         out.push(serde_json::from_value(r.data).unwrap());
     }
     out
@@ -76,6 +77,48 @@ async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
     let score = counts.iter().find(|k| k.kind == "score").unwrap();
     assert_eq!(score.done as usize, 2 * web.sites().len());
     for id in &first.lead_ids {
-        assert_eq!(store.stage_results(*id).await.unwrap().len(), 3);
+        assert_eq!(store.stage_results(*id).await.unwrap().len(), 4, "assess, crawl, facts, score");
     }
+}
+
+/// A lead's findings are the `assess` result its crawl job stored; a stored result that no longer
+/// decodes is reported in the view, never shown as "not crawled".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_are_stored_by_the_crawl_job_and_an_undecodable_result_is_reported() {
+    use leadsmith::pipeline::assess::Findings;
+    use leadsmith::view::LeadView;
+
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(7, 6));
+    let server = web.clone().serve(ServeOptions::default()).await.unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+    let engine = Engine::new(store.clone(), settings(), server.resolve_overrides()).unwrap();
+    let summary = run_file(&engine, &leads, false).await.unwrap();
+    let id = summary.lead_ids[0];
+    let record = store.lead(id).await.unwrap().unwrap();
+    let results = store.stage_results(id).await.unwrap();
+    let stored: Findings =
+        serde_json::from_value(results.iter().find(|r| r.stage == Findings::NAME).unwrap().data.clone()).unwrap();
+    let view = LeadView::from_results(store.as_ref(), record.clone(), results.clone()).await.unwrap();
+    assert_eq!(view.findings, stored.findings);
+    assert!(view.crawl.is_some());
+
+    let mut broken = results;
+    let crawl = broken.iter_mut().find(|r| r.stage == CrawlResult::NAME).unwrap();
+    crawl.data = serde_json::json!({"status": 7});
+    let view = LeadView::from_results(store.as_ref(), record, broken).await.unwrap();
+    assert!(view.crawl.is_none());
+    assert!(
+        view.findings.iter().any(|f| f.starts_with("the stored `crawl` result does not decode")),
+        "{:?}",
+        view.findings
+    );
+    assert_eq!(view.score.map(|s| s.score), Some(summary_score(store.as_ref(), id).await));
+}
+
+async fn summary_score(store: &dyn Store, id: i64) -> f64 {
+    let r = store.stage_result(id, "score").await.unwrap().unwrap();
+    r.data["score"].as_f64().unwrap()
 }

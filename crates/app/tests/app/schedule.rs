@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use leadsmith::pipeline::Engine;
-use leadsmith::schedule::{KIND_RUN, Spec, new_schedule, tick};
-use leadsmith::settings::Settings;
+use leadsmith::config::Settings;
+use leadsmith::pipeline::schedule::{KIND_RUN, Spec, new_schedule, tick};
+use leadsmith::startup::worker;
 use leadsmith_queue::WorkerConfig;
 use leadsmith_store::{SqliteStore, Store, now_ms};
 
@@ -66,10 +66,9 @@ async fn a_firing_starts_its_run_once_even_if_delivered_twice() {
     sched.next_fire_ms = now_ms() - 1_000;
     s.add_schedule(sched).await.unwrap();
     assert_eq!(tick(s.as_ref(), now_ms()).await.unwrap(), 1);
-    let engine = Engine::new(s.clone(), Settings::default(), Default::default()).unwrap();
     let config = WorkerConfig { exit_when_drained: true, ..Default::default() };
     let (_stop, rx) = tokio::sync::watch::channel(false);
-    engine.worker(config.clone(), &[KIND_RUN]).run(rx.clone()).await.unwrap();
+    worker(&s, &Settings::default(), config.clone(), &[KIND_RUN.into()]).await.unwrap().run(rx.clone()).await.unwrap();
     let runs = s.list_runs(10).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].params["limit"], 2);
@@ -83,7 +82,7 @@ async fn a_firing_starts_its_run_once_even_if_delivered_twice() {
     let mut again = leadsmith_store::NewJob::new(KIND_RUN, None);
     again.payload = s.job(job_id).await.unwrap().unwrap().payload;
     s.enqueue(again).await.unwrap();
-    engine.worker(config, &[KIND_RUN]).run(rx).await.unwrap();
+    worker(&s, &Settings::default(), config, &[KIND_RUN.into()]).await.unwrap().run(rx).await.unwrap();
     assert_eq!(s.list_runs(10).await.unwrap().len(), 1, "the slot's run is keyed");
     assert_eq!(s.queue_counts(Some(runs[0].id)).await.unwrap().iter().find(|k| k.kind == "crawl").unwrap().ready, 2);
     tokio::time::sleep(Duration::from_millis(10)).await;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use leadsmith::config::NamedScoreSettings;
+use leadsmith::config::Settings;
 use leadsmith::pipeline::{Engine, run_file};
-use leadsmith::scoring::NamedScoreSettings;
-use leadsmith::settings::Settings;
 use leadsmith::view::LeadView;
 use leadsmith_core::Tier;
 use leadsmith_store::{SqliteStore, Store};
@@ -83,7 +83,7 @@ async fn a_lead_carries_named_scores_and_a_blended_final_score() {
         assert_eq!(fit.by, "model fit 2 (logistic-json)");
         assert_eq!(strict.by, format!("rules {}", dir.path().join("strict.yaml").display()));
         let employees = view.record.input.extra.get("employees").map(|e| e.parse::<f64>().unwrap());
-        let text = leadsmith::leads_cmd::render(&view);
+        let text = leadsmith::cli::leads::render(&view);
         assert!(text.contains("scores (the final score is the weighted mean"), "{text}");
         match employees {
             Some(e) => {

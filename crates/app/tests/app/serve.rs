@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use leadsmith::serve::{AppState, router, serve_on};
-use leadsmith::settings::Settings;
+use leadsmith::api::{AppState, router, serve_on};
+use leadsmith::config::Settings;
 use leadsmith_model::ScoringModel;
 use leadsmith_store::{NewApiKey, Scope, generate_key};
 use leadsmith_store::{SqliteStore, Store};
@@ -721,7 +721,7 @@ async fn rate_limits_are_per_key_with_retry_after() {
     let app = spawn_with(|s| {
         s.serve.rate_limit.per_second = 1;
         s.serve.rate_limit.burst = 2;
-        s.serve.rate_limit.keys.insert("admin".into(), leadsmith::serve::KeyLimit { per_second: 1000, burst: 1000 });
+        s.serve.rate_limit.keys.insert("admin".into(), leadsmith::config::KeyLimit { per_second: 1000, burst: 1000 });
     })
     .await;
     let r = auth(&app.key);
@@ -787,7 +787,7 @@ async fn checked_keys_are_cached_for_the_configured_time() {
 
 #[tokio::test]
 async fn the_model_can_come_from_the_config_file_and_flags_override_it() {
-    use leadsmith::serve::{ServeArgs, load_model_in_background};
+    use leadsmith::{api::load_model_in_background, cli::serve::ServeArgs};
     let app = spawn_with(|s| s.serve.model = Some(fixture("xgboost/binary_small.json"))).await;
     load_model_in_background(app.state.clone());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -72,7 +72,7 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, By
     if req.limit == Some(0) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be at least 1", &ctx.id, None);
     }
-    let stages = if req.stages.is_empty() { pipeline::STAGES.map(String::from).to_vec() } else { req.stages };
+    let stages = if req.stages.is_empty() { pipeline::stages::kinds() } else { req.stages };
     if let Err(e) = pipeline::run_stages(&stages) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None);
     }
@@ -188,7 +188,7 @@ pub async fn cancel(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -
     }
     match store.cancel_run(id).await {
         Ok(Some(run)) => {
-            crate::metrics::global().run_event("cancelled");
+            crate::telemetry::global().run_event("cancelled");
             tracing::info!(request_id = %ctx.id, run_id = id, key = ctx.key.name, "run cancelled");
             json_response(StatusCode::OK, run_json(&run))
         }

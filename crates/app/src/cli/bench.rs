@@ -210,3 +210,16 @@ async fn claim_latency(store: &dyn Store, samples: usize) -> Result<(Duration, D
     times.sort();
     Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
 }
+
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// No-op jobs through the queue: enqueue→complete throughput, idle wake-up latency, claim latency at depth.
+    Queue(QueueBench),
+}
+
+/// `leadsmith bench …`.
+pub async fn run(ctx: &super::Ctx, command: &BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Queue(opts) => queue(ctx.store().await?, opts).await,
+    }
+}

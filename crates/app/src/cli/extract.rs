@@ -48,7 +48,25 @@ fn page_url(path: &Path, base: Option<&Url>) -> Result<Url> {
     }
 }
 
-pub fn run(paths: &[PathBuf], base: Option<&str>, stats: bool, default_region: &str) -> Result<()> {
+#[derive(clap::Args)]
+pub struct ExtractArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The URL the pages were fetched from (for resolving links).
+    #[arg(long)]
+    url: Option<String>,
+    /// Print pages/s and MB/s to stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+/// `leadsmith extract`.
+pub fn run(ctx: &super::Ctx, args: &ExtractArgs) -> Result<()> {
+    extract_pages(&args.paths, args.url.as_deref(), args.stats, &ctx.settings.pipeline.default_region)
+}
+
+/// Runs the extractor on `paths` (files, or directories of `.html` files), one JSON object per page.
+pub fn extract_pages(paths: &[PathBuf], base: Option<&str>, stats: bool, default_region: &str) -> Result<()> {
     let base = base.map(|b| leadsmith_core::website_url(b).with_context(|| format!("--url {b:?}"))).transpose()?;
     let files = collect(paths)?;
     if files.is_empty() {

@@ -1,10 +1,16 @@
-//! Operations: `leadsmith runs list|show`, `leadsmith queue stats` and `leadsmith dlq list|show|redrive|purge`.
+//! Operations: `leadsmith runs start|cancel|list|show`, `leadsmith schedules …`, `leadsmith queue stats`,
+//! `leadsmith dlq list|show|redrive|purge` and `leadsmith migrate`.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use clap::Subcommand;
 use leadsmith_store::{Job, Store, now_ms};
+
+use super::Ctx;
+use crate::pipeline::{self, schedule::Spec};
+use crate::startup::redact;
 
 pub async fn stats(store: &dyn Store, json: bool) -> Result<()> {
     let stats = store.queue_stats().await?;
@@ -193,11 +199,11 @@ pub async fn cancel_run(store: &dyn Store, id: i64) -> Result<()> {
 pub async fn add_schedule(
     store: &dyn Store,
     name: &str,
-    spec: &crate::schedule::Spec,
+    spec: &crate::pipeline::schedule::Spec,
     command: Vec<String>,
     catch_up: bool,
 ) -> Result<()> {
-    let schedule = crate::schedule::new_schedule(name, spec, command, catch_up)?;
+    let schedule = crate::pipeline::schedule::new_schedule(name, spec, command, catch_up)?;
     if !store.add_schedule(schedule.clone()).await? {
         bail!("a schedule named {name:?} exists; remove it first");
     }
@@ -229,5 +235,168 @@ pub async fn list_schedules(store: &dyn Store) -> Result<()> {
             if s.catch_up { "" } else { "  (skips missed slots)" }
         );
     }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum RunsCommand {
+    /// Import a file and queue its leads; `leadsmith worker` processes them.
+    Start(crate::pipeline::schedule::RunsStartArgs),
+    /// Cancel a run: queued jobs are dropped, jobs in hand finish, nothing further is queued.
+    Cancel { id: i64 },
+    /// Runs, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One run with its job counters by stage.
+    Show { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum SchedulesCommand {
+    /// Add a schedule; the command after `--` is what each slot runs (`runs start …`).
+    Add {
+        name: String,
+        /// Fire every interval (e.g. 6h, 30m), the first time one interval from now.
+        #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "cron", required_unless_present = "cron")]
+        every: Option<std::time::Duration>,
+        /// Fire on a 5-field cron expression, in UTC (e.g. '0 */6 * * *').
+        #[arg(long)]
+        cron: Option<String>,
+        /// A slot missed while nothing was running is skipped instead of fired once on start.
+        #[arg(long)]
+        skip_missed: bool,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Schedules with their next slot.
+    List,
+    Remove {
+        name: String,
+    },
+    /// Stop firing until resumed.
+    Pause {
+        name: String,
+    },
+    Resume {
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// Ready, delayed, running, done and dead jobs by kind; oldest ready age; completions in the last minute.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DlqCommand {
+    /// The dead letters, newest first, with their last error.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job with its whole error history.
+    Show { id: i64 },
+    /// Give dead jobs another full set of attempts.
+    Redrive {
+        id: Option<i64>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// Only jobs of this kind (with --all).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Delete dead jobs (all, or those older than e.g. 30d).
+    Purge {
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: Option<std::time::Duration>,
+    },
+}
+
+/// `leadsmith runs …`.
+pub async fn runs(ctx: &Ctx, command: &RunsCommand) -> Result<()> {
+    let store = ctx.store().await?;
+    match command {
+        RunsCommand::Start(args) => {
+            let started = pipeline::start_run(&store, &args.request(None)?, &ctx.settings).await?;
+            println!(
+                "run {} {}: {} leads; start workers with `leadsmith worker`",
+                started.run_id,
+                if started.resumed { "resumed" } else { "queued" },
+                started.queued
+            );
+            Ok(())
+        }
+        RunsCommand::Cancel { id } => cancel_run(store.as_ref(), *id).await,
+        RunsCommand::List { limit } => list_runs(store.as_ref(), *limit).await,
+        RunsCommand::Show { id } => show_run(store.as_ref(), *id).await,
+    }
+}
+
+/// `leadsmith schedules …`.
+pub async fn schedules(ctx: &Ctx, command: &SchedulesCommand) -> Result<()> {
+    let store = ctx.store().await?;
+    match command {
+        SchedulesCommand::Add { name, every, cron, skip_missed, command } => {
+            let spec = match (every, cron) {
+                (Some(d), _) => Spec::Every(*d),
+                (None, Some(c)) => Spec::cron(c)?,
+                (None, None) => bail!("give --every or --cron"),
+            };
+            add_schedule(store.as_ref(), name, &spec, command.clone(), !skip_missed).await
+        }
+        SchedulesCommand::List => list_schedules(store.as_ref()).await,
+        SchedulesCommand::Remove { name } => {
+            if !store.remove_schedule(name).await? {
+                bail!("no schedule {name:?}");
+            }
+            println!("removed schedule {name}");
+            Ok(())
+        }
+        SchedulesCommand::Pause { name } | SchedulesCommand::Resume { name } => {
+            let pause = matches!(command, SchedulesCommand::Pause { .. });
+            if !store.set_schedule_paused(name, pause).await? {
+                bail!("no schedule {name:?}");
+            }
+            println!("{} schedule {name}", if pause { "paused" } else { "resumed" });
+            Ok(())
+        }
+    }
+}
+
+/// `leadsmith queue …`.
+pub async fn queue(ctx: &Ctx, command: &QueueCommand) -> Result<()> {
+    match command {
+        QueueCommand::Stats { json } => stats(ctx.store().await?.as_ref(), *json).await,
+    }
+}
+
+/// `leadsmith dlq …`.
+pub async fn dlq(ctx: &Ctx, command: &DlqCommand) -> Result<()> {
+    let store = ctx.store().await?;
+    match command {
+        DlqCommand::List { limit, json } => list(store.as_ref(), *limit, *json).await,
+        DlqCommand::Show { id } => show(store.as_ref(), *id).await,
+        DlqCommand::Redrive { id, all, kind } => redrive(store.as_ref(), *id, *all, kind.clone()).await,
+        DlqCommand::Purge { older_than } => purge(store.as_ref(), *older_than).await,
+    }
+}
+
+/// `leadsmith migrate`.
+pub async fn migrate(ctx: &Ctx) -> Result<()> {
+    let store = ctx.store().await?;
+    println!(
+        "{} store {} at schema version {}",
+        store.backend(),
+        redact(ctx.location()),
+        store.schema_version().await?
+    );
     Ok(())
 }

@@ -1,14 +1,16 @@
-//! Reading lead lists: CSV (plain, Salesforce and HubSpot column names) and JSONL, normalised into
-//! `LeadInput`s. Bad rows are kept with their line number and reason for `<input>.errors.csv`; the rest
-//! of the file goes on.
+//! Importing lead lists: CSV (plain, Salesforce and HubSpot column names) and JSONL, normalised into
+//! `LeadInput`s and merged into the store's leads. Bad rows are kept with their line number and reason for
+//! `<input>.errors.csv`; the rest of the file goes on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use leadsmith_core::{Address, Domain, Email, LeadInput, Phone, clean_value, website_url};
-use leadsmith_store::ImportRow;
+use leadsmith_core::{Address, Domain, Email, LeadId, LeadInput, Phone, clean_value, website_url};
+use leadsmith_store::{ImportRow, RowDecision, Store};
 use serde::Serialize;
+
+use crate::config::Settings;
 
 /// A field of `LeadInput` that an input column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +319,78 @@ pub fn write_errors(path: &Path, rejected: &[Rejected]) -> Result<()> {
     }
     w.flush()?;
     Ok(())
+}
+
+/// What `import` did with a file.
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub read: usize,
+    pub imported: usize,
+    pub merged: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lead_ids: Vec<LeadId>,
+    #[serde(skip)]
+    pub decisions: Vec<RowDecision>,
+    pub errors_file: Option<String>,
+}
+
+impl ImportReport {
+    pub fn print(&self, dry_run: bool) {
+        let verb = if dry_run { "would import" } else { "imported" };
+        eprintln!(
+            "read {} rows: {verb} {} new leads, merged {} duplicates, {} unchanged, rejected {}",
+            self.read, self.imported, self.merged, self.unchanged, self.rejected
+        );
+        if let Some(f) = &self.errors_file {
+            eprintln!("rejected rows with line numbers and reasons: {f}");
+        }
+        for w in &self.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+}
+
+/// Reads `path`, writes `<path>.errors.csv` for rejected rows (unless dry run) and imports the rest.
+pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dry_run: bool) -> Result<ImportReport> {
+    let Parsed { rows, rejected, warnings } = parse_file(path, &settings.pipeline.default_region)?;
+    let source = source_name(path);
+    let read = rows.len() + rejected.len();
+    let outcome = store.import_rows(&source, rows, dry_run).await.context("importing rows")?;
+    let errors_path = errors_path(path);
+    let mut errors_file = None;
+    if !dry_run {
+        if rejected.is_empty() {
+            // A stale report from an earlier import of this file would mislead.
+            let _ = std::fs::remove_file(&errors_path);
+        } else {
+            write_errors(&errors_path, &rejected)?;
+            errors_file = Some(errors_path.display().to_string());
+        }
+    }
+    let mut report = ImportReport { read, rejected: rejected.len(), warnings, errors_file, ..Default::default() };
+    if dry_run {
+        report.warnings.extend(rejected.iter().map(|r| format!("line {}: rejected: {}", r.line, r.reason)));
+    }
+    let mut ids = BTreeSet::new();
+    for d in &outcome.decisions {
+        match d {
+            RowDecision::New { .. } => report.imported += 1,
+            RowDecision::Merged { .. } => report.merged += 1,
+            RowDecision::Unchanged { .. } => report.unchanged += 1,
+        }
+        ids.insert(d.lead_id());
+    }
+    report.lead_ids = ids.into_iter().collect();
+    report.decisions = outcome.decisions;
+    Ok(report)
+}
+
+/// The name a file's run and imports are recorded under: its absolute path.
+pub fn source_name(path: &Path) -> String {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 #[cfg(test)]

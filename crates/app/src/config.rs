@@ -2,6 +2,8 @@
 //! overrides. Secrets never live here in this slice; nothing here is printed except through `Debug` of
 //! non-secret fields.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,9 +17,9 @@ pub struct Settings {
     pub crawl: CrawlSettings,
     pub pipeline: PipelineSettings,
     /// Named scores (models or rule sets) and how they blend into the final score.
-    pub scoring: crate::scoring::ScoringSettings,
+    pub scoring: ScoringSettings,
     /// `leadsmith serve`: address, model, limits, CORS, rate limits.
-    pub serve: crate::serve::ServeSettings,
+    pub serve: ServeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -194,6 +196,192 @@ impl Settings {
             resolve_overrides: self.resolve_overrides()?,
             ..FetchConfig::default()
         })
+    }
+}
+
+/// `[scoring]` in leadsmith.toml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringSettings {
+    /// The rules score's weight in the final score.
+    pub rules_weight: f64,
+    /// Reasons kept with each named score.
+    pub reasons: usize,
+    /// Named scores (`[[scoring.score]]`).
+    #[serde(rename = "score", skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<NamedScoreSettings>,
+}
+
+impl Default for ScoringSettings {
+    fn default() -> Self {
+        Self { rules_weight: 1.0, reasons: 3, scores: Vec::new() }
+    }
+}
+
+/// One `[[scoring.score]]`: a name and either a model (with an optional manifest) or a rules file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedScoreSettings {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// Default: MODEL.manifest.json beside the model when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<PathBuf>,
+    /// Its weight in the final score; 0 (the default) carries the score without blending it.
+    #[serde(default)]
+    pub weight: f64,
+}
+
+impl ScoringSettings {
+    /// Checks what can be checked without opening files.
+    pub fn validate(&self) -> Result<()> {
+        let bad_weight = |w: f64| !w.is_finite() || w < 0.0;
+        if bad_weight(self.rules_weight) {
+            bail!("scoring.rules_weight must be a number ≥ 0, not {}", self.rules_weight);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.scores {
+            let at = format!("scoring.score {:?}", s.name);
+            if s.name.trim().is_empty() || s.name.contains(char::is_whitespace) {
+                bail!("{at}: a score needs a name without spaces");
+            }
+            if s.name == "rules" {
+                bail!("{at}: `rules` is the rules score's own name; pick another");
+            }
+            if !seen.insert(s.name.as_str()) {
+                bail!("{at}: named twice");
+            }
+            match (&s.model, &s.rules) {
+                (Some(_), Some(_)) => bail!("{at}: give `model` or `rules`, not both"),
+                (None, None) => bail!("{at}: needs `model = \"PATH\"` or `rules = \"PATH\"`"),
+                (None, Some(_)) if s.manifest.is_some() => bail!("{at}: `manifest` goes with a model"),
+                _ => {}
+            }
+            if bad_weight(s.weight) {
+                bail!("{at}: weight must be a number ≥ 0, not {}", s.weight);
+            }
+        }
+        if self.rules_weight + self.scores.iter().map(|s| s.weight).sum::<f64>() <= 0.0 {
+            bail!("scoring: every weight is 0; give the rules or a named score a weight");
+        }
+        Ok(())
+    }
+}
+
+/// `[serve]` in leadsmith.toml; `leadsmith serve`'s flags override it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    pub bind: String,
+    /// The scoring model (XGBoost JSON, LightGBM text, ONNX, logistic JSON, leadsmith GBDT JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// The model's manifest; default MODEL.manifest.json beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
+    /// Most leads in one `POST /api/v1/score/batch`.
+    pub batch_limit: usize,
+    /// Most leads in one `POST /api/v1/leads/batch`.
+    pub leads_batch_limit: usize,
+    /// Largest request body, in bytes (uploads have their own limit).
+    pub max_body_bytes: usize,
+    /// Largest `POST /api/v1/leads/upload` body, in bytes.
+    pub max_upload_bytes: usize,
+    /// Origins browsers may call the API from (`https://crm.example.com`); empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// Whether `/metrics` needs a read key (Prometheus sends one with `authorization: {credentials: …}`).
+    pub metrics_auth: bool,
+    /// How long a checked API key is trusted before the store is asked again: a revoked key stops working
+    /// within this many seconds.
+    pub key_cache_secs: f64,
+    pub rate_limit: RateLimitSettings,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            model: None,
+            manifest: None,
+            batch_limit: 100,
+            leads_batch_limit: 1000,
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
+            cors_origins: Vec::new(),
+            metrics_auth: true,
+            key_cache_secs: 5.0,
+            rate_limit: RateLimitSettings::default(),
+        }
+    }
+}
+
+impl ServeSettings {
+    pub fn validate(&self) -> Result<()> {
+        self.bind
+            .parse::<SocketAddr>()
+            .with_context(|| format!("[serve] bind = {:?}: not an address:port", self.bind))?;
+        for (name, v) in [("batch_limit", self.batch_limit), ("leads_batch_limit", self.leads_batch_limit)] {
+            if v == 0 {
+                bail!("[serve] {name} must be at least 1");
+            }
+        }
+        if self.max_body_bytes < 1024 || self.max_upload_bytes < 1024 {
+            bail!("[serve] max_body_bytes and max_upload_bytes must be at least 1024");
+        }
+        if !(self.key_cache_secs >= 0.0 && self.key_cache_secs <= 3600.0) {
+            bail!("[serve] key_cache_secs must be between 0 and 3600");
+        }
+        for origin in &self.cors_origins {
+            let ok = origin.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+                && url::Url::parse(origin).is_ok_and(|u| u.has_host() && u.path() == "/" && !origin.ends_with('/'));
+            if !ok {
+                bail!("[serve] cors_origins: {origin:?} is not an origin like https://app.example.com");
+            }
+        }
+        self.rate_limit.validate()
+    }
+}
+
+/// `[serve.rate_limit]`: a token bucket per API key.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per second a key may make, sustained; 0 turns rate limiting off.
+    pub per_second: u32,
+    /// Requests a key may make at once after being idle (the bucket's size).
+    pub burst: u32,
+    /// Limits of their own for some keys, by key name: `[serve.rate_limit.keys.crm-sync]`.
+    pub keys: BTreeMap<String, KeyLimit>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self { per_second: 100, burst: 200, keys: BTreeMap::new() }
+    }
+}
+
+impl RateLimitSettings {
+    pub fn validate(&self) -> Result<()> {
+        let all = std::iter::once((None, KeyLimit { per_second: self.per_second, burst: self.burst }))
+            .chain(self.keys.iter().map(|(k, l)| (Some(k), *l)));
+        for (key, limit) in all {
+            if limit.per_second > 0 && limit.burst == 0 {
+                let at = key.map_or("[serve.rate_limit]".to_string(), |k| format!("[serve.rate_limit.keys.{k}]"));
+                bail!("{at}: burst must be at least 1 when per_second is set (per_second = 0 turns the limit off)");
+            }
+        }
+        Ok(())
     }
 }
 

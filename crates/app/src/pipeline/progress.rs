@@ -15,10 +15,11 @@ pub struct RunProgress {
 }
 
 impl RunProgress {
-    /// `leads` leads each go through two stages (crawl, score).
-    pub fn start(store: Arc<dyn Store>, run_id: i64, leads: usize, interactive: bool) -> Self {
-        let bar = if interactive { ProgressBar::new((leads * 2) as u64) } else { ProgressBar::hidden() };
-        bar.set_length((leads * 2) as u64);
+    /// `leads` leads each go through `stages` stages (one job each).
+    pub fn start(store: Arc<dyn Store>, run_id: i64, leads: usize, stages: usize, interactive: bool) -> Self {
+        let jobs = (leads * stages) as u64;
+        let bar = if interactive { ProgressBar::new(jobs) } else { ProgressBar::hidden() };
+        bar.set_length(jobs);
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} jobs  {msg}")
                 .expect("valid template")

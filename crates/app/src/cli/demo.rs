@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use leadsmith_store::Store;
 use leadsmith_testkit::{SampleWeb, ServeOptions};
 
+use crate::config::Settings;
 use crate::export::{self, Format};
 use crate::pipeline::{Engine, run_file};
-use crate::settings::Settings;
 
 /// Crawl settings for the demo: the real policy with shorter timeouts so the sample web's deliberately
 /// slow sites time out in seconds rather than minutes, and loopback allowed for the sample web only.
@@ -22,6 +22,18 @@ pub fn demo_settings(mut settings: Settings) -> Settings {
     settings
 }
 
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Where to write leads.csv, leads.jsonl, the sample lead list and the demo's database.
+    #[arg(long, default_value = "leadsmith-demo")]
+    out: PathBuf,
+}
+
+/// `leadsmith demo`.
+pub async fn run(ctx: &super::Ctx, args: &DemoArgs) -> Result<DemoOutcome> {
+    run_demo(&args.out, ctx.db.as_deref(), ctx.settings.clone(), ctx.progress).await
+}
+
 pub struct DemoOutcome {
     pub csv: PathBuf,
     pub jsonl: PathBuf,
@@ -30,7 +42,7 @@ pub struct DemoOutcome {
 
 /// Runs the demo into `out_dir`; `db` is a store location (file path or PostgreSQL URL), by default a
 /// fresh `out_dir/leadsmith.db`.
-pub async fn run(out_dir: &Path, db: Option<&str>, settings: Settings, progress: bool) -> Result<DemoOutcome> {
+pub async fn run_demo(out_dir: &Path, db: Option<&str>, settings: Settings, progress: bool) -> Result<DemoOutcome> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let location = match db {
         Some(l) => l.to_string(),
@@ -64,8 +76,8 @@ pub async fn run(out_dir: &Path, db: Option<&str>, settings: Settings, progress:
     export::write(&views, Format::Jsonl, std::fs::File::create(&jsonl)?)?;
 
     println!("\nTop 10 leads");
-    print!("{}", crate::leads_cmd::table(&views[..views.len().min(10)]));
-    println!("\n{}", crate::summary::tally(&views));
+    print!("{}", super::leads::table(&views[..views.len().min(10)]));
+    println!("\n{}", crate::view::tally(&views));
     println!(
         "run {} {} in {:.1} s · {} leads · wrote {} and {}",
         summary.run_id,
@@ -77,7 +89,7 @@ pub async fn run(out_dir: &Path, db: Option<&str>, settings: Settings, progress:
     );
     println!(
         "inspect one: leadsmith --db {} leads show {}",
-        crate::cli::redact(&location),
+        crate::startup::redact(&location),
         views.first().map(|v| v.id).unwrap_or(1)
     );
     Ok(DemoOutcome { csv, jsonl, leads: views.len() })

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Ctx, FieldError, Problem, Read, json_response, parse_body, parse_query, problem};
-use crate::metrics;
+use crate::telemetry as metrics;
 
 /// The model, or a 503 saying why there is none.
 // The error is the response to send, built once per refused request: boxing it would buy nothing.

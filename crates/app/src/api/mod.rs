@@ -1,5 +1,6 @@
-//! `leadsmith serve`: the HTTP API and, unless `--no-workers`, the pipeline's workers and scheduler, in one
-//! process.
+//! The HTTP API (`leadsmith serve` runs it, with the workers and scheduler unless `--no-workers`): the
+//! shared state, the router and its middleware, problem responses and request extractors, and one file
+//! per resource.
 //!
 //! - `score`: scoring compatible with the lead-scoring service's clients, model information.
 //! - `leads`: create, upload, list, show, delete and re-enrich leads.
@@ -30,13 +31,11 @@ mod ops;
 mod runs;
 mod score;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -46,130 +45,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use leadsmith_model::ScoringModel;
 use leadsmith_store::Store;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
-pub use auth::{Admin, Ctx, KeyLimit, RateLimitSettings, Read, Write};
+pub use auth::{Admin, Ctx, Read, Write};
 
-use crate::metrics::{self, RequestLabels};
-use crate::settings::Settings;
-
-/// `[serve]` in leadsmith.toml; `leadsmith serve`'s flags override it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServeSettings {
-    /// Address to listen on.
-    pub bind: String,
-    /// The scoring model (XGBoost JSON, LightGBM text, ONNX, logistic JSON, leadsmith GBDT JSON).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<PathBuf>,
-    /// The model's manifest; default MODEL.manifest.json beside it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<PathBuf>,
-    /// Most leads in one `POST /api/v1/score/batch`.
-    pub batch_limit: usize,
-    /// Most leads in one `POST /api/v1/leads/batch`.
-    pub leads_batch_limit: usize,
-    /// Largest request body, in bytes (uploads have their own limit).
-    pub max_body_bytes: usize,
-    /// Largest `POST /api/v1/leads/upload` body, in bytes.
-    pub max_upload_bytes: usize,
-    /// Origins browsers may call the API from (`https://crm.example.com`); empty: no cross-origin access.
-    pub cors_origins: Vec<String>,
-    /// Whether `/metrics` needs a read key (Prometheus sends one with `authorization: {credentials: …}`).
-    pub metrics_auth: bool,
-    /// How long a checked API key is trusted before the store is asked again: a revoked key stops working
-    /// within this many seconds.
-    pub key_cache_secs: f64,
-    pub rate_limit: RateLimitSettings,
-}
-
-impl Default for ServeSettings {
-    fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8080".into(),
-            model: None,
-            manifest: None,
-            batch_limit: 100,
-            leads_batch_limit: 1000,
-            max_body_bytes: 1024 * 1024,
-            max_upload_bytes: 64 * 1024 * 1024,
-            cors_origins: Vec::new(),
-            metrics_auth: true,
-            key_cache_secs: 5.0,
-            rate_limit: RateLimitSettings::default(),
-        }
-    }
-}
-
-impl ServeSettings {
-    pub fn validate(&self) -> Result<()> {
-        self.bind
-            .parse::<SocketAddr>()
-            .with_context(|| format!("[serve] bind = {:?}: not an address:port", self.bind))?;
-        for (name, v) in [("batch_limit", self.batch_limit), ("leads_batch_limit", self.leads_batch_limit)] {
-            if v == 0 {
-                bail!("[serve] {name} must be at least 1");
-            }
-        }
-        if self.max_body_bytes < 1024 || self.max_upload_bytes < 1024 {
-            bail!("[serve] max_body_bytes and max_upload_bytes must be at least 1024");
-        }
-        if !(self.key_cache_secs >= 0.0 && self.key_cache_secs <= 3600.0) {
-            bail!("[serve] key_cache_secs must be between 0 and 3600");
-        }
-        for origin in &self.cors_origins {
-            let ok = HeaderValue::from_str(origin).is_ok()
-                && url::Url::parse(origin).is_ok_and(|u| u.has_host() && u.path() == "/" && !origin.ends_with('/'));
-            if !ok {
-                bail!("[serve] cors_origins: {origin:?} is not an origin like https://app.example.com");
-            }
-        }
-        self.rate_limit.validate()
-    }
-}
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
-    /// Address to listen on [default: [serve] bind, else 127.0.0.1:8080].
-    #[arg(long)]
-    pub bind: Option<SocketAddr>,
-    /// The scoring model [default: [serve] model]; readiness waits for it to load.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// The model's manifest; default MODEL.manifest.json beside it, else the names the model stores.
-    #[arg(long)]
-    pub manifest: Option<PathBuf>,
-    /// Serve the API only: no workers, no scheduler (for API processes in a scaled-out deployment).
-    #[arg(long)]
-    pub no_workers: bool,
-    /// Most leads in one `POST /api/v1/score/batch` [default: 100].
-    #[arg(long)]
-    pub batch_limit: Option<usize>,
-    /// Largest request body, in bytes [default: 1 MiB].
-    #[arg(long)]
-    pub max_body_bytes: Option<usize>,
-}
-
-impl ServeArgs {
-    /// The settings with these flags applied over them.
-    pub fn apply(&self, mut s: ServeSettings) -> ServeSettings {
-        if let Some(bind) = self.bind {
-            s.bind = bind.to_string();
-        }
-        if self.model.is_some() {
-            s.model = self.model.clone();
-            s.manifest = None;
-        }
-        if self.manifest.is_some() {
-            s.manifest = self.manifest.clone();
-        }
-        s.batch_limit = self.batch_limit.unwrap_or(s.batch_limit);
-        s.max_body_bytes = self.max_body_bytes.unwrap_or(s.max_body_bytes);
-        s
-    }
-}
+use crate::config::{ServeSettings, Settings};
+use crate::telemetry::{self, RequestLabels};
 
 /// What every handler shares.
 pub struct AppState {
@@ -284,7 +167,7 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     span.in_scope(|| {
         tracing::info!(%method, route, status, micros = elapsed.as_micros() as u64, "request");
     });
-    metrics::global().request(RequestLabels { method: method.to_string(), route, status }, elapsed.as_secs_f64());
+    telemetry::global().request(RequestLabels { method: method.to_string(), route, status }, elapsed.as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
@@ -419,50 +302,4 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP")
-}
-
-/// `leadsmith serve`.
-pub async fn run(args: &ServeArgs, store: Arc<dyn Store>, mut settings: Settings) -> Result<()> {
-    settings.serve = args.apply(settings.serve);
-    let state = AppState::new(store.clone(), settings.clone())?;
-    let bind: SocketAddr = state.config.bind.parse().context("[serve] bind")?;
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
-    load_model_in_background(state.clone());
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut background = Vec::new();
-    if !args.no_workers {
-        state.workers.store(true, Ordering::Relaxed);
-        crate::pipeline::recover_local(store.as_ref()).await?;
-        let engine = crate::pipeline::Engine::new(store.clone(), settings.clone(), Default::default())?;
-        let config = leadsmith_queue::WorkerConfig { concurrency: settings.pipeline.workers, ..Default::default() };
-        let kinds = [crate::pipeline::KIND_CRAWL, crate::pipeline::KIND_SCORE, crate::schedule::KIND_RUN];
-        let worker = engine.worker(config, &kinds);
-        let rx = stop_rx.clone();
-        background.push(tokio::spawn(async move {
-            if let Err(e) = worker.run(rx).await {
-                tracing::error!(error = %e, "worker stopped");
-            }
-        }));
-        background.push(tokio::spawn(crate::schedule::run_scheduler(
-            store.clone(),
-            Duration::from_secs(1),
-            stop_rx.clone(),
-        )));
-    }
-    eprintln!(
-        "leadsmith serving on http://{} ({} store{}); API docs at /api/v1/docs; Ctrl-C to stop",
-        listener.local_addr()?,
-        store.backend(),
-        if args.no_workers { ", API only" } else { ", with workers and scheduler" }
-    );
-    let shutdown = async move {
-        crate::cli::terminated().await;
-        eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
-        let _ = stop_tx.send(true);
-    };
-    serve_on(listener, router(state), shutdown).await?;
-    for task in background {
-        let _ = task.await;
-    }
-    Ok(())
 }

@@ -16,7 +16,7 @@ use super::{
     Ctx, FieldError, Problem, Read, Write, body_bytes, json_response, parse_body, parse_id, parse_query, problem,
     store_failed,
 };
-use crate::import::{self, Parsed};
+use crate::pipeline::import::{self, Parsed};
 
 /// A lead's fields, as in a JSONL import line: `company`, `website`, `email`, `phone`, `street`, `city`,
 /// `region`, `postal_code`, `country`, `first_name`, `last_name`, `title`, `external_id`, `vertical`; other
@@ -441,8 +441,7 @@ pub async fn enrich(
         Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), &ctx.id, None),
         Err(e) => return store_failed(e, &ctx.id),
     }
-    let stages =
-        if request.stages.is_empty() { crate::pipeline::STAGES.map(String::from).to_vec() } else { request.stages };
+    let stages = if request.stages.is_empty() { crate::pipeline::stages::kinds() } else { request.stages };
     if let Err(e) = crate::pipeline::run_stages(&stages) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None);
     }

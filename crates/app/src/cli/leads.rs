@@ -1,11 +1,14 @@
-//! `leadsmith leads list` and `leadsmith leads show`: the store's leads as a table, and one lead with its
-//! facts (source, confidence), findings and score breakdown.
+//! `leadsmith leads list|show` and `leadsmith export`: the store's leads as a table, one lead with its
+//! facts (source, confidence), findings and score breakdown, and every lead as CSV or JSONL.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use leadsmith_store::{LeadFilter, Store};
 
+use super::Ctx;
+use crate::export::{self, Format};
 use crate::view::LeadView;
 
 /// A fixed-width table of leads: tier, score, company, email, phone, owner.
@@ -240,4 +243,61 @@ pub fn render(v: &LeadView) -> String {
         let _ = writeln!(o, "external id {x}");
     }
     o
+}
+
+#[derive(clap::Subcommand)]
+pub enum LeadsCommand {
+    /// Leads best first, as a table.
+    List {
+        #[arg(long)]
+        tier: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per lead instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One lead: facts with source and confidence, findings, score breakdown, source rows.
+    Show {
+        /// Lead id or domain.
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Output file; stdout when omitted.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    tier: Option<String>,
+}
+
+/// `leadsmith leads …`.
+pub async fn run(ctx: &Ctx, command: &LeadsCommand) -> Result<()> {
+    let store = ctx.store().await?;
+    match command {
+        LeadsCommand::List { tier, limit, json } => list(store.as_ref(), tier.clone(), *limit, *json).await,
+        LeadsCommand::Show { key, json } => show(store.as_ref(), key, *json).await,
+    }
+}
+
+/// `leadsmith export`.
+pub async fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
+    let store = ctx.store().await?;
+    let filter = LeadFilter { tier: args.tier.clone(), ..Default::default() };
+    let views = export::load_views(store.as_ref(), None, &filter).await?;
+    match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            export::write(&views, args.format, file)?;
+            eprintln!("wrote {} leads to {}", views.len(), path.display());
+        }
+        None => export::write(&views, args.format, std::io::stdout().lock())?,
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sysinfo::{Disks, Pid, ProcessesToUpdate, System};
 
 use super::{AppState, Problem, Read, RequestId, json_response, store_failed};
-use crate::metrics;
+use crate::telemetry as metrics;
 
 /// The process is up.
 #[utoipa::path(get, path = "/health", tag = "operations",

@@ -58,3 +58,26 @@ pub async fn serve() -> Result<()> {
 pub fn leads() -> String {
     SampleWeb::standard().leads_csv()
 }
+
+#[derive(clap::Subcommand)]
+pub enum SampleWebCommand {
+    /// Write every HTML page to DIR/<domain>/ (input for `leadsmith extract --stats`).
+    Dump { dir: std::path::PathBuf },
+    /// Print the sample lead list (CSV) to stdout.
+    Leads,
+    /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
+    Serve,
+}
+
+/// `leadsmith sample-web …`.
+pub async fn run(command: &SampleWebCommand) -> Result<()> {
+    match command {
+        SampleWebCommand::Dump { dir } => {
+            let (pages, bytes) = dump(dir)?;
+            eprintln!("wrote {pages} pages ({:.1} MB) under {}", bytes as f64 / 1e6, dir.display());
+        }
+        SampleWebCommand::Leads => print!("{}", leads()),
+        SampleWebCommand::Serve => serve().await?,
+    }
+    Ok(())
+}

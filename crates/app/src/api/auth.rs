@@ -3,12 +3,11 @@
 //! key with a token bucket (`[serve.rate_limit]`). Handlers take [`Read`], [`Write`] or [`Admin`]: the
 //! extractor refuses the request (401, 403, 429 with `Retry-After`, 503) before the body is read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,55 +16,17 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use leadsmith_store::api_keys::{check, usable_presented};
 use leadsmith_store::{ApiKey, KeyRejection, Scope, TOUCH_INTERVAL_MS, hash_key, presented_key};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{AppState, RequestId, now_ms, problem};
+use crate::config::{KeyLimit, RateLimitSettings};
 
-/// `[serve.rate_limit]`: a token bucket per API key.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitSettings {
-    /// Requests per second a key may make, sustained; 0 turns rate limiting off.
-    pub per_second: u32,
-    /// Requests a key may make at once after being idle (the bucket's size).
-    pub burst: u32,
-    /// Limits of their own for some keys, by key name: `[serve.rate_limit.keys.crm-sync]`.
-    pub keys: BTreeMap<String, KeyLimit>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyLimit {
-    pub per_second: u32,
-    pub burst: u32,
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        Self { per_second: 100, burst: 200, keys: BTreeMap::new() }
-    }
-}
-
-impl RateLimitSettings {
-    pub fn validate(&self) -> Result<()> {
-        let all = std::iter::once((None, KeyLimit { per_second: self.per_second, burst: self.burst }))
-            .chain(self.keys.iter().map(|(k, l)| (Some(k), *l)));
-        for (key, limit) in all {
-            if limit.per_second > 0 && limit.burst == 0 {
-                let at = key.map_or("[serve.rate_limit]".to_string(), |k| format!("[serve.rate_limit.keys.{k}]"));
-                bail!("{at}: burst must be at least 1 when per_second is set (per_second = 0 turns the limit off)");
-            }
-        }
-        Ok(())
-    }
-
-    fn quota_for(&self, key_name: &str) -> Option<Quota> {
-        let limit =
-            self.keys.get(key_name).copied().unwrap_or(KeyLimit { per_second: self.per_second, burst: self.burst });
-        let per_second = NonZeroU32::new(limit.per_second)?;
-        Some(Quota::per_second(per_second).allow_burst(NonZeroU32::new(limit.burst).unwrap_or(per_second)))
-    }
+/// The token bucket's quota for a key; `None` when its rate is unlimited.
+fn quota_for(limits: &RateLimitSettings, key_name: &str) -> Option<Quota> {
+    let limit =
+        limits.keys.get(key_name).copied().unwrap_or(KeyLimit { per_second: limits.per_second, burst: limits.burst });
+    let per_second = NonZeroU32::new(limit.per_second)?;
+    Some(Quota::per_second(per_second).allow_burst(NonZeroU32::new(limit.burst).unwrap_or(per_second)))
 }
 
 struct Cached {
@@ -119,7 +80,7 @@ impl Keys {
             let mut buckets = self.buckets.lock().expect("rate limit buckets");
             buckets
                 .entry(key.id)
-                .or_insert_with(|| self.limits.quota_for(&key.name).map(|q| Arc::new(RateLimiter::direct(q))))
+                .or_insert_with(|| quota_for(&self.limits, &key.name).map(|q| Arc::new(RateLimiter::direct(q))))
                 .clone()
         };
         match bucket {
@@ -172,7 +133,7 @@ pub(super) async fn authenticate(
     let now = now_ms();
     check(&key, needed, now).map_err(refuse)?;
     if let Err(wait) = state.keys.take_token(&key) {
-        crate::metrics::global().rate_limited();
+        crate::telemetry::global().rate_limited();
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         let detail = format!("rate limit of API key {:?} reached; retry in {secs} s", key.name);
         let mut response =

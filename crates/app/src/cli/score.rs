@@ -196,7 +196,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         }
     }
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
-    let bar = crate::progress::bar(rows.len() as u64, interactive, "scoring");
+    let bar = crate::pipeline::progress::bar(rows.len() as u64, interactive, "scoring");
     let started = Instant::now();
     let jsonl = matches!(args.out.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"));
     let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -428,4 +428,48 @@ pub fn info(path: &Path) -> Result<()> {
         None => println!("  (the file stores no names; score with --manifest)"),
     }
     Ok(())
+}
+
+#[derive(clap::Subcommand)]
+pub enum ModelCommand {
+    /// Format, output, and the features in order.
+    Info { path: PathBuf },
+    /// Fit a calibration (Platt or isotonic) on rows with known outcomes; writes a manifest carrying it.
+    Calibrate {
+        path: PathBuf,
+        /// Rows with the model's features and the outcome column.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        label: String,
+        #[arg(long, value_enum, default_value = "platt")]
+        method: CalibrationMethod,
+        /// Start from this manifest (its features and output mapping); else the model's feature names.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Global importance: mean |SHAP| over a data file's rows, and total gain where recorded.
+    Importance {
+        path: PathBuf,
+        /// Rows to explain (CSV or JSONL with the model's feature columns).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
+}
+
+/// `leadsmith model …`.
+pub fn model(command: &ModelCommand) -> Result<()> {
+    match command {
+        ModelCommand::Info { path } => info(path),
+        ModelCommand::Calibrate { path, data, label, method, manifest, out } => {
+            calibrate(path, manifest.as_deref(), data, label, *method, out)
+        }
+        ModelCommand::Importance { path, data, manifest, top } => importance(path, manifest.as_deref(), data, *top),
+    }
 }

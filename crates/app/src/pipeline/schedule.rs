@@ -14,8 +14,8 @@ use leadsmith_queue::{Handler, JobError, Outcome};
 use leadsmith_store::{Job, NewJob, Schedule, Store, now_ms};
 use tokio::sync::watch;
 
+use crate::config::Settings;
 use crate::pipeline::{self, RunRequest};
-use crate::settings::Settings;
 
 /// The job kind a schedule's firing is queued as.
 pub const KIND_RUN: &str = "run";
@@ -129,8 +129,8 @@ pub struct RunsStartArgs {
     /// Queue at most this many of the file's leads.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// The stages to run, in order (crawl, score).
-    #[arg(long, value_delimiter = ',', default_values_t = [String::from("crawl"), String::from("score")])]
+    /// The stages to run (comma-separated), in pipeline order whatever order they are given in.
+    #[arg(long, value_delimiter = ',', default_values_t = super::stages::kinds())]
     pub stages: Vec<String>,
 }
 

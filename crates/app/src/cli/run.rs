@@ -1,0 +1,95 @@
+//! `leadsmith run FILE` (import a file and work its run to the end here, resumable) and `leadsmith import
+//! FILE` (import only, or `--dry-run` to see what would be imported and merged).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use leadsmith_store::{LeadFilter, RowDecision};
+
+use super::{Ctx, leads};
+use crate::export::{self, Format};
+use crate::pipeline::{self, Engine};
+use crate::view::tally;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    file: PathBuf,
+    /// Write the leads of this file here (CSV or JSONL by --format, or by extension).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Fetch sites on private/loopback addresses too (CIDR, repeatable), e.g. for an intranet.
+    #[arg(long = "allow-address")]
+    allow_address: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    file: PathBuf,
+    /// Show what would be imported and merged, without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// `leadsmith run`: exits 130 when interrupted (run the same command again to resume).
+pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode> {
+    let mut settings = ctx.settings.clone();
+    settings.crawl.allow_addresses.extend(args.allow_address.iter().cloned());
+    settings.validate()?;
+    let store = ctx.store().await?;
+    let engine = Engine::new(store.clone(), settings, Default::default())?;
+    let summary = pipeline::run_file(&engine, &args.file, ctx.progress).await?;
+    let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &LeadFilter::default()).await?;
+    if summary.interrupted {
+        eprintln!(
+            "run {} interrupted after {:.1} s; run the same command to resume",
+            summary.run_id,
+            summary.elapsed.as_secs_f64()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    eprintln!(
+        "run {} {} in {:.1} s{}",
+        summary.run_id,
+        summary.status,
+        summary.elapsed.as_secs_f64(),
+        if summary.resumed { " (resumed)" } else { "" }
+    );
+    eprintln!("{}", tally(&views));
+    match &args.out {
+        Some(path) => {
+            let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            export::write(&views, format_for(path, args.format), f)?;
+            eprintln!("wrote {} leads to {}", views.len(), path.display());
+        }
+        None => print!("{}", leads::table(&views[..views.len().min(10)])),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `leadsmith import`.
+pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+    let store = ctx.store().await?;
+    let report = pipeline::import_file(store.as_ref(), &args.file, &ctx.settings, args.dry_run).await?;
+    if args.dry_run {
+        for d in &report.decisions {
+            if let RowDecision::Merged { line, lead_id, key } = d {
+                eprintln!("line {line} would merge into lead {lead_id} (same {key})");
+            }
+        }
+    }
+    report.print(args.dry_run);
+    if !args.dry_run {
+        eprintln!("next: `leadsmith run {}` crawls and scores them", args.file.display());
+    }
+    Ok(())
+}
+
+fn format_for(path: &Path, explicit: Option<Format>) -> Format {
+    explicit.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
+        _ => Format::Csv,
+    })
+}

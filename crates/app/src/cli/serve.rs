@@ -1,0 +1,96 @@
+//! `leadsmith serve`: the HTTP API and, unless `--no-workers`, the pipeline's workers and scheduler, in one
+//! process.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+use leadsmith_queue::WorkerConfig;
+
+use super::Ctx;
+use crate::api::{AppState, load_model_in_background, router, serve_on};
+use crate::config::ServeSettings;
+use crate::startup;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: [serve] bind, else 127.0.0.1:8080].
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// The scoring model [default: [serve] model]; readiness waits for it to load.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The model's manifest; default MODEL.manifest.json beside it, else the names the model stores.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Serve the API only: no workers, no scheduler (for API processes in a scaled-out deployment).
+    #[arg(long)]
+    pub no_workers: bool,
+    /// Most leads in one `POST /api/v1/score/batch` [default: 100].
+    #[arg(long)]
+    pub batch_limit: Option<usize>,
+    /// Largest request body, in bytes [default: 1 MiB].
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+}
+
+impl ServeArgs {
+    /// The settings with these flags applied over them.
+    pub fn apply(&self, mut s: ServeSettings) -> ServeSettings {
+        if let Some(bind) = self.bind {
+            s.bind = bind.to_string();
+        }
+        if self.model.is_some() {
+            s.model = self.model.clone();
+            s.manifest = None;
+        }
+        if self.manifest.is_some() {
+            s.manifest = self.manifest.clone();
+        }
+        s.batch_limit = self.batch_limit.unwrap_or(s.batch_limit);
+        s.max_body_bytes = self.max_body_bytes.unwrap_or(s.max_body_bytes);
+        s
+    }
+}
+
+/// `leadsmith serve`.
+pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
+    let store = ctx.store().await?;
+    let mut settings = ctx.settings.clone();
+    settings.serve = args.apply(settings.serve);
+    let state = AppState::new(store.clone(), settings.clone())?;
+    let bind: SocketAddr = state.config.bind.parse().context("[serve] bind")?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
+    load_model_in_background(state.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if !args.no_workers {
+        state.workers.store(true, Ordering::Relaxed);
+        let config = WorkerConfig { concurrency: settings.pipeline.workers, ..Default::default() };
+        let worker = startup::worker(&store, &settings, config, &startup::job_kinds()).await?;
+        let rx = stop_rx.clone();
+        background.push(tokio::spawn(async move {
+            if let Err(e) = worker.run(rx).await {
+                tracing::error!(error = %e, "worker stopped");
+            }
+        }));
+        background.push(startup::spawn_scheduler(store.clone(), stop_rx.clone()));
+    }
+    eprintln!(
+        "leadsmith serving on http://{} ({} store{}); API docs at /api/v1/docs; Ctrl-C to stop",
+        listener.local_addr()?,
+        store.backend(),
+        if args.no_workers { ", API only" } else { ", with workers and scheduler" }
+    );
+    let shutdown = async move {
+        startup::terminated().await;
+        eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
+        let _ = stop_tx.send(true);
+    };
+    serve_on(listener, router(state), shutdown).await?;
+    for task in background {
+        let _ = task.await;
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The `crawl` stage: fetches a lead's site (home, contact and about pages), extracts facts from it and
+//! judges what it found; stores `crawl` ([`CrawlResult`]), `facts` ([`PageFacts`]) and `assess`
+//! ([`Findings`](super::assess::Findings)), then queues the run's next stage.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use leadsmith_core::{CrawlStatus, PageFacts, PageOutcome};
+use leadsmith_crawl::site::SiteOptions;
+use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
+use leadsmith_queue::{Handler, JobError, Outcome};
+use leadsmith_store::{Job, Store};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::stages::{Stage, StageData, new_result, stage_job_then};
+use super::{Engine, assess, job_lead};
+
+/// The stage's registration.
+pub const STAGE: Stage = Stage {
+    kind: "crawl",
+    about: "fetch the lead's site, extract contacts, owner and address, and assess it",
+    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME],
+    handler,
+};
+
+fn handler(engine: &Engine) -> Arc<dyn Handler> {
+    let site = SiteOptions {
+        max_extra_pages: engine.settings.crawl.max_extra_pages,
+        extract: ExtractOptions { default_region: engine.settings.pipeline.default_region.clone() },
+    };
+    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site })
+}
+
+/// The `crawl` result: the lead-level outcome and every page's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrawlResult {
+    pub status: CrawlStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_url: Option<String>,
+    #[serde(default)]
+    pub pages: Vec<PageOutcome>,
+}
+
+impl CrawlResult {
+    /// The outcome for a lead with no crawlable website.
+    pub fn without_site(reason: String) -> Self {
+        Self { status: CrawlStatus::NoWebsite, reason: Some(reason), home_url: None, pages: Vec::new() }
+    }
+}
+
+/// Works `crawl` jobs.
+pub struct CrawlHandler {
+    pub store: Arc<dyn Store>,
+    pub pool: HostPool,
+    pub site: SiteOptions,
+}
+
+#[async_trait]
+impl Handler for CrawlHandler {
+    async fn handle(&self, job: &Job) -> Result<Outcome, JobError> {
+        let Some(lead) = job_lead(self.store.as_ref(), job).await? else {
+            return Ok(Outcome::default());
+        };
+        let lead_id = lead.id;
+        // Without a website, a business email's domain is the next best place to look.
+        let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
+        let (crawl, facts) = match website.as_deref().map(Url::parse) {
+            None => (CrawlResult::without_site("the lead has no website".into()), PageFacts::default()),
+            Some(Err(e)) => (CrawlResult::without_site(format!("unusable website: {e}")), PageFacts::default()),
+            Some(Ok(url)) => {
+                let site = crawl_site(&self.pool, &url, &self.site).await;
+                let crawl = CrawlResult {
+                    status: site.status,
+                    reason: site.reason,
+                    home_url: Some(url.to_string()),
+                    pages: site.pages,
+                };
+                (crawl, site.facts)
+            }
+        };
+        tracing::debug!(lead_id, status = %crawl.status, "crawled");
+        let status = crawl.status.as_str().to_string();
+        crate::telemetry::global().lead_processed(STAGE.kind, &status);
+        if crawl.status != CrawlStatus::Ok {
+            crate::telemetry::global().crawl_error(&status);
+        }
+        let findings = assess::assess(&lead, &crawl, Some(&facts));
+        let results = vec![
+            new_result(lead_id, status.clone(), &crawl),
+            new_result(lead_id, status.clone(), &facts),
+            new_result(lead_id, status, &findings),
+        ];
+        // The run's later stages travel with the job (`then`); jobs queued before stages were selectable
+        // carry none and go on to scoring.
+        let then: Vec<String> = match job.payload.get("then") {
+            Some(v) => serde_json::from_value(v.clone()).unwrap_or_default(),
+            None => vec![super::score::STAGE.kind.to_string()],
+        };
+        let follow_ups =
+            then.iter().take(1).map(|kind| stage_job_then(kind, lead_id, job.run_id, &then[1..])).collect();
+        Ok(Outcome { results, follow_ups })
+    }
+}

@@ -1,0 +1,148 @@
+//! Starting runs: queueing the first stage of a run for its leads, from a file (imported first), a
+//! selection of the store, or a list of leads; resuming the unfinished run of the same file.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use leadsmith_core::LeadId;
+use leadsmith_queue::local_worker_is_dead;
+use leadsmith_store::Store;
+
+use super::RunRequest;
+use super::import::{ImportReport, import_file, source_name};
+use super::stages::{run_stages, stage_job_then};
+use crate::config::Settings;
+
+/// Makes the jobs held by crashed worker processes of this host claimable at once instead of after their
+/// lease (workers on other hosts are left to their leases).
+pub async fn recover_local(store: &dyn Store) -> Result<u64> {
+    let dead: Vec<String> = store.running_workers().await?.into_iter().filter(|w| local_worker_is_dead(w)).collect();
+    let recovered = store.recover_jobs(dead).await?;
+    if recovered > 0 {
+        eprintln!("recovered {recovered} jobs left running by a process that is gone");
+    }
+    Ok(recovered)
+}
+
+/// A run whose jobs are queued.
+pub struct StartedRun {
+    pub run_id: i64,
+    pub resumed: bool,
+    pub report: ImportReport,
+    /// Leads queued (the file's leads, up to the limit).
+    pub queued: usize,
+}
+
+/// Imports the request's file and queues its leads in a run: for a keyed request the run of that key;
+/// otherwise the unfinished run of the same file if there is one (after making the jobs of crashed local
+/// workers claimable again), else a new one.
+pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &Settings) -> Result<StartedRun> {
+    recover_local(store.as_ref()).await?;
+    let path = &request.source;
+    let report = import_file(store.as_ref(), path, settings, false).await?;
+    if request.key.is_none() {
+        report.print(false);
+    }
+    let source = source_name(path);
+    let lead_ids = &report.lead_ids[..request.limit.map_or(report.lead_ids.len(), |l| l.min(report.lead_ids.len()))];
+    let params = serde_json::json!({
+        "source": source,
+        "kind": "file",
+        "limit": request.limit,
+        "stages": request.stages,
+        "found": lead_ids.len(),
+    });
+    let (run_id, resumed) = match &request.key {
+        Some(key) => (store.create_run(&source, &params, Some(key)).await?, false),
+        None => match store.latest_run_for_source(&source).await? {
+            Some(run) if run.status == "running" => (run.id, true),
+            _ => (store.create_run(&source, &params, None).await?, false),
+        },
+    };
+    if resumed && request.key.is_none() {
+        eprintln!("resuming run {run_id}");
+    }
+    crate::telemetry::global().run_event(if resumed { "resumed" } else { "started" });
+    enqueue_stages(store.as_ref(), run_id, lead_ids, &request.stages).await?;
+    Ok(StartedRun { run_id, resumed, queued: lead_ids.len(), report })
+}
+
+/// Queues the first of `stages` for each lead in the run; each job carries the stages after it.
+/// Queueing a lead twice in one run is a no-op.
+async fn enqueue_stages(store: &dyn Store, run_id: i64, lead_ids: &[LeadId], stages: &[String]) -> Result<()> {
+    let (first, then) = stages.split_first().context("a run needs at least one stage")?;
+    for chunk in lead_ids.chunks(500) {
+        let jobs = chunk.iter().map(|&lead| stage_job_then(first, lead, Some(run_id), then)).collect();
+        store.enqueue_many(jobs).await?;
+    }
+    Ok(())
+}
+
+/// Leads already in the store that a run can be started over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Leads with no crawl result yet.
+    Unenriched,
+    /// Every lead (not deleted).
+    All,
+}
+
+impl Selection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unenriched => "unenriched",
+            Self::All => "all",
+        }
+    }
+}
+
+/// A run over leads already in the store.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoreRun {
+    pub run_id: i64,
+    pub queued: usize,
+    /// The run's key had been used: this is the earlier run, nothing was queued.
+    pub existing: bool,
+}
+
+/// Starts a run over `lead_ids` (a selection of the store, or one lead to enrich again). With a `key` (a
+/// client's idempotency key) a second call returns the first run and queues nothing.
+pub async fn start_leads_run(
+    store: &dyn Store,
+    source: &str,
+    params: serde_json::Value,
+    lead_ids: &[LeadId],
+    stages: &[String],
+    key: Option<&str>,
+) -> Result<StoreRun> {
+    let stages = run_stages(stages)?;
+    let run_id = store.create_run(source, &params, key).await?;
+    if key.is_some() && !store.queue_counts(Some(run_id)).await?.is_empty() {
+        return Ok(StoreRun { run_id, queued: 0, existing: true });
+    }
+    crate::telemetry::global().run_event("started");
+    enqueue_stages(store, run_id, lead_ids, &stages).await?;
+    // A run with nothing to do is done at once.
+    store.finish_run_if_done(run_id).await?;
+    Ok(StoreRun { run_id, queued: lead_ids.len(), existing: false })
+}
+
+/// Starts a run over the leads of `selection`, best first, at most `limit` of them.
+pub async fn start_selection_run(
+    store: &dyn Store,
+    selection: Selection,
+    limit: Option<usize>,
+    stages: &[String],
+    key: Option<&str>,
+) -> Result<StoreRun> {
+    let filter = leadsmith_store::LeadFilter {
+        crawl_status: (selection == Selection::Unenriched).then(|| "none".to_string()),
+        limit,
+        ..Default::default()
+    };
+    let lead_ids: Vec<LeadId> = store.list_leads(&filter).await?.iter().map(|s| s.lead.id).collect();
+    let source = format!("store:{}", selection.as_str());
+    let params = serde_json::json!({"source": source, "kind": "store", "limit": limit, "stages": stages, "found": lead_ids.len()});
+    start_leads_run(store, &source, params, &lead_ids, stages, key).await
+}

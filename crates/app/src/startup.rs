@@ -1,0 +1,130 @@
+//! Starting and stopping leadsmith's long-running parts, shared by `worker`, `serve`, `run` and `demo`:
+//! opening the store, recovering the jobs of crashed local workers, building a worker for the pipeline's
+//! job kinds (the stages plus a schedule's `run` firing), the scheduler, and waiting for Ctrl-C/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use leadsmith_queue::{Worker, WorkerConfig};
+use leadsmith_store::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::pipeline::{Engine, recover_local, schedule, stages};
+
+/// The store used when none is given.
+pub const DEFAULT_STORE: &str = "leadsmith.db";
+
+/// Opens (and migrates) the store at `location` (a SQLite path or a PostgreSQL URL).
+pub async fn open_store(location: &str) -> Result<Arc<dyn Store>> {
+    leadsmith_store::open(location).await.with_context(|| format!("opening store {}", redact(location)))
+}
+
+/// A store location fit to print: a URL's password is replaced.
+pub fn redact(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => location.to_string(),
+    }
+}
+
+/// Every job kind a worker can work: the pipeline's stages, then a schedule's `run` firing.
+pub fn job_kinds() -> Vec<String> {
+    let mut kinds = stages::kinds();
+    kinds.push(schedule::KIND_RUN.to_string());
+    kinds
+}
+
+/// `kinds` checked against [`job_kinds`].
+pub fn check_kinds(kinds: &[String]) -> Result<()> {
+    let known = job_kinds();
+    if let Some(k) = kinds.iter().find(|k| !known.contains(k)) {
+        bail!("unknown job kind {k:?} (known: {})", known.join(", "));
+    }
+    Ok(())
+}
+
+/// How often workers look for work when nothing wakes them: PostgreSQL wakes idle workers by
+/// notification, so polling there only finds delayed jobs coming due.
+pub fn poll_interval(store: &dyn Store) -> Duration {
+    match store.backend() {
+        "postgres" => Duration::from_secs(1),
+        _ => Duration::from_millis(250),
+    }
+}
+
+/// A worker for `kinds` on `store`, after making the jobs of crashed local workers claimable again.
+pub async fn worker(
+    store: &Arc<dyn Store>,
+    settings: &Settings,
+    config: WorkerConfig,
+    kinds: &[String],
+) -> Result<Worker> {
+    check_kinds(kinds)?;
+    recover_local(store.as_ref()).await?;
+    let engine = Engine::new(store.clone(), settings.clone(), Default::default())?;
+    let mut worker = engine.worker(config, kinds);
+    if kinds.iter().any(|k| k == schedule::KIND_RUN) {
+        let run = schedule::RunHandler { store: store.clone(), settings: settings.clone() };
+        worker = worker.handle(schedule::KIND_RUN, Arc::new(run));
+    }
+    Ok(worker)
+}
+
+/// The scheduler, checking for due slots every second until `stop`; each slot fires once however many
+/// processes run it.
+pub fn spawn_scheduler(store: Arc<dyn Store>, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(schedule::run_scheduler(store, Duration::from_secs(1), stop))
+}
+
+/// A stop signal that turns true on Ctrl-C or SIGTERM, after printing `message`.
+pub fn stop_on_signal(message: &'static str) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        terminated().await;
+        eprintln!("{message}");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn terminated() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = sigterm => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_kinds_are_the_stages_and_the_schedule_firing() {
+        assert_eq!(job_kinds(), ["crawl", "score", "run"]);
+        assert!(check_kinds(&["crawl".into(), "run".into()]).is_ok());
+        let e = check_kinds(&["paint".into()]).unwrap_err().to_string();
+        assert!(e.contains("unknown job kind \"paint\" (known: crawl, score, run)"), "{e}");
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("leads.db"), "leads.db");
+    }
+}
