@@ -113,14 +113,13 @@ pub(super) async fn authenticate(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     needed: Scope,
-    request_id: &str,
 ) -> Result<ApiKey, Response> {
     let refuse = |rejection: KeyRejection| {
         if let KeyRejection::Store(e) = &rejection {
-            tracing::warn!(request_id, error = %e, "API key check failed");
+            tracing::warn!(error = %e, "API key check failed");
         }
         let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = problem(status, rejection.to_string(), request_id, Some(json!({"code": rejection.code()})));
+        let mut response = problem(status, rejection.to_string(), Some(json!({"code": rejection.code()})));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -136,8 +135,7 @@ pub(super) async fn authenticate(
         crate::telemetry::global().rate_limited();
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         let detail = format!("rate limit of API key {:?} reached; retry in {secs} s", key.name);
-        let mut response =
-            problem(StatusCode::TOO_MANY_REQUESTS, detail, request_id, Some(json!({"code": "rate_limited"})));
+        let mut response = problem(StatusCode::TOO_MANY_REQUESTS, detail, Some(json!({"code": "rate_limited"})));
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Err(response);
     }
@@ -155,7 +153,7 @@ pub struct Ctx {
 impl Ctx {
     async fn extract(parts: &Parts, state: &Arc<AppState>, needed: Scope) -> Result<Self, Response> {
         let id = parts.extensions.get::<RequestId>().map_or_else(super::new_request_id, |r| r.0.clone());
-        let key = authenticate(state, &parts.headers, needed, &id).await?;
+        let key = authenticate(state, &parts.headers, needed).await?;
         Ok(Self { state: state.clone(), id, key })
     }
 }

@@ -73,7 +73,7 @@ pub struct ImportResponse {
 async fn import(ctx: &Ctx, source: &str, parsed: Parsed, by_index: bool) -> Result<ImportResponse, Response> {
     let Parsed { rows, rejected, warnings } = parsed;
     let read = rows.len() + rejected.len();
-    let outcome = ctx.state.store.import_rows(source, rows, false).await.map_err(|e| store_failed(e, &ctx.id))?;
+    let outcome = ctx.state.store.import_rows(source, rows, false).await.map_err(store_failed)?;
     let place = |line: u64| if by_index { (Some(line as usize - 1), None) } else { (None, Some(line)) };
     let mut results = Vec::with_capacity(read);
     let (mut imported, mut merged, mut unchanged) = (0, 0, 0);
@@ -142,15 +142,15 @@ fn source_for(ctx: &Ctx, what: &str) -> String {
         (status = 422, description = "Not a usable lead, with why", body = Problem),
     ))]
 pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let lead: LeadFields = or_return!(parse_body(body, &ctx.id));
+    let lead: LeadFields = or_return!(parse_body(body));
     let parsed = parse_objects(&ctx, std::slice::from_ref(&lead));
     let report = or_return!(import(&ctx, &source_for(&ctx, "create"), parsed, true).await);
     let Some(result) = report.results.into_iter().next() else {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "the lead is empty", &ctx.id, None);
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "the lead is empty", None);
     };
     if let Some(error) = result.error {
         let errors = vec![FieldError { field: "lead".into(), problem: error.clone() }];
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, error, &ctx.id, Some(json!({"errors": errors})));
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, error, Some(json!({"errors": errors})));
     }
     let status = if result.outcome == "new" { StatusCode::CREATED } else { StatusCode::OK };
     let mut response = json_response(status, &result);
@@ -172,11 +172,11 @@ pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> R
         (status = 422, description = "Not a batch", body = Problem),
     ))]
 pub async fn create_batch(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let batch: LeadsBatch = or_return!(parse_body(body, &ctx.id));
+    let batch: LeadsBatch = or_return!(parse_body(body));
     let limit = ctx.state.config.leads_batch_limit;
     if batch.leads.len() > limit {
         let detail = format!("{} leads in one batch; the limit is {limit}", batch.leads.len());
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, &ctx.id, None);
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, None);
     }
     let parsed = parse_objects(&ctx, &batch.leads);
     match import(&ctx, &source_for(&ctx, "batch"), parsed, true).await {
@@ -211,8 +211,8 @@ pub async fn upload(
     query: Result<Query<UploadQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let query = or_return!(parse_query(query, &ctx.id));
-    let bytes = or_return!(body_bytes(body, &ctx.id));
+    let query = or_return!(parse_query(query));
+    let bytes = or_return!(body_bytes(body));
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let jsonl = match query.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -220,7 +220,7 @@ pub async fn upload(
         Some("jsonl" | "ndjson") => Some(true),
         Some(other) => {
             let detail = format!("format {other:?}: use csv or jsonl");
-            return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, &ctx.id, None);
+            return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, None);
         }
         None => match media.as_str() {
             "text/csv" | "application/csv" => Some(false),
@@ -230,14 +230,14 @@ pub async fn upload(
             "" | "text/plain" | "application/octet-stream" => None,
             other => {
                 let detail = format!("Content-Type {other}: send text/csv or application/x-ndjson");
-                return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, &ctx.id, None);
+                return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, None);
             }
         },
     };
     let region = ctx.state.settings.pipeline.default_region.clone();
     let parsed = match import::parse_bytes(&bytes, jsonl, &region) {
         Ok(p) => p,
-        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), &ctx.id, None),
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
     };
     let name = query.source.unwrap_or_else(|| "upload".into());
     match import(&ctx, &source_for(&ctx, &name), parsed, false).await {
@@ -321,16 +321,16 @@ pub struct LeadPage {
         (status = 400, description = "A bad filter or cursor", body = Problem),
     ))]
 pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejection>) -> Response {
-    let q = or_return!(parse_query(query, &ctx.id));
+    let q = or_return!(parse_query(query));
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 500", &ctx.id, None);
+        return problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 500", None);
     }
     let after = match q.cursor.as_deref().map(|c| LeadCursor::decode(c).ok_or(c)) {
         None => None,
         Some(Ok(c)) => Some(c),
         Some(Err(c)) => {
-            return problem(StatusCode::BAD_REQUEST, format!("cursor {c:?} is not one this API gave"), &ctx.id, None);
+            return problem(StatusCode::BAD_REQUEST, format!("cursor {c:?} is not one this API gave"), None);
         }
     };
     let filter = LeadFilter {
@@ -348,7 +348,7 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
     };
     let mut rows = match ctx.state.store.list_leads(&filter).await {
         Ok(rows) => rows,
-        Err(e) => return store_failed(e, &ctx.id),
+        Err(e) => return store_failed(e),
     };
     let next_cursor = (rows.len() > limit).then(|| {
         rows.truncate(limit);
@@ -364,24 +364,22 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The lead", body = Object), (status = 404, description = "No such lead", body = Problem)))]
 pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = or_return!(parse_id(path, "lead", &ctx.id));
+    let id = or_return!(parse_id(path, "lead"));
     let store = ctx.state.store.as_ref();
     let record = match store.lead(id).await {
         Ok(Some(r)) => r,
-        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), &ctx.id, None),
-        Err(e) => return store_failed(e, &ctx.id),
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), None),
+        Err(e) => return store_failed(e),
     };
     let (jobs, results) = match tokio::try_join!(store.lead_jobs(id), store.stage_results(id)) {
         Ok(v) => v,
-        Err(e) => return store_failed(e, &ctx.id),
+        Err(e) => return store_failed(e),
     };
     let stages: Vec<Value> = results
         .iter()
         .map(|s| json!({"stage": s.stage, "status": s.status, "updated_at": s.updated_at, "job_id": s.job_id}))
         .collect();
-    let view = or_return!(
-        crate::view::LeadView::from_results(store, record, results).await.map_err(|e| store_failed(e, &ctx.id))
-    );
+    let view = or_return!(crate::view::LeadView::from_results(store, record, results).await.map_err(store_failed));
     let mut body = serde_json::to_value(&view).expect("serialisable");
     let jobs: Vec<Value> = jobs
         .iter()
@@ -400,14 +398,14 @@ pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Re
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such lead", body = Problem)))]
 pub async fn delete(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = or_return!(parse_id(path, "lead", &ctx.id));
+    let id = or_return!(parse_id(path, "lead"));
     match ctx.state.store.delete_lead(id).await {
         Ok(true) => {
-            tracing::info!(request_id = %ctx.id, lead_id = id, key = ctx.key.name, "lead deleted");
+            tracing::info!(lead_id = id, key = ctx.key.name, "lead deleted");
             StatusCode::NO_CONTENT.into_response()
         }
-        Ok(false) => problem(StatusCode::NOT_FOUND, format!("no lead {id}"), &ctx.id, None),
-        Err(e) => store_failed(e, &ctx.id),
+        Ok(false) => problem(StatusCode::NOT_FOUND, format!("no lead {id}"), None),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -430,20 +428,20 @@ pub async fn enrich(
     path: Result<Path<i64>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let id = or_return!(parse_id(path, "lead", &ctx.id));
+    let id = or_return!(parse_id(path, "lead"));
     let request: EnrichRequest = match &body {
         Ok(b) if b.iter().all(u8::is_ascii_whitespace) => EnrichRequest::default(),
-        _ => or_return!(parse_body(body, &ctx.id)),
+        _ => or_return!(parse_body(body)),
     };
     let store = ctx.state.store.as_ref();
     match store.lead(id).await {
         Ok(Some(_)) => {}
-        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), &ctx.id, None),
-        Err(e) => return store_failed(e, &ctx.id),
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no lead {id}"), None),
+        Err(e) => return store_failed(e),
     }
     let stages = if request.stages.is_empty() { crate::pipeline::stages::kinds() } else { request.stages };
     if let Err(e) = crate::pipeline::run_stages(&stages) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None);
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None);
     }
     let source = format!("lead:{id}");
     let params = json!({"source": source, "kind": "lead", "lead_id": id, "stages": stages});
@@ -456,6 +454,6 @@ pub async fn enrich(
             }
             response
         }
-        Err(e) => store_failed(format!("{e:#}"), &ctx.id),
+        Err(e) => store_failed(format!("{e:#}")),
     }
 }

@@ -160,7 +160,8 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let response = next.run(req).instrument(span.clone()).await;
+    let mut response = span.in_scope(|| finish_problem(response, &id));
     let elapsed = started.elapsed();
     let route = response.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
     let status = response.status().as_u16();
@@ -174,21 +175,89 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     response
 }
 
-/// An RFC 9457 problem response.
-pub fn problem(status: StatusCode, detail: impl Into<String>, request_id: &str, extra: Option<Value>) -> Response {
-    let mut body = json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("error"),
-        "status": status.as_u16(),
-        "detail": detail.into(),
-        "request_id": request_id,
-    });
-    if let (Some(Value::Object(extra)), Some(obj)) = (extra, body.as_object_mut()) {
-        obj.extend(extra);
+/// An error response: an RFC 9457 problem (`application/problem+json`). Built anywhere without the
+/// request id; the request-context middleware adds it to the body, and logs a server error's internal
+/// cause once, with the request id, so that 5xx bodies never reveal internal error text.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+    extra: Option<Value>,
+    /// What really failed, for the log only.
+    cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self { status, detail: detail.into(), extra: None, cause: None }
     }
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    response
+
+    /// Adds members to the problem document (`code`, `errors`, …).
+    pub fn with(mut self, extra: Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
+    /// A server-side failure: the client reads `detail`; `cause` goes to the log.
+    pub fn internal(status: StatusCode, detail: impl Into<String>, cause: impl std::fmt::Display) -> Self {
+        Self { status, detail: detail.into(), extra: None, cause: Some(cause.to_string()) }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn body(&self, request_id: Option<&str>) -> String {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.status.canonical_reason().unwrap_or("error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(id) = request_id {
+                obj.insert("request_id".into(), json!(id));
+            }
+            if let Some(Value::Object(extra)) = &self.extra {
+                obj.extend(extra.clone());
+            }
+        }
+        body.to_string()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body(None)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Gives an error response its final body: the problem with the request id; logs a server error's cause.
+fn finish_problem(response: Response, request_id: &str) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Some(error) = parts.extensions.remove::<ApiError>() else {
+        return Response::from_parts(parts, body);
+    };
+    if let Some(cause) = &error.cause {
+        tracing::error!(status = error.status.as_u16(), error = %cause, "request failed");
+    } else if error.status.is_server_error() {
+        tracing::error!(status = error.status.as_u16(), detail = %error.detail, "request failed");
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(error.body(Some(request_id))))
+}
+
+/// An RFC 9457 problem response (see [`ApiError`]).
+pub fn problem(status: StatusCode, detail: impl Into<String>, extra: Option<Value>) -> Response {
+    let error = ApiError::new(status, detail);
+    match extra {
+        Some(extra) => error.with(extra),
+        None => error,
+    }
+    .into_response()
 }
 
 /// An RFC 9457 problem document (every error response).
@@ -227,29 +296,27 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// A response for a store that failed; the error goes to the log with the request id.
-pub fn store_failed(e: impl std::fmt::Display, request_id: &str) -> Response {
-    tracing::warn!(request_id, error = %e, "the store failed");
-    problem(StatusCode::SERVICE_UNAVAILABLE, format!("the store is not answering: {e}"), request_id, None)
+/// A response for a store that failed: a 503 that says so; the error itself goes to the log, with the
+/// request id, never to the client.
+pub fn store_failed(e: impl std::fmt::Display) -> Response {
+    ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "the store is not answering; try again shortly", e)
+        .into_response()
 }
 
 /// Reads a JSON body, or the response for a body that is too large or not the expected JSON.
 // The error is the response to send, built once per refused request: boxing it would buy nothing.
 #[allow(clippy::result_large_err)]
-pub fn parse_body<T: serde::de::DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-    request_id: &str,
-) -> Result<T, Response> {
-    let bytes = body_bytes(body, request_id)?;
+pub fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Response> {
+    let bytes = body_bytes(body)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
-        problem(status, format!("request body: {e}"), request_id, None)
+        problem(status, format!("request body: {e}"), None)
     })
 }
 
 /// The body's bytes, or a 413 over the size limit (400 when it could not be read).
 #[allow(clippy::result_large_err)]
-pub fn body_bytes(body: Result<Bytes, BytesRejection>, request_id: &str) -> Result<Bytes, Response> {
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
     body.map_err(|e| {
         let status = e.status();
         let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -257,24 +324,24 @@ pub fn body_bytes(body: Result<Bytes, BytesRejection>, request_id: &str) -> Resu
         } else {
             e.body_text()
         };
-        problem(status, detail, request_id, None)
+        problem(status, detail, None)
     })
 }
 
 /// A query string, or a 400 naming what is wrong with it.
 #[allow(clippy::result_large_err)]
-pub fn parse_query<T>(query: Result<Query<T>, QueryRejection>, request_id: &str) -> Result<T, Response> {
-    query.map(|Query(q)| q).map_err(|e| problem(StatusCode::BAD_REQUEST, e.body_text(), request_id, None))
+pub fn parse_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
+    query.map(|Query(q)| q).map_err(|e| problem(StatusCode::BAD_REQUEST, e.body_text(), None))
 }
 
 /// A numeric id from the path, or a 404 (an id that is not a number names nothing).
 #[allow(clippy::result_large_err)]
-pub fn parse_id(path: Result<Path<i64>, PathRejection>, what: &str, request_id: &str) -> Result<i64, Response> {
-    path.map(|Path(id)| id).map_err(|_| problem(StatusCode::NOT_FOUND, format!("no such {what}"), request_id, None))
+pub fn parse_id(path: Result<Path<i64>, PathRejection>, what: &str) -> Result<i64, Response> {
+    path.map(|Path(id)| id).map_err(|_| problem(StatusCode::NOT_FOUND, format!("no such {what}"), None))
 }
 
-async fn not_found(axum::Extension(RequestId(id)): axum::Extension<RequestId>, req: Request) -> Response {
-    problem(StatusCode::NOT_FOUND, format!("no route {} {}", req.method(), req.uri().path()), &id, None)
+async fn not_found(req: Request) -> Response {
+    problem(StatusCode::NOT_FOUND, format!("no route {} {}", req.method(), req.uri().path()), None)
 }
 
 /// Loads the model in the background so the server answers (and readiness says 503) meanwhile.

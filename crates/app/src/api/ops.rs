@@ -10,7 +10,7 @@ use leadsmith_store::Scope;
 use serde_json::{Value, json};
 use sysinfo::{Disks, Pid, ProcessesToUpdate, System};
 
-use super::{AppState, Problem, Read, RequestId, json_response, store_failed};
+use super::{AppState, Problem, Read, json_response, store_failed};
 use crate::telemetry as metrics;
 
 /// The process is up.
@@ -34,7 +34,11 @@ pub async fn live() -> Response {
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let store = match state.store.schema_version().await {
         Ok(v) => Ok(json!({"ok": true, "backend": state.store.backend(), "schema_version": v})),
-        Err(e) => Err(json!({"ok": false, "error": e.to_string()})),
+        Err(e) => {
+            // Readiness needs no key: what failed goes to the log, not to whoever asks.
+            tracing::warn!(error = %e, "readiness: the store is not answering");
+            Err(json!({"ok": false, "error": "the store is not answering"}))
+        }
     };
     let model = match (state.model.get(), state.model_error.get()) {
         (_, Some(e)) => Err(json!({"ok": false, "error": e})),
@@ -52,12 +56,12 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
 #[utoipa::path(get, path = "/status", tag = "operations", security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Status", body = Object), (status = 401, description = "No usable API key", body = Problem)))]
 pub async fn status(Read(ctx): Read) -> Response {
-    let (state, id) = (&ctx.state, &ctx.id);
+    let state = &ctx.state;
     let store = state.store.as_ref();
     let (schema, queue, holders) =
         match tokio::try_join!(store.schema_version(), store.queue_stats(), store.running_workers()) {
             Ok(v) => v,
-            Err(e) => return store_failed(e, id),
+            Err(e) => return store_failed(e),
         };
     json_response(
         StatusCode::OK,
@@ -175,19 +179,15 @@ pub async fn resources(Read(ctx): Read) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations", security((), ("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String),
         (status = 401, description = "No usable API key (when metrics_auth is on)", body = Problem)))]
-pub async fn prometheus(
-    State(state): State<Arc<AppState>>,
-    axum::Extension(RequestId(id)): axum::Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn prometheus(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if state.config.metrics_auth
-        && let Err(r) = super::auth::authenticate(&state, &headers, Scope::Read, &id).await
+        && let Err(r) = super::auth::authenticate(&state, &headers, Scope::Read).await
     {
         return r;
     }
     match state.store.queue_stats().await {
         Ok(stats) => metrics::global().set_queue(&stats),
-        Err(e) => tracing::warn!(request_id = %id, error = %e, "metrics: queue statistics unavailable"),
+        Err(e) => tracing::warn!(error = %e, "metrics: queue statistics unavailable"),
     }
     let mut response = (StatusCode::OK, metrics::global().encode()).into_response();
     response.headers_mut().insert(

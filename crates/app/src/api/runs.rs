@@ -66,15 +66,15 @@ fn run_location(run_id: i64, mut response: Response) -> Response {
         (status = 422, description = "A bad source, limit or stage", body = Problem),
     ))]
 pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: StartRun = or_return!(parse_body(body, &ctx.id));
+    let req: StartRun = or_return!(parse_body(body));
     let header_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let key = req.key.or(header_key).map(|k| format!("api:{}:{k}", ctx.key.name));
     if req.limit == Some(0) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be at least 1", &ctx.id, None);
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be at least 1", None);
     }
     let stages = if req.stages.is_empty() { pipeline::stages::kinds() } else { req.stages };
     if let Err(e) = pipeline::run_stages(&stages) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None);
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None);
     }
     let store = &ctx.state.store;
     let selection = match req.source {
@@ -84,19 +84,19 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, By
             // Reading files on the server is for operators.
             if !ctx.key.scope.allows(Scope::Admin) {
                 let detail = format!("this API key has scope {}; runs over server files need admin", ctx.key.scope);
-                return problem(StatusCode::FORBIDDEN, detail, &ctx.id, Some(json!({"code": "insufficient_scope"})));
+                return problem(StatusCode::FORBIDDEN, detail, Some(json!({"code": "insufficient_scope"})));
             }
             let Some(path) = req.path else {
-                return problem(StatusCode::UNPROCESSABLE_ENTITY, "source file needs a path", &ctx.id, None);
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, "source file needs a path", None);
             };
             let path = std::path::PathBuf::from(path);
             if !path.is_file() {
                 let detail = format!("{} is not a file on the server", path.display());
-                return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, &ctx.id, None);
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None);
             }
             let request = match pipeline::RunRequest::new(&path, req.limit, &stages, key) {
                 Ok(r) => r,
-                Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), &ctx.id, None),
+                Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None),
             };
             return match pipeline::start_run(store, &request, &ctx.state.settings).await {
                 Ok(started) => {
@@ -104,7 +104,7 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, By
                                       "import": started.report});
                     run_location(started.run_id, json_response(StatusCode::ACCEPTED, body))
                 }
-                Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), &ctx.id, None),
+                Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
             };
         }
     };
@@ -114,7 +114,7 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, By
             let body = json!({"run_id": run.run_id, "queued": run.queued, "existing": run.existing});
             run_location(run.run_id, json_response(status, body))
         }
-        Err(e) => store_failed(format!("{e:#}"), &ctx.id),
+        Err(e) => store_failed(format!("{e:#}")),
     }
 }
 
@@ -128,10 +128,10 @@ pub struct LimitQuery {
 /// The `limit` of a listing, or a 400.
 // The error is the response to send, built once per refused request: boxing it would buy nothing.
 #[allow(clippy::result_large_err)]
-fn parse_limit(query: Result<Query<LimitQuery>, QueryRejection>, request_id: &str) -> Result<usize, Response> {
-    let limit = parse_query(query, request_id)?.limit.unwrap_or(50);
+fn parse_limit(query: Result<Query<LimitQuery>, QueryRejection>) -> Result<usize, Response> {
+    let limit = parse_query(query)?.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
-        return Err(problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 1000", request_id, None));
+        return Err(problem(StatusCode::BAD_REQUEST, "limit must be between 1 and 1000", None));
     }
     Ok(limit)
 }
@@ -140,10 +140,10 @@ fn parse_limit(query: Result<Query<LimitQuery>, QueryRejection>, request_id: &st
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Runs", body = Object)))]
 pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = or_return!(parse_limit(query, &ctx.id));
+    let limit = or_return!(parse_limit(query));
     match ctx.state.store.list_runs(limit).await {
         Ok(runs) => json_response(StatusCode::OK, json!({"runs": runs.iter().map(run_json).collect::<Vec<_>>()})),
-        Err(e) => store_failed(e, &ctx.id),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -152,17 +152,17 @@ pub async fn list(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejecti
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The run", body = Object), (status = 404, description = "No such run", body = Problem)))]
 pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = or_return!(parse_id(path, "run", &ctx.id));
+    let id = or_return!(parse_id(path, "run"));
     let store = ctx.state.store.as_ref();
     // Finishing here keeps the status true when no worker is left to notice the run is done.
     let run = match store.finish_run_if_done(id).await {
         Ok(Some(run)) => run,
-        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
-        Err(e) => return store_failed(e, &ctx.id),
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), None),
+        Err(e) => return store_failed(e),
     };
     let counts = match store.queue_counts(Some(id)).await {
         Ok(c) => c,
-        Err(e) => return store_failed(e, &ctx.id),
+        Err(e) => return store_failed(e),
     };
     let mut body = run_json(&run);
     body["jobs"] = json!(counts);
@@ -175,25 +175,25 @@ pub async fn show(Read(ctx): Read, path: Result<Path<i64>, PathRejection>) -> Re
     responses((status = 200, description = "Cancelled", body = Object), (status = 404, description = "No such run", body = Problem),
         (status = 409, description = "The run has already ended", body = Problem)))]
 pub async fn cancel(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -> Response {
-    let id = or_return!(parse_id(path, "run", &ctx.id));
+    let id = or_return!(parse_id(path, "run"));
     let store = ctx.state.store.as_ref();
     match store.finish_run_if_done(id).await {
         Ok(Some(run)) if run.status != "running" => {
             let detail = format!("run {id} has already ended ({})", run.status);
-            return problem(StatusCode::CONFLICT, detail, &ctx.id, Some(json!({"run": run_json(&run)})));
+            return problem(StatusCode::CONFLICT, detail, Some(json!({"run": run_json(&run)})));
         }
         Ok(Some(_)) => {}
-        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
-        Err(e) => return store_failed(e, &ctx.id),
+        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no run {id}"), None),
+        Err(e) => return store_failed(e),
     }
     match store.cancel_run(id).await {
         Ok(Some(run)) => {
             crate::telemetry::global().run_event("cancelled");
-            tracing::info!(request_id = %ctx.id, run_id = id, key = ctx.key.name, "run cancelled");
+            tracing::info!(run_id = id, key = ctx.key.name, "run cancelled");
             json_response(StatusCode::OK, run_json(&run))
         }
-        Ok(None) => problem(StatusCode::NOT_FOUND, format!("no run {id}"), &ctx.id, None),
-        Err(e) => store_failed(e, &ctx.id),
+        Ok(None) => problem(StatusCode::NOT_FOUND, format!("no run {id}"), None),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -203,7 +203,7 @@ pub async fn cancel(Write(ctx): Write, path: Result<Path<i64>, PathRejection>) -
 pub async fn stats(Read(ctx): Read) -> Response {
     match ctx.state.store.queue_stats().await {
         Ok(stats) => json_response(StatusCode::OK, json!({"kinds": stats})),
-        Err(e) => store_failed(e, &ctx.id),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -211,10 +211,10 @@ pub async fn stats(Read(ctx): Read) -> Response {
 #[utoipa::path(get, path = "/api/v1/queue/dead", tag = "queue", params(LimitQuery), security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "Dead jobs, newest first", body = Object)))]
 pub async fn dead(Read(ctx): Read, query: Result<Query<LimitQuery>, QueryRejection>) -> Response {
-    let limit = or_return!(parse_limit(query, &ctx.id));
+    let limit = or_return!(parse_limit(query));
     match ctx.state.store.dead_jobs(limit).await {
         Ok(jobs) => json_response(StatusCode::OK, json!({"jobs": jobs})),
-        Err(e) => store_failed(e, &ctx.id),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -232,13 +232,13 @@ pub struct Redrive {
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "How many were requeued", body = Object), (status = 403, description = "The key may not write", body = Problem)))]
 pub async fn redrive(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Redrive = or_return!(parse_body(body, &ctx.id));
+    let req: Redrive = or_return!(parse_body(body));
     match ctx.state.store.redrive(req.ids, req.kind).await {
         Ok(n) => {
-            tracing::info!(request_id = %ctx.id, redriven = n, key = ctx.key.name, "dead jobs redriven");
+            tracing::info!(redriven = n, key = ctx.key.name, "dead jobs redriven");
             json_response(StatusCode::OK, json!({"redriven": n}))
         }
-        Err(e) => store_failed(e, &ctx.id),
+        Err(e) => store_failed(e),
     }
 }
 
@@ -255,16 +255,16 @@ pub struct Purge {
     responses((status = 200, description = "How many were deleted", body = Object), (status = 403, description = "Not an admin key", body = Problem),
         (status = 422, description = "A bad duration", body = Problem)))]
 pub async fn purge(Admin(ctx): Admin, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Purge = or_return!(parse_body(body, &ctx.id));
+    let req: Purge = or_return!(parse_body(body));
     let before = match req.older_than.as_deref().map(humantime::parse_duration).transpose() {
         Ok(d) => d.map(|d| now_ms() - d.as_millis() as i64),
-        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("older_than: {e}"), &ctx.id, None),
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("older_than: {e}"), None),
     };
     match ctx.state.store.purge_dead(before).await {
         Ok(n) => {
-            tracing::info!(request_id = %ctx.id, purged = n, key = ctx.key.name, "dead jobs purged");
+            tracing::info!(purged = n, key = ctx.key.name, "dead jobs purged");
             json_response(StatusCode::OK, json!({"purged": n}))
         }
-        Err(e) => store_failed(e, &ctx.id),
+        Err(e) => store_failed(e),
     }
 }

@@ -9,26 +9,29 @@ use axum::body::Bytes;
 use axum::extract::Query;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use leadsmith_model::{Objective, ScoringModel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Ctx, FieldError, Problem, Read, json_response, parse_body, parse_query, problem};
+use super::{ApiError, AppState, Ctx, FieldError, Problem, Read, json_response, parse_body, parse_query, problem};
 use crate::telemetry as metrics;
 
 /// The model, or a 503 saying why there is none.
 // The error is the response to send, built once per refused request: boxing it would buy nothing.
 #[allow(clippy::result_large_err)]
-fn loaded_model(state: &AppState, request_id: &str) -> Result<Arc<ScoringModel>, Response> {
+fn loaded_model(state: &AppState) -> Result<Arc<ScoringModel>, Response> {
     state.model().cloned().ok_or_else(|| {
         let detail = match (state.model_error.get(), state.model.get()) {
-            (Some(e), _) => format!("the model failed to load: {e}"),
-            (None, None) => "the model is still loading".to_string(),
-            (None, Some(_)) => "this server has no model: start it with --model PATH or set [serve] model".to_string(),
+            (Some(e), _) => {
+                let detail = "the model failed to load; the server log says why";
+                return ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, detail, e).into_response();
+            }
+            (None, None) => "the model is still loading",
+            (None, Some(_)) => "this server has no model: start it with --model PATH or set [serve] model",
         };
-        problem(StatusCode::SERVICE_UNAVAILABLE, detail, request_id, None)
+        problem(StatusCode::SERVICE_UNAVAILABLE, detail, None)
     })
 }
 
@@ -190,9 +193,9 @@ fn score_request<T: serde::de::DeserializeOwned>(
     query: Result<Query<ScoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(Arc<ScoringModel>, T, bool), Response> {
-    let model = loaded_model(&ctx.state, &ctx.id)?;
-    let request = parse_body(body, &ctx.id)?;
-    let details = parse_query(query, &ctx.id)?.include_details;
+    let model = loaded_model(&ctx.state)?;
+    let request = parse_body(body)?;
+    let details = parse_query(query)?.include_details;
     Ok((model, request, details))
 }
 
@@ -218,7 +221,7 @@ pub async fn score(
         }
         Err(errors) => {
             let detail = format!("{} feature problem(s)", errors.len());
-            problem(StatusCode::UNPROCESSABLE_ENTITY, detail, &ctx.id, Some(json!({"errors": errors})))
+            problem(StatusCode::UNPROCESSABLE_ENTITY, detail, Some(json!({"errors": errors})))
         }
     }
 }
@@ -242,7 +245,7 @@ pub async fn score_batch(
     let limit = ctx.state.config.batch_limit;
     if req.leads.len() > limit {
         let detail = format!("{} leads in one batch; the limit is {limit}", req.leads.len());
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, &ctx.id, None);
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, None);
     }
     metrics::global().batch(req.leads.len());
     let results: Vec<BatchItem> = req
@@ -270,7 +273,7 @@ pub async fn score_batch(
 #[utoipa::path(get, path = "/api/v1/model/info", tag = "model", security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The model", body = Object), (status = 503, description = "No model loaded", body = Problem)))]
 pub async fn model_info(Read(ctx): Read) -> Response {
-    let model = or_return!(loaded_model(&ctx.state, &ctx.id));
+    let model = or_return!(loaded_model(&ctx.state));
     let objective = match model.objective() {
         Objective::Probability => "probability",
         Objective::Regression => "regression",
@@ -294,7 +297,7 @@ pub async fn model_info(Read(ctx): Read) -> Response {
 #[utoipa::path(get, path = "/api/v1/model/features", tag = "model", security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "The features, in model order", body = Object), (status = 503, description = "No model loaded", body = Problem)))]
 pub async fn model_features(Read(ctx): Read) -> Response {
-    match loaded_model(&ctx.state, &ctx.id) {
+    match loaded_model(&ctx.state) {
         Ok(m) => json_response(StatusCode::OK, json!({"features": m.features()})),
         Err(r) => r,
     }
@@ -306,13 +309,13 @@ pub async fn model_features(Read(ctx): Read) -> Response {
         (status = 404, description = "The model records no split gain", body = Problem),
         (status = 503, description = "No model loaded", body = Problem)))]
 pub async fn model_importance(Read(ctx): Read) -> Response {
-    let model = or_return!(loaded_model(&ctx.state, &ctx.id));
+    let model = or_return!(loaded_model(&ctx.state));
     let Some(gain) = model.model.gain_importance() else {
         let detail = format!(
             "a {} model records no split gain; `leadsmith model importance --data FILE` gives mean |SHAP|",
             model.format.as_str()
         );
-        return problem(StatusCode::NOT_FOUND, detail, &ctx.id, None);
+        return problem(StatusCode::NOT_FOUND, detail, None);
     };
     let mut rows: Vec<(String, f64)> = model.features().iter().map(|f| f.name.clone()).zip(gain).collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -833,3 +833,22 @@ async fn the_model_can_come_from_the_config_file_and_flags_override_it() {
     assert_eq!(r.status, 503);
     assert!(r.body["checks"]["model"]["error"].as_str().unwrap().contains("does-not-exist"), "{}", r.body);
 }
+
+/// A failing store is a 503 problem with the request id; what failed goes to the log, never to the client.
+#[tokio::test]
+async fn server_errors_say_what_to_do_and_reveal_no_internal_text() {
+    let app = spawn_app(100, 1 << 20).await;
+    let db = app._dir.path().join("api.db");
+    // Broken from outside the server (as a disk or an operator could): the runs table is gone.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE runs").unwrap();
+    drop(conn);
+    let r = call(&app, "GET", "/api/v1/runs", &[("x-api-key", &app.key), ("x-request-id", "req-5xx")], None).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.body["request_id"], "req-5xx");
+    assert_eq!(r.body["status"], 503);
+    let text = r.body.to_string();
+    assert!(text.contains("the store is not answering"), "{text}");
+    assert!(!text.contains("runs") && !text.to_lowercase().contains("table"), "internal text leaked: {text}");
+}
