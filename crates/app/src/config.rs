@@ -236,6 +236,26 @@ pub struct NamedScoreSettings {
 }
 
 impl ScoringSettings {
+    /// The blend to load, after [`validate`](Self::validate).
+    pub fn spec(&self) -> Result<leadsmith_score::BlendSpec> {
+        use leadsmith_score::{NamedSpec, Source};
+        self.validate()?;
+        let scores = self
+            .scores
+            .iter()
+            .map(|s| NamedSpec {
+                name: s.name.clone(),
+                weight: s.weight,
+                source: match (&s.model, &s.rules) {
+                    (Some(path), _) => Source::Model { path: path.clone(), manifest: s.manifest.clone() },
+                    (None, Some(path)) => Source::Rules(path.clone()),
+                    (None, None) => unreachable!("validated: a score has a model or rules"),
+                },
+            })
+            .collect();
+        Ok(leadsmith_score::BlendSpec { rules_weight: self.rules_weight, reasons: self.reasons, scores })
+    }
+
     /// Checks what can be checked without opening files.
     pub fn validate(&self) -> Result<()> {
         let bad_weight = |w: f64| !w.is_finite() || w < 0.0;

@@ -1,6 +1,7 @@
 //! Domain types for leadsmith, parsed at the edge: once a value is a [`Domain`], [`Email`] or [`Phone`]
 //! it is valid and normalised, and nobody downstream re-checks it. No IO lives here.
 
+mod cell;
 mod company;
 mod domain;
 mod email;
@@ -11,6 +12,7 @@ mod phone;
 mod placeholder;
 mod score;
 
+pub use cell::Cell;
 pub use company::normalize_company_name;
 pub use domain::{Domain, DomainError, website_url};
 pub use email::{Email, EmailError};

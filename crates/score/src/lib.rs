@@ -4,8 +4,10 @@
 //!
 //! [`ScoreBreakdown`]: leadsmith_core::ScoreBreakdown
 
+pub mod blend;
 pub mod features;
 pub mod rules;
 
+pub use blend::{BlendError, BlendSpec, NamedSpec, Scoring, Source};
 pub use features::{Features, KNOWN_FEATURES, feature_info, lead_features};
 pub use rules::{Rules, RulesError, RulesFormat};

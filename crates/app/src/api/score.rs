@@ -185,6 +185,14 @@ fn score_one(model: &ScoringModel, req: &ScoreRequest, details: bool) -> Result<
     Ok(ScoredLead { lead_id: req.lead_id.clone(), score, details })
 }
 
+/// Runs model inference on the blocking pool, so that a large batch with explanations never stalls the
+/// requests the async workers are serving meanwhile.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, "scoring failed unexpectedly", e).into_response()
+    })
+}
+
 /// What both scoring endpoints start with: the model, the body and `include_details`.
 // The error is the response to send, built once per refused request: boxing it would buy nothing.
 #[allow(clippy::result_large_err)]
@@ -215,7 +223,11 @@ pub async fn score(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let (model, req, details) = or_return!(score_request::<ScoreRequest>(&ctx, query, body));
-    match score_one(&model, &req, details) {
+    let scored = {
+        let model = model.clone();
+        off_runtime(move || score_one(&model, &req, details)).await
+    };
+    match or_return!(scored) {
         Ok(lead) => {
             json_response(StatusCode::OK, &ScoreResponse { request_id: ctx.id, model: ModelRef::of(&model), lead })
         }
@@ -248,14 +260,20 @@ pub async fn score_batch(
         return problem(StatusCode::PAYLOAD_TOO_LARGE, detail, None);
     }
     metrics::global().batch(req.leads.len());
-    let results: Vec<BatchItem> = req
-        .leads
-        .iter()
-        .map(|lead| match score_one(&model, lead, details) {
-            Ok(scored) => BatchItem::Scored(scored),
-            Err(errors) => BatchItem::Failed { lead_id: lead.lead_id.clone(), errors },
+    let results = {
+        let model = model.clone();
+        off_runtime(move || {
+            req.leads
+                .iter()
+                .map(|lead| match score_one(&model, lead, details) {
+                    Ok(scored) => BatchItem::Scored(scored),
+                    Err(errors) => BatchItem::Failed { lead_id: lead.lead_id.clone(), errors },
+                })
+                .collect::<Vec<BatchItem>>()
         })
-        .collect();
+        .await
+    };
+    let results = or_return!(results);
     let failed = results.iter().filter(|r| matches!(r, BatchItem::Failed { .. })).count();
     json_response(
         StatusCode::OK,

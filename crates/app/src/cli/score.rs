@@ -47,19 +47,7 @@ struct Row {
 }
 
 fn cell(text: &str) -> Value {
-    let t = text.trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("null") {
-        return Value::Null;
-    }
-    match t.to_ascii_lowercase().as_str() {
-        "true" => return Value::Bool(true),
-        "false" => return Value::Bool(false),
-        _ => {}
-    }
-    match t.parse::<f64>() {
-        Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
-        _ => Value::String(t.to_string()),
-    }
+    leadsmith_core::Cell::parse(text).to_json()
 }
 
 fn id_column(columns: &[String]) -> Option<String> {

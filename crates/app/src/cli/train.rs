@@ -101,16 +101,7 @@ fn parse_time(text: &str) -> Option<i64> {
 }
 
 fn numeric(text: &str) -> Option<f64> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Some(f64::NAN);
-    }
-    match t.to_ascii_lowercase().as_str() {
-        "true" | "yes" => return Some(1.0),
-        "false" | "no" => return Some(0.0),
-        _ => {}
-    }
-    t.parse::<f64>().ok().filter(|x| x.is_finite())
+    leadsmith_core::Cell::parse(text).as_number()
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {

@@ -54,7 +54,11 @@ impl Handler for ScoreHandler {
         let pages_total = crawl.as_ref().map_or(0, |c| c.pages.len());
         let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
         let features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
-        let breakdown = self.scoring.score(&lead, &features);
+        // Model inference is CPU work: on the blocking pool, not on the workers' async threads.
+        let scoring = self.scoring.clone();
+        let breakdown = tokio::task::spawn_blocking(move || scoring.score(&lead, &features))
+            .await
+            .map_err(|e| JobError::transient(format!("scoring failed unexpectedly: {e}")))?;
         let tier = breakdown.tier.to_string();
         crate::telemetry::global().lead_processed(STAGE.kind, &tier);
         Ok(Outcome { results: vec![new_result(lead_id, tier, &breakdown)], follow_ups: vec![] })
