@@ -7,7 +7,8 @@
 //!   `worker`, `serve` and `demo`;
 //! - [`config`]: every settings section; [`telemetry`]: logs and metrics;
 //! - [`view`] and [`export`]: a lead with everything learnt about it, and the files written from it;
-//! - [`scoring`]: the configured rules and models a lead is scored with.
+//! - [`scoring`]: the configured rules and models a lead is scored with;
+//! - [`table`]: the one reader of CSV/JSONL input, for import, scoring and training.
 //!
 //! `main.rs` only calls [`cli::main`].
 
@@ -18,5 +19,6 @@ pub mod export;
 pub mod pipeline;
 pub mod scoring;
 pub mod startup;
+pub mod table;
 pub mod telemetry;
 pub mod view;

@@ -17,6 +17,7 @@ use super::{
     store_failed,
 };
 use crate::pipeline::import::{self, Parsed};
+use crate::table::Format;
 
 /// A lead's fields, as in a JSONL import line: `company`, `website`, `email`, `phone`, `street`, `city`,
 /// `region`, `postal_code`, `country`, `first_name`, `last_name`, `title`, `external_id`, `vertical`; other
@@ -215,17 +216,17 @@ pub async fn upload(
     let bytes = or_return!(body_bytes(body));
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let jsonl = match query.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some("csv") => Some(false),
-        Some("jsonl" | "ndjson") => Some(true),
+    let format = match query.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Some(Format::Csv),
+        Some("jsonl" | "ndjson") => Some(Format::Jsonl),
         Some(other) => {
             let detail = format!("format {other:?}: use csv or jsonl");
             return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail, None);
         }
         None => match media.as_str() {
-            "text/csv" | "application/csv" => Some(false),
+            "text/csv" | "application/csv" => Some(Format::Csv),
             "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/jsonlines" => {
-                Some(true)
+                Some(Format::Jsonl)
             }
             "" | "text/plain" | "application/octet-stream" => None,
             other => {
@@ -235,7 +236,7 @@ pub async fn upload(
         },
     };
     let region = ctx.state.settings.pipeline.default_region.clone();
-    let parsed = match import::parse_bytes(&bytes, jsonl, &region) {
+    let parsed = match import::parse_bytes(&bytes, format, &region) {
         Ok(p) => p,
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
     };

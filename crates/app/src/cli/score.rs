@@ -63,53 +63,20 @@ type Input = (Vec<String>, Vec<Row>, Rejected);
 type Rejected = Vec<(u64, String)>;
 
 fn read_rows(path: &Path) -> Result<Input> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut rows = Vec::new();
-    let mut bad = Vec::new();
-    let jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"));
-    if jsonl {
-        let mut columns: Vec<String> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let line_no = i as u64 + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<serde_json::Map<String, Value>>(line) {
-                Ok(obj) => {
-                    if columns.is_empty() {
-                        columns = obj.keys().cloned().collect();
-                    }
-                    let id_col = id_column(&obj.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-                    let id = match obj.get(&id_col) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
-                        None => line_no.to_string(),
-                    };
-                    rows.push(Row { line: line_no, id, values: obj.into_iter().collect() });
-                }
-                Err(e) => bad.push((line_no, format!("not a JSON object: {e}"))),
-            }
-        }
-        return Ok((columns, rows, bad));
-    }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let columns: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_string()).collect();
-    let id_col = id_column(&columns).context("the input has no columns")?;
-    let id_idx = columns.iter().position(|c| *c == id_col).unwrap_or(0);
-    for (i, record) in reader.records().enumerate() {
-        let line_no = i as u64 + 2;
-        match record {
-            Ok(r) if r.len() != columns.len() => {
-                bad.push((line_no, format!("{} fields where the header has {}", r.len(), columns.len())))
-            }
-            Ok(r) => {
-                let values = columns.iter().cloned().zip(r.iter().map(cell)).collect();
-                rows.push(Row { line: line_no, id: r.get(id_idx).unwrap_or("").to_string(), values });
-            }
-            Err(e) => bad.push((line_no, e.to_string())),
-        }
-    }
-    Ok((columns, rows, bad))
+    let table = crate::table::read_file(path, None)?;
+    let id_col = id_column(&table.columns).context("the input has no columns")?;
+    let id_idx = table.column(&id_col).unwrap_or(0);
+    let rows = table
+        .records
+        .iter()
+        .map(|r| {
+            let id = if r[id_idx].is_empty() { r.line.to_string() } else { r[id_idx].to_string() };
+            let values = table.columns.iter().cloned().zip(r.values.iter().map(|v| cell(v))).collect();
+            Row { line: r.line, id, values }
+        })
+        .collect();
+    let bad = table.unreadable.into_iter().map(|u| (u.line, u.reason)).collect();
+    Ok((table.columns, rows, bad))
 }
 
 /// A row's values that are model features: other columns (ids, names, the outcome) ride along in input

@@ -47,7 +47,7 @@ impl CalibrationChoice {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
-    /// Closed leads: CSV with a header.
+    /// Closed leads: CSV with a header, or JSONL (one object per line).
     #[arg(long)]
     pub history: PathBuf,
     /// The outcome column (won: 1/true/yes/won; lost: 0/false/no/lost).
@@ -105,9 +105,8 @@ fn numeric(text: &str) -> Option<f64> {
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let mut reader =
-        csv::Reader::from_path(&args.history).with_context(|| format!("reading {}", args.history.display()))?;
-    let columns: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_string()).collect();
+    let table = crate::table::read_file(&args.history, None)?;
+    let columns = table.columns.clone();
     let label_idx = columns.iter().position(|c| c == &args.label).with_context(|| {
         format!("no column {:?} in {} (columns: {})", args.label, args.history.display(), columns.join(", "))
     })?;
@@ -118,21 +117,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let skip = |i: usize| i == label_idx || Some(i) == time_col || ["id", "lead_id"].contains(&columns[i].as_str());
     let mut records = Vec::new();
     let mut rejected = 0;
-    for (i, r) in reader.records().enumerate() {
-        let line = i + 2;
-        let r = match r {
-            Ok(r) if r.len() == columns.len() => r,
-            Ok(r) => {
-                eprintln!("line {line}: {} fields where the header has {}; skipped", r.len(), columns.len());
-                rejected += 1;
-                continue;
-            }
-            Err(e) => {
-                eprintln!("line {line}: {e}; skipped");
-                rejected += 1;
-                continue;
-            }
-        };
+    for u in &table.unreadable {
+        eprintln!("line {}: {}; skipped", u.line, u.reason);
+        rejected += 1;
+    }
+    for r in table.records {
+        let line = r.line;
         let Some(won) = parse_label(&r[label_idx]) else {
             eprintln!("line {line}: {:?} is not a won/lost value; skipped", &r[label_idx]);
             rejected += 1;
@@ -274,7 +264,7 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-type Record = (csv::StringRecord, bool, Option<i64>);
+type Record = (crate::table::Record, bool, Option<i64>);
 
 fn naive_bayes(
     args: &TrainArgs,

@@ -11,6 +11,7 @@ use leadsmith_store::{ImportRow, RowDecision, Store};
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::table::{self, Format, Table};
 
 /// A field of `LeadInput` that an input column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,97 +112,52 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
+/// A lead list from a file (CSV or JSONL, by its name or content).
 pub fn parse_file(path: &Path, default_region: &str) -> Result<Parsed> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json")).then_some(true);
-    parse_bytes(&bytes, jsonl, default_region)
+    Ok(parse_table(table::read_file(path, None)?, default_region))
 }
 
-/// A lead list from bytes (a file, an upload): JSONL when `jsonl` says so or, when it is `None`, when the text
-/// starts with `{`; CSV otherwise. Bytes that are not UTF-8 are replaced, never fatal.
-pub fn parse_bytes(bytes: &[u8], jsonl: Option<bool>, default_region: &str) -> Result<Parsed> {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let is_jsonl = jsonl.unwrap_or_else(|| text.trim_start().starts_with('{'));
-    if is_jsonl { Ok(parse_jsonl(text, default_region)) } else { parse_csv(text, default_region) }
+/// A lead list from bytes (a file, an upload): `format` when given, else told from the content. Bytes
+/// that are not UTF-8 are replaced, never fatal.
+pub fn parse_bytes(bytes: &[u8], format: Option<Format>, default_region: &str) -> Result<Parsed> {
+    Ok(parse_table(table::read_bytes(bytes, format)?, default_region))
 }
 
-pub fn parse_csv(text: &str, default_region: &str) -> Result<Parsed> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = reader.headers().context("reading the CSV header")?.iter().map(str::to_string).collect();
-    let mapping = map_columns(&headers);
-    let mut parsed = Parsed::default();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                parsed.rejected.push(Rejected { line, reason: format!("unreadable CSV: {e}"), raw: String::new() });
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        let raw = raw_csv(&record);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != headers.len() {
-            let reason = format!("wrong number of columns: {} (the header has {})", record.len(), headers.len());
-            parsed.rejected.push(Rejected { line, reason, raw });
-            continue;
-        }
-        let mut values: Vec<(Option<Field>, &str, &str)> = Vec::with_capacity(record.len());
-        for (i, value) in record.iter().enumerate() {
-            values.push((mapping[i], headers[i].as_str(), value));
-        }
-        push_row(&mut parsed, line, raw, values, default_region);
-    }
-    Ok(parsed)
-}
-
-fn raw_csv(record: &csv::StringRecord) -> String {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    let _ = w.write_record(record);
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).trim_end().to_string()
-}
-
+/// A lead list of JSON objects, one per line.
 pub fn parse_jsonl(text: &str, default_region: &str) -> Parsed {
+    parse_table(table::read_jsonl(text), default_region)
+}
+
+/// Maps a read table's columns to lead fields and normalises each record.
+fn parse_table(table: Table, default_region: &str) -> Parsed {
+    let mapping = map_columns(&table.columns);
     let mut parsed = Parsed::default();
-    for (i, line_text) in text.lines().enumerate() {
-        let line = i as u64 + 1;
-        if line_text.trim().is_empty() {
-            continue;
-        }
-        let raw = line_text.to_string();
-        let object = match serde_json::from_str::<serde_json::Value>(line_text) {
-            Ok(serde_json::Value::Object(o)) => o,
-            Ok(_) => {
-                parsed.rejected.push(Rejected { line, reason: "not a JSON object".into(), raw });
-                continue;
-            }
-            Err(e) => {
-                parsed.rejected.push(Rejected { line, reason: format!("invalid JSON: {e}"), raw });
-                continue;
+    parsed.rejected.extend(table.unreadable.into_iter().map(|u| Rejected {
+        line: u.line,
+        reason: u.reason,
+        raw: u.raw,
+    }));
+    for record in table.records {
+        let values = match &record.own {
+            None => record
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (mapping[i], table.columns[i].as_str(), v.as_str()))
+                .collect(),
+            // Keys differ by record (JSONL): each record's own keys are mapped to fields.
+            Some(own) => {
+                let keys: Vec<String> = own.iter().map(|&i| table.columns[i].clone()).collect();
+                let own_mapping = map_columns(&keys);
+                own.iter()
+                    .zip(own_mapping)
+                    .map(|(&i, field)| (field, table.columns[i].as_str(), record.values[i].as_str()))
+                    .collect()
             }
         };
-        let keys: Vec<String> = object.keys().cloned().collect();
-        let mapping = map_columns(&keys);
-        let strings: Vec<String> = object
-            .values()
-            .map(|v| match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        let values =
-            keys.iter().zip(&strings).enumerate().map(|(i, (k, v))| (mapping[i], k.as_str(), v.as_str())).collect();
-        push_row(&mut parsed, line, raw, values, default_region);
+        push_row(&mut parsed, record.line, record.raw.clone(), values, default_region);
     }
+    parsed.rejected.sort_by_key(|r| r.line);
     parsed
 }
 
