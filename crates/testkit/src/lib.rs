@@ -21,6 +21,7 @@
 mod assign;
 mod contacts;
 mod facts;
+pub mod fake;
 mod leads;
 mod markup;
 mod names;

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use leadsmith_testkit::fake::{FakeServer, Reply};
+
 use crate::support::leadsmith;
 
 fn fixture(p: &str) -> PathBuf {
@@ -106,76 +108,30 @@ fn missing_columns_and_unknown_models_fail_clearly() {
     assert!(info.status.success() && text.contains("format lightgbm-text") && text.contains("probability"), "{text}");
 }
 
-/// A scoring service speaking HTTP/1.1: answers `{"score": 0.42}` to requests carrying the right API key
-/// and a `features` object, 401 without the key, 503 while `down`.
-async fn fake_scoring_service(
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-) -> std::net::SocketAddr {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let (down, seen) = (down.clone(), seen.clone());
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                loop {
-                    // One request: headers, then Content-Length bytes of body.
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-                        .unwrap_or(0);
-                    while buf.len() < head_end + len {
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).into_owned();
-                    buf.drain(..head_end + len);
-                    seen.lock().unwrap().push(body.clone());
-                    let parsed: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                    let (status, reply) = if down.load(std::sync::atomic::Ordering::SeqCst) {
-                        ("503 Service Unavailable", r#"{"error":"overloaded"}"#)
-                    } else if !head.contains("x-api-key: k-123") {
-                        ("401 Unauthorized", r#"{"error":"bad key"}"#)
-                    } else if !parsed["features"].is_object() {
-                        ("400 Bad Request", r#"{"error":"no features"}"#)
-                    } else {
-                        ("200 OK", r#"{"score":0.42}"#)
-                    };
-                    let response = format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
-                        reply.len()
-                    );
-                    if sock.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    addr
+/// A scoring service: answers `{"score": 0.42}` to requests carrying the right API key and a `features`
+/// object, 401 without the key, 503 while `down`.
+async fn fake_scoring_service(down: std::sync::Arc<std::sync::atomic::AtomicBool>) -> FakeServer {
+    FakeServer::start(move |req, _| {
+        let parsed: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let (status, reply) = if down.load(std::sync::atomic::Ordering::SeqCst) {
+            (503, r#"{"error":"overloaded"}"#)
+        } else if req.header("x-api-key") != Some("k-123") {
+            (401, r#"{"error":"bad key"}"#)
+        } else if !parsed["features"].is_object() {
+            (400, r#"{"error":"no features"}"#)
+        } else {
+            (200, r#"{"score":0.42}"#)
+        };
+        Reply::new(status, reply).header("content-type", "application/json")
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_endpoint_scores_and_falls_back_to_the_local_model() {
     let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let seen = std::sync::Arc::default();
-    let addr = fake_scoring_service(down.clone(), std::sync::Arc::clone(&seen)).await;
+    let service = fake_scoring_service(down.clone()).await;
+    let addr = service.addr;
     let dir = tempfile::tempdir().unwrap();
     let input = with_ids("logistic/model.inputs.csv", dir.path());
     let config = |key: &str, fallback: bool| {
@@ -219,7 +175,8 @@ async fn remote_endpoint_scores_and_falls_back_to_the_local_model() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("id,score,bucket,tier,source\n"), "{text}");
     assert_eq!(text.lines().filter(|l| l.contains(",0.42,") && l.ends_with(",remote")).count(), want.len());
-    assert!(seen.lock().unwrap()[0].contains("\"pages_crawled\""), "{:?}", seen.lock().unwrap()[0]);
+    let first = String::from_utf8_lossy(&service.requests()[0].body).into_owned();
+    assert!(first.contains("\"pages_crawled\""), "{first}");
 
     // Down: the local model answers, exactly as it would alone.
     down.store(true, std::sync::atomic::Ordering::SeqCst);

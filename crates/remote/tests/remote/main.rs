@@ -1,4 +1,3 @@
 //! Every integration test of this crate, in one test binary (one link instead of one per file).
 
-mod common;
 mod remote;

@@ -1,11 +1,11 @@
 //! End-to-end tests against local fakes that speak each provider's protocol.
 
-use crate::common::{FakeServer, Received, Reply};
 use leadsmith_remote::sigv4::{self, SigningInput};
 use leadsmith_remote::{
     AwsCredentials, AzureBody, AzureMlConfig, BreakerSettings, BreakerState, CallOptions, HttpJsonConfig,
     ProviderConfig, RemoteClient, RemoteConfig, RemoteError, RemoteScorer, RemoteScorerExt, SageMakerConfig, Source,
 };
+use leadsmith_testkit::fake::{FakeServer, Received, Reply};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,6 @@
-//! A tiny local HTTP/1.1 server whose replies are decided by a closure, recording every request.
-
-#![allow(dead_code)]
+//! The one fake server for tests of outside services: a local HTTP/1.1 server whose replies are decided
+//! by a closure, recording every request. A test makes it speak the real protocol of the service it
+//! stands in for (SageMaker, Azure ML, an LLM API, a CRM) — the fake is the outside world, never our code.
 
 use bytes::Bytes;
 use http::{HeaderMap, Response};
@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 #[derive(Debug, Clone)]
+/// A request the fake received.
 pub struct Received {
     pub method: String,
     pub path: String,
@@ -35,6 +36,7 @@ impl Received {
 }
 
 #[derive(Debug, Clone)]
+/// What the fake answers.
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -64,6 +66,7 @@ impl Reply {
 
 type Handler = dyn Fn(&Received, usize) -> Reply + Send + Sync;
 
+/// A fake service on `127.0.0.1`, stopped when dropped.
 pub struct FakeServer {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<Received>>>,
@@ -120,10 +123,12 @@ impl FakeServer {
         Self { addr, requests, task }
     }
 
+    /// `http://ADDR{path}`.
     pub fn url(&self, path: &str) -> url::Url {
         url::Url::parse(&format!("http://{}{path}", self.addr)).unwrap()
     }
 
+    /// Requests received so far.
     pub fn count(&self) -> usize {
         self.requests.lock().unwrap().len()
     }
