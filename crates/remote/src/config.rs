@@ -4,7 +4,7 @@ use crate::azureml::AzureMlConfig;
 use crate::client::RemoteClient;
 use crate::error::RemoteError;
 use crate::http_json::HttpJsonConfig;
-use crate::policy::{BreakerSettings, CallOptions};
+use crate::policy::{BreakerSettings, CallOptions, RateLimit};
 use crate::sagemaker::SageMakerConfig;
 use serde::Deserialize;
 use std::time::Duration;
@@ -45,6 +45,12 @@ pub struct RemoteConfig {
     pub retry_after_cap_ms: u64,
     #[serde(default)]
     pub breaker: BreakerConfig,
+    /// Largest response body read, in bytes (default 4 MiB).
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: usize,
+    /// Most calls per second, retries included (the endpoint's quota); unlimited when omitted.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitConfig>,
     /// Whether the application should fall back to its local model when the remote one fails.
     #[serde(default)]
     pub fallback: bool,
@@ -56,6 +62,15 @@ pub struct BreakerConfig {
     pub failures: u32,
     #[serde(default = "default_cooldown_ms")]
     pub cooldown_ms: u64,
+}
+
+/// `rate_limit = { per_second = 10, burst = 20 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RateLimitConfig {
+    pub per_second: u32,
+    /// Calls at once after a quiet spell; default `per_second`.
+    #[serde(default)]
+    pub burst: Option<u32>,
 }
 
 impl Default for BreakerConfig {
@@ -76,6 +91,9 @@ fn default_backoff_ms() -> u64 {
 fn default_retry_after_cap_ms() -> u64 {
     2_000
 }
+fn default_max_response_bytes() -> usize {
+    4 * 1024 * 1024
+}
 fn default_failures() -> u32 {
     5
 }
@@ -94,6 +112,10 @@ impl RemoteConfig {
                 failures: self.breaker.failures,
                 cooldown: Duration::from_millis(self.breaker.cooldown_ms),
             },
+            max_response_bytes: self.max_response_bytes,
+            rate_limit: self
+                .rate_limit
+                .map(|r| RateLimit { per_second: r.per_second, burst: r.burst.unwrap_or(r.per_second) }),
         }
     }
 

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-/// Why a remote score could not be obtained. Messages never contain configured secrets.
+/// Why a call to an outside service (or a remote score) failed. Messages never contain configured secrets.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RemoteError {
     #[error("invalid remote scorer configuration: {0}")]
@@ -13,6 +13,8 @@ pub enum RemoteError {
     Status { provider: String, status: u16, message: String, retry_after: Option<Duration> },
     #[error("{provider}: unusable response: {message}")]
     BadResponse { provider: String, message: String },
+    #[error("{provider}: the response is over the {limit}-byte limit")]
+    TooLarge { provider: String, limit: usize },
     #[error("{provider}: circuit breaker open, failing fast for another {retry_in:?}")]
     CircuitOpen { provider: String, retry_in: Duration },
     #[error("remote scorer failed ({remote}) and the local fallback failed too: {local}")]

@@ -1,5 +1,8 @@
-//! Clients for scoring models served outside leadsmith: AWS SageMaker (`InvokeEndpoint`, SigV4-signed),
-//! Azure ML online endpoints and generic JSON-over-HTTP endpoints.
+//! The one client for outside services ([`Service`]: timeouts, body caps, retries honouring
+//! `Retry-After`, a circuit breaker, rate limits, a usage hook, secrets that never print), and on it the
+//! clients for scoring models served outside leadsmith: AWS SageMaker (`InvokeEndpoint`, SigV4-signed),
+//! Azure ML online endpoints and generic JSON-over-HTTP endpoints. LLM providers, CRMs and mail and
+//! places APIs are added as protocols over [`Service`] the same way.
 //!
 //! Every client applies a per-attempt timeout, retries transient failures (connect errors, timeouts,
 //! 408/429/5xx, honouring `Retry-After` up to a cap) with a short doubling backoff, and a consecutive-failure
@@ -17,15 +20,17 @@ mod policy;
 mod response;
 mod sagemaker;
 mod secret;
+mod service;
 pub mod sigv4;
 
 pub use azureml::{AzureBody, AzureMlConfig};
 pub use client::{RemoteClient, RemoteScorer};
-pub use config::{BreakerConfig, ProviderConfig, RemoteConfig};
+pub use config::{BreakerConfig, ProviderConfig, RateLimitConfig, RemoteConfig};
 pub use error::RemoteError;
 pub use fallback::{Fallback, RemoteScorerExt, Scored, Source};
 pub use http_json::HttpJsonConfig;
-pub use policy::{BreakerSettings, BreakerState, CallOptions};
+pub use policy::{BreakerSettings, BreakerState, CallOptions, RateLimit};
 pub use sagemaker::SageMakerConfig;
 pub use secret::Secret;
+pub use service::{Reply, Service, Usage, UsageHook};
 pub use sigv4::AwsCredentials;

@@ -15,6 +15,17 @@ pub struct CallOptions {
     /// Longest `Retry-After` honoured; longer values are clamped to it. Default 2 s.
     pub retry_after_cap: Duration,
     pub breaker: BreakerSettings,
+    /// Largest response body read; a longer one fails the call. Default 4 MiB.
+    pub max_response_bytes: usize,
+    /// Most calls per second to this service, attempts included (a provider's quota); none by default.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A token bucket: `per_second` calls sustained, `burst` at once after a quiet spell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
 }
 
 impl Default for CallOptions {
@@ -25,6 +36,8 @@ impl Default for CallOptions {
             backoff: Duration::from_millis(100),
             retry_after_cap: Duration::from_secs(2),
             breaker: BreakerSettings::default(),
+            max_response_bytes: 4 * 1024 * 1024,
+            rate_limit: None,
         }
     }
 }
