@@ -136,7 +136,7 @@ impl Service {
         &self,
         build: &(dyn Fn() -> Result<Request<Full<Bytes>>, RemoteError> + Send + Sync),
     ) -> Result<Reply, RemoteError> {
-        self.call_with(build, |reply| Ok(reply)).await
+        self.call_with(build, Ok).await
     }
 
     /// One logical call whose 2xx reply is read by `read`; a reply that does not read counts as a failed
