@@ -24,8 +24,11 @@ fn fast() -> CallOptions {
     CallOptions { backoff: Duration::from_millis(5), ..CallOptions::default() }
 }
 
+/// One attempt as recorded: attempt number, status, whether it failed, response bytes.
+type Attempt = (u32, Option<u16>, bool, usize);
+
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(u32, Option<u16>, bool, usize)>>);
+struct Recorder(Mutex<Vec<Attempt>>);
 
 impl UsageHook for Recorder {
     fn record(&self, u: &Usage<'_>) {
