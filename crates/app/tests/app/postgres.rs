@@ -55,8 +55,9 @@ async fn a_worker_killed_mid_run_loses_nothing() {
     victim.kill().unwrap();
     victim.wait().unwrap();
     let held: u64 = store.queue_counts(Some(run)).await.unwrap().iter().map(|k| k.running).sum();
-    // The next worker on this host sees the dead process's jobs and takes them back at once.
-    let (code, stderr) = wait_exit(spawn_worker(&url, &config, &["--idle-exit", "3s"]), Duration::from_secs(180));
+    // The next worker on this host sees the dead process's jobs and takes them back at once. Its idle
+    // limit outlasts a job retry's first backoff (5 s ± 20 %), so a retried job is not left behind.
+    let (code, stderr) = wait_exit(spawn_worker(&url, &config, &["--idle-exit", "8s"]), Duration::from_secs(180));
     assert_eq!(code, 0, "{stderr}");
     if held > 0 {
         assert!(stderr.contains(&format!("recovered {held} jobs")), "{stderr}");
