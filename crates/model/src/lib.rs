@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod onnx;
 pub mod scorer;
 pub mod train;
+pub(crate) mod tree_shap;
 pub mod xgboost;
 
 pub use calibration::Calibration;

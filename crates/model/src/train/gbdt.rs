@@ -42,7 +42,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, TrainError, TrainedModel, check_trainable, rank_importance, shap};
+use super::{Dataset, TrainError, TrainedModel, check_trainable, rank_importance};
+use crate::tree_shap::{self, Forest, Missing, Rule};
 use crate::{ModelError, Objective, Predictor};
 
 const FORMAT: &str = "leadsmith-gbdt";
@@ -137,37 +138,31 @@ pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
 }
 
-/// The split rule: `x < threshold` goes left, a missing value goes the default way.
-pub(crate) fn goes_left(x: f64, threshold: f64, default_left: bool) -> bool {
-    if x.is_nan() { default_left } else { x < threshold }
+impl Tree {
+    /// The tree in the crate's general form, for prediction and TreeSHAP: `x < threshold` goes left, a
+    /// missing value the default way.
+    fn general(&self) -> Vec<tree_shap::Node> {
+        self.nodes
+            .iter()
+            .map(|node| match *node {
+                Node::Leaf { value, cover } => tree_shap::Node::Leaf { value, cover },
+                Node::Split { feature, threshold, default_left, left, right, cover, .. } => tree_shap::Node::Split {
+                    feature: feature as u32,
+                    rule: Rule::Less(threshold),
+                    missing: Missing::Nan,
+                    default_left,
+                    left: left as u32,
+                    right: right as u32,
+                    cover,
+                },
+            })
+            .collect()
+    }
 }
 
-impl Tree {
-    fn leaf_value(&self, row: &[f64]) -> f64 {
-        let mut i = 0;
-        loop {
-            match self.nodes[i] {
-                Node::Leaf { value, .. } => return value,
-                Node::Split { feature, threshold, default_left, left, right, .. } => {
-                    let x = row.get(feature).copied().unwrap_or(f64::NAN);
-                    i = if goes_left(x, threshold, default_left) { left } else { right };
-                }
-            }
-        }
-    }
-
-    /// The cover-weighted mean leaf value: the tree's output when nothing is known about the row, TreeSHAP's
-    /// bias term.
-    fn expected_value(&self, node: usize) -> f64 {
-        match self.nodes[node] {
-            Node::Leaf { value, .. } => value,
-            Node::Split { left, right, cover, .. } => {
-                (self.nodes[left].cover() * self.expected_value(left)
-                    + self.nodes[right].cover() * self.expected_value(right))
-                    / cover
-            }
-        }
-    }
+/// Feature `f` of `row`, NaN (missing) past the row's end.
+fn read(row: &[f64], f: usize) -> f64 {
+    row.get(f).copied().unwrap_or(f64::NAN)
 }
 
 /// A trained ensemble of boosted trees.
@@ -176,14 +171,21 @@ pub struct TrainedGbdt {
     features: Vec<String>,
     base_score: f64,
     trees: Vec<Tree>,
-    /// `base_score` + Σ tree expected values, cached for [`Predictor::contributions`].
+    /// The same trees in the general form, which predicts and explains.
+    forest: Forest,
+    /// `base_score` + Σ tree expected values (cover-weighted mean leaf values), cached for
+    /// [`Predictor::contributions`].
     expected: f64,
 }
 
 impl TrainedGbdt {
     fn new(features: Vec<String>, base_score: f64, trees: Vec<Tree>) -> Self {
-        let expected = base_score + trees.iter().map(|t| t.expected_value(0)).sum::<f64>();
-        Self { features, base_score, trees, expected }
+        let mut forest = Forest::new(features.len());
+        for tree in &trees {
+            forest.push_tree(tree.general());
+        }
+        let expected = base_score + forest.trees().iter().map(|t| t.mean).sum::<f64>();
+        Self { features, base_score, trees, forest, expected }
     }
 
     /// The margin before the first tree (the training log-odds).
@@ -389,15 +391,13 @@ impl Predictor for TrainedGbdt {
     }
 
     fn predict_margin(&self, row: &[f64]) -> f64 {
-        self.base_score + self.trees.iter().map(|t| t.leaf_value(row)).sum::<f64>()
+        self.base_score + self.forest.trees().iter().map(|t| self.forest.leaf_value(t, |f| read(row, f))).sum::<f64>()
     }
 
     /// Exact TreeSHAP values with hessian covers; the bias is [`expected_margin`](TrainedGbdt::expected_margin).
     fn contributions(&self, row: &[f64]) -> Vec<f64> {
         let mut phi = vec![0.0; self.features.len() + 1];
-        for tree in &self.trees {
-            shap::add_tree_shap(tree, row, &mut phi[..self.features.len()]);
-        }
+        self.forest.add_contributions(|f| read(row, f), &mut phi);
         phi[self.features.len()] = self.expected;
         phi
     }
@@ -682,6 +682,11 @@ pub fn train_gbdt(data: &Dataset, config: &GbdtConfig) -> Result<TrainedGbdt, Tr
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// The split rule: `x < threshold` goes left, a missing value goes the default way.
+    fn goes_left(x: f64, threshold: f64, default_left: bool) -> bool {
+        if x.is_nan() { default_left } else { x < threshold }
+    }
 
     /// v(S): the cover-weighted expectation of the tree with the features in `known` fixed to `row`.
     fn conditional(tree: &Tree, node: usize, row: &[f64], known: u32) -> f64 {
