@@ -1,4 +1,6 @@
-//! Logistic-regression models in leadsmith's own plain JSON format:
+//! Logistic-regression models in leadsmith's own plain JSON format, the one logistic format: what
+//! `leadsmith train --model logistic` writes ([`TrainedLogistic::to_json`](crate::train::TrainedLogistic::to_json)
+//! goes through [`write_json`]) and what [`crate::load`] reads, with one reader ([`LogisticModel::from_json`]):
 //!
 //! ```json
 //! {
@@ -45,16 +47,29 @@ pub struct Standardize {
     pub std: Vec<f64>,
 }
 
-/// The JSON document as [`LogisticModel::to_json`] writes it.
+/// The JSON document as [`write_json`] writes it.
 #[derive(Debug, Serialize)]
-struct Document {
-    format: String,
+struct Document<'a> {
+    format: &'a str,
     version: u32,
-    features: Vec<String>,
-    coefficients: Vec<f64>,
+    features: &'a [String],
+    coefficients: &'a [f64],
     intercept: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    standardize: Option<Standardize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    standardize: Option<&'a Standardize>,
+}
+
+/// The `leadsmith-logistic` document of a model (pretty-printed, numbers in their shortest round-trip form),
+/// the one writer of the format. It does not check the model: training writes what it fitted.
+pub(crate) fn write_json(
+    features: &[String],
+    coefficients: &[f64],
+    intercept: f64,
+    standardize: Option<&Standardize>,
+) -> String {
+    let doc = Document { format: FORMAT_TAG, version: VERSION, features, coefficients, intercept, standardize };
+    // Strings and numbers only: serialising cannot fail.
+    serde_json::to_string_pretty(&doc).expect("a logistic model serialises to JSON")
 }
 
 /// A loaded, validated logistic-regression model.
@@ -168,16 +183,12 @@ impl LogisticModel {
     /// The model as a JSON document that [`from_json`](Self::from_json) reads back exactly (numbers are
     /// written in their shortest round-trip form).
     pub fn to_json(&self) -> String {
-        let doc = Document {
-            format: FORMAT_TAG.to_string(),
-            version: VERSION,
-            features: self.features.clone(),
-            coefficients: self.coefficients.clone(),
-            intercept: self.intercept,
-            standardize: self.standardize.clone(),
-        };
-        // Strings and finite numbers only: serialising cannot fail.
-        serde_json::to_string_pretty(&doc).expect("a logistic model serialises to JSON")
+        write_json(&self.features, &self.coefficients, self.intercept, self.standardize.as_ref())
+    }
+
+    /// `(features, coefficients, intercept, standardize)`.
+    pub(crate) fn into_parts(self) -> (Vec<String>, Vec<f64>, f64, Option<Standardize>) {
+        (self.features, self.coefficients, self.intercept, self.standardize)
     }
 
     pub fn coefficients(&self) -> &[f64] {
