@@ -7,6 +7,11 @@
 //! onnxruntime, explained by Shapley values against a baseline.
 //!
 //! Inputs are one row of feature values in the model's feature order; `f64::NAN` is a missing value.
+//!
+//! Layout: one folder per format with a file per concern ([`xgboost`], [`lightgbm`], [`logistic`]: `mod.rs`
+//! the model, `load.rs` the file format, `predict.rs` the walks); every tree format converts its trees at
+//! load into the one general tree of `tree_shap`, which holds the crate's one TreeSHAP; training is in
+//! [`train`].
 
 pub mod calibration;
 mod error;
@@ -16,6 +21,7 @@ pub mod manifest;
 pub mod onnx;
 pub mod scorer;
 pub mod train;
+pub(crate) mod tree_shap;
 pub mod xgboost;
 
 pub use calibration::Calibration;

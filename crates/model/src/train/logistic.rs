@@ -8,17 +8,14 @@
 //! penalised log-likelihood is maximised by Newton's method with a backtracking line search: the objective is
 //! strictly convex for `l2 > 0`, so the fit is unique and the same data always gives the same model.
 //!
-//! The model is saved as
+//! The model is saved in the one logistic format, [`crate::logistic`]'s
 //! `{"format": "leadsmith-logistic", "version": 1, "features": [...], "coefficients": [...], "intercept": x,
 //! "standardize": {"mean": [...], "std": [...]}}`, with
-//! margin = intercept + Σ coefficient · (x − mean) / std.
-
-use serde::{Deserialize, Serialize};
+//! margin = intercept + Σ coefficient · (x − mean) / std, and read back by its one reader.
 
 use super::{Dataset, TrainError, TrainedModel, check_trainable, rank_importance};
+use crate::logistic::{self, LogisticModel, Standardize};
 use crate::{ModelError, Objective, Predictor};
-
-const FORMAT: &str = "leadsmith-logistic";
 
 /// Settings for [`train_logistic`].
 #[derive(Debug, Clone, PartialEq)]
@@ -302,74 +299,23 @@ impl TrainedLogistic {
         standardise(row.get(j).copied().unwrap_or(f64::NAN), self.mean[j], self.std[j])
     }
 
-    /// The model as `leadsmith-logistic` JSON (pretty-printed).
+    /// The model as `leadsmith-logistic` JSON (pretty-printed), always with its standardisation.
     pub fn to_json(&self) -> String {
-        let file = LogisticFile {
-            format: FORMAT.into(),
-            version: 1,
-            features: self.features.clone(),
-            coefficients: self.coefficients.clone(),
-            intercept: self.intercept,
-            standardize: Standardize { mean: self.mean.clone(), std: self.std.clone() },
-        };
-        serde_json::to_string_pretty(&file).expect("a logistic model serialises")
+        let standardize = Standardize { mean: self.mean.clone(), std: self.std.clone() };
+        logistic::write_json(&self.features, &self.coefficients, self.intercept, Some(&standardize))
     }
 
-    /// Reads `leadsmith-logistic` JSON.
+    /// Reads `leadsmith-logistic` JSON with the format's one reader, [`LogisticModel::from_json`] (so it
+    /// accepts and rejects exactly what [`crate::load`] does); a model without `standardize` has mean 0 and
+    /// std 1.
     pub fn from_json(text: &str) -> Result<Self, ModelError> {
-        let parse = |at: &str, message: String| ModelError::Parse { format: FORMAT, at: at.into(), message };
-        let file: LogisticFile = serde_json::from_str(text).map_err(|e| parse("$", e.to_string()))?;
-        if file.format != FORMAT {
-            return Err(parse("format", format!("expected \"{FORMAT}\", got \"{}\"", file.format)));
-        }
-        if file.version != 1 {
-            return Err(ModelError::Unsupported { format: FORMAT, message: format!("version {}", file.version) });
-        }
-        let p = file.features.len();
-        for (name, len) in [
-            ("coefficients", file.coefficients.len()),
-            ("standardize.mean", file.standardize.mean.len()),
-            ("standardize.std", file.standardize.std.len()),
-        ] {
-            if len != p {
-                return Err(parse(name, format!("{len} values for {p} features")));
-            }
-        }
-        if let Some(j) = file.standardize.std.iter().position(|s| !s.is_finite() || *s <= 0.0) {
-            return Err(parse(&format!("standardize.std[{j}]"), "must be finite and > 0".into()));
-        }
-        for (name, values) in [("coefficients", &file.coefficients), ("standardize.mean", &file.standardize.mean)] {
-            if let Some(j) = values.iter().position(|v| !v.is_finite()) {
-                return Err(parse(&format!("{name}[{j}]"), "must be finite".into()));
-            }
-        }
-        if !file.intercept.is_finite() {
-            return Err(parse("intercept", "must be finite".into()));
-        }
-        Ok(Self {
-            features: file.features,
-            coefficients: file.coefficients,
-            intercept: file.intercept,
-            mean: file.standardize.mean,
-            std: file.standardize.std,
-        })
+        let (features, coefficients, intercept, standardize) = LogisticModel::from_json(text)?.into_parts();
+        let (mean, std) = match standardize {
+            Some(Standardize { mean, std }) => (mean, std),
+            None => (vec![0.0; features.len()], vec![1.0; features.len()]),
+        };
+        Ok(Self { features, coefficients, intercept, mean, std })
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct LogisticFile {
-    format: String,
-    version: u32,
-    features: Vec<String>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    standardize: Standardize,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Standardize {
-    mean: Vec<f64>,
-    std: Vec<f64>,
 }
 
 impl Predictor for TrainedLogistic {
@@ -486,7 +432,8 @@ mod tests {
     fn from_json_rejects_inconsistent_files() {
         let bad = r#"{"format":"leadsmith-logistic","version":1,"features":["a"],"coefficients":[1,2],
             "intercept":0,"standardize":{"mean":[0],"std":[1]}}"#;
-        assert!(TrainedLogistic::from_json(bad).unwrap_err().to_string().contains("coefficients: 2 values for 1"));
+        let err = TrainedLogistic::from_json(bad).unwrap_err().to_string();
+        assert!(err.contains("coefficients: has 2 values, expected 1"), "{err}");
         let zero_std = r#"{"format":"leadsmith-logistic","version":1,"features":["a"],"coefficients":[1],
             "intercept":0,"standardize":{"mean":[0],"std":[0]}}"#;
         assert!(TrainedLogistic::from_json(zero_std).unwrap_err().to_string().contains("std[0]"));

@@ -21,7 +21,6 @@ pub mod gbdt;
 pub mod logistic;
 pub mod naive_bayes;
 pub mod report;
-mod shap;
 
 pub use gbdt::{GbdtConfig, TrainedGbdt, train_gbdt};
 pub use logistic::{LogisticConfig, TrainedLogistic, train_logistic};

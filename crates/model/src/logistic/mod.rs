@@ -1,4 +1,6 @@
-//! Logistic-regression models in leadsmith's own plain JSON format:
+//! Logistic-regression models in leadsmith's own plain JSON format, the one logistic format: what
+//! `leadsmith train --model logistic` writes ([`TrainedLogistic::to_json`](crate::train::TrainedLogistic::to_json)
+//! goes through [`write_json`]) and what [`crate::load`] reads, with one reader ([`LogisticModel::from_json`]):
 //!
 //! ```json
 //! {
@@ -22,14 +24,18 @@
 //!
 //! [`contributions`](Predictor::contributions) are `coefficients[i] × standardised x[i]` per feature (0 for a
 //! missing value), then the intercept as the bias; they sum to the margin exactly as computed.
+//!
+//! Files: `load.rs` reads and writes the JSON document; this file holds the model and its predictions.
+
+mod load;
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::{ModelError, Objective, Predictor};
+
+pub(crate) use load::write_json;
 
 const FORMAT: &str = "logistic";
 /// The `format` tag of the JSON document.
@@ -43,18 +49,6 @@ pub const VERSION: u32 = 1;
 pub struct Standardize {
     pub mean: Vec<f64>,
     pub std: Vec<f64>,
-}
-
-/// The JSON document as [`LogisticModel::to_json`] writes it.
-#[derive(Debug, Serialize)]
-struct Document {
-    format: String,
-    version: u32,
-    features: Vec<String>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    standardize: Option<Standardize>,
 }
 
 /// A loaded, validated logistic-regression model.
@@ -103,81 +97,9 @@ impl LogisticModel {
         Ok(LogisticModel { features, coefficients, intercept, standardize })
     }
 
-    /// Parses and checks the JSON document. Errors name the offending field (`coefficients[2]`,
-    /// `standardize.std`, ...) or, for malformed JSON, the line and column.
-    pub fn from_json(json: &str) -> Result<Self, ModelError> {
-        let doc: Value = serde_json::from_str(json).map_err(|e| {
-            field_error(format!("line {} column {}", e.line(), e.column()), strip_position(&e.to_string()))
-        })?;
-        let Value::Object(doc) = doc else {
-            return Err(field_error("(document)", format!("expected a JSON object, found {}", kind(&doc))));
-        };
-        const FIELDS: [&str; 6] = ["format", "version", "features", "coefficients", "intercept", "standardize"];
-        if let Some(key) = doc.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(field_error(key.as_str(), "unknown field"));
-        }
-        let get = |key: &str| doc.get(key).ok_or_else(|| field_error(key, "missing field"));
-
-        let format = get("format")?;
-        if format.as_str() != Some(FORMAT_TAG) {
-            return Err(field_error("format", format!("expected \"{FORMAT_TAG}\", found {format}")));
-        }
-        let version = get("version")?;
-        match version.as_u64() {
-            Some(v) if v == u64::from(VERSION) => {}
-            Some(v) => {
-                return Err(ModelError::Unsupported {
-                    format: FORMAT,
-                    message: format!("document version {v} (this build reads version {VERSION})"),
-                });
-            }
-            None => return Err(field_error("version", format!("expected a whole number, found {}", kind(version)))),
-        }
-        let features = array(get("features")?, "features", |v| v.as_str().map(str::to_string), "a string")?;
-        let coefficients = numbers(get("coefficients")?, "coefficients")?;
-        let intercept = get("intercept")?;
-        let intercept = intercept
-            .as_f64()
-            .ok_or_else(|| field_error("intercept", format!("expected a number, found {}", kind(intercept))))?;
-        let standardize = match doc.get("standardize") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(s)) => {
-                if let Some(key) = s.keys().find(|k| k.as_str() != "mean" && k.as_str() != "std") {
-                    return Err(field_error(format!("standardize.{key}"), "unknown field"));
-                }
-                let part = |key: &str| {
-                    let at = format!("standardize.{key}");
-                    s.get(key).ok_or_else(|| field_error(at.as_str(), "missing field")).and_then(|v| numbers(v, &at))
-                };
-                Some(Standardize { mean: part("mean")?, std: part("std")? })
-            }
-            Some(other) => {
-                return Err(field_error("standardize", format!("expected an object, found {}", kind(other))));
-            }
-        };
-        Self::new(features, coefficients, intercept, standardize)
-    }
-
-    /// Reads a JSON model file.
-    pub fn from_path(path: &Path) -> Result<Self, ModelError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ModelError::Io { path: path.display().to_string(), source })?;
-        Self::from_json(&text)
-    }
-
-    /// The model as a JSON document that [`from_json`](Self::from_json) reads back exactly (numbers are
-    /// written in their shortest round-trip form).
-    pub fn to_json(&self) -> String {
-        let doc = Document {
-            format: FORMAT_TAG.to_string(),
-            version: VERSION,
-            features: self.features.clone(),
-            coefficients: self.coefficients.clone(),
-            intercept: self.intercept,
-            standardize: self.standardize.clone(),
-        };
-        // Strings and finite numbers only: serialising cannot fail.
-        serde_json::to_string_pretty(&doc).expect("a logistic model serialises to JSON")
+    /// `(features, coefficients, intercept, standardize)`.
+    pub(crate) fn into_parts(self) -> (Vec<String>, Vec<f64>, f64, Option<Standardize>) {
+        (self.features, self.coefficients, self.intercept, self.standardize)
     }
 
     pub fn coefficients(&self) -> &[f64] {
@@ -224,48 +146,6 @@ fn check_values(
         return Err(field_error(format!("{field}[{i}]"), format!("{v} is not {expected}")));
     }
     Ok(())
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn array<T>(
-    value: &Value,
-    field: &str,
-    item: impl Fn(&Value) -> Option<T>,
-    expected: &str,
-) -> Result<Vec<T>, ModelError> {
-    let Value::Array(values) = value else {
-        return Err(field_error(field, format!("expected an array, found {}", kind(value))));
-    };
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            item(v)
-                .ok_or_else(|| field_error(format!("{field}[{i}]"), format!("expected {expected}, found {}", kind(v))))
-        })
-        .collect()
-}
-
-fn numbers(value: &Value, field: &str) -> Result<Vec<f64>, ModelError> {
-    array(value, field, Value::as_f64, "a number")
-}
-
-/// serde_json appends " at line L column C" to its messages; the position goes in `at` instead.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }
 
 impl Predictor for LogisticModel {
