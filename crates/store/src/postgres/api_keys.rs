@@ -1,10 +1,12 @@
 //! API key rows on PostgreSQL, with the SQLite backend's semantics: create, list, revoke by name or prefix,
 //! look up by hash, touch.
 
+use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::Row;
 
-use super::{exec, query, query_opt};
+use super::{PgStore, exec, query, query_opt};
+use crate::ApiKeys;
 use crate::{ApiKey, NewApiKey, Result, Scope, StoreError};
 
 const COLUMNS: &str = "id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms";
@@ -92,4 +94,32 @@ pub(crate) async fn touch(c: &Object, id: i64, at_ms: i64) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+#[async_trait]
+impl ApiKeys for PgStore {
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        let c = self.client().await?;
+        create(&c, &new, crate::now_ms()).await
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        let c = self.client().await?;
+        list(&c).await
+    }
+
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>> {
+        let mut c = self.client().await?;
+        revoke(&mut c, name_or_prefix, crate::now_ms()).await
+    }
+
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+        let c = self.client().await?;
+        by_hash(&c, hash).await
+    }
+
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()> {
+        let c = self.client().await?;
+        touch(&c, id, at_ms).await
+    }
 }

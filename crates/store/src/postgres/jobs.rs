@@ -1,12 +1,15 @@
 //! The job table on PostgreSQL: atomic enqueue, claim with lease (`FOR UPDATE SKIP LOCKED`, so concurrent
-//! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter;
-//! runs.
+//! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter,
+//! release, recovery, stats, redrive and purge.
 
+use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object};
+use leadsmith_core::LeadId;
 use tokio_postgres::Row;
 
-use super::{Params, exec, json_value, notify, query, query_one, query_opt, sql_limit};
-use crate::{Job, JobState, KindCounts, KindStats, NewJob, Result, RunInfo};
+use super::{Params, PgStore, exec, json_value, notify, query, query_opt, sql_limit};
+use crate::Jobs;
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, Result};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
                            lease_until, worker, last_error, errors";
@@ -390,74 +393,190 @@ pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Op
     Ok(n)
 }
 
-const RUN_COLUMNS: &str = "id, source, params, status, created_at, finished_at";
-
-fn run_info(r: &Row) -> RunInfo {
-    RunInfo {
-        id: r.get(0),
-        source: r.get(1),
-        params: r.get(2),
-        status: r.get(3),
-        created_at: r.get(4),
-        finished_at: r.get(5),
+#[async_trait]
+impl Jobs for PgStore {
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.signal.subscribe()
     }
-}
 
-pub(crate) async fn run_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Option<RunInfo>> {
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE {clause}");
-    Ok(query_opt(c, &sql, p).await?.as_ref().map(run_info))
-}
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        let c = self.client().await?;
+        jobs_where(&c, "lead_id = $1 ORDER BY id", &[&lead]).await
+    }
 
-pub(crate) async fn list_runs<C: GenericClient>(c: &C, limit: usize) -> Result<Vec<RunInfo>> {
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT $1");
-    Ok(query(c, &sql, &[&sql_limit(limit)]).await?.iter().map(run_info).collect())
-}
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
+        let c = self.client().await?;
+        // One statement, one round trip: the insert and its notification commit together.
+        let id = enqueue_notify(&c, &job, crate::now_ms()).await?;
+        if id.is_some() {
+            self.bump();
+        }
+        Ok(id)
+    }
 
-pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
-    let tx = client.transaction().await?;
-    // One snapshot: a job that completes while enqueueing its follow-ups does both in one commit, so this
-    // sees the job still open or its follow-ups ready, never neither.
-    let row = query_one(
-        &tx,
-        "SELECT count(*) FILTER (WHERE state IN ('ready', 'running')), count(*) FILTER (WHERE state = 'dead')
-         FROM jobs WHERE run_id = $1",
-        &[&id],
-    )
-    .await?;
-    let (open, dead): (i64, i64) = (row.get(0), row.get(1));
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        exec(
-            &tx,
-            "UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3 AND status = 'running'",
-            &[&status, &crate::now_rfc3339(), &id],
+    async fn enqueue_many(&self, batch: Vec<NewJob>) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = enqueue_many(&tx, &batch, crate::now_ms()).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>> {
+        use std::sync::atomic::Ordering;
+        let c = self.client().await?;
+        let now = crate::now_ms();
+        // Expired leases are at least a lease old, so looking for them once a second is plenty on a busy
+        // queue; each claim is then a single statement. When the queue looks empty they are looked for at
+        // once, so a redelivery never waits for the next second.
+        let swept_first = now - self.inner.last_sweep_ms.load(Ordering::Relaxed) >= 1_000;
+        if swept_first {
+            self.inner.last_sweep_ms.store(now, Ordering::Relaxed);
+            sweep_expired(&c, now).await?;
+        }
+        let mut claimed = claim(&c, worker, kinds, run_id, limit, lease_ms, now).await?;
+        if claimed.len() < limit && !swept_first && sweep_expired(&c, now).await? > 0 {
+            claimed.extend(claim(&c, worker, kinds, run_id, limit - claimed.len(), lease_ms, now).await?);
+            sort_claimed(&mut claimed);
+        }
+        Ok(claimed)
+    }
+
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
+        let c = self.client().await?;
+        let now = crate::now_ms();
+        let n = exec(
+            &c,
+            "UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'",
+            &[&(now + lease_ms), &now, &job_id, &worker],
         )
         .await?;
+        Ok(n == 1)
     }
-    let run = run_where(&tx, "id = $1", &[&id]).await?;
-    tx.commit().await?;
-    Ok(run)
-}
 
-pub(crate) async fn cancel_run(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
-    let tx = client.transaction().await?;
-    // FOR UPDATE conflicts with `complete`'s key share lock: see there.
-    let status = query_opt(&tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", &[&id]).await?;
-    if status.is_some_and(|r| r.get::<_, String>(0) == "running") {
-        exec(
-            &tx,
-            "UPDATE runs SET status = 'cancelled', finished_at = $1 WHERE id = $2",
-            &[&crate::now_rfc3339(), &id],
-        )
-        .await?;
-        exec(
-            &tx,
-            "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE run_id = $2 AND state = 'ready'",
-            &[&crate::now_ms(), &id],
-        )
-        .await?;
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.client().await?;
+        if complete(&mut c, worker, done).await? {
+            self.bump();
+        }
+        Ok(())
     }
-    let run = run_where(&tx, "id = $1", &[&id]).await?;
-    tx.commit().await?;
-    Ok(run)
+
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
+        let mut c = self.client().await?;
+        fail(&mut c, job_id, worker, error, retry_at_ms).await
+    }
+
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = exec(
+            &tx,
+            "UPDATE jobs SET state = 'ready', attempts = greatest(attempts - 1, 0), lease_until = NULL, worker = NULL,
+             updated_at = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
+            &[&crate::now_ms(), &job_id, &worker],
+        )
+        .await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    async fn running_workers(&self) -> Result<Vec<String>> {
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT DISTINCT worker COLLATE \"C\" FROM jobs WHERE state = 'running' AND worker IS NOT NULL ORDER BY 1",
+            &[],
+        )
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64> {
+        if dead_workers.is_empty() {
+            return Ok(0);
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // The crashed attempt still counts: a job that crashes its worker every time must not loop forever.
+        let n = exec(
+            &tx,
+            "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL, run_at = $1,
+                    errors = errors || to_jsonb('worker ' || worker || ' died during attempt ' || attempts),
+                    updated_at = $1
+             WHERE state = 'running' AND worker = ANY($2)",
+            &[&crate::now_ms(), &dead_workers],
+        )
+        .await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        let c = self.client().await?;
+        Ok(jobs_where(&c, "id = $1", &[&id]).await?.into_iter().next())
+    }
+
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+        let c = self.client().await?;
+        counts(&c, run_id).await
+    }
+
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
+        let c = self.client().await?;
+        jobs_where(&c, "state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1", &[&sql_limit(limit)]).await
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
+        let c = self.client().await?;
+        stats(&c, crate::now_ms()).await
+    }
+
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
+        let mut c = self.client().await?;
+        let n = redrive(&mut c, ids, kind, crate::now_ms()).await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
+        let c = self.client().await?;
+        match before_ms {
+            Some(before) => exec(&c, "DELETE FROM jobs WHERE state = 'dead' AND updated_at < $1", &[&before]).await,
+            None => exec(&c, "DELETE FROM jobs WHERE state = 'dead'", &[]).await,
+        }
+    }
 }

@@ -1,16 +1,19 @@
-//! Leads, their source rows and exact-key dedupe, and per-stage results, on PostgreSQL.
+//! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `crate::import`'s), reads, source
+//! rows, the listing and soft delete.
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::{Params, exec, json_value, query, query_one, query_opt};
+use super::{Params, PgStore, exec, json_value, query, query_one, query_opt};
+use crate::Leads;
 use crate::keys::lead_keys;
 use crate::listing::{self, Arg, Dialect};
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult};
+use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow};
 
 pub(crate) async fn import_rows(
     client: &mut Object,
@@ -273,26 +276,41 @@ pub(crate) async fn delete_lead(client: &mut Object, id: LeadId) -> Result<bool>
     Ok(n == 1)
 }
 
-pub(crate) async fn stage_results<C: GenericClient>(
-    c: &C,
-    lead: LeadId,
-    stage: Option<&str>,
-) -> Result<Vec<StageResult>> {
-    let select = "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results WHERE lead_id = $1";
-    let order = "ORDER BY updated_at COLLATE \"C\", stage COLLATE \"C\"";
-    let rows = match stage {
-        Some(stage) => query(c, &format!("{select} AND stage = $2 {order}"), &[&lead, &stage]).await?,
-        None => query(c, &format!("{select} {order}"), &[&lead]).await?,
-    };
-    Ok(rows
-        .iter()
-        .map(|r| StageResult {
-            lead_id: r.get(0),
-            stage: r.get(1),
-            status: r.get(2),
-            data: r.get(3),
-            job_id: r.get(4),
-            updated_at: r.get(5),
-        })
-        .collect())
+#[async_trait]
+impl Leads for PgStore {
+    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
+        let mut c = self.client().await?;
+        import_rows(&mut c, source, rows, dry_run).await
+    }
+
+    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
+        let c = self.client().await?;
+        lead_where(&c, "id = $1 AND deleted_at IS NULL", &[&id]).await
+    }
+
+    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
+        let c = self.client().await?;
+        let domain = domain.to_ascii_lowercase();
+        lead_where(&c, "domain = $1 AND deleted_at IS NULL ORDER BY id", &[&domain]).await
+    }
+
+    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
+        let c = self.client().await?;
+        lead_sources(&c, id).await
+    }
+
+    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+        let c = self.client().await?;
+        list_leads(&c, filter).await
+    }
+
+    async fn count_leads(&self) -> Result<u64> {
+        let c = self.client().await?;
+        Ok(query_one(&c, "SELECT count(*) FROM leads WHERE deleted_at IS NULL", &[]).await?.get::<_, i64>(0) as u64)
+    }
+
+    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
+        let mut c = self.client().await?;
+        delete_lead(&mut c, id).await
+    }
 }

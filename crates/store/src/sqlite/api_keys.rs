@@ -1,7 +1,10 @@
 //! API key rows on SQLite: create, list, revoke by name or prefix, look up by hash, touch.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::SqliteStore;
+use crate::ApiKeys;
 use crate::{ApiKey, NewApiKey, Result, Scope, StoreError};
 
 const COLUMNS: &str = "id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms";
@@ -85,4 +88,29 @@ pub(crate) fn touch(conn: &Connection, id: i64, at_ms: i64) -> Result<()> {
     )?
     .execute(params![at_ms, id])?;
     Ok(())
+}
+
+#[async_trait]
+impl ApiKeys for SqliteStore {
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        self.call(move |conn| create(conn, &new, crate::now_ms())).await
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        self.call(|conn| list(conn)).await
+    }
+
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>> {
+        let given = name_or_prefix.to_string();
+        self.call(move |conn| revoke(conn, &given, crate::now_ms())).await
+    }
+
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+        let hash = hash.to_string();
+        self.call(move |conn| by_hash(conn, &hash)).await
+    }
+
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()> {
+        self.call(move |conn| touch(conn, id, at_ms)).await
+    }
 }

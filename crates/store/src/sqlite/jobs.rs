@@ -1,9 +1,13 @@
-//! The job table: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter; runs.
+//! The job table on SQLite: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter,
+//! release, recovery, stats, redrive and purge.
 
+use async_trait::async_trait;
+use leadsmith_core::LeadId;
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
 
-use super::json_col;
-use crate::{Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, RunInfo, StoreError};
+use super::{SqliteStore, json_col};
+use crate::Jobs;
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
                            lease_until, worker, last_error, errors";
@@ -258,62 +262,6 @@ pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindC
     Ok(out)
 }
 
-type RunRow = (i64, String, String, String, String, Option<String>);
-
-fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-}
-
-fn run_info((id, source, params, status, created_at, finished_at): RunRow) -> Result<RunInfo> {
-    Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
-}
-
-pub(crate) fn run_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<RunInfo>> {
-    let sql = format!("SELECT id, source, params, status, created_at, finished_at FROM runs WHERE {clause}");
-    conn.query_row(&sql, p, run_row).optional()?.map(run_info).transpose()
-}
-
-pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>> {
-    let mut stmt =
-        conn.prepare("SELECT id, source, params, status, created_at, finished_at FROM runs ORDER BY id DESC LIMIT ?1")?;
-    let rows = stmt.query_map([limit as i64], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(run_info).collect()
-}
-
-pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
-    let tx = conn.transaction()?;
-    let (open, dead): (i64, i64) = tx.query_row(
-        "SELECT coalesce(sum(state IN ('ready', 'running')), 0), coalesce(sum(state = 'dead'), 0) FROM jobs WHERE run_id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        tx.execute(
-            "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = 'running'",
-            params![status, crate::now_rfc3339(), id],
-        )?;
-    }
-    tx.commit()?;
-    run_where(conn, "id = ?1", [id])
-}
-
-pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
-    let tx = conn.transaction()?;
-    let n = tx.execute(
-        "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
-        params![crate::now_rfc3339(), id],
-    )?;
-    if n == 1 {
-        tx.execute(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE run_id = ?2 AND state = 'ready'",
-            params![crate::now_ms(), id],
-        )?;
-    }
-    tx.commit()?;
-    run_where(conn, "id = ?1", [id])
-}
-
 pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
     let mut stmt = conn.prepare(
         "SELECT kind,
@@ -368,4 +316,153 @@ pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option
     )?;
     tx.commit()?;
     Ok(n as u64)
+}
+
+#[async_trait]
+impl Jobs for SqliteStore {
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.jobs_signal.subscribe()
+    }
+
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        self.call(move |conn| for_lead(conn, lead)).await
+    }
+
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let id = enqueue(&tx, &job, crate::now_ms())?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let now = crate::now_ms();
+            let mut n = 0;
+            for job in &jobs {
+                n += u64::from(enqueue(&tx, job, now)?.is_some());
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>> {
+        let (worker, kinds) = (worker.to_string(), kinds.to_vec());
+        self.call(move |conn| claim(conn, &worker, &kinds, run_id, limit, lease_ms, crate::now_ms())).await
+    }
+
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
+        let worker = worker.to_string();
+        self.call(move |conn| {
+            let now = crate::now_ms();
+            let n = conn.execute(
+                "UPDATE jobs SET lease_until = ?1, updated_at = ?2 WHERE id = ?3 AND worker = ?4 AND state = 'running'",
+                params![now + lease_ms, now, job_id, worker],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
+        let worker = worker.to_string();
+        if done.iter().all(|d| d.follow_ups.is_empty()) {
+            return self.call(move |conn| complete(conn, &worker, done)).await;
+        }
+        self.call_and_signal(move |conn| complete(conn, &worker, done)).await
+    }
+
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
+        let (worker, error) = (worker.to_string(), error.to_string());
+        self.call(move |conn| fail(conn, job_id, &worker, &error, retry_at_ms)).await
+    }
+
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
+        let worker = worker.to_string();
+        self.call_and_signal(move |conn| {
+            conn.execute(
+                "UPDATE jobs SET state = 'ready', attempts = max(attempts - 1, 0), lease_until = NULL, worker = NULL,
+                 updated_at = ?1 WHERE id = ?2 AND worker = ?3 AND state = 'running'",
+                params![crate::now_ms(), job_id, worker],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn running_workers(&self) -> Result<Vec<String>> {
+        self.call(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT DISTINCT worker FROM jobs WHERE state = 'running' AND worker IS NOT NULL")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn recover_jobs(&self, dead: Vec<String>) -> Result<u64> {
+        if dead.is_empty() {
+            return Ok(0);
+        }
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let mut n = 0;
+            for w in &dead {
+                // The crashed attempt still counts: a job that crashes its worker every time must not loop forever.
+                n += tx.execute(
+                    "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL, run_at = ?1,
+                     errors = json_insert(errors, '$[#]', 'worker ' || worker || ' died during attempt ' || attempts),
+                     updated_at = ?1 WHERE state = 'running' AND worker = ?2",
+                    params![crate::now_ms(), w],
+                )? as u64;
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.call(move |conn| job(conn, id)).await
+    }
+
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+        self.call(move |conn| counts(conn, run_id)).await
+    }
+
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
+        self.call(move |conn| dead(conn, limit)).await
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
+        self.call(|conn| stats(conn, crate::now_ms())).await
+    }
+
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
+        self.call_and_signal(move |conn| redrive(conn, ids, kind, crate::now_ms())).await
+    }
+
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
+        self.call(move |conn| {
+            Ok(conn.execute("DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR updated_at < ?1)", [before_ms])?
+                as u64)
+        })
+        .await
+    }
 }

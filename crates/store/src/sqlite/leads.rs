@@ -1,16 +1,17 @@
-//! Leads, their source rows and exact-key dedupe, and per-stage results.
+//! Leads on SQLite: import with exact-key dedupe (the decisions are `crate::import`'s), reads, source rows,
+//! the listing and soft delete.
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
-use super::json_col;
+use super::SqliteStore;
+use crate::Leads;
 use crate::keys::lead_keys;
 use crate::listing::{self, Arg, Dialect};
-use crate::{
-    ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult, StoreError,
-};
+use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StoreError};
 
 pub(crate) fn import_rows(
     conn: &mut Connection,
@@ -240,19 +241,40 @@ pub(crate) fn delete_lead(conn: &mut Connection, id: LeadId) -> Result<bool> {
     Ok(n == 1)
 }
 
-pub(crate) fn stage_results(conn: &Connection, lead: LeadId, stage: Option<&str>) -> Result<Vec<StageResult>> {
-    let mut stmt = conn.prepare(
-        "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results
-         WHERE lead_id = ?1 AND (?2 IS NULL OR stage = ?2) ORDER BY updated_at, stage",
-    )?;
-    let rows = stmt
-        .query_map(params![lead, stage], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(|(lead_id, stage, status, data, job_id, updated_at)| {
-            Ok(StageResult { lead_id, stage, status, data: json_col(data, "stage result")?, job_id, updated_at })
+#[async_trait]
+impl Leads for SqliteStore {
+    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
+        let source = source.to_string();
+        self.call(move |conn| import_rows(conn, &source, rows, dry_run)).await
+    }
+
+    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
+        self.call(move |conn| lead_where(conn, "id = ?1 AND deleted_at IS NULL", params![id])).await
+    }
+
+    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
+        let domain = domain.to_ascii_lowercase();
+        self.call(move |conn| lead_where(conn, "domain = ?1 AND deleted_at IS NULL ORDER BY id", params![domain])).await
+    }
+
+    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
+        self.call(move |conn| lead_sources(conn, id)).await
+    }
+
+    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+        let filter = filter.clone();
+        self.call(move |conn| list_leads(conn, &filter)).await
+    }
+
+    async fn count_leads(&self) -> Result<u64> {
+        self.call(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM leads WHERE deleted_at IS NULL", [], |r| r.get::<_, i64>(0))?
+                as u64)
         })
-        .collect()
+        .await
+    }
+
+    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
+        self.call(move |conn| delete_lead(conn, id)).await
+    }
 }
