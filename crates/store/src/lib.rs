@@ -15,8 +15,8 @@ mod types;
 
 pub use aggregates::{ApiKeys, Jobs, Leads, PageCache, Runs, Schedules, StageResults, Store};
 pub use api_keys::{
-    ApiKey, KEY_MARKER, KeyRejection, KeyStatus, MAX_NAME_LEN, NewApiKey, PREFIX_LEN, Scope, TOUCH_INTERVAL_MS,
-    check_name, generate_key, hash_key, prefix_of, presented_key, verify,
+    ApiKey, Authorized, KEY_MARKER, KeyRejection, KeyStatus, MAX_NAME_LEN, NewApiKey, PREFIX_LEN, Scope,
+    TOUCH_INTERVAL_MS, authorize, check_name, generate_key, hash_key, needs_touch, prefix_of, presented_key, verify,
 };
 pub use error::StoreError;
 pub use postgres::PgStore;

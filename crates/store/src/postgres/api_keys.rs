@@ -69,15 +69,8 @@ pub(crate) async fn revoke(c: &mut Object, name_or_prefix: &str, now_ms: i64) ->
     // Locks the matches, so a concurrent revoke of the same key waits and then finds it revoked.
     let found =
         keys_where(&tx, "name = $1 OR prefix = $1 ORDER BY name COLLATE \"C\" FOR UPDATE", &[&name_or_prefix]).await?;
-    let id = match found.as_slice() {
-        [] => return Ok(None),
-        [one] => one.id,
-        many => {
-            return Err(StoreError::AmbiguousApiKey {
-                given: name_or_prefix.to_string(),
-                matches: many.iter().map(|k| k.name.clone()).collect(),
-            });
-        }
+    let Some(id) = crate::api_keys::revoke_target(name_or_prefix, &found)? else {
+        return Ok(None);
     };
     let sql =
         format!("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, $1) WHERE id = $2 RETURNING {COLUMNS}");

@@ -66,15 +66,8 @@ pub(crate) fn by_hash(conn: &Connection, hash: &str) -> Result<Option<ApiKey>> {
 pub(crate) fn revoke(conn: &mut Connection, name_or_prefix: &str, now_ms: i64) -> Result<Option<ApiKey>> {
     let tx = conn.transaction()?;
     let found = keys_where(&tx, "name = ?1 OR prefix = ?1 ORDER BY name", [name_or_prefix])?;
-    let id = match found.as_slice() {
-        [] => return Ok(None),
-        [one] => one.id,
-        many => {
-            return Err(StoreError::AmbiguousApiKey {
-                given: name_or_prefix.to_string(),
-                matches: many.iter().map(|k| k.name.clone()).collect(),
-            });
-        }
+    let Some(id) = crate::api_keys::revoke_target(name_or_prefix, &found)? else {
+        return Ok(None);
     };
     tx.execute("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, ?1) WHERE id = ?2", params![now_ms, id])?;
     let revoked = keys_where(&tx, "id = ?1", [id])?.into_iter().next();
