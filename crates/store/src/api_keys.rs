@@ -322,7 +322,7 @@ where
 /// Whether a use of `key` at `now_ms` should be written to the store: unless its `last_used_at_ms` was
 /// written less than [`TOUCH_INTERVAL_MS`] ago, so a busy client costs one write a minute.
 pub fn needs_touch(key: &ApiKey, now_ms: i64) -> bool {
-    !key.last_used_at_ms.is_some_and(|at| now_ms - at < TOUCH_INTERVAL_MS)
+    key.last_used_at_ms.is_none_or(|at| now_ms - at >= TOUCH_INTERVAL_MS)
 }
 
 /// [`authorize`] against the store, then the use recorded when [`needs_touch`] says so: `last_used_at_ms`

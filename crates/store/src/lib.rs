@@ -7,9 +7,9 @@
 mod aggregates;
 pub mod api_keys;
 mod error;
-mod keys;
 mod listing;
 mod postgres;
+mod rules;
 mod sqlite;
 mod types;
 

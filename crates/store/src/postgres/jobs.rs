@@ -3,13 +3,17 @@
 //! release, recovery, stats, redrive and purge.
 
 use async_trait::async_trait;
-use deadpool_postgres::{GenericClient, Object};
+use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::LeadId;
 use tokio_postgres::Row;
 
-use super::{Params, PgStore, exec, json_value, notify, query, query_opt, sql_limit};
+use super::{Params, PgStore, exec, json_value, notify, query, query_opt, results, sql_limit};
 use crate::Jobs;
-use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, Result};
+use crate::rules::{
+    self,
+    jobs::{Attempt, CompleteTx, OnFailure, RecoverTx},
+};
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
                            lease_until, worker, last_error, errors";
@@ -191,72 +195,49 @@ pub(crate) fn sort_claimed(jobs: &mut [Job]) {
     jobs.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
 }
 
-/// Returns whether a follow-up was enqueued (and a NOTIFY sent).
-/// Completes jobs in one transaction; returns whether any follow-up was enqueued (and notified). Set-based
-/// where it can be: one statement marks the whole batch done, so acknowledging many no-result jobs costs
-/// one round trip.
-pub(crate) async fn complete(client: &mut Object, worker: &str, done: Vec<crate::Completion>) -> Result<bool> {
+/// Completes jobs in one transaction (see [`rules::jobs::complete`]); returns whether any follow-up was
+/// enqueued (and notified). One statement marks the whole batch done, so acknowledging many no-result jobs
+/// costs one round trip.
+async fn complete(client: &mut Object, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = client.transaction().await?;
-    let now = crate::now_ms();
-    let stamp = crate::now_rfc3339();
-    let mut enqueued = false;
-    let ids: Vec<i64> = done.iter().map(|d| d.job_id).collect();
-    for d in done {
-        for r in &d.results {
-            exec(
-                &tx,
-                "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
-                     job_id = excluded.job_id, updated_at = excluded.updated_at",
-                &[&r.lead_id, &r.stage, &r.status, &r.data, &d.job_id, &stamp],
-            )
-            .await?;
-        }
-        if !d.follow_ups.is_empty() {
-            enqueued |= enqueue_follow_ups(&tx, d.job_id, d.follow_ups, now).await?;
-        }
-    }
-    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
-    // that also completes changes nothing.
-    exec(
-        &tx,
-        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1
-         WHERE id = ANY($2) AND state IN ('running', 'ready')",
-        &[&now, &ids],
-    )
-    .await?;
+    let n = done.len();
+    let enqueued = rules::jobs::complete(&mut PgComplete(&tx), done, crate::now_ms()).await?;
     if enqueued {
         notify(&tx).await?;
     }
     tx.commit().await?;
-    tracing::trace!(jobs = ids.len(), worker, "jobs completed");
+    tracing::trace!(jobs = n, worker, "jobs completed");
     Ok(enqueued)
 }
 
-/// Enqueues a finished job's follow-ups into its run, unless the run was cancelled meanwhile.
-async fn enqueue_follow_ups<C: GenericClient>(tx: &C, job_id: i64, follow_ups: Vec<NewJob>, now: i64) -> Result<bool> {
-    let run_id: Option<i64> =
-        query_opt(tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
-    // A cancelled run's jobs that were already running finish, but its pipeline goes no further. The key
-    // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
-    // then cancel the follow-ups, or makes this wait and see the run cancelled.
-    let cancelled = match run_id {
-        Some(run) => query_opt(tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
-            .await?
-            .is_some_and(|r| r.get::<_, bool>(0)),
-        None => false,
-    };
-    let mut enqueued = false;
-    if !cancelled {
-        for mut job in follow_ups {
-            job.run_id = job.run_id.or(run_id);
-            enqueued |= enqueue(tx, &job, now).await?.is_some();
-        }
+/// Completion's statements on one PostgreSQL transaction.
+struct PgComplete<'a, 'b>(&'a Transaction<'b>);
+
+impl CompleteTx for PgComplete<'_, '_> {
+    async fn put_results(&mut self, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+        results::put(self.0, job_id, results, stamp).await
     }
-    Ok(enqueued)
+
+    async fn run_of_job(&mut self, job_id: i64) -> Result<Option<i64>> {
+        Ok(query_opt(self.0, sql!("jobs/run_of_job"), &[&job_id]).await?.and_then(|r| r.get(0)))
+    }
+
+    async fn run_cancelled(&mut self, run_id: i64) -> Result<bool> {
+        // The key share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this
+        // commit and then cancel the follow-ups, or makes this wait and see the run cancelled.
+        Ok(query_opt(self.0, sql!("runs/is_cancelled"), &[&run_id]).await?.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
+    async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<Option<i64>> {
+        enqueue(self.0, job, now_ms).await
+    }
+
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
+        exec(self.0, sql!("jobs/mark_done"), &[&now_ms, &job_ids]).await.map(drop)
+    }
 }
 
-pub(crate) async fn fail(
+async fn fail(
     client: &mut Object,
     job_id: i64,
     worker: &str,
@@ -264,44 +245,25 @@ pub(crate) async fn fail(
     retry_at_ms: Option<i64>,
 ) -> Result<JobState> {
     let tx = client.transaction().await?;
-    let row =
-        query_opt(&tx, "SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = $1 FOR UPDATE", &[&job_id])
-            .await?;
-    let Some(row) = row else {
-        return Ok(JobState::Dead);
-    };
-    let (state, attempts, max_attempts, holder): (String, i32, i32, Option<String>) =
-        (row.get(0), row.get(1), row.get(2), row.get(3));
-    if state != "running" || holder.as_deref() != Some(worker) {
-        // Someone else holds it now (our lease ran out); their attempt decides.
-        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
-    }
+    let found = query_opt(&tx, sql!("jobs/attempt"), &[&job_id]).await?.map(|row| Attempt {
+        state: row.get(0),
+        attempts: row.get::<_, i32>(1).max(0) as u32,
+        max_attempts: row.get::<_, i32>(2).max(0) as u32,
+        worker: row.get(3),
+    });
+    let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
-    let entry = format!("attempt {attempts}: {error}");
-    let next = match retry_at_ms {
-        Some(at) if attempts < max_attempts => {
-            exec(
-                &tx,
-                "UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL, worker = NULL, last_error = $2,
-                 errors = errors || to_jsonb($3::text), updated_at = $4 WHERE id = $5",
-                &[&at, &error, &entry, &now, &job_id],
-            )
-            .await?;
-            JobState::Ready
+    match &decision {
+        OnFailure::Leave(_) => return Ok(decision.state()),
+        OnFailure::Retry { at, entry } => {
+            exec(&tx, sql!("jobs/retry"), &[at, &error, entry, &now, &job_id]).await?;
         }
-        _ => {
-            exec(
-                &tx,
-                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = $1,
-                 errors = errors || to_jsonb($2::text), updated_at = $3 WHERE id = $4",
-                &[&error, &entry, &now, &job_id],
-            )
-            .await?;
-            JobState::Dead
+        OnFailure::Bury { entry } => {
+            exec(&tx, sql!("jobs/bury"), &[&error, entry, &now, &job_id]).await?;
         }
-    };
+    }
     tx.commit().await?;
-    Ok(next)
+    Ok(decision.state())
 }
 
 pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
@@ -523,16 +485,7 @@ impl Jobs for PgStore {
         }
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        // The crashed attempt still counts: a job that crashes its worker every time must not loop forever.
-        let n = exec(
-            &tx,
-            "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL, run_at = $1,
-                    errors = errors || to_jsonb('worker ' || worker || ' died during attempt ' || attempts),
-                    updated_at = $1
-             WHERE state = 'running' AND worker = ANY($2)",
-            &[&crate::now_ms(), &dead_workers],
-        )
-        .await?;
+        let n = rules::jobs::recover(&mut PgRecover(&tx), &dead_workers, crate::now_ms()).await?;
         if n > 0 {
             notify(&tx).await?;
         }
@@ -578,5 +531,19 @@ impl Jobs for PgStore {
             Some(before) => exec(&c, "DELETE FROM jobs WHERE state = 'dead' AND updated_at < $1", &[&before]).await,
             None => exec(&c, "DELETE FROM jobs WHERE state = 'dead'", &[]).await,
         }
+    }
+}
+
+/// Recovery's statements on one PostgreSQL transaction.
+struct PgRecover<'a, 'b>(&'a Transaction<'b>);
+
+impl RecoverTx for PgRecover<'_, '_> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+        let rows = query(self.0, sql!("jobs/running_of_workers"), &[&workers]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get::<_, i32>(2).max(0) as u32)).collect())
+    }
+
+    async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/requeue_recovered"), &[&now_ms, &entry, &job_id]).await
     }
 }

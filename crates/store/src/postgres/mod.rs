@@ -5,6 +5,13 @@
 //! Connections are plain TCP or Unix socket (`NoTls`): TLS is out of scope, so keep the server on a private
 //! network or a local socket.
 
+/// The statement in `sql/postgres/{name}.sql`.
+macro_rules! sql {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/postgres/", $name, ".sql"))
+    };
+}
+
 mod api_keys;
 mod cache;
 mod jobs;

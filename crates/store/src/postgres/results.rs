@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use leadsmith_core::LeadId;
 
-use super::{PgStore, query};
+use super::{PgStore, exec, query};
 use crate::StageResults;
-use crate::{Result, StageResult};
+use crate::{NewStageResult, Result, StageResult};
 
 pub(crate) async fn stage_results<C: GenericClient>(
     c: &C,
@@ -30,6 +30,14 @@ pub(crate) async fn stage_results<C: GenericClient>(
             updated_at: r.get(5),
         })
         .collect())
+}
+
+/// Upserts `results` (one per lead and stage) as written by job `job_id` at `stamp`.
+pub(crate) async fn put<C: GenericClient>(c: &C, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+    for r in results {
+        exec(c, sql!("results/put"), &[&r.lead_id, &r.stage, &r.status, &r.data, &job_id, &stamp]).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@ use tokio_postgres::Row;
 
 use super::{Params, PgStore, exec, query, query_one, query_opt, sql_limit};
 use crate::Runs;
+use crate::rules;
 use crate::{Result, RunInfo};
 
 const RUN_COLUMNS: &str = "id, source, params, status, created_at, finished_at";
@@ -43,14 +44,8 @@ pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<O
     )
     .await?;
     let (open, dead): (i64, i64) = (row.get(0), row.get(1));
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        exec(
-            &tx,
-            "UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3 AND status = 'running'",
-            &[&status, &crate::now_rfc3339(), &id],
-        )
-        .await?;
+    if let Some(status) = rules::jobs::finished_status(open, dead) {
+        exec(&tx, sql!("runs/finish"), &[&status, &crate::now_rfc3339(), &id]).await?;
     }
     let run = run_where(&tx, "id = $1", &[&id]).await?;
     tx.commit().await?;

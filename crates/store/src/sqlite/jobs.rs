@@ -5,8 +5,12 @@ use async_trait::async_trait;
 use leadsmith_core::LeadId;
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
 
-use super::{SqliteStore, json_col};
+use super::{SqliteStore, json_col, results};
 use crate::Jobs;
+use crate::rules::{
+    self,
+    jobs::{Attempt, CompleteTx, OnFailure, RecoverTx},
+};
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
 
 const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
@@ -122,103 +126,68 @@ pub(crate) fn claim(
     Ok(claimed)
 }
 
-/// Completes jobs in one transaction.
-pub(crate) fn complete(conn: &mut Connection, worker: &str, done: Vec<crate::Completion>) -> Result<()> {
+/// Completes jobs in one transaction (see [`rules::jobs::complete`]); returns whether any follow-up was
+/// enqueued.
+fn complete(conn: &mut Connection, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = conn.transaction()?;
-    let now = crate::now_ms();
-    for d in done {
-        complete_one(&tx, d.job_id, worker, d.results, d.follow_ups, now)?;
-    }
+    let n = done.len();
+    let enqueued = rules::ready(rules::jobs::complete(&mut SqliteComplete(&tx), done, crate::now_ms()))?;
     tx.commit()?;
-    Ok(())
+    tracing::trace!(jobs = n, worker, "jobs completed");
+    Ok(enqueued)
 }
 
-fn complete_one(
-    tx: &Transaction<'_>,
-    job_id: i64,
-    worker: &str,
-    results: Vec<NewStageResult>,
-    follow_ups: Vec<NewJob>,
-    now: i64,
-) -> Result<()> {
-    let run_id: Option<Option<i64>> =
-        tx.query_row("SELECT run_id FROM jobs WHERE id = ?1", [job_id], |r| r.get(0)).optional()?;
-    let run_id = run_id.flatten();
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
-                 job_id = excluded.job_id, updated_at = excluded.updated_at",
-        )?;
-        let stamp = crate::now_rfc3339();
-        for r in &results {
-            stmt.execute(params![r.lead_id, r.stage, r.status, r.data.to_string(), job_id, stamp])?;
-        }
+/// Completion's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteComplete<'a>(&'a Transaction<'a>);
+
+impl CompleteTx for SqliteComplete<'_> {
+    async fn put_results(&mut self, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+        results::put(self.0, job_id, results, stamp)
     }
-    // A cancelled run's jobs that were already running finish, but its pipeline goes no further.
-    let cancelled = match run_id {
-        Some(run) => {
-            tx.query_row("SELECT status = 'cancelled' FROM runs WHERE id = ?1", [run], |r| r.get(0)).optional()?
-                == Some(true)
-        }
-        None => false,
-    };
-    for mut job in follow_ups.into_iter().filter(|_| !cancelled) {
-        job.run_id = job.run_id.or(run_id);
-        enqueue(tx, &job, now)?;
+
+    async fn run_of_job(&mut self, job_id: i64) -> Result<Option<i64>> {
+        let run: Option<Option<i64>> = self.0.query_row(sql!("jobs/run_of_job"), [job_id], |r| r.get(0)).optional()?;
+        Ok(run.flatten())
     }
-    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
-    // that also completes changes nothing.
-    tx.execute(
-        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ?1 WHERE id = ?2 AND state IN ('running', 'ready')",
-        params![now, job_id],
-    )?;
-    tracing::trace!(job_id, worker, "job completed");
-    Ok(())
+
+    async fn run_cancelled(&mut self, run_id: i64) -> Result<bool> {
+        let cancelled = self.0.query_row(sql!("runs/is_cancelled"), [run_id], |r| r.get(0)).optional()?;
+        Ok(cancelled == Some(true))
+    }
+
+    async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<Option<i64>> {
+        enqueue(self.0, job, now_ms)
+    }
+
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/mark_done"))?;
+        for id in job_ids {
+            stmt.execute(params![now_ms, id])?;
+        }
+        Ok(())
+    }
 }
 
-pub(crate) fn fail(
-    conn: &mut Connection,
-    job_id: i64,
-    worker: &str,
-    error: &str,
-    retry_at_ms: Option<i64>,
-) -> Result<JobState> {
+fn fail(conn: &mut Connection, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
     let tx = conn.transaction()?;
-    let row: Option<(String, u32, u32, Option<String>)> = tx
-        .query_row("SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = ?1", [job_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    let found = tx
+        .query_row(sql!("jobs/attempt"), [job_id], |r| {
+            Ok(Attempt { state: r.get(0)?, attempts: r.get(1)?, max_attempts: r.get(2)?, worker: r.get(3)? })
         })
         .optional()?;
-    let Some((state, attempts, max_attempts, holder)) = row else {
-        return Ok(JobState::Dead);
-    };
-    if state != "running" || holder.as_deref() != Some(worker) {
-        // Someone else holds it now (our lease ran out); their attempt decides.
-        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
-    }
+    let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
-    let entry = format!("attempt {attempts}: {error}");
-    let next = match retry_at_ms {
-        Some(at) if attempts < max_attempts => {
-            tx.execute(
-                "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL, worker = NULL, last_error = ?2,
-                 errors = json_insert(errors, '$[#]', ?3), updated_at = ?4 WHERE id = ?5",
-                params![at, error, entry, now, job_id],
-            )?;
-            JobState::Ready
+    match &decision {
+        OnFailure::Leave(_) => return Ok(decision.state()),
+        OnFailure::Retry { at, entry } => {
+            tx.execute(sql!("jobs/retry"), params![at, error, entry, now, job_id])?;
         }
-        _ => {
-            tx.execute(
-                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = ?1,
-                 errors = json_insert(errors, '$[#]', ?2), updated_at = ?3 WHERE id = ?4",
-                params![error, entry, now, job_id],
-            )?;
-            JobState::Dead
+        OnFailure::Bury { entry } => {
+            tx.execute(sql!("jobs/bury"), params![error, entry, now, job_id])?;
         }
-    };
+    }
     tx.commit()?;
-    Ok(next)
+    Ok(decision.state())
 }
 
 pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<Job>> {
@@ -382,10 +351,10 @@ impl Jobs for SqliteStore {
 
     async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
         let worker = worker.to_string();
-        if done.iter().all(|d| d.follow_ups.is_empty()) {
-            return self.call(move |conn| complete(conn, &worker, done)).await;
+        if self.call(move |conn| complete(conn, &worker, done)).await? {
+            self.jobs_signal.send_modify(|n| *n += 1);
         }
-        self.call_and_signal(move |conn| complete(conn, &worker, done)).await
+        Ok(())
     }
 
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
@@ -422,16 +391,7 @@ impl Jobs for SqliteStore {
         }
         self.call_and_signal(move |conn| {
             let tx = conn.transaction()?;
-            let mut n = 0;
-            for w in &dead {
-                // The crashed attempt still counts: a job that crashes its worker every time must not loop forever.
-                n += tx.execute(
-                    "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL, run_at = ?1,
-                     errors = json_insert(errors, '$[#]', 'worker ' || worker || ' died during attempt ' || attempts),
-                     updated_at = ?1 WHERE state = 'running' AND worker = ?2",
-                    params![crate::now_ms(), w],
-                )? as u64;
-            }
+            let n = rules::ready(rules::jobs::recover(&mut SqliteRecover(&tx), &dead, crate::now_ms()))?;
             tx.commit()?;
             Ok(n)
         })
@@ -464,5 +424,24 @@ impl Jobs for SqliteStore {
                 as u64)
         })
         .await
+    }
+}
+
+/// Recovery's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteRecover<'a>(&'a Transaction<'a>);
+
+impl RecoverTx for SqliteRecover<'_> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/running_of_worker"))?;
+        let mut out = Vec::new();
+        for worker in workers {
+            let rows = stmt.query_map([worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+
+    async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        Ok(self.0.prepare_cached(sql!("jobs/requeue_recovered"))?.execute(params![now_ms, entry, job_id])? as u64)
     }
 }

@@ -1,6 +1,13 @@
 //! The embedded SQLite backend: one file in WAL mode, migrations from `migrations/sqlite/*.sql`, and
 //! blocking rusqlite calls moved off the async runtime with `spawn_blocking`.
 
+/// The statement in `sql/sqlite/{name}.sql`.
+macro_rules! sql {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/sqlite/", $name, ".sql"))
+    };
+}
+
 mod api_keys;
 mod cache;
 mod jobs;

@@ -2,17 +2,14 @@
 
 use async_trait::async_trait;
 use leadsmith_core::LeadId;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::{SqliteStore, json_col};
 use crate::StageResults;
-use crate::{Result, StageResult};
+use crate::{NewStageResult, Result, StageResult};
 
 pub(crate) fn stage_results(conn: &Connection, lead: LeadId, stage: Option<&str>) -> Result<Vec<StageResult>> {
-    let mut stmt = conn.prepare(
-        "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results
-         WHERE lead_id = ?1 AND (?2 IS NULL OR stage = ?2) ORDER BY updated_at, stage",
-    )?;
+    let mut stmt = conn.prepare_cached(sql!("results/of_lead"))?;
     let rows = stmt
         .query_map(params![lead, stage], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?))
@@ -23,6 +20,15 @@ pub(crate) fn stage_results(conn: &Connection, lead: LeadId, stage: Option<&str>
             Ok(StageResult { lead_id, stage, status, data: json_col(data, "stage result")?, job_id, updated_at })
         })
         .collect()
+}
+
+/// Upserts `results` (one per lead and stage) as written by job `job_id` at `stamp`.
+pub(crate) fn put(tx: &Transaction<'_>, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+    let mut stmt = tx.prepare_cached(sql!("results/put"))?;
+    for r in results {
+        stmt.execute(params![r.lead_id, r.stage, r.status, r.data.to_string(), job_id, stamp])?;
+    }
+    Ok(())
 }
 
 #[async_trait]

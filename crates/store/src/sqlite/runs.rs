@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Params, params};
 
 use super::{SqliteStore, json_col};
 use crate::Runs;
+use crate::rules;
 use crate::{Result, RunInfo};
 
 type RunRow = (i64, String, String, String, String, Option<String>);
@@ -31,17 +32,9 @@ pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>>
 
 pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
     let tx = conn.transaction()?;
-    let (open, dead): (i64, i64) = tx.query_row(
-        "SELECT coalesce(sum(state IN ('ready', 'running')), 0), coalesce(sum(state = 'dead'), 0) FROM jobs WHERE run_id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        tx.execute(
-            "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = 'running'",
-            params![status, crate::now_rfc3339(), id],
-        )?;
+    let (open, dead): (i64, i64) = tx.query_row(sql!("runs/open_and_dead"), [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if let Some(status) = rules::jobs::finished_status(open, dead) {
+        tx.execute(sql!("runs/finish"), params![status, crate::now_rfc3339(), id])?;
     }
     tx.commit()?;
     run_where(conn, "id = ?1", [id])
