@@ -15,9 +15,6 @@ use crate::rules::{
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
 
-const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
-                           lease_until, worker, last_error, errors";
-
 fn job_from_row(r: &Row) -> Result<Job> {
     let state: String = r.get(5);
     Ok(Job {
@@ -38,15 +35,13 @@ fn job_from_row(r: &Row) -> Result<Job> {
     })
 }
 
-pub(crate) async fn jobs_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
-    query(c, &sql, p).await?.iter().map(job_from_row).collect()
+/// The jobs `sql` (a select of `id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at,
+/// lease_until, worker, last_error, errors`) returns.
+async fn jobs_by<C: GenericClient>(c: &C, sql: &str, p: Params<'_>) -> Result<Vec<Job>> {
+    query(c, sql, p).await?.iter().map(job_from_row).collect()
 }
 
-const INSERT_JOB: &str = "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts,
-                                      run_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
-     ON CONFLICT (unique_key) DO NOTHING RETURNING id";
+const INSERT_JOB: &str = sql!("jobs/insert");
 
 /// Inserts `job` unless its unique key exists. The caller sends the NOTIFY (once per transaction).
 pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
@@ -95,12 +90,7 @@ pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now:
     let due: Vec<i64> = batch.iter().map(|j| j.run_at_ms.unwrap_or(now)).collect();
     let n = exec(
         c,
-        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                           created_at, updated_at)
-         SELECT k, l, r, p, u, 'ready', pr, ma, ra, $9, $9
-         FROM unnest($1::text[], $2::int8[], $3::int8[], $4::jsonb[], $5::text[], $6::int4[], $7::int4[], $8::int8[])
-              AS t(k, l, r, p, u, pr, ma, ra)
-         ON CONFLICT (unique_key) DO NOTHING",
+        sql!("jobs/enqueue_many"),
         &[&kinds, &leads, &runs, &payloads, &keys, &priorities, &attempts, &due, &now],
     )
     .await?;
@@ -122,31 +112,14 @@ pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
         n += 1;
         filter.push_str(&format!(" AND run_id = ${n}"));
     }
-    format!(
-        "SELECT id FROM jobs WHERE state = 'ready' AND run_at <= $1{filter}
-         ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
-    )
+    sql!("jobs/pick").replace("{filter}", &filter)
 }
 
 /// Returns running jobs whose lease ran out (the worker died or hung) to the queue, in one statement:
 /// spent jobs go to the dead letters, the rest become claimable again (at-least-once delivery). SKIP
 /// LOCKED: a row another claimer is handling is its job. Returns how many jobs it touched.
 pub(crate) async fn sweep_expired<C: GenericClient>(c: &C, now: i64) -> Result<u64> {
-    exec(
-        c,
-        "UPDATE jobs SET
-             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END,
-             last_error = CASE WHEN attempts >= max_attempts
-                               THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
-                               ELSE last_error END,
-             errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
-             worker = CASE WHEN attempts >= max_attempts THEN worker END,
-             run_at = CASE WHEN attempts >= max_attempts THEN run_at ELSE $1 END,
-             lease_until = NULL, updated_at = $1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED)",
-        &[&now],
-    )
-    .await
+    exec(c, sql!("jobs/expire_leases"), &[&now]).await
 }
 
 /// Claims up to `limit` due jobs in one statement (atomic on its own: no explicit transaction).
@@ -174,16 +147,10 @@ pub(crate) async fn claim<C: GenericClient>(
     let (w, l) = (args.len() + 1, args.len() + 2);
     args.push(&worker);
     args.push(&lease_until);
-    let columns: Vec<String> = JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect();
-    // A materialised CTE: the locking pick runs exactly once, whatever join the planner would choose.
-    let sql = format!(
-        "WITH picked AS MATERIALIZED ({pick})
-         UPDATE jobs SET state = 'running', worker = ${w}, lease_until = ${l}, attempts = jobs.attempts + 1,
-                         updated_at = $1
-         FROM picked WHERE jobs.id = picked.id
-         RETURNING {}",
-        columns.join(", ")
-    );
+    let sql = sql!("jobs/claim")
+        .replace("{pick}", &pick)
+        .replace("{worker}", &format!("${w}"))
+        .replace("{lease_until}", &format!("${l}"));
     let rows = query(c, &sql, &args).await?;
     let mut claimed = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
     sort_claimed(&mut claimed);
@@ -267,18 +234,7 @@ async fn fail(
 }
 
 pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
-    let select = "SELECT kind, count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = 'running'),
-                         count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'cancelled'),
-                         count(*) FILTER (WHERE state NOT IN ('ready', 'running', 'done', 'cancelled')),
-                         count(*) FILTER (WHERE last_error IS NOT NULL)
-                  FROM jobs";
-    let rows = match run_id {
-        Some(run) => {
-            let sql = format!("{select} WHERE run_id = $1 GROUP BY kind ORDER BY kind COLLATE \"C\"");
-            query(c, &sql, &[&run]).await?
-        }
-        None => query(c, &format!("{select} GROUP BY kind ORDER BY kind COLLATE \"C\""), &[]).await?,
-    };
+    let rows = query(c, sql!("jobs/counts"), &[&run_id]).await?;
     let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
     Ok(rows
         .iter()
@@ -295,20 +251,7 @@ pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Resu
 }
 
 pub(crate) async fn stats<C: GenericClient>(c: &C, now: i64) -> Result<Vec<KindStats>> {
-    let rows = query(
-        c,
-        "SELECT kind,
-                count(*) FILTER (WHERE state = 'ready' AND run_at <= $1),
-                count(*) FILTER (WHERE state = 'ready' AND run_at > $1),
-                count(*) FILTER (WHERE state = 'running'),
-                count(*) FILTER (WHERE state = 'done'),
-                count(*) FILTER (WHERE state = 'dead'),
-                min(run_at) FILTER (WHERE state = 'ready' AND run_at <= $1),
-                count(*) FILTER (WHERE state = 'done' AND updated_at > $1 - 60000)
-         FROM jobs GROUP BY kind ORDER BY kind COLLATE \"C\"",
-        &[&now],
-    )
-    .await?;
+    let rows = query(c, sql!("jobs/stats"), &[&now]).await?;
     let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
     Ok(rows
         .iter()
@@ -328,26 +271,9 @@ pub(crate) async fn stats<C: GenericClient>(c: &C, now: i64) -> Result<Vec<KindS
 /// Returns how many jobs were redriven; sends the NOTIFY when any were.
 pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
     let tx = client.transaction().await?;
-    let set = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, lease_until = NULL, worker = NULL,
-                      errors = errors || '\"redriven\"'::jsonb, updated_at = $1
-               WHERE state = 'dead'";
-    let n = match (&ids, &kind) {
-        (Some(ids), Some(kind)) => {
-            exec(&tx, &format!("{set} AND kind = $2 AND id = ANY($3)"), &[&now, kind, ids]).await?
-        }
-        (Some(ids), None) => exec(&tx, &format!("{set} AND id = ANY($2)"), &[&now, ids]).await?,
-        (None, Some(kind)) => exec(&tx, &format!("{set} AND kind = $2"), &[&now, kind]).await?,
-        (None, None) => exec(&tx, set, &[&now]).await?,
-    };
+    let n = exec(&tx, sql!("jobs/redrive"), &[&now, &kind, &ids]).await?;
     // A run that had finished with errors is open again while its redriven jobs run.
-    exec(
-        &tx,
-        "UPDATE runs SET status = 'running', finished_at = NULL
-         WHERE status IN ('completed_with_errors', 'failed')
-           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
-        &[],
-    )
-    .await?;
+    exec(&tx, sql!("runs/reopen_redriven"), &[]).await?;
     if n > 0 {
         notify(&tx).await?;
     }
@@ -363,7 +289,7 @@ impl Jobs for PgStore {
 
     async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
         let c = self.client().await?;
-        jobs_where(&c, "lead_id = $1 ORDER BY id", &[&lead]).await
+        jobs_by(&c, sql!("jobs/of_lead"), &[&lead]).await
     }
 
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
@@ -423,12 +349,7 @@ impl Jobs for PgStore {
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
         let c = self.client().await?;
         let now = crate::now_ms();
-        let n = exec(
-            &c,
-            "UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'",
-            &[&(now + lease_ms), &now, &job_id, &worker],
-        )
-        .await?;
+        let n = exec(&c, sql!("jobs/heartbeat"), &[&(now + lease_ms), &now, &job_id, &worker]).await?;
         Ok(n == 1)
     }
 
@@ -451,13 +372,7 @@ impl Jobs for PgStore {
     async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let n = exec(
-            &tx,
-            "UPDATE jobs SET state = 'ready', attempts = greatest(attempts - 1, 0), lease_until = NULL, worker = NULL,
-             updated_at = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
-            &[&crate::now_ms(), &job_id, &worker],
-        )
-        .await?;
+        let n = exec(&tx, sql!("jobs/release"), &[&crate::now_ms(), &job_id, &worker]).await?;
         if n > 0 {
             notify(&tx).await?;
         }
@@ -470,12 +385,7 @@ impl Jobs for PgStore {
 
     async fn running_workers(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
-        let rows = query(
-            &c,
-            "SELECT DISTINCT worker COLLATE \"C\" FROM jobs WHERE state = 'running' AND worker IS NOT NULL ORDER BY 1",
-            &[],
-        )
-        .await?;
+        let rows = query(&c, sql!("jobs/workers"), &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -498,7 +408,7 @@ impl Jobs for PgStore {
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
         let c = self.client().await?;
-        Ok(jobs_where(&c, "id = $1", &[&id]).await?.into_iter().next())
+        Ok(jobs_by(&c, sql!("jobs/by_id"), &[&id]).await?.into_iter().next())
     }
 
     async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
@@ -508,7 +418,7 @@ impl Jobs for PgStore {
 
     async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
         let c = self.client().await?;
-        jobs_where(&c, "state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1", &[&sql_limit(limit)]).await
+        jobs_by(&c, sql!("jobs/dead"), &[&sql_limit(limit)]).await
     }
 
     async fn queue_stats(&self) -> Result<Vec<KindStats>> {
@@ -528,8 +438,8 @@ impl Jobs for PgStore {
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
         let c = self.client().await?;
         match before_ms {
-            Some(before) => exec(&c, "DELETE FROM jobs WHERE state = 'dead' AND updated_at < $1", &[&before]).await,
-            None => exec(&c, "DELETE FROM jobs WHERE state = 'dead'", &[]).await,
+            Some(before) => exec(&c, sql!("jobs/purge_dead_before"), &[&before]).await,
+            None => exec(&c, sql!("jobs/purge_dead"), &[]).await,
         }
     }
 }

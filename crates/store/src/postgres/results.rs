@@ -13,12 +13,7 @@ pub(crate) async fn stage_results<C: GenericClient>(
     lead: LeadId,
     stage: Option<&str>,
 ) -> Result<Vec<StageResult>> {
-    let select = "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results WHERE lead_id = $1";
-    let order = "ORDER BY updated_at COLLATE \"C\", stage COLLATE \"C\"";
-    let rows = match stage {
-        Some(stage) => query(c, &format!("{select} AND stage = $2 {order}"), &[&lead, &stage]).await?,
-        None => query(c, &format!("{select} {order}"), &[&lead]).await?,
-    };
+    let rows = query(c, sql!("results/of_lead"), &[&lead, &stage]).await?;
     Ok(rows
         .iter()
         .map(|r| StageResult {

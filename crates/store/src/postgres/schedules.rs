@@ -8,8 +8,6 @@ use super::{PgStore, exec, jobs, json_value, notify, query};
 use crate::Schedules;
 use crate::{NewJob, Result, Schedule};
 
-const SCHEDULE_COLUMNS: &str = "name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at";
-
 fn schedule_from_row(r: &Row) -> Result<Schedule> {
     Ok(Schedule {
         name: r.get(0),
@@ -30,8 +28,7 @@ impl Schedules for PgStore {
         let command = serde_json::to_value(&schedule.command).expect("strings serialise");
         let n = exec(
             &c,
-            "INSERT INTO schedules (name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING",
+            sql!("schedules/add"),
             &[
                 &schedule.name,
                 &schedule.spec,
@@ -49,18 +46,17 @@ impl Schedules for PgStore {
 
     async fn schedules(&self) -> Result<Vec<Schedule>> {
         let c = self.client().await?;
-        let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM schedules ORDER BY name COLLATE \"C\"");
-        query(&c, &sql, &[]).await?.iter().map(schedule_from_row).collect()
+        query(&c, sql!("schedules/list"), &[]).await?.iter().map(schedule_from_row).collect()
     }
 
     async fn remove_schedule(&self, name: &str) -> Result<bool> {
         let c = self.client().await?;
-        Ok(exec(&c, "DELETE FROM schedules WHERE name = $1", &[&name]).await? == 1)
+        Ok(exec(&c, sql!("schedules/remove"), &[&name]).await? == 1)
     }
 
     async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool> {
         let c = self.client().await?;
-        Ok(exec(&c, "UPDATE schedules SET paused = $1 WHERE name = $2", &[&paused, &name]).await? == 1)
+        Ok(exec(&c, sql!("schedules/set_paused"), &[&paused, &name]).await? == 1)
     }
 
     async fn advance_schedule(
@@ -73,14 +69,7 @@ impl Schedules for PgStore {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // A second scheduler's UPDATE waits for the first to commit, then no longer matches `expected`.
-        let n = exec(
-            &tx,
-            "UPDATE schedules SET next_fire_ms = $1,
-                    last_fired_ms = CASE WHEN $2::boolean THEN $3::bigint ELSE last_fired_ms END
-             WHERE name = $4 AND next_fire_ms = $3::bigint",
-            &[&next_ms, &fire.is_some(), &expected_next_ms, &name],
-        )
-        .await?;
+        let n = exec(&tx, sql!("schedules/advance"), &[&next_ms, &fire.is_some(), &expected_next_ms, &name]).await?;
         let mut enqueued = false;
         if n == 1
             && let Some(job) = &fire

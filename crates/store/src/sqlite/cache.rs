@@ -12,9 +12,7 @@ impl PageCache for SqliteStore {
     async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>> {
         let url = url.to_string();
         self.call(move |conn| {
-            Ok(conn
-                .query_row("SELECT fetched_at, data FROM pages WHERE url = ?1", [url], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?)
+            Ok(conn.query_row(sql!("cache/get"), [url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
         })
         .await
     }
@@ -22,11 +20,7 @@ impl PageCache for SqliteStore {
     async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()> {
         let (url, data) = (url.to_string(), data.to_string());
         self.call(move |conn| {
-            conn.execute(
-                "INSERT INTO pages (url, fetched_at, data) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(url) DO UPDATE SET fetched_at = excluded.fetched_at, data = excluded.data",
-                params![url, fetched_at_unix, data],
-            )?;
+            conn.execute(sql!("cache/put"), params![url, fetched_at_unix, data])?;
             Ok(())
         })
         .await

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use leadsmith_core::LeadId;
-use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
 use super::{SqliteStore, json_col, results};
 use crate::Jobs;
@@ -12,9 +12,6 @@ use crate::rules::{
     jobs::{Attempt, CompleteTx, OnFailure, RecoverTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
-
-const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
-                           lease_until, worker, last_error, errors";
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Job, String, String)> {
     let state: String = r.get(5)?;
@@ -46,19 +43,17 @@ fn finish_job((mut job, payload, errors): (Job, String, String)) -> Result<Job> 
     Ok(job)
 }
 
-fn jobs_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
-    let mut stmt = conn.prepare(&sql)?;
+/// The jobs `sql` (a select of `id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at,
+/// lease_until, worker, last_error, errors`) returns.
+fn jobs_by<P: Params>(conn: &Connection, sql: &str, p: P) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(finish_job).collect()
 }
 
 pub(crate) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: i64) -> Result<Option<i64>> {
     let n = tx.execute(
-        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'ready', ?6, ?7, ?8, ?9, ?9)
-         ON CONFLICT(unique_key) DO NOTHING",
+        sql!("jobs/insert"),
         params![
             job.kind,
             job.lead_id,
@@ -86,39 +81,13 @@ pub(crate) fn claim(
     let tx = conn.transaction()?;
     // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
     // claimable again (at-least-once delivery).
-    tx.execute(
-        "UPDATE jobs SET state = 'dead', last_error = 'lease expired on attempt ' || attempts || ' of ' || max_attempts,
-                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         lease_until = NULL, updated_at = ?1
-         WHERE state = 'running' AND lease_until < ?1 AND attempts >= max_attempts",
-        [now],
-    )?;
-    tx.execute(
-        "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL,
-                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         worker = NULL, updated_at = ?1
-         WHERE state = 'running' AND lease_until < ?1",
-        [now],
-    )?;
-    let mut kind_filter =
-        if kinds.is_empty() { String::new() } else { format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", ")) };
-    if run_id.is_some() {
-        kind_filter.push_str(" AND run_id = ?");
-    }
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?{kind_filter}
-                      ORDER BY priority DESC, run_at, id LIMIT ?)
-         RETURNING {JOB_COLUMNS}"
-    );
-    let mut args: Vec<rusqlite::types::Value> =
-        vec![worker.to_string().into(), (now + lease_ms).into(), now.into(), now.into()];
-    args.extend(kinds.iter().map(|k| k.clone().into()));
-    args.extend(run_id.map(rusqlite::types::Value::from));
-    args.push((limit as i64).into());
+    tx.execute(sql!("jobs/expire_spent_leases"), [now])?;
+    tx.execute(sql!("jobs/expire_leases"), [now])?;
+    let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(kinds).expect("strings serialise"));
+    let args = params![worker, now + lease_ms, now, limit as i64, kinds, run_id];
     let mut claimed = {
-        let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = tx.prepare_cached(sql!("jobs/claim"))?;
+        let rows = stmt.query_map(args, job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish_job).collect::<Result<Vec<_>>>()?
     };
     tx.commit()?;
@@ -191,23 +160,20 @@ fn fail(conn: &mut Connection, job_id: i64, worker: &str, error: &str, retry_at_
 }
 
 pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<Job>> {
-    Ok(jobs_where(conn, "id = ?1", [id])?.into_iter().next())
+    Ok(jobs_by(conn, sql!("jobs/by_id"), [id])?.into_iter().next())
 }
 
 /// Every job of `lead`, oldest first.
 pub(crate) fn for_lead(conn: &Connection, lead: i64) -> Result<Vec<Job>> {
-    jobs_where(conn, "lead_id = ?1 ORDER BY id", [lead])
+    jobs_by(conn, sql!("jobs/of_lead"), [lead])
 }
 
 pub(crate) fn dead(conn: &Connection, limit: usize) -> Result<Vec<Job>> {
-    jobs_where(conn, "state = 'dead' ORDER BY updated_at DESC LIMIT ?1", [limit as i64])
+    jobs_by(conn, sql!("jobs/dead"), [limit as i64])
 }
 
 pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
-    let mut stmt = conn.prepare(
-        "SELECT kind, state, count(*), sum(last_error IS NOT NULL) FROM jobs WHERE (?1 IS NULL OR run_id = ?1)
-         GROUP BY kind, state ORDER BY kind",
-    )?;
+    let mut stmt = conn.prepare(sql!("jobs/counts"))?;
     let rows = stmt
         .query_map([run_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64))
@@ -232,17 +198,7 @@ pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindC
 }
 
 pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
-    let mut stmt = conn.prepare(
-        "SELECT kind,
-                coalesce(sum(state = 'ready' AND run_at <= ?1), 0),
-                coalesce(sum(state = 'ready' AND run_at > ?1), 0),
-                coalesce(sum(state = 'running'), 0),
-                coalesce(sum(state = 'done'), 0),
-                coalesce(sum(state = 'dead'), 0),
-                min(CASE WHEN state = 'ready' AND run_at <= ?1 THEN run_at END),
-                coalesce(sum(state = 'done' AND updated_at > ?1 - 60000), 0)
-         FROM jobs GROUP BY kind ORDER BY kind",
-    )?;
+    let mut stmt = conn.prepare(sql!("jobs/stats"))?;
     let rows = stmt
         .query_map([now], |r| {
             let oldest: Option<i64> = r.get(6)?;
@@ -263,9 +219,7 @@ pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
 
 pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
     let tx = conn.transaction()?;
-    let sql = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = ?1, lease_until = NULL, worker = NULL,
-                      errors = json_insert(errors, '$[#]', 'redriven'), updated_at = ?1
-               WHERE state = 'dead' AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id = ?3)";
+    let sql = sql!("jobs/redrive");
     let n = match ids {
         Some(ids) => {
             let mut n = 0;
@@ -277,12 +231,7 @@ pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option
         None => tx.execute(sql, params![now, kind, Option::<i64>::None])?,
     };
     // A run that had finished with errors is open again while its redriven jobs run.
-    tx.execute(
-        "UPDATE runs SET status = 'running', finished_at = NULL
-         WHERE status IN ('completed_with_errors', 'failed')
-           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
-        [],
-    )?;
+    tx.execute(sql!("runs/reopen_redriven"), [])?;
     tx.commit()?;
     Ok(n as u64)
 }
@@ -340,10 +289,7 @@ impl Jobs for SqliteStore {
         let worker = worker.to_string();
         self.call(move |conn| {
             let now = crate::now_ms();
-            let n = conn.execute(
-                "UPDATE jobs SET lease_until = ?1, updated_at = ?2 WHERE id = ?3 AND worker = ?4 AND state = 'running'",
-                params![now + lease_ms, now, job_id, worker],
-            )?;
+            let n = conn.execute(sql!("jobs/heartbeat"), params![now + lease_ms, now, job_id, worker])?;
             Ok(n == 1)
         })
         .await
@@ -365,11 +311,7 @@ impl Jobs for SqliteStore {
     async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
         let worker = worker.to_string();
         self.call_and_signal(move |conn| {
-            conn.execute(
-                "UPDATE jobs SET state = 'ready', attempts = max(attempts - 1, 0), lease_until = NULL, worker = NULL,
-                 updated_at = ?1 WHERE id = ?2 AND worker = ?3 AND state = 'running'",
-                params![crate::now_ms(), job_id, worker],
-            )?;
+            conn.execute(sql!("jobs/release"), params![crate::now_ms(), job_id, worker])?;
             Ok(())
         })
         .await
@@ -377,8 +319,7 @@ impl Jobs for SqliteStore {
 
     async fn running_workers(&self) -> Result<Vec<String>> {
         self.call(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT DISTINCT worker FROM jobs WHERE state = 'running' AND worker IS NOT NULL")?;
+            let mut stmt = conn.prepare(sql!("jobs/workers"))?;
             let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
             Ok(rows)
         })
@@ -419,11 +360,7 @@ impl Jobs for SqliteStore {
     }
 
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
-        self.call(move |conn| {
-            Ok(conn.execute("DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR updated_at < ?1)", [before_ms])?
-                as u64)
-        })
-        .await
+        self.call(move |conn| Ok(conn.execute(sql!("jobs/purge_dead"), [before_ms])? as u64)).await
     }
 }
 

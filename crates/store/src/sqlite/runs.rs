@@ -18,14 +18,12 @@ fn run_info((id, source, params, status, created_at, finished_at): RunRow) -> Re
     Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
 }
 
-pub(crate) fn run_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<RunInfo>> {
-    let sql = format!("SELECT id, source, params, status, created_at, finished_at FROM runs WHERE {clause}");
-    conn.query_row(&sql, p, run_row).optional()?.map(run_info).transpose()
+fn run_by<P: Params>(conn: &Connection, sql: &str, p: P) -> Result<Option<RunInfo>> {
+    conn.query_row(sql, p, run_row).optional()?.map(run_info).transpose()
 }
 
 pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>> {
-    let mut stmt =
-        conn.prepare("SELECT id, source, params, status, created_at, finished_at FROM runs ORDER BY id DESC LIMIT ?1")?;
+    let mut stmt = conn.prepare(sql!("runs/list"))?;
     let rows = stmt.query_map([limit as i64], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(run_info).collect()
 }
@@ -37,23 +35,17 @@ pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Optio
         tx.execute(sql!("runs/finish"), params![status, crate::now_rfc3339(), id])?;
     }
     tx.commit()?;
-    run_where(conn, "id = ?1", [id])
+    run_by(conn, sql!("runs/by_id"), [id])
 }
 
 pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
     let tx = conn.transaction()?;
-    let n = tx.execute(
-        "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
-        params![crate::now_rfc3339(), id],
-    )?;
+    let n = tx.execute(sql!("runs/cancel"), params![crate::now_rfc3339(), id])?;
     if n == 1 {
-        tx.execute(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE run_id = ?2 AND state = 'ready'",
-            params![crate::now_ms(), id],
-        )?;
+        tx.execute(sql!("runs/cancel_ready_jobs"), params![crate::now_ms(), id])?;
     }
     tx.commit()?;
-    run_where(conn, "id = ?1", [id])
+    run_by(conn, sql!("runs/by_id"), [id])
 }
 
 #[async_trait]
@@ -61,15 +53,11 @@ impl Runs for SqliteStore {
     async fn create_run(&self, source: &str, params_json: &serde_json::Value, key: Option<&str>) -> Result<i64> {
         let (source, params_text, key) = (source.to_string(), params_json.to_string(), key.map(str::to_string));
         self.call(move |conn| {
-            let n = conn.execute(
-                "INSERT INTO runs (source, params, status, created_at, key) VALUES (?1, ?2, 'running', ?3, ?4)
-                 ON CONFLICT(key) DO NOTHING",
-                params![source, params_text, crate::now_rfc3339(), key],
-            )?;
+            let n = conn.execute(sql!("runs/create"), params![source, params_text, crate::now_rfc3339(), key])?;
             if n == 1 {
                 return Ok(conn.last_insert_rowid());
             }
-            Ok(conn.query_row("SELECT id FROM runs WHERE key = ?1", [key], |r| r.get(0))?)
+            Ok(conn.query_row(sql!("runs/id_by_key"), [key], |r| r.get(0))?)
         })
         .await
     }
@@ -79,12 +67,12 @@ impl Runs for SqliteStore {
     }
 
     async fn run(&self, id: i64) -> Result<Option<RunInfo>> {
-        self.call(move |conn| run_where(conn, "id = ?1", params![id])).await
+        self.call(move |conn| run_by(conn, sql!("runs/by_id"), [id])).await
     }
 
     async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>> {
         let source = source.to_string();
-        self.call(move |conn| run_where(conn, "source = ?1 ORDER BY id DESC LIMIT 1", params![source])).await
+        self.call(move |conn| run_by(conn, sql!("runs/latest_for_source"), [source])).await
     }
 
     async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>> {

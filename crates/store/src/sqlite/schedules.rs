@@ -12,8 +12,7 @@ impl Schedules for SqliteStore {
     async fn add_schedule(&self, schedule: Schedule) -> Result<bool> {
         self.call(move |conn| {
             let n = conn.execute(
-                "INSERT INTO schedules (name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO NOTHING",
+                sql!("schedules/add"),
                 params![
                     schedule.name,
                     schedule.spec,
@@ -32,10 +31,7 @@ impl Schedules for SqliteStore {
 
     async fn schedules(&self) -> Result<Vec<Schedule>> {
         self.call(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at
-                 FROM schedules ORDER BY name",
-            )?;
+            let mut stmt = conn.prepare(sql!("schedules/list"))?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok((
@@ -63,15 +59,12 @@ impl Schedules for SqliteStore {
 
     async fn remove_schedule(&self, name: &str) -> Result<bool> {
         let name = name.to_string();
-        self.call(move |conn| Ok(conn.execute("DELETE FROM schedules WHERE name = ?1", [name])? == 1)).await
+        self.call(move |conn| Ok(conn.execute(sql!("schedules/remove"), [name])? == 1)).await
     }
 
     async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool> {
         let name = name.to_string();
-        self.call(move |conn| {
-            Ok(conn.execute("UPDATE schedules SET paused = ?1 WHERE name = ?2", params![paused, name])? == 1)
-        })
-        .await
+        self.call(move |conn| Ok(conn.execute(sql!("schedules/set_paused"), params![paused, name])? == 1)).await
     }
 
     async fn advance_schedule(
@@ -84,12 +77,7 @@ impl Schedules for SqliteStore {
         let name = name.to_string();
         self.call_and_signal(move |conn| {
             let tx = conn.transaction()?;
-            let n = tx.execute(
-                "UPDATE schedules SET next_fire_ms = ?1,
-                        last_fired_ms = CASE WHEN ?2 THEN ?3 ELSE last_fired_ms END
-                 WHERE name = ?4 AND next_fire_ms = ?3",
-                params![next_ms, fire.is_some(), expected_next_ms, name],
-            )?;
+            let n = tx.execute(sql!("schedules/advance"), params![next_ms, fire.is_some(), expected_next_ms, name])?;
             if n == 1
                 && let Some(job) = &fire
             {

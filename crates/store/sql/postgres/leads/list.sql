@@ -1,4 +1,4 @@
--- The listing's inner select; `listing::where_sql`, `ORDER_SQL` and the limit follow, `{rank}` is
+-- The listing's inner select; `listing::where_sql`, `ORDER_SQL` and the limit follow, the rank placeholder is
 -- `listing::RANK_SQL`. Nested selects so the conditions and the order can name `score`, `tier` and the
 -- rank. A score that is not a JSON number reads as no score instead of failing the whole listing.
 SELECT id, data, source_rows, created_at, score, tier, crawl, deleted_at FROM (

@@ -1,4 +1,4 @@
--- The listing's inner select; `listing::where_sql` and `ORDER_SQL` follow, `{rank}` is `listing::RANK_SQL`.
+-- The listing's inner select; `listing::where_sql` and `ORDER_SQL` follow, the rank placeholder is `listing::RANK_SQL`.
 -- A score that is not a JSON number reads as no score (as on PostgreSQL), and always as a REAL, so the
 -- value a cursor carries compares equal to the row it came from.
 SELECT id, data, source_rows, created_at, score, tier, crawl, deleted_at FROM (
