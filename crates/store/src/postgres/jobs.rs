@@ -41,20 +41,14 @@ async fn jobs_by<C: GenericClient>(c: &C, sql: &str, p: Params<'_>) -> Result<Ve
     query(c, sql, p).await?.iter().map(job_from_row).collect()
 }
 
-const INSERT_JOB: &str = sql!("jobs/insert");
-
 /// Inserts `job` unless its unique key exists. The caller sends the NOTIFY (once per transaction).
 pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    insert_job(c, INSERT_JOB, job, now).await
+    insert_job(c, sql!("jobs/insert"), job, now).await
 }
 
 /// [`enqueue`] and its NOTIFY as one autocommitted statement.
 pub(crate) async fn enqueue_notify<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    let sql = format!(
-        "WITH ins AS ({INSERT_JOB}) SELECT id, pg_notify('{}', coalesce(current_schema(), '')) FROM ins",
-        super::listen::CHANNEL
-    );
-    insert_job(c, &sql, job, now).await
+    insert_job(c, sql!("jobs/insert_notify"), job, now).await
 }
 
 async fn insert_job<C: GenericClient>(c: &C, sql: &str, job: &NewJob, now: i64) -> Result<Option<i64>> {

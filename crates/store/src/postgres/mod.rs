@@ -154,15 +154,8 @@ fn pool_error(target: &str, e: PoolError) -> StoreError {
 /// starting at once apply each migration exactly once and the others wait, then see it applied.
 async fn migrate(client: &mut Object) -> Result<()> {
     let tx = client.transaction().await?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('leadsmith_migrations:' || coalesce(current_schema(), '')))",
-        &[],
-    )
-    .await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS leadsmith_migrations (version INT PRIMARY KEY, applied_at TEXT NOT NULL)",
-    )
-    .await?;
+    tx.execute(sql!("migrate/lock"), &[]).await?;
+    tx.batch_execute(sql!("migrate/create_table")).await?;
     let current: i32 = tx.query_one("SELECT coalesce(max(version), 0) FROM leadsmith_migrations", &[]).await?.get(0);
     let supported = MIGRATIONS.len() as i64;
     if i64::from(current) > supported {
