@@ -11,7 +11,7 @@ use super::{Params, PgStore, exec, json_value, notify, query, query_opt, results
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
 
@@ -109,11 +109,16 @@ pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
     sql!("jobs/pick").replace("{filter}", &filter)
 }
 
-/// Returns running jobs whose lease ran out (the worker died or hung) to the queue, in one statement:
-/// spent jobs go to the dead letters, the rest become claimable again (at-least-once delivery). SKIP
-/// LOCKED: a row another claimer is handling is its job. Returns how many jobs it touched.
-pub(crate) async fn sweep_expired<C: GenericClient>(c: &C, now: i64) -> Result<u64> {
-    exec(c, sql!("jobs/expire_leases"), &[&now]).await
+/// Returns running jobs whose lease ran out to the queue (see [`rules::jobs::expire_leases`]); returns how
+/// many it touched. Nothing expired (the usual case) costs one indexed read, no transaction.
+pub(crate) async fn sweep_expired(c: &mut Object, now: i64) -> Result<u64> {
+    if query_opt(&*c, sql!("jobs/any_expired"), &[&now]).await?.is_none() {
+        return Ok(0);
+    }
+    let tx = c.transaction().await?;
+    let n = rules::jobs::expire_leases(&mut PgExpire(&tx), now).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Claims up to `limit` due jobs in one statement (atomic on its own: no explicit transaction).
@@ -322,7 +327,7 @@ impl Jobs for PgStore {
         lease_ms: i64,
     ) -> Result<Vec<Job>> {
         use std::sync::atomic::Ordering;
-        let c = self.client().await?;
+        let mut c = self.client().await?;
         let now = crate::now_ms();
         // Expired leases are at least a lease old, so looking for them once a second is plenty on a busy
         // queue; each claim is then a single statement. When the queue looks empty they are looked for at
@@ -330,10 +335,10 @@ impl Jobs for PgStore {
         let swept_first = now - self.inner.last_sweep_ms.load(Ordering::Relaxed) >= 1_000;
         if swept_first {
             self.inner.last_sweep_ms.store(now, Ordering::Relaxed);
-            sweep_expired(&c, now).await?;
+            sweep_expired(&mut c, now).await?;
         }
         let mut claimed = claim(&c, worker, kinds, run_id, limit, lease_ms, now).await?;
-        if claimed.len() < limit && !swept_first && sweep_expired(&c, now).await? > 0 {
+        if claimed.len() < limit && !swept_first && sweep_expired(&mut c, now).await? > 0 {
             claimed.extend(claim(&c, worker, kinds, run_id, limit - claimed.len(), lease_ms, now).await?);
             sort_claimed(&mut claimed);
         }
@@ -449,5 +454,31 @@ impl RecoverTx for PgRecover<'_, '_> {
 
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
         exec(self.0, sql!("jobs/requeue_recovered"), &[&now_ms, &entry, &job_id]).await
+    }
+}
+
+/// The lease sweep's statements on one PostgreSQL transaction.
+struct PgExpire<'a, 'b>(&'a Transaction<'b>);
+
+impl ExpireTx for PgExpire<'_, '_> {
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
+        let rows = query(self.0, sql!("jobs/expired_leases"), &[&now_ms]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Expired {
+                id: r.get(0),
+                worker: r.get(1),
+                attempts: r.get::<_, i32>(2).max(0) as u32,
+                max_attempts: r.get::<_, i32>(3).max(0) as u32,
+            })
+            .collect())
+    }
+
+    async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/bury_expired"), &[&last_error, &entry, &now_ms, &job_id]).await
+    }
+
+    async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/requeue_expired"), &[&entry, &now_ms, &job_id]).await
     }
 }

@@ -1,6 +1,6 @@
 //! Job-table rules shared by every backend: completing jobs (results, follow-ups gated on the run not being
-//! cancelled and inheriting it, done), what a failed attempt leads to, recovering the jobs of dead workers,
-//! and when a run is finished with which status.
+//! cancelled and inheriting it, done), what a failed attempt leads to, expired leases, recovering the jobs
+//! of dead workers, and when a run is finished with which status.
 
 use crate::{Completion, JobState, NewJob, NewStageResult, Result};
 
@@ -123,6 +123,40 @@ pub(crate) async fn recover<T: RecoverTx>(tx: &mut T, dead_workers: &[String], n
     let mut n = 0;
     for (id, worker, attempts) in tx.running_jobs_of(dead_workers).await? {
         n += tx.requeue(id, &format!("worker {worker} died during attempt {attempts}"), now_ms).await?;
+    }
+    Ok(n)
+}
+
+/// A running job whose lease ran out, as the lease sweep finds it.
+pub(crate) struct Expired {
+    pub id: i64,
+    pub worker: Option<String>,
+    pub attempts: u32,
+    pub max_attempts: u32,
+}
+
+/// The statements returning expired leases to the queue needs, inside the backend's one transaction.
+pub(crate) trait ExpireTx {
+    /// Running jobs whose lease ended before `now_ms` (locked, skipping rows others hold, where rows can be).
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>>;
+    /// Dead-letters the job with `last_error`, `entry` added to its errors; returns 1 if it was still running.
+    async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64>;
+    /// Makes the job ready at `now_ms`, `entry` added to its errors; returns 1 if it was still running.
+    async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64>;
+}
+
+/// Returns running jobs whose lease ran out (the worker died or hung) to the queue: spent jobs go to the
+/// dead letters, the rest become claimable again (at-least-once delivery). Returns how many it touched.
+pub(crate) async fn expire_leases<T: ExpireTx>(tx: &mut T, now_ms: i64) -> Result<u64> {
+    let mut n = 0;
+    for job in tx.expired_leases(now_ms).await? {
+        let entry = format!("lease expired (worker {})", job.worker.as_deref().unwrap_or("?"));
+        n += if job.attempts >= job.max_attempts {
+            let last_error = format!("lease expired on attempt {} of {}", job.attempts, job.max_attempts);
+            tx.bury_expired(job.id, &last_error, &entry, now_ms).await?
+        } else {
+            tx.requeue_expired(job.id, &entry, now_ms).await?
+        };
     }
     Ok(n)
 }

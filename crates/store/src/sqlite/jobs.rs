@@ -9,7 +9,7 @@ use super::{SqliteStore, json_col, results};
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
 
@@ -79,10 +79,7 @@ pub(crate) fn claim(
     now: i64,
 ) -> Result<Vec<Job>> {
     let tx = conn.transaction()?;
-    // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
-    // claimable again (at-least-once delivery).
-    tx.execute(sql!("jobs/expire_spent_leases"), [now])?;
-    tx.execute(sql!("jobs/expire_leases"), [now])?;
+    rules::ready(rules::jobs::expire_leases(&mut SqliteExpire(&tx), now))?;
     let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(kinds).expect("strings serialise"));
     let args = params![worker, now + lease_ms, now, limit as i64, kinds, run_id];
     let mut claimed = {
@@ -380,5 +377,27 @@ impl RecoverTx for SqliteRecover<'_> {
 
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
         Ok(self.0.prepare_cached(sql!("jobs/requeue_recovered"))?.execute(params![now_ms, entry, job_id])? as u64)
+    }
+}
+
+/// The lease sweep's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteExpire<'a>(&'a Transaction<'a>);
+
+impl ExpireTx for SqliteExpire<'_> {
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/expired_leases"))?;
+        let rows = stmt.query_map([now_ms], |r| {
+            Ok(Expired { id: r.get(0)?, worker: r.get(1)?, attempts: r.get(2)?, max_attempts: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/bury_expired"))?;
+        Ok(stmt.execute(params![last_error, entry, now_ms, job_id])? as u64)
+    }
+
+    async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        Ok(self.0.prepare_cached(sql!("jobs/requeue_expired"))?.execute(params![entry, now_ms, job_id])? as u64)
     }
 }
