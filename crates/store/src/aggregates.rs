@@ -92,9 +92,9 @@ pub trait Jobs: Send + Sync {
     /// Inserts many jobs in one transaction (jobs whose unique key exists are skipped); returns how many
     /// were inserted. For bulk producers: one commit instead of one per job.
     async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64>;
-    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set) for `worker`, leasing them
-    /// until `now + lease_ms`. A running job whose lease expired is claimable again (at-least-once); one that
-    /// has used all its attempts that way is dead-lettered instead.
+    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set)
+    /// for `worker`, leasing them until `now + lease_ms`. A running job whose lease expired is claimable
+    /// again (at-least-once); one that has used all its attempts that way is dead-lettered instead.
     async fn claim(
         &self,
         worker: &str,

@@ -1,8 +1,9 @@
-//! leadsmith persistence: one [`Store`] trait (the union of one trait per aggregate) for leads, their imported source rows, per-stage results, the
-//! crawl page cache, runs and the durable job table; [`SqliteStore`] is the embedded default (one WAL file),
-//! [`PgStore`] the shared one for many workers on many hosts. [`open`] picks one from a location.
-//! The queue's policy (retries, backoff, dead-lettering decisions) lives in `leadsmith-queue`; this crate
-//! only makes each transition atomic.
+//! leadsmith persistence: one trait per aggregate (leads and their imported source rows, per-stage results,
+//! the crawl page cache, runs, the durable job table, schedules, API keys) and [`Store`], their union;
+//! [`SqliteStore`] is the embedded default (one WAL file), [`PgStore`] the shared one for many workers on many
+//! hosts. [`open`] picks one from a location. Decisions both backends make live once in `rules`; the queue's
+//! policy (retries, backoff, dead-lettering decisions) lives in `leadsmith-queue`; this crate only makes each
+//! transition atomic.
 
 mod aggregates;
 pub mod api_keys;

@@ -91,9 +91,8 @@ pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now:
     Ok(n)
 }
 
-/// The claim's picking query: due ready jobs in claim order, locked, skipping rows other claimers hold.
-/// `$1` now, `$2` limit, then `$3` the kind (one) or kinds (array), then the run id. The partial indexes
-/// `jobs_ready` / `jobs_ready_kind` serve it in order, so LIMIT stops the scan early.
+/// The claim's picking query (`sql/postgres/jobs/pick.sql`) with its filter for `kinds` kinds and, with
+/// `by_run`, the run: `$1` now, `$2` limit, then the kind (one) or kinds (array), then the run id.
 pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
     let mut filter = String::new();
     let mut n = 2;

@@ -1,4 +1,4 @@
-//! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `crate::import`'s), reads, source
+//! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source
 //! rows, the listing and soft delete.
 
 use async_trait::async_trait;

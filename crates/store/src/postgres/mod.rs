@@ -1,6 +1,8 @@
 //! The PostgreSQL backend, for many workers on many hosts sharing one queue: a `deadpool_postgres` pool,
 //! migrations from `migrations/postgres/*.sql`, claims with `FOR UPDATE SKIP LOCKED`, and LISTEN/NOTIFY
-//! behind `job_signal`. Semantics follow the SQLite backend exactly (decisions, states, error texts, order).
+//! behind `job_signal`. Semantics follow the SQLite backend exactly (decisions, states, error texts, order;
+//! the shared decisions are `crate::rules`'). Each aggregate's trait is implemented in its own file here,
+//! with its statements in `sql/postgres/<aggregate>/`.
 //!
 //! Connections are plain TCP or Unix socket (`NoTls`): TLS is out of scope, so keep the server on a private
 //! network or a local socket.

@@ -8,7 +8,8 @@ use crate::ApiKeys;
 use crate::{ApiKey, NewApiKey, Result, Scope, StoreError};
 
 /// The raw columns of one row (`id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms,
-/// revoked_at_ms`, as every key select in `sql/sqlite/api_keys/` returns them); the scope is checked afterwards so a bad one is a [`StoreError`].
+/// revoked_at_ms`, as every key select in `sql/sqlite/api_keys/` returns them); the scope is checked
+/// afterwards so a bad one is a [`StoreError`].
 type RawKey = (i64, String, String, String, i64, Option<i64>, Option<i64>, Option<i64>);
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<RawKey> {

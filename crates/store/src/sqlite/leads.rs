@@ -1,4 +1,4 @@
-//! Leads on SQLite: import with exact-key dedupe (the decisions are `crate::import`'s), reads, source rows,
+//! Leads on SQLite: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source rows,
 //! the listing and soft delete.
 
 use async_trait::async_trait;

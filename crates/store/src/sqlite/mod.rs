@@ -1,5 +1,6 @@
 //! The embedded SQLite backend: one file in WAL mode, migrations from `migrations/sqlite/*.sql`, and
-//! blocking rusqlite calls moved off the async runtime with `spawn_blocking`.
+//! blocking rusqlite calls moved off the async runtime with `spawn_blocking`. Each aggregate's trait is
+//! implemented in its own file here, with its statements in `sql/sqlite/<aggregate>/`.
 
 /// The statement in `sql/sqlite/{name}.sql`.
 macro_rules! sql {
