@@ -1,5 +1,6 @@
 //! API keys for the HTTP API: the records the store keeps ([`ApiKey`], [`NewApiKey`], [`Scope`]), making and
-//! hashing keys ([`generate_key`], [`hash_key`], [`prefix_of`]) and checking a presented key ([`verify`]).
+//! hashing keys ([`generate_key`], [`hash_key`], [`prefix_of`]) and the one policy for a presented key
+//! ([`authorize`], [`needs_touch`]; [`verify`] runs both against a store).
 //! Only a key's SHA-256 is stored; the key itself is shown once, when it is made, and never kept or logged.
 
 use std::fmt;
@@ -8,7 +9,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{Store, StoreError};
+use crate::{ApiKeys, StoreError};
 
 /// Every key starts with this, so a leaked one is recognisable (secret scanners, logs).
 pub const KEY_MARKER: &str = "lsk_";
@@ -288,22 +289,53 @@ impl KeyRejection {
     }
 }
 
-/// Checks the key a request presents (see [`presented_key`]) against the store for an action that needs
-/// `needed`, at `now_ms`. Only the key's hash is looked up, never the key. On success the key's
-/// `last_used_at_ms` is brought up to `now_ms`, unless it was written less than [`TOUCH_INTERVAL_MS`] ago; a
-/// failure to write it is logged and does not refuse the request.
-pub async fn verify(
-    store: &dyn Store,
+/// A presented key that [`authorize`] accepted: the stored key and the hash it was found by (the server
+/// caches keys by hash).
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub key: ApiKey,
+    pub hash: String,
+}
+
+/// The API-key policy, the one path every check takes (the server's extractors and [`verify`]): the key a
+/// request presents (see [`presented_key`]), trimmed, is refused as `Missing` when empty and as `Unknown`
+/// when too long to be a key, without a lookup; otherwise only its hash is looked up with `lookup` (the
+/// store, or a cache in front of it), never the key. A key found must be neither revoked nor expired at
+/// `now_ms` and have a scope that covers `needed`. Recording the use is the caller's, see [`needs_touch`].
+pub async fn authorize<F, Fut>(
+    presented: Option<&str>,
+    needed: Scope,
+    now_ms: i64,
+    lookup: F,
+) -> Result<Authorized, KeyRejection>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Option<ApiKey>, StoreError>>,
+{
+    let presented = usable_presented(presented)?;
+    let hash = hash_key(presented);
+    let key = lookup(hash.clone()).await.map_err(KeyRejection::Store)?.ok_or(KeyRejection::Unknown)?;
+    check(&key, needed, now_ms)?;
+    Ok(Authorized { key, hash })
+}
+
+/// Whether a use of `key` at `now_ms` should be written to the store: unless its `last_used_at_ms` was
+/// written less than [`TOUCH_INTERVAL_MS`] ago, so a busy client costs one write a minute.
+pub fn needs_touch(key: &ApiKey, now_ms: i64) -> bool {
+    key.last_used_at_ms.is_none_or(|at| now_ms - at >= TOUCH_INTERVAL_MS)
+}
+
+/// [`authorize`] against the store, then the use recorded when [`needs_touch`] says so: `last_used_at_ms`
+/// is brought up to `now_ms`; a failure to write it is logged and does not refuse the request.
+pub async fn verify<S: ApiKeys + ?Sized>(
+    store: &S,
     presented: Option<&str>,
     needed: Scope,
     now_ms: i64,
 ) -> Result<ApiKey, KeyRejection> {
-    let presented = usable_presented(presented)?;
-    let mut key =
-        store.api_key_by_hash(&hash_key(presented)).await.map_err(KeyRejection::Store)?.ok_or(KeyRejection::Unknown)?;
-    check(&key, needed, now_ms)?;
-    let fresh = key.last_used_at_ms.is_some_and(|at| now_ms - at < TOUCH_INTERVAL_MS);
-    if !fresh {
+    let Authorized { mut key, .. } =
+        authorize(presented, needed, now_ms, |hash| async move { store.api_key_by_hash(&hash).await }).await?;
+    if needs_touch(&key, now_ms) {
         match store.touch_api_key(key.id, now_ms).await {
             Ok(()) => key.last_used_at_ms = Some(now_ms),
             Err(e) => tracing::warn!(key = key.name, error = %e, "could not record an API key's last use"),
@@ -313,7 +345,7 @@ pub async fn verify(
 }
 
 /// The presented key, trimmed; `Missing` when there is none, `Unknown` when it is too long to be a key.
-pub fn usable_presented(presented: Option<&str>) -> Result<&str, KeyRejection> {
+fn usable_presented(presented: Option<&str>) -> Result<&str, KeyRejection> {
     let presented = presented.map(str::trim).filter(|k| !k.is_empty()).ok_or(KeyRejection::Missing)?;
     if presented.len() > MAX_PRESENTED_LEN {
         return Err(KeyRejection::Unknown);
@@ -323,7 +355,7 @@ pub fn usable_presented(presented: Option<&str>) -> Result<&str, KeyRejection> {
 
 /// Whether a stored key may do something that needs `needed` at `now_ms`: not revoked, not expired, enough
 /// scope.
-pub fn check(key: &ApiKey, needed: Scope, now_ms: i64) -> Result<(), KeyRejection> {
+fn check(key: &ApiKey, needed: Scope, now_ms: i64) -> Result<(), KeyRejection> {
     match key.status(now_ms) {
         KeyStatus::Revoked => Err(KeyRejection::Revoked),
         KeyStatus::Expired => Err(KeyRejection::Expired),
@@ -331,6 +363,20 @@ pub fn check(key: &ApiKey, needed: Scope, now_ms: i64) -> Result<(), KeyRejectio
             Err(KeyRejection::InsufficientScope { has: key.scope, needs: needed })
         }
         KeyStatus::Active => Ok(()),
+    }
+}
+
+/// Which key `revoke_api_key(given)` revokes among the keys whose name or prefix is `given` (`found`, in
+/// name order): none, the only one, or an [`StoreError::AmbiguousApiKey`] naming them all. Revoking keeps
+/// the first revocation time (a revoked key stays revoked as it was).
+pub(crate) fn revoke_target(given: &str, found: &[ApiKey]) -> Result<Option<i64>, StoreError> {
+    match found {
+        [] => Ok(None),
+        [one] => Ok(Some(one.id)),
+        many => Err(StoreError::AmbiguousApiKey {
+            given: given.to_string(),
+            matches: many.iter().map(|k| k.name.clone()).collect(),
+        }),
     }
 }
 
@@ -455,5 +501,40 @@ mod tests {
         assert_eq!(key.status(100), KeyStatus::Expired);
         assert_eq!(ApiKey { revoked_at_ms: Some(50), ..key.clone() }.status(200), KeyStatus::Revoked);
         assert_eq!(ApiKey { expires_at_ms: None, ..key }.status(i64::MAX), KeyStatus::Active);
+    }
+
+    #[tokio::test]
+    async fn authorize_looks_up_only_usable_keys_by_hash() {
+        let stored = ApiKey {
+            id: 7,
+            name: "k".into(),
+            scope: Scope::Write,
+            prefix: "lsk_12345678".into(),
+            created_at_ms: 0,
+            last_used_at_ms: Some(1_000),
+            expires_at_ms: None,
+            revoked_at_ms: None,
+        };
+        let asked = std::sync::Mutex::new(Vec::new());
+        let lookup = |hash: String| {
+            asked.lock().unwrap().push(hash);
+            let found = Some(stored.clone());
+            async move { Ok(found) }
+        };
+        let ok = authorize(Some(" lsk_secret "), Scope::Read, 2_000, lookup).await.unwrap();
+        assert_eq!((ok.key.id, ok.hash.as_str()), (7, hash_key("lsk_secret").as_str()));
+        assert!(matches!(
+            authorize(Some("lsk_secret"), Scope::Admin, 2_000, lookup).await,
+            Err(KeyRejection::InsufficientScope { .. })
+        ));
+        assert!(matches!(authorize(None, Scope::Read, 2_000, lookup).await, Err(KeyRejection::Missing)));
+        assert!(matches!(
+            authorize(Some(&"x".repeat(300)), Scope::Read, 2_000, lookup).await,
+            Err(KeyRejection::Unknown)
+        ));
+        assert_eq!(asked.lock().unwrap().len(), 2, "missing and oversized keys are refused without a lookup");
+        assert!(!needs_touch(&ok.key, 1_000 + TOUCH_INTERVAL_MS - 1));
+        assert!(needs_touch(&ok.key, 1_000 + TOUCH_INTERVAL_MS));
+        assert!(needs_touch(&ApiKey { last_used_at_ms: None, ..ok.key }, 0));
     }
 }

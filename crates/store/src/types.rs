@@ -48,7 +48,7 @@ pub struct SourceRow {
     pub matched_on: Option<String>,
 }
 
-/// Which leads [`list_leads`](crate::Store::list_leads) returns. Every condition that is set must hold; the
+/// Which leads [`list_leads`](crate::Leads::list_leads) returns. Every condition that is set must hold; the
 /// default lists every lead that is not deleted, in the listing order (see [`LeadCursor`]).
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {

@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use leadsmith_store::api_keys::{check, usable_presented};
-use leadsmith_store::{ApiKey, KeyRejection, Scope, TOUCH_INTERVAL_MS, hash_key, presented_key};
+use leadsmith_store::api_keys::{Authorized, authorize, needs_touch};
+use leadsmith_store::{ApiKey, KeyRejection, Scope, StoreError, presented_key};
 use serde_json::json;
 
 use super::{AppState, RequestId, now_ms, problem};
@@ -54,24 +54,23 @@ impl Keys {
     }
 
     /// The stored key with this hash: from the cache while fresh, else from the store.
-    async fn lookup(&self, state: &AppState, hash: &str) -> Result<ApiKey, KeyRejection> {
+    async fn lookup(&self, state: &AppState, hash: &str) -> Result<Option<ApiKey>, StoreError> {
         if let Some(c) = self.cache.read().expect("key cache").get(hash)
             && c.fetched.elapsed() < self.ttl
         {
-            return Ok(c.key.clone());
+            return Ok(Some(c.key.clone()));
         }
-        let key = state.store.api_key_by_hash(hash).await.map_err(KeyRejection::Store)?;
+        let key = state.store.api_key_by_hash(hash).await?;
         let mut cache = self.cache.write().expect("key cache");
-        match key {
+        match &key {
             Some(key) => {
                 cache.insert(hash.to_string(), Cached { key: key.clone(), fetched: Instant::now() });
-                Ok(key)
             }
             None => {
                 cache.remove(hash);
-                Err(KeyRejection::Unknown)
             }
         }
+        Ok(key)
     }
 
     /// Takes a token from the key's bucket; how long to wait when it is empty.
@@ -89,9 +88,9 @@ impl Keys {
         }
     }
 
-    /// Records the key's use in the store at most once a `TOUCH_INTERVAL_MS`, off the request's path.
+    /// Records the key's use in the store when the policy says so ([`needs_touch`]), off the request's path.
     fn touch(&self, state: &Arc<AppState>, hash: &str, key: &ApiKey, now: i64) {
-        if key.last_used_at_ms.is_some_and(|at| now - at < TOUCH_INTERVAL_MS) {
+        if !needs_touch(key, now) {
             return;
         }
         if let Some(c) = self.cache.write().expect("key cache").get_mut(hash) {
@@ -126,11 +125,10 @@ pub(super) async fn authenticate(
         response
     };
     let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let presented = usable_presented(presented_key(value("x-api-key"), value("authorization"))).map_err(refuse)?;
-    let hash = hash_key(presented);
-    let key = state.keys.lookup(state, &hash).await.map_err(refuse)?;
+    let presented = presented_key(value("x-api-key"), value("authorization"));
     let now = now_ms();
-    check(&key, needed, now).map_err(refuse)?;
+    let lookup = |hash: String| async move { state.keys.lookup(state, &hash).await };
+    let Authorized { key, hash } = authorize(presented, needed, now, lookup).await.map_err(refuse)?;
     if let Err(wait) = state.keys.take_token(&key) {
         crate::telemetry::global().rate_limited();
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use leadsmith_store::{SqliteStore, Store};
+use leadsmith_store::SqliteStore;
+use leadsmith_store::prelude::*;
 use leadsmith_testkit::SampleWeb;
 
 use crate::support::{leadsmith, sample_setup};

@@ -1,15 +1,19 @@
 //! The job table on PostgreSQL: atomic enqueue, claim with lease (`FOR UPDATE SKIP LOCKED`, so concurrent
-//! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter;
-//! runs.
+//! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter,
+//! release, recovery, stats, redrive and purge.
 
-use deadpool_postgres::{GenericClient, Object};
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Object, Transaction};
+use leadsmith_core::LeadId;
 use tokio_postgres::Row;
 
-use super::{Params, exec, json_value, notify, query, query_one, query_opt, sql_limit};
-use crate::{Job, JobState, KindCounts, KindStats, NewJob, Result, RunInfo};
-
-const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
-                           lease_until, worker, last_error, errors";
+use super::{Params, PgStore, exec, json_value, notify, query, query_opt, results, sql_limit};
+use crate::Jobs;
+use crate::rules::{
+    self,
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
+};
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
 
 fn job_from_row(r: &Row) -> Result<Job> {
     let state: String = r.get(5);
@@ -31,28 +35,20 @@ fn job_from_row(r: &Row) -> Result<Job> {
     })
 }
 
-pub(crate) async fn jobs_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
-    query(c, &sql, p).await?.iter().map(job_from_row).collect()
+/// The jobs `sql` (a select of `id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at,
+/// lease_until, worker, last_error, errors`) returns.
+async fn jobs_by<C: GenericClient>(c: &C, sql: &str, p: Params<'_>) -> Result<Vec<Job>> {
+    query(c, sql, p).await?.iter().map(job_from_row).collect()
 }
-
-const INSERT_JOB: &str = "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts,
-                                      run_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $9)
-     ON CONFLICT (unique_key) DO NOTHING RETURNING id";
 
 /// Inserts `job` unless its unique key exists. The caller sends the NOTIFY (once per transaction).
 pub(crate) async fn enqueue<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    insert_job(c, INSERT_JOB, job, now).await
+    insert_job(c, sql!("jobs/insert"), job, now).await
 }
 
 /// [`enqueue`] and its NOTIFY as one autocommitted statement.
 pub(crate) async fn enqueue_notify<C: GenericClient>(c: &C, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    let sql = format!(
-        "WITH ins AS ({INSERT_JOB}) SELECT id, pg_notify('{}', coalesce(current_schema(), '')) FROM ins",
-        super::listen::CHANNEL
-    );
-    insert_job(c, &sql, job, now).await
+    insert_job(c, sql!("jobs/insert_notify"), job, now).await
 }
 
 async fn insert_job<C: GenericClient>(c: &C, sql: &str, job: &NewJob, now: i64) -> Result<Option<i64>> {
@@ -88,21 +84,15 @@ pub(crate) async fn enqueue_many<C: GenericClient>(c: &C, batch: &[NewJob], now:
     let due: Vec<i64> = batch.iter().map(|j| j.run_at_ms.unwrap_or(now)).collect();
     let n = exec(
         c,
-        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                           created_at, updated_at)
-         SELECT k, l, r, p, u, 'ready', pr, ma, ra, $9, $9
-         FROM unnest($1::text[], $2::int8[], $3::int8[], $4::jsonb[], $5::text[], $6::int4[], $7::int4[], $8::int8[])
-              AS t(k, l, r, p, u, pr, ma, ra)
-         ON CONFLICT (unique_key) DO NOTHING",
+        sql!("jobs/enqueue_many"),
         &[&kinds, &leads, &runs, &payloads, &keys, &priorities, &attempts, &due, &now],
     )
     .await?;
     Ok(n)
 }
 
-/// The claim's picking query: due ready jobs in claim order, locked, skipping rows other claimers hold.
-/// `$1` now, `$2` limit, then `$3` the kind (one) or kinds (array), then the run id. The partial indexes
-/// `jobs_ready` / `jobs_ready_kind` serve it in order, so LIMIT stops the scan early.
+/// The claim's picking query (`sql/postgres/jobs/pick.sql`) with its filter for `kinds` kinds and, with
+/// `by_run`, the run: `$1` now, `$2` limit, then the kind (one) or kinds (array), then the run id.
 pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
     let mut filter = String::new();
     let mut n = 2;
@@ -115,31 +105,19 @@ pub(crate) fn pick_sql(kinds: usize, by_run: bool) -> String {
         n += 1;
         filter.push_str(&format!(" AND run_id = ${n}"));
     }
-    format!(
-        "SELECT id FROM jobs WHERE state = 'ready' AND run_at <= $1{filter}
-         ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
-    )
+    sql!("jobs/pick").replace("{filter}", &filter)
 }
 
-/// Returns running jobs whose lease ran out (the worker died or hung) to the queue, in one statement:
-/// spent jobs go to the dead letters, the rest become claimable again (at-least-once delivery). SKIP
-/// LOCKED: a row another claimer is handling is its job. Returns how many jobs it touched.
-pub(crate) async fn sweep_expired<C: GenericClient>(c: &C, now: i64) -> Result<u64> {
-    exec(
-        c,
-        "UPDATE jobs SET
-             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END,
-             last_error = CASE WHEN attempts >= max_attempts
-                               THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
-                               ELSE last_error END,
-             errors = errors || to_jsonb('lease expired (worker ' || coalesce(worker, '?') || ')'),
-             worker = CASE WHEN attempts >= max_attempts THEN worker END,
-             run_at = CASE WHEN attempts >= max_attempts THEN run_at ELSE $1 END,
-             lease_until = NULL, updated_at = $1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED)",
-        &[&now],
-    )
-    .await
+/// Returns running jobs whose lease ran out to the queue (see [`rules::jobs::expire_leases`]); returns how
+/// many it touched. Nothing expired (the usual case) costs one indexed read, no transaction.
+pub(crate) async fn sweep_expired(c: &mut Object, now: i64) -> Result<u64> {
+    if query_opt(&*c, sql!("jobs/any_expired"), &[&now]).await?.is_none() {
+        return Ok(0);
+    }
+    let tx = c.transaction().await?;
+    let n = rules::jobs::expire_leases(&mut PgExpire(&tx), now).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Claims up to `limit` due jobs in one statement (atomic on its own: no explicit transaction).
@@ -167,16 +145,10 @@ pub(crate) async fn claim<C: GenericClient>(
     let (w, l) = (args.len() + 1, args.len() + 2);
     args.push(&worker);
     args.push(&lease_until);
-    let columns: Vec<String> = JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect();
-    // A materialised CTE: the locking pick runs exactly once, whatever join the planner would choose.
-    let sql = format!(
-        "WITH picked AS MATERIALIZED ({pick})
-         UPDATE jobs SET state = 'running', worker = ${w}, lease_until = ${l}, attempts = jobs.attempts + 1,
-                         updated_at = $1
-         FROM picked WHERE jobs.id = picked.id
-         RETURNING {}",
-        columns.join(", ")
-    );
+    let sql = sql!("jobs/claim")
+        .replace("{pick}", &pick)
+        .replace("{worker}", &format!("${w}"))
+        .replace("{lease_until}", &format!("${l}"));
     let rows = query(c, &sql, &args).await?;
     let mut claimed = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
     sort_claimed(&mut claimed);
@@ -188,72 +160,49 @@ pub(crate) fn sort_claimed(jobs: &mut [Job]) {
     jobs.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at_ms.cmp(&b.run_at_ms)).then(a.id.cmp(&b.id)));
 }
 
-/// Returns whether a follow-up was enqueued (and a NOTIFY sent).
-/// Completes jobs in one transaction; returns whether any follow-up was enqueued (and notified). Set-based
-/// where it can be: one statement marks the whole batch done, so acknowledging many no-result jobs costs
-/// one round trip.
-pub(crate) async fn complete(client: &mut Object, worker: &str, done: Vec<crate::Completion>) -> Result<bool> {
+/// Completes jobs in one transaction (see [`rules::jobs::complete`]); returns whether any follow-up was
+/// enqueued (and notified). One statement marks the whole batch done, so acknowledging many no-result jobs
+/// costs one round trip.
+async fn complete(client: &mut Object, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = client.transaction().await?;
-    let now = crate::now_ms();
-    let stamp = crate::now_rfc3339();
-    let mut enqueued = false;
-    let ids: Vec<i64> = done.iter().map(|d| d.job_id).collect();
-    for d in done {
-        for r in &d.results {
-            exec(
-                &tx,
-                "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
-                     job_id = excluded.job_id, updated_at = excluded.updated_at",
-                &[&r.lead_id, &r.stage, &r.status, &r.data, &d.job_id, &stamp],
-            )
-            .await?;
-        }
-        if !d.follow_ups.is_empty() {
-            enqueued |= enqueue_follow_ups(&tx, d.job_id, d.follow_ups, now).await?;
-        }
-    }
-    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
-    // that also completes changes nothing.
-    exec(
-        &tx,
-        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1
-         WHERE id = ANY($2) AND state IN ('running', 'ready')",
-        &[&now, &ids],
-    )
-    .await?;
+    let n = done.len();
+    let enqueued = rules::jobs::complete(&mut PgComplete(&tx), done, crate::now_ms()).await?;
     if enqueued {
         notify(&tx).await?;
     }
     tx.commit().await?;
-    tracing::trace!(jobs = ids.len(), worker, "jobs completed");
+    tracing::trace!(jobs = n, worker, "jobs completed");
     Ok(enqueued)
 }
 
-/// Enqueues a finished job's follow-ups into its run, unless the run was cancelled meanwhile.
-async fn enqueue_follow_ups<C: GenericClient>(tx: &C, job_id: i64, follow_ups: Vec<NewJob>, now: i64) -> Result<bool> {
-    let run_id: Option<i64> =
-        query_opt(tx, "SELECT run_id FROM jobs WHERE id = $1", &[&job_id]).await?.and_then(|r| r.get(0));
-    // A cancelled run's jobs that were already running finish, but its pipeline goes no further. The key
-    // share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this commit and
-    // then cancel the follow-ups, or makes this wait and see the run cancelled.
-    let cancelled = match run_id {
-        Some(run) => query_opt(tx, "SELECT status = 'cancelled' FROM runs WHERE id = $1 FOR KEY SHARE", &[&run])
-            .await?
-            .is_some_and(|r| r.get::<_, bool>(0)),
-        None => false,
-    };
-    let mut enqueued = false;
-    if !cancelled {
-        for mut job in follow_ups {
-            job.run_id = job.run_id.or(run_id);
-            enqueued |= enqueue(tx, &job, now).await?.is_some();
-        }
+/// Completion's statements on one PostgreSQL transaction.
+struct PgComplete<'a, 'b>(&'a Transaction<'b>);
+
+impl CompleteTx for PgComplete<'_, '_> {
+    async fn put_results(&mut self, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+        results::put(self.0, job_id, results, stamp).await
     }
-    Ok(enqueued)
+
+    async fn run_of_job(&mut self, job_id: i64) -> Result<Option<i64>> {
+        Ok(query_opt(self.0, sql!("jobs/run_of_job"), &[&job_id]).await?.and_then(|r| r.get(0)))
+    }
+
+    async fn run_cancelled(&mut self, run_id: i64) -> Result<bool> {
+        // The key share lock makes a concurrent `cancel_run` (which locks the run FOR UPDATE) wait for this
+        // commit and then cancel the follow-ups, or makes this wait and see the run cancelled.
+        Ok(query_opt(self.0, sql!("runs/is_cancelled"), &[&run_id]).await?.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
+    async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<Option<i64>> {
+        enqueue(self.0, job, now_ms).await
+    }
+
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
+        exec(self.0, sql!("jobs/mark_done"), &[&now_ms, &job_ids]).await.map(drop)
+    }
 }
 
-pub(crate) async fn fail(
+async fn fail(
     client: &mut Object,
     job_id: i64,
     worker: &str,
@@ -261,59 +210,29 @@ pub(crate) async fn fail(
     retry_at_ms: Option<i64>,
 ) -> Result<JobState> {
     let tx = client.transaction().await?;
-    let row =
-        query_opt(&tx, "SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = $1 FOR UPDATE", &[&job_id])
-            .await?;
-    let Some(row) = row else {
-        return Ok(JobState::Dead);
-    };
-    let (state, attempts, max_attempts, holder): (String, i32, i32, Option<String>) =
-        (row.get(0), row.get(1), row.get(2), row.get(3));
-    if state != "running" || holder.as_deref() != Some(worker) {
-        // Someone else holds it now (our lease ran out); their attempt decides.
-        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
-    }
+    let found = query_opt(&tx, sql!("jobs/attempt"), &[&job_id]).await?.map(|row| Attempt {
+        state: row.get(0),
+        attempts: row.get::<_, i32>(1).max(0) as u32,
+        max_attempts: row.get::<_, i32>(2).max(0) as u32,
+        worker: row.get(3),
+    });
+    let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
-    let entry = format!("attempt {attempts}: {error}");
-    let next = match retry_at_ms {
-        Some(at) if attempts < max_attempts => {
-            exec(
-                &tx,
-                "UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL, worker = NULL, last_error = $2,
-                 errors = errors || to_jsonb($3::text), updated_at = $4 WHERE id = $5",
-                &[&at, &error, &entry, &now, &job_id],
-            )
-            .await?;
-            JobState::Ready
+    match &decision {
+        OnFailure::Leave(_) => return Ok(decision.state()),
+        OnFailure::Retry { at, entry } => {
+            exec(&tx, sql!("jobs/retry"), &[at, &error, entry, &now, &job_id]).await?;
         }
-        _ => {
-            exec(
-                &tx,
-                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = $1,
-                 errors = errors || to_jsonb($2::text), updated_at = $3 WHERE id = $4",
-                &[&error, &entry, &now, &job_id],
-            )
-            .await?;
-            JobState::Dead
+        OnFailure::Bury { entry } => {
+            exec(&tx, sql!("jobs/bury"), &[&error, entry, &now, &job_id]).await?;
         }
-    };
+    }
     tx.commit().await?;
-    Ok(next)
+    Ok(decision.state())
 }
 
 pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
-    let select = "SELECT kind, count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = 'running'),
-                         count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'cancelled'),
-                         count(*) FILTER (WHERE state NOT IN ('ready', 'running', 'done', 'cancelled')),
-                         count(*) FILTER (WHERE last_error IS NOT NULL)
-                  FROM jobs";
-    let rows = match run_id {
-        Some(run) => {
-            let sql = format!("{select} WHERE run_id = $1 GROUP BY kind ORDER BY kind COLLATE \"C\"");
-            query(c, &sql, &[&run]).await?
-        }
-        None => query(c, &format!("{select} GROUP BY kind ORDER BY kind COLLATE \"C\""), &[]).await?,
-    };
+    let rows = query(c, sql!("jobs/counts"), &[&run_id]).await?;
     let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
     Ok(rows
         .iter()
@@ -330,20 +249,7 @@ pub(crate) async fn counts<C: GenericClient>(c: &C, run_id: Option<i64>) -> Resu
 }
 
 pub(crate) async fn stats<C: GenericClient>(c: &C, now: i64) -> Result<Vec<KindStats>> {
-    let rows = query(
-        c,
-        "SELECT kind,
-                count(*) FILTER (WHERE state = 'ready' AND run_at <= $1),
-                count(*) FILTER (WHERE state = 'ready' AND run_at > $1),
-                count(*) FILTER (WHERE state = 'running'),
-                count(*) FILTER (WHERE state = 'done'),
-                count(*) FILTER (WHERE state = 'dead'),
-                min(run_at) FILTER (WHERE state = 'ready' AND run_at <= $1),
-                count(*) FILTER (WHERE state = 'done' AND updated_at > $1 - 60000)
-         FROM jobs GROUP BY kind ORDER BY kind COLLATE \"C\"",
-        &[&now],
-    )
-    .await?;
+    let rows = query(c, sql!("jobs/stats"), &[&now]).await?;
     let n = |r: &Row, i: usize| r.get::<_, i64>(i) as u64;
     Ok(rows
         .iter()
@@ -363,26 +269,9 @@ pub(crate) async fn stats<C: GenericClient>(c: &C, now: i64) -> Result<Vec<KindS
 /// Returns how many jobs were redriven; sends the NOTIFY when any were.
 pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
     let tx = client.transaction().await?;
-    let set = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, lease_until = NULL, worker = NULL,
-                      errors = errors || '\"redriven\"'::jsonb, updated_at = $1
-               WHERE state = 'dead'";
-    let n = match (&ids, &kind) {
-        (Some(ids), Some(kind)) => {
-            exec(&tx, &format!("{set} AND kind = $2 AND id = ANY($3)"), &[&now, kind, ids]).await?
-        }
-        (Some(ids), None) => exec(&tx, &format!("{set} AND id = ANY($2)"), &[&now, ids]).await?,
-        (None, Some(kind)) => exec(&tx, &format!("{set} AND kind = $2"), &[&now, kind]).await?,
-        (None, None) => exec(&tx, set, &[&now]).await?,
-    };
+    let n = exec(&tx, sql!("jobs/redrive"), &[&now, &kind, &ids]).await?;
     // A run that had finished with errors is open again while its redriven jobs run.
-    exec(
-        &tx,
-        "UPDATE runs SET status = 'running', finished_at = NULL
-         WHERE status IN ('completed_with_errors', 'failed')
-           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
-        &[],
-    )
-    .await?;
+    exec(&tx, sql!("runs/reopen_redriven"), &[]).await?;
     if n > 0 {
         notify(&tx).await?;
     }
@@ -390,74 +279,205 @@ pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Op
     Ok(n)
 }
 
-const RUN_COLUMNS: &str = "id, source, params, status, created_at, finished_at";
+#[async_trait]
+impl Jobs for PgStore {
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.signal.subscribe()
+    }
 
-fn run_info(r: &Row) -> RunInfo {
-    RunInfo {
-        id: r.get(0),
-        source: r.get(1),
-        params: r.get(2),
-        status: r.get(3),
-        created_at: r.get(4),
-        finished_at: r.get(5),
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        let c = self.client().await?;
+        jobs_by(&c, sql!("jobs/of_lead"), &[&lead]).await
+    }
+
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
+        let c = self.client().await?;
+        // One statement, one round trip: the insert and its notification commit together.
+        let id = enqueue_notify(&c, &job, crate::now_ms()).await?;
+        if id.is_some() {
+            self.bump();
+        }
+        Ok(id)
+    }
+
+    async fn enqueue_many(&self, batch: Vec<NewJob>) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = enqueue_many(&tx, &batch, crate::now_ms()).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>> {
+        use std::sync::atomic::Ordering;
+        let mut c = self.client().await?;
+        let now = crate::now_ms();
+        // Expired leases are at least a lease old, so looking for them once a second is plenty on a busy
+        // queue; each claim is then a single statement. When the queue looks empty they are looked for at
+        // once, so a redelivery never waits for the next second.
+        let swept_first = now - self.inner.last_sweep_ms.load(Ordering::Relaxed) >= 1_000;
+        if swept_first {
+            self.inner.last_sweep_ms.store(now, Ordering::Relaxed);
+            sweep_expired(&mut c, now).await?;
+        }
+        let mut claimed = claim(&c, worker, kinds, run_id, limit, lease_ms, now).await?;
+        if claimed.len() < limit && !swept_first && sweep_expired(&mut c, now).await? > 0 {
+            claimed.extend(claim(&c, worker, kinds, run_id, limit - claimed.len(), lease_ms, now).await?);
+            sort_claimed(&mut claimed);
+        }
+        Ok(claimed)
+    }
+
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
+        let c = self.client().await?;
+        let now = crate::now_ms();
+        let n = exec(&c, sql!("jobs/heartbeat"), &[&(now + lease_ms), &now, &job_id, &worker]).await?;
+        Ok(n == 1)
+    }
+
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.client().await?;
+        if complete(&mut c, worker, done).await? {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
+        let mut c = self.client().await?;
+        fail(&mut c, job_id, worker, error, retry_at_ms).await
+    }
+
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = exec(&tx, sql!("jobs/release"), &[&crate::now_ms(), &job_id, &worker]).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    async fn running_workers(&self) -> Result<Vec<String>> {
+        let c = self.client().await?;
+        let rows = query(&c, sql!("jobs/workers"), &[]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64> {
+        if dead_workers.is_empty() {
+            return Ok(0);
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = rules::jobs::recover(&mut PgRecover(&tx), &dead_workers, crate::now_ms()).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        let c = self.client().await?;
+        Ok(jobs_by(&c, sql!("jobs/by_id"), &[&id]).await?.into_iter().next())
+    }
+
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+        let c = self.client().await?;
+        counts(&c, run_id).await
+    }
+
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
+        let c = self.client().await?;
+        jobs_by(&c, sql!("jobs/dead"), &[&sql_limit(limit)]).await
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
+        let c = self.client().await?;
+        stats(&c, crate::now_ms()).await
+    }
+
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
+        let mut c = self.client().await?;
+        let n = redrive(&mut c, ids, kind, crate::now_ms()).await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
+        let c = self.client().await?;
+        match before_ms {
+            Some(before) => exec(&c, sql!("jobs/purge_dead_before"), &[&before]).await,
+            None => exec(&c, sql!("jobs/purge_dead"), &[]).await,
+        }
     }
 }
 
-pub(crate) async fn run_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Option<RunInfo>> {
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE {clause}");
-    Ok(query_opt(c, &sql, p).await?.as_ref().map(run_info))
-}
+/// Recovery's statements on one PostgreSQL transaction.
+struct PgRecover<'a, 'b>(&'a Transaction<'b>);
 
-pub(crate) async fn list_runs<C: GenericClient>(c: &C, limit: usize) -> Result<Vec<RunInfo>> {
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT $1");
-    Ok(query(c, &sql, &[&sql_limit(limit)]).await?.iter().map(run_info).collect())
-}
-
-pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
-    let tx = client.transaction().await?;
-    // One snapshot: a job that completes while enqueueing its follow-ups does both in one commit, so this
-    // sees the job still open or its follow-ups ready, never neither.
-    let row = query_one(
-        &tx,
-        "SELECT count(*) FILTER (WHERE state IN ('ready', 'running')), count(*) FILTER (WHERE state = 'dead')
-         FROM jobs WHERE run_id = $1",
-        &[&id],
-    )
-    .await?;
-    let (open, dead): (i64, i64) = (row.get(0), row.get(1));
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        exec(
-            &tx,
-            "UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3 AND status = 'running'",
-            &[&status, &crate::now_rfc3339(), &id],
-        )
-        .await?;
+impl RecoverTx for PgRecover<'_, '_> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+        let rows = query(self.0, sql!("jobs/running_of_workers"), &[&workers]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get::<_, i32>(2).max(0) as u32)).collect())
     }
-    let run = run_where(&tx, "id = $1", &[&id]).await?;
-    tx.commit().await?;
-    Ok(run)
+
+    async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/requeue_recovered"), &[&now_ms, &entry, &job_id]).await
+    }
 }
 
-pub(crate) async fn cancel_run(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
-    let tx = client.transaction().await?;
-    // FOR UPDATE conflicts with `complete`'s key share lock: see there.
-    let status = query_opt(&tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", &[&id]).await?;
-    if status.is_some_and(|r| r.get::<_, String>(0) == "running") {
-        exec(
-            &tx,
-            "UPDATE runs SET status = 'cancelled', finished_at = $1 WHERE id = $2",
-            &[&crate::now_rfc3339(), &id],
-        )
-        .await?;
-        exec(
-            &tx,
-            "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE run_id = $2 AND state = 'ready'",
-            &[&crate::now_ms(), &id],
-        )
-        .await?;
+/// The lease sweep's statements on one PostgreSQL transaction.
+struct PgExpire<'a, 'b>(&'a Transaction<'b>);
+
+impl ExpireTx for PgExpire<'_, '_> {
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
+        let rows = query(self.0, sql!("jobs/expired_leases"), &[&now_ms]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Expired {
+                id: r.get(0),
+                worker: r.get(1),
+                attempts: r.get::<_, i32>(2).max(0) as u32,
+                max_attempts: r.get::<_, i32>(3).max(0) as u32,
+            })
+            .collect())
     }
-    let run = run_where(&tx, "id = $1", &[&id]).await?;
-    tx.commit().await?;
-    Ok(run)
+
+    async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/bury_expired"), &[&last_error, &entry, &now_ms, &job_id]).await
+    }
+
+    async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/requeue_expired"), &[&entry, &now_ms, &job_id]).await
+    }
 }

@@ -1,16 +1,17 @@
-//! Leads, their source rows and exact-key dedupe, and per-stage results, on PostgreSQL.
+//! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source
+//! rows, the listing and soft delete.
 
-use std::collections::HashMap;
-
+use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::{Params, exec, json_value, query, query_one, query_opt};
-use crate::keys::lead_keys;
+use super::{Params, PgStore, exec, json_value, query, query_one, query_opt};
+use crate::Leads;
 use crate::listing::{self, Arg, Dialect};
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult};
+use crate::rules::import::{self, ImportTx, SourceRecord};
+use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, SourceRow};
 
 pub(crate) async fn import_rows(
     client: &mut Object,
@@ -19,39 +20,8 @@ pub(crate) async fn import_rows(
     dry_run: bool,
 ) -> Result<ImportOutcome> {
     let tx = client.transaction().await?;
-    // Dedupe reads keys and then writes them: two imports at once could both create the same business.
-    // SQLite runs imports one at a time; so do we, per schema, until the transaction ends.
-    exec(&tx, "SELECT pg_advisory_xact_lock(hashtext('leadsmith_import:' || coalesce(current_schema(), '')))", &[])
-        .await?;
-    let now = crate::now_rfc3339();
-    let import_id: i64 = query_one(
-        &tx,
-        "INSERT INTO imports (source, created_at, rows_read) VALUES ($1, $2, $3) RETURNING id",
-        &[&source, &now, &(rows.len() as i64)],
-    )
-    .await?
-    .get(0);
-    let mut occurrences: HashMap<String, u32> = HashMap::new();
-    let mut decisions = Vec::with_capacity(rows.len());
-    for row in rows {
-        let n = occurrences.entry(row.raw.clone()).or_default();
-        *n += 1;
-        // The same text at its n-th occurrence is the same source row: re-importing a file changes nothing.
-        let fingerprint = format!("{}\u{1f}{}", row.raw, n);
-        decisions.push(import_one(&tx, import_id, &fingerprint, row, &now).await?);
-    }
-    let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
-    exec(
-        &tx,
-        "UPDATE imports SET imported = $1, merged = $2, unchanged = $3 WHERE id = $4",
-        &[
-            &count(|d| matches!(d, RowDecision::New { .. })),
-            &count(|d| matches!(d, RowDecision::Merged { .. })),
-            &count(|d| matches!(d, RowDecision::Unchanged { .. })),
-            &import_id,
-        ],
-    )
-    .await?;
+    exec(&tx, sql!("leads/import_lock"), &[]).await?;
+    let (import_id, decisions) = import::import_rows(&mut PgImport(&tx), source, rows).await?;
     if dry_run {
         tx.rollback().await?;
         return Ok(ImportOutcome { import_id: None, decisions });
@@ -60,90 +30,59 @@ pub(crate) async fn import_rows(
     Ok(ImportOutcome { import_id: Some(import_id), decisions })
 }
 
-async fn import_one(
-    tx: &Transaction<'_>,
-    import_id: i64,
-    fingerprint: &str,
-    row: ImportRow,
-    now: &str,
-) -> Result<RowDecision> {
-    let line = row.line;
-    let seen = query_opt(
-        tx,
-        "SELECT lead_id FROM lead_sources WHERE md5(fingerprint) = md5($1) AND fingerprint = $1",
-        &[&fingerprint],
-    )
-    .await?;
-    if let Some(seen) = seen {
-        let lead_id: LeadId = seen.get(0);
-        // Re-importing a deleted lead's row brings the lead back.
-        exec(
-            tx,
-            "UPDATE leads SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
-            &[&now, &lead_id],
-        )
-        .await?;
-        return Ok(RowDecision::Unchanged { line, lead_id });
-    }
-    let keys = lead_keys(&row.input);
-    let decision = match merge_target(tx, &keys).await? {
-        Some((lead_id, key)) => {
-            let data = query_one(tx, "SELECT data FROM leads WHERE id = $1", &[&lead_id]).await?.get(0);
-            let mut merged: LeadInput = json_value(data, "lead")?;
-            merged.fill_from(&row.input);
-            exec(
-                tx,
-                "UPDATE leads SET data = $1, company = $2, domain = $3, source_rows = source_rows + 1, updated_at = $4,
-                                  deleted_at = NULL
-                 WHERE id = $5",
-                &[&to_json(&merged), &merged.company, &merged.domain.as_ref().map(|d| d.to_string()), &now, &lead_id],
-            )
-            .await?;
-            insert_keys(tx, lead_id, &lead_keys(&merged)).await?;
-            RowDecision::Merged { line, lead_id, key }
-        }
-        None => {
-            let lead_id: LeadId = query_one(
-                tx,
-                "INSERT INTO leads (company, domain, data, source_rows, created_at, updated_at)
-                 VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
-                &[&row.input.company, &row.input.domain.as_ref().map(|d| d.to_string()), &to_json(&row.input), &now],
-            )
-            .await?
-            .get(0);
-            insert_keys(tx, lead_id, &keys).await?;
-            RowDecision::New { line, lead_id }
-        }
-    };
-    let matched_on = match &decision {
-        RowDecision::Merged { key, .. } => Some(key.clone()),
-        _ => None,
-    };
-    exec(
-        tx,
-        "INSERT INTO lead_sources (lead_id, import_id, line, fingerprint, raw, matched_on) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&decision.lead_id(), &import_id, &(line as i64), &fingerprint, &row.raw, &matched_on],
-    )
-    .await?;
-    Ok(decision)
-}
+/// The import's statements on one PostgreSQL transaction.
+struct PgImport<'a, 'b>(&'a Transaction<'b>);
 
-/// The lead that already holds one of `keys`, and the key it matched on (first key wins: domain, then phone).
-async fn merge_target(tx: &Transaction<'_>, keys: &[String]) -> Result<Option<(LeadId, String)>> {
-    for key in keys {
-        if let Some(hit) = query_opt(tx, "SELECT lead_id FROM lead_keys WHERE key = $1", &[key]).await? {
-            return Ok(Some((hit.get(0), key.clone())));
-        }
+impl ImportTx for PgImport<'_, '_> {
+    async fn create_import(&mut self, source: &str, rows_read: i64, now: &str) -> Result<i64> {
+        Ok(query_one(self.0, sql!("leads/create_import"), &[&source, &now, &rows_read]).await?.get(0))
     }
-    Ok(None)
-}
 
-async fn insert_keys(tx: &Transaction<'_>, lead_id: LeadId, keys: &[String]) -> Result<()> {
-    for key in keys {
-        exec(tx, "INSERT INTO lead_keys (key, lead_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[key, &lead_id])
-            .await?;
+    async fn lead_of_row(&mut self, fingerprint: &str) -> Result<Option<LeadId>> {
+        Ok(query_opt(self.0, sql!("leads/lead_of_row"), &[&fingerprint]).await?.map(|r| r.get(0)))
     }
-    Ok(())
+
+    async fn restore_lead(&mut self, lead: LeadId, now: &str) -> Result<()> {
+        exec(self.0, sql!("leads/restore"), &[&now, &lead]).await.map(drop)
+    }
+
+    async fn lead_of_key(&mut self, key: &str) -> Result<Option<LeadId>> {
+        Ok(query_opt(self.0, sql!("leads/lead_of_key"), &[&key]).await?.map(|r| r.get(0)))
+    }
+
+    async fn lead_input(&mut self, lead: LeadId) -> Result<LeadInput> {
+        json_value(query_one(self.0, sql!("leads/input"), &[&lead]).await?.get(0), "lead")
+    }
+
+    async fn update_merged(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()> {
+        let domain = input.domain.as_ref().map(|d| d.to_string());
+        exec(self.0, sql!("leads/update_merged"), &[&to_json(input), &input.company, &domain, &now, &lead])
+            .await
+            .map(drop)
+    }
+
+    async fn insert_lead(&mut self, input: &LeadInput, now: &str) -> Result<LeadId> {
+        let domain = input.domain.as_ref().map(|d| d.to_string());
+        let row = query_one(self.0, sql!("leads/insert"), &[&input.company, &domain, &to_json(input), &now]).await?;
+        Ok(row.get(0))
+    }
+
+    async fn insert_keys(&mut self, lead: LeadId, keys: &[String]) -> Result<()> {
+        for key in keys {
+            exec(self.0, sql!("leads/insert_key"), &[key, &lead]).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_source(&mut self, row: SourceRecord<'_>) -> Result<()> {
+        let line = row.line as i64;
+        let args: Params<'_> = &[&row.lead_id, &row.import_id, &line, &row.fingerprint, &row.raw, &row.matched_on];
+        exec(self.0, sql!("leads/insert_source"), args).await.map(drop)
+    }
+
+    async fn finish_import(&mut self, import_id: i64, imported: i64, merged: i64, unchanged: i64) -> Result<()> {
+        exec(self.0, sql!("leads/finish_import"), &[&imported, &merged, &unchanged, &import_id]).await.map(drop)
+    }
 }
 
 fn to_json(input: &LeadInput) -> serde_json::Value {
@@ -159,19 +98,12 @@ fn to_record(r: &Row) -> Result<LeadRecord> {
     })
 }
 
-pub(crate) async fn lead_where<C: GenericClient>(c: &C, clause: &str, p: Params<'_>) -> Result<Option<LeadRecord>> {
-    let sql = format!("SELECT id, data, source_rows, created_at FROM leads WHERE {clause} LIMIT 1");
-    query_opt(c, &sql, p).await?.as_ref().map(to_record).transpose()
+async fn lead_by<C: GenericClient>(c: &C, sql: &str, p: Params<'_>) -> Result<Option<LeadRecord>> {
+    query_opt(c, sql, p).await?.as_ref().map(to_record).transpose()
 }
 
 pub(crate) async fn lead_sources<C: GenericClient>(c: &C, id: LeadId) -> Result<Vec<SourceRow>> {
-    let rows = query(
-        c,
-        "SELECT s.import_id, i.source, s.line, s.raw, s.matched_on FROM lead_sources s JOIN imports i ON i.id = s.import_id
-         WHERE s.lead_id = $1 ORDER BY s.id",
-        &[&id],
-    )
-    .await?;
+    let rows = query(c, sql!("leads/sources"), &[&id]).await?;
     Ok(rows
         .iter()
         .map(|r| SourceRow {
@@ -212,20 +144,7 @@ impl Dialect for PgDialect {
 }
 
 pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
-    // Nested selects so the conditions and the order can name `score`, `tier` and the rank. A score that is
-    // not a JSON number reads as no score instead of failing the whole listing.
-    let mut sql = format!(
-        "SELECT id, data, source_rows, created_at, score, tier, crawl, deleted_at FROM (
-             SELECT q.*, {rank} AS listing_rank FROM (
-                 SELECT l.id, l.data, l.source_rows, l.created_at, l.deleted_at, l.company, l.domain,
-                        CASE WHEN jsonb_typeof(s.data -> 'score') = 'number' THEN (s.data ->> 'score')::float8 END
-                            AS score,
-                        s.data ->> 'tier' AS tier, c.status AS crawl
-                 FROM leads l
-                 LEFT JOIN stage_results s ON s.lead_id = l.id AND s.stage = 'score'
-                 LEFT JOIN stage_results c ON c.lead_id = l.id AND c.stage = 'crawl') q) r",
-        rank = listing::RANK_SQL
-    );
+    let mut sql = sql!("leads/list").replace("{rank}", listing::RANK_SQL);
     let mut dialect = PgDialect(Vec::new());
     sql.push_str(&listing::where_sql(filter, &mut dialect));
     // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
@@ -254,45 +173,49 @@ pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> 
 /// or it is already deleted.
 pub(crate) async fn delete_lead(client: &mut Object, id: LeadId) -> Result<bool> {
     let tx = client.transaction().await?;
-    let n = exec(
-        &tx,
-        "UPDATE leads SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
-        &[&crate::now_rfc3339(), &id],
-    )
-    .await?;
+    let n = exec(&tx, sql!("leads/delete"), &[&crate::now_rfc3339(), &id]).await?;
     if n == 1 {
-        // A job a worker claims meanwhile is locked by its claim and stays running; the rest are cancelled.
-        exec(
-            &tx,
-            "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE lead_id = $2 AND state = 'ready'",
-            &[&crate::now_ms(), &id],
-        )
-        .await?;
+        exec(&tx, sql!("leads/cancel_ready_jobs"), &[&crate::now_ms(), &id]).await?;
     }
     tx.commit().await?;
     Ok(n == 1)
 }
 
-pub(crate) async fn stage_results<C: GenericClient>(
-    c: &C,
-    lead: LeadId,
-    stage: Option<&str>,
-) -> Result<Vec<StageResult>> {
-    let select = "SELECT lead_id, stage, status, data, job_id, updated_at FROM stage_results WHERE lead_id = $1";
-    let order = "ORDER BY updated_at COLLATE \"C\", stage COLLATE \"C\"";
-    let rows = match stage {
-        Some(stage) => query(c, &format!("{select} AND stage = $2 {order}"), &[&lead, &stage]).await?,
-        None => query(c, &format!("{select} {order}"), &[&lead]).await?,
-    };
-    Ok(rows
-        .iter()
-        .map(|r| StageResult {
-            lead_id: r.get(0),
-            stage: r.get(1),
-            status: r.get(2),
-            data: r.get(3),
-            job_id: r.get(4),
-            updated_at: r.get(5),
-        })
-        .collect())
+#[async_trait]
+impl Leads for PgStore {
+    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
+        let mut c = self.client().await?;
+        import_rows(&mut c, source, rows, dry_run).await
+    }
+
+    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
+        let c = self.client().await?;
+        lead_by(&c, sql!("leads/by_id"), &[&id]).await
+    }
+
+    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
+        let c = self.client().await?;
+        let domain = domain.to_ascii_lowercase();
+        lead_by(&c, sql!("leads/by_domain"), &[&domain]).await
+    }
+
+    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
+        let c = self.client().await?;
+        lead_sources(&c, id).await
+    }
+
+    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+        let c = self.client().await?;
+        list_leads(&c, filter).await
+    }
+
+    async fn count_leads(&self) -> Result<u64> {
+        let c = self.client().await?;
+        Ok(query_one(&c, sql!("leads/count"), &[]).await?.get::<_, i64>(0) as u64)
+    }
+
+    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
+        let mut c = self.client().await?;
+        delete_lead(&mut c, id).await
+    }
 }

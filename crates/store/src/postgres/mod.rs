@@ -1,14 +1,27 @@
 //! The PostgreSQL backend, for many workers on many hosts sharing one queue: a `deadpool_postgres` pool,
 //! migrations from `migrations/postgres/*.sql`, claims with `FOR UPDATE SKIP LOCKED`, and LISTEN/NOTIFY
-//! behind `job_signal`. Semantics follow the SQLite backend exactly (decisions, states, error texts, order).
+//! behind `job_signal`. Semantics follow the SQLite backend exactly (decisions, states, error texts, order;
+//! the shared decisions are `crate::rules`'). Each aggregate's trait is implemented in its own file here,
+//! with its statements in `sql/postgres/<aggregate>/`.
 //!
 //! Connections are plain TCP or Unix socket (`NoTls`): TLS is out of scope, so keep the server on a private
 //! network or a local socket.
 
+/// The statement in `sql/postgres/{name}.sql`.
+macro_rules! sql {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/postgres/", $name, ".sql"))
+    };
+}
+
 mod api_keys;
+mod cache;
 mod jobs;
 mod leads;
 mod listen;
+mod results;
+mod runs;
+mod schedules;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -16,16 +29,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
-use leadsmith_core::{LeadId, LeadRecord};
 use tokio::sync::{oneshot, watch};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Config, NoTls, Row};
 
 use crate::error::describe_pg;
-use crate::{
-    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary,
-    NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult, Store, StoreError,
-};
+use crate::{Result, Store, StoreError};
 
 /// Migrations in order; the index + 1 is the schema version (the same numbering as SQLite's).
 const MIGRATIONS: &[&str] = &[
@@ -147,15 +156,8 @@ fn pool_error(target: &str, e: PoolError) -> StoreError {
 /// starting at once apply each migration exactly once and the others wait, then see it applied.
 async fn migrate(client: &mut Object) -> Result<()> {
     let tx = client.transaction().await?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('leadsmith_migrations:' || coalesce(current_schema(), '')))",
-        &[],
-    )
-    .await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS leadsmith_migrations (version INT PRIMARY KEY, applied_at TEXT NOT NULL)",
-    )
-    .await?;
+    tx.execute(sql!("migrate/lock"), &[]).await?;
+    tx.batch_execute(sql!("migrate/create_table")).await?;
     let current: i32 = tx.query_one("SELECT coalesce(max(version), 0) FROM leadsmith_migrations", &[]).await?.get(0);
     let supported = MIGRATIONS.len() as i64;
     if i64::from(current) > supported {
@@ -213,21 +215,6 @@ pub(crate) fn sql_limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-const SCHEDULE_COLUMNS: &str = "name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at";
-
-fn schedule_from_row(r: &Row) -> Result<Schedule> {
-    Ok(Schedule {
-        name: r.get(0),
-        spec: r.get(1),
-        command: json_value(r.get(2), "schedule command")?,
-        catch_up: r.get(3),
-        paused: r.get(4),
-        next_fire_ms: r.get(5),
-        last_fired_ms: r.get(6),
-        created_at: r.get(7),
-    })
-}
-
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -237,405 +224,6 @@ impl Store for PgStore {
     async fn schema_version(&self) -> Result<i64> {
         let c = self.client().await?;
         Ok(query_one(&c, "SELECT count(*) FROM leadsmith_migrations", &[]).await?.get(0))
-    }
-
-    fn job_signal(&self) -> watch::Receiver<u64> {
-        self.inner.signal.subscribe()
-    }
-
-    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
-        let mut c = self.client().await?;
-        leads::import_rows(&mut c, source, rows, dry_run).await
-    }
-
-    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
-        let c = self.client().await?;
-        leads::lead_where(&c, "id = $1 AND deleted_at IS NULL", &[&id]).await
-    }
-
-    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>> {
-        let c = self.client().await?;
-        let domain = domain.to_ascii_lowercase();
-        leads::lead_where(&c, "domain = $1 AND deleted_at IS NULL ORDER BY id", &[&domain]).await
-    }
-
-    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>> {
-        let c = self.client().await?;
-        leads::lead_sources(&c, id).await
-    }
-
-    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
-        let c = self.client().await?;
-        leads::list_leads(&c, filter).await
-    }
-
-    async fn count_leads(&self) -> Result<u64> {
-        let c = self.client().await?;
-        Ok(query_one(&c, "SELECT count(*) FROM leads WHERE deleted_at IS NULL", &[]).await?.get::<_, i64>(0) as u64)
-    }
-
-    async fn delete_lead(&self, id: LeadId) -> Result<bool> {
-        let mut c = self.client().await?;
-        leads::delete_lead(&mut c, id).await
-    }
-
-    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
-        let c = self.client().await?;
-        jobs::jobs_where(&c, "lead_id = $1 ORDER BY id", &[&lead]).await
-    }
-
-    async fn stage_result(&self, lead: LeadId, stage: &str) -> Result<Option<StageResult>> {
-        let c = self.client().await?;
-        Ok(leads::stage_results(&c, lead, Some(stage)).await?.into_iter().next())
-    }
-
-    async fn stage_results(&self, lead: LeadId) -> Result<Vec<StageResult>> {
-        let c = self.client().await?;
-        leads::stage_results(&c, lead, None).await
-    }
-
-    async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>> {
-        let c = self.client().await?;
-        let row =
-            query_opt(&c, "SELECT fetched_at, data FROM pages WHERE md5(url) = md5($1) AND url = $1", &[&url]).await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
-    }
-
-    async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()> {
-        let c = self.client().await?;
-        exec(
-            &c,
-            "INSERT INTO pages (url, fetched_at, data) VALUES ($1, $2, $3)
-             ON CONFLICT ((md5(url))) DO UPDATE SET fetched_at = excluded.fetched_at, data = excluded.data
-             WHERE pages.url = excluded.url",
-            &[&url, &fetched_at_unix, &data],
-        )
-        .await?;
-        Ok(())
-    }
-
-    async fn create_run(&self, source: &str, params: &serde_json::Value, key: Option<&str>) -> Result<i64> {
-        let c = self.client().await?;
-        let created = query_opt(
-            &c,
-            "INSERT INTO runs (source, params, status, created_at, key) VALUES ($1, $2, 'running', $3, $4)
-             ON CONFLICT (key) DO NOTHING RETURNING id",
-            &[&source, params, &crate::now_rfc3339(), &key],
-        )
-        .await?;
-        match created {
-            Some(row) => Ok(row.get(0)),
-            // Only a key can conflict; the insert waited for the other transaction, so its row is visible.
-            None => Ok(query_one(&c, "SELECT id FROM runs WHERE key = $1", &[&key]).await?.get(0)),
-        }
-    }
-
-    async fn run(&self, id: i64) -> Result<Option<RunInfo>> {
-        let c = self.client().await?;
-        jobs::run_where(&c, "id = $1", &[&id]).await
-    }
-
-    async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>> {
-        let c = self.client().await?;
-        jobs::run_where(&c, "source = $1 ORDER BY id DESC LIMIT 1", &[&source]).await
-    }
-
-    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>> {
-        let c = self.client().await?;
-        jobs::list_runs(&c, limit).await
-    }
-
-    async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>> {
-        let mut c = self.client().await?;
-        jobs::finish_run_if_done(&mut c, id).await
-    }
-
-    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>> {
-        let mut c = self.client().await?;
-        jobs::cancel_run(&mut c, id).await
-    }
-
-    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
-        let c = self.client().await?;
-        // One statement, one round trip: the insert and its notification commit together.
-        let id = jobs::enqueue_notify(&c, &job, crate::now_ms()).await?;
-        if id.is_some() {
-            self.bump();
-        }
-        Ok(id)
-    }
-
-    async fn enqueue_many(&self, batch: Vec<NewJob>) -> Result<u64> {
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let n = jobs::enqueue_many(&tx, &batch, crate::now_ms()).await?;
-        if n > 0 {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(n)
-    }
-
-    async fn claim(
-        &self,
-        worker: &str,
-        kinds: &[String],
-        run_id: Option<i64>,
-        limit: usize,
-        lease_ms: i64,
-    ) -> Result<Vec<Job>> {
-        use std::sync::atomic::Ordering;
-        let c = self.client().await?;
-        let now = crate::now_ms();
-        // Expired leases are at least a lease old, so looking for them once a second is plenty on a busy
-        // queue; each claim is then a single statement. When the queue looks empty they are looked for at
-        // once, so a redelivery never waits for the next second.
-        let swept_first = now - self.inner.last_sweep_ms.load(Ordering::Relaxed) >= 1_000;
-        if swept_first {
-            self.inner.last_sweep_ms.store(now, Ordering::Relaxed);
-            jobs::sweep_expired(&c, now).await?;
-        }
-        let mut claimed = jobs::claim(&c, worker, kinds, run_id, limit, lease_ms, now).await?;
-        if claimed.len() < limit && !swept_first && jobs::sweep_expired(&c, now).await? > 0 {
-            claimed.extend(jobs::claim(&c, worker, kinds, run_id, limit - claimed.len(), lease_ms, now).await?);
-            jobs::sort_claimed(&mut claimed);
-        }
-        Ok(claimed)
-    }
-
-    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
-        let c = self.client().await?;
-        let now = crate::now_ms();
-        let n = exec(
-            &c,
-            "UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'",
-            &[&(now + lease_ms), &now, &job_id, &worker],
-        )
-        .await?;
-        Ok(n == 1)
-    }
-
-    async fn complete(
-        &self,
-        job_id: i64,
-        worker: &str,
-        results: Vec<NewStageResult>,
-        follow_ups: Vec<NewJob>,
-    ) -> Result<()> {
-        self.complete_many(worker, vec![Completion { job_id, results, follow_ups }]).await
-    }
-
-    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
-        if done.is_empty() {
-            return Ok(());
-        }
-        let mut c = self.client().await?;
-        if jobs::complete(&mut c, worker, done).await? {
-            self.bump();
-        }
-        Ok(())
-    }
-
-    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
-        let mut c = self.client().await?;
-        jobs::fail(&mut c, job_id, worker, error, retry_at_ms).await
-    }
-
-    async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let n = exec(
-            &tx,
-            "UPDATE jobs SET state = 'ready', attempts = greatest(attempts - 1, 0), lease_until = NULL, worker = NULL,
-             updated_at = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
-            &[&crate::now_ms(), &job_id, &worker],
-        )
-        .await?;
-        if n > 0 {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(())
-    }
-
-    async fn running_workers(&self) -> Result<Vec<String>> {
-        let c = self.client().await?;
-        let rows = query(
-            &c,
-            "SELECT DISTINCT worker COLLATE \"C\" FROM jobs WHERE state = 'running' AND worker IS NOT NULL ORDER BY 1",
-            &[],
-        )
-        .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64> {
-        if dead_workers.is_empty() {
-            return Ok(0);
-        }
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        // The crashed attempt still counts: a job that crashes its worker every time must not loop forever.
-        let n = exec(
-            &tx,
-            "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL, run_at = $1,
-                    errors = errors || to_jsonb('worker ' || worker || ' died during attempt ' || attempts),
-                    updated_at = $1
-             WHERE state = 'running' AND worker = ANY($2)",
-            &[&crate::now_ms(), &dead_workers],
-        )
-        .await?;
-        if n > 0 {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(n)
-    }
-
-    async fn job(&self, id: i64) -> Result<Option<Job>> {
-        let c = self.client().await?;
-        Ok(jobs::jobs_where(&c, "id = $1", &[&id]).await?.into_iter().next())
-    }
-
-    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
-        let c = self.client().await?;
-        jobs::counts(&c, run_id).await
-    }
-
-    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
-        let c = self.client().await?;
-        jobs::jobs_where(&c, "state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1", &[&sql_limit(limit)]).await
-    }
-
-    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
-        let c = self.client().await?;
-        jobs::stats(&c, crate::now_ms()).await
-    }
-
-    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
-        let mut c = self.client().await?;
-        let n = jobs::redrive(&mut c, ids, kind, crate::now_ms()).await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(n)
-    }
-
-    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
-        let c = self.client().await?;
-        match before_ms {
-            Some(before) => exec(&c, "DELETE FROM jobs WHERE state = 'dead' AND updated_at < $1", &[&before]).await,
-            None => exec(&c, "DELETE FROM jobs WHERE state = 'dead'", &[]).await,
-        }
-    }
-
-    async fn add_schedule(&self, schedule: Schedule) -> Result<bool> {
-        let c = self.client().await?;
-        let command = serde_json::to_value(&schedule.command).expect("strings serialise");
-        let n = exec(
-            &c,
-            "INSERT INTO schedules (name, spec, command, catch_up, paused, next_fire_ms, last_fired_ms, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING",
-            &[
-                &schedule.name,
-                &schedule.spec,
-                &command,
-                &schedule.catch_up,
-                &schedule.paused,
-                &schedule.next_fire_ms,
-                &schedule.last_fired_ms,
-                &schedule.created_at,
-            ],
-        )
-        .await?;
-        Ok(n == 1)
-    }
-
-    async fn schedules(&self) -> Result<Vec<Schedule>> {
-        let c = self.client().await?;
-        let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM schedules ORDER BY name COLLATE \"C\"");
-        query(&c, &sql, &[]).await?.iter().map(schedule_from_row).collect()
-    }
-
-    async fn remove_schedule(&self, name: &str) -> Result<bool> {
-        let c = self.client().await?;
-        Ok(exec(&c, "DELETE FROM schedules WHERE name = $1", &[&name]).await? == 1)
-    }
-
-    async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool> {
-        let c = self.client().await?;
-        Ok(exec(&c, "UPDATE schedules SET paused = $1 WHERE name = $2", &[&paused, &name]).await? == 1)
-    }
-
-    async fn advance_schedule(
-        &self,
-        name: &str,
-        expected_next_ms: i64,
-        next_ms: i64,
-        fire: Option<NewJob>,
-    ) -> Result<bool> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        // A second scheduler's UPDATE waits for the first to commit, then no longer matches `expected`.
-        let n = exec(
-            &tx,
-            "UPDATE schedules SET next_fire_ms = $1,
-                    last_fired_ms = CASE WHEN $2::boolean THEN $3::bigint ELSE last_fired_ms END
-             WHERE name = $4 AND next_fire_ms = $3::bigint",
-            &[&next_ms, &fire.is_some(), &expected_next_ms, &name],
-        )
-        .await?;
-        let mut enqueued = false;
-        if n == 1
-            && let Some(job) = &fire
-        {
-            enqueued = jobs::enqueue(&tx, job, crate::now_ms()).await?.is_some();
-            if enqueued {
-                notify(&tx).await?;
-            }
-        }
-        tx.commit().await?;
-        if enqueued {
-            self.bump();
-        }
-        Ok(n == 1)
-    }
-
-    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
-        let c = self.client().await?;
-        api_keys::create(&c, &new, crate::now_ms()).await
-    }
-
-    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
-        let c = self.client().await?;
-        api_keys::list(&c).await
-    }
-
-    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>> {
-        let mut c = self.client().await?;
-        api_keys::revoke(&mut c, name_or_prefix, crate::now_ms()).await
-    }
-
-    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
-        let c = self.client().await?;
-        api_keys::by_hash(&c, hash).await
-    }
-
-    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()> {
-        let c = self.client().await?;
-        api_keys::touch(&c, id, at_ms).await
     }
 }
 

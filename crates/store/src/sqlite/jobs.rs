@@ -1,12 +1,17 @@
-//! The job table: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter; runs.
+//! The job table on SQLite: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter,
+//! release, recovery, stats, redrive and purge.
 
-use rusqlite::{Connection, OptionalExtension, Params, Transaction, params, params_from_iter};
+use async_trait::async_trait;
+use leadsmith_core::LeadId;
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
-use super::json_col;
-use crate::{Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, RunInfo, StoreError};
-
-const JOB_COLUMNS: &str = "id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at, \
-                           lease_until, worker, last_error, errors";
+use super::{SqliteStore, json_col, results};
+use crate::Jobs;
+use crate::rules::{
+    self,
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
+};
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Job, String, String)> {
     let state: String = r.get(5)?;
@@ -38,19 +43,17 @@ fn finish_job((mut job, payload, errors): (Job, String, String)) -> Result<Job> 
     Ok(job)
 }
 
-fn jobs_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE {clause}");
-    let mut stmt = conn.prepare(&sql)?;
+/// The jobs `sql` (a select of `id, kind, lead_id, run_id, payload, state, priority, attempts, max_attempts, run_at,
+/// lease_until, worker, last_error, errors`) returns.
+fn jobs_by<P: Params>(conn: &Connection, sql: &str, p: P) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(finish_job).collect()
 }
 
 pub(crate) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: i64) -> Result<Option<i64>> {
     let n = tx.execute(
-        "INSERT INTO jobs (kind, lead_id, run_id, payload, unique_key, state, priority, max_attempts, run_at,
-                           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'ready', ?6, ?7, ?8, ?9, ?9)
-         ON CONFLICT(unique_key) DO NOTHING",
+        sql!("jobs/insert"),
         params![
             job.kind,
             job.lead_id,
@@ -76,41 +79,12 @@ pub(crate) fn claim(
     now: i64,
 ) -> Result<Vec<Job>> {
     let tx = conn.transaction()?;
-    // Leases that ran out: the worker died or hung. Spent jobs go to the dead letters, the rest become
-    // claimable again (at-least-once delivery).
-    tx.execute(
-        "UPDATE jobs SET state = 'dead', last_error = 'lease expired on attempt ' || attempts || ' of ' || max_attempts,
-                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         lease_until = NULL, updated_at = ?1
-         WHERE state = 'running' AND lease_until < ?1 AND attempts >= max_attempts",
-        [now],
-    )?;
-    tx.execute(
-        "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL,
-                         errors = json_insert(errors, '$[#]', 'lease expired (worker ' || coalesce(worker, '?') || ')'),
-                         worker = NULL, updated_at = ?1
-         WHERE state = 'running' AND lease_until < ?1",
-        [now],
-    )?;
-    let mut kind_filter =
-        if kinds.is_empty() { String::new() } else { format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", ")) };
-    if run_id.is_some() {
-        kind_filter.push_str(" AND run_id = ?");
-    }
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?{kind_filter}
-                      ORDER BY priority DESC, run_at, id LIMIT ?)
-         RETURNING {JOB_COLUMNS}"
-    );
-    let mut args: Vec<rusqlite::types::Value> =
-        vec![worker.to_string().into(), (now + lease_ms).into(), now.into(), now.into()];
-    args.extend(kinds.iter().map(|k| k.clone().into()));
-    args.extend(run_id.map(rusqlite::types::Value::from));
-    args.push((limit as i64).into());
+    rules::ready(rules::jobs::expire_leases(&mut SqliteExpire(&tx), now))?;
+    let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(kinds).expect("strings serialise"));
+    let args = params![worker, now + lease_ms, now, limit as i64, kinds, run_id];
     let mut claimed = {
-        let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = tx.prepare_cached(sql!("jobs/claim"))?;
+        let rows = stmt.query_map(args, job_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish_job).collect::<Result<Vec<_>>>()?
     };
     tx.commit()?;
@@ -118,123 +92,85 @@ pub(crate) fn claim(
     Ok(claimed)
 }
 
-/// Completes jobs in one transaction.
-pub(crate) fn complete(conn: &mut Connection, worker: &str, done: Vec<crate::Completion>) -> Result<()> {
+/// Completes jobs in one transaction (see [`rules::jobs::complete`]); returns whether any follow-up was
+/// enqueued.
+fn complete(conn: &mut Connection, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = conn.transaction()?;
-    let now = crate::now_ms();
-    for d in done {
-        complete_one(&tx, d.job_id, worker, d.results, d.follow_ups, now)?;
-    }
+    let n = done.len();
+    let enqueued = rules::ready(rules::jobs::complete(&mut SqliteComplete(&tx), done, crate::now_ms()))?;
     tx.commit()?;
-    Ok(())
+    tracing::trace!(jobs = n, worker, "jobs completed");
+    Ok(enqueued)
 }
 
-fn complete_one(
-    tx: &Transaction<'_>,
-    job_id: i64,
-    worker: &str,
-    results: Vec<NewStageResult>,
-    follow_ups: Vec<NewJob>,
-    now: i64,
-) -> Result<()> {
-    let run_id: Option<Option<i64>> =
-        tx.query_row("SELECT run_id FROM jobs WHERE id = ?1", [job_id], |r| r.get(0)).optional()?;
-    let run_id = run_id.flatten();
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO stage_results (lead_id, stage, status, data, job_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(lead_id, stage) DO UPDATE SET status = excluded.status, data = excluded.data,
-                 job_id = excluded.job_id, updated_at = excluded.updated_at",
-        )?;
-        let stamp = crate::now_rfc3339();
-        for r in &results {
-            stmt.execute(params![r.lead_id, r.stage, r.status, r.data.to_string(), job_id, stamp])?;
-        }
+/// Completion's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteComplete<'a>(&'a Transaction<'a>);
+
+impl CompleteTx for SqliteComplete<'_> {
+    async fn put_results(&mut self, job_id: i64, results: &[NewStageResult], stamp: &str) -> Result<()> {
+        results::put(self.0, job_id, results, stamp)
     }
-    // A cancelled run's jobs that were already running finish, but its pipeline goes no further.
-    let cancelled = match run_id {
-        Some(run) => {
-            tx.query_row("SELECT status = 'cancelled' FROM runs WHERE id = ?1", [run], |r| r.get(0)).optional()?
-                == Some(true)
-        }
-        None => false,
-    };
-    for mut job in follow_ups.into_iter().filter(|_| !cancelled) {
-        job.run_id = job.run_id.or(run_id);
-        enqueue(tx, &job, now)?;
+
+    async fn run_of_job(&mut self, job_id: i64) -> Result<Option<i64>> {
+        let run: Option<Option<i64>> = self.0.query_row(sql!("jobs/run_of_job"), [job_id], |r| r.get(0)).optional()?;
+        Ok(run.flatten())
     }
-    // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
-    // that also completes changes nothing.
-    tx.execute(
-        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ?1 WHERE id = ?2 AND state IN ('running', 'ready')",
-        params![now, job_id],
-    )?;
-    tracing::trace!(job_id, worker, "job completed");
-    Ok(())
+
+    async fn run_cancelled(&mut self, run_id: i64) -> Result<bool> {
+        let cancelled = self.0.query_row(sql!("runs/is_cancelled"), [run_id], |r| r.get(0)).optional()?;
+        Ok(cancelled == Some(true))
+    }
+
+    async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<Option<i64>> {
+        enqueue(self.0, job, now_ms)
+    }
+
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/mark_done"))?;
+        for id in job_ids {
+            stmt.execute(params![now_ms, id])?;
+        }
+        Ok(())
+    }
 }
 
-pub(crate) fn fail(
-    conn: &mut Connection,
-    job_id: i64,
-    worker: &str,
-    error: &str,
-    retry_at_ms: Option<i64>,
-) -> Result<JobState> {
+fn fail(conn: &mut Connection, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
     let tx = conn.transaction()?;
-    let row: Option<(String, u32, u32, Option<String>)> = tx
-        .query_row("SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = ?1", [job_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    let found = tx
+        .query_row(sql!("jobs/attempt"), [job_id], |r| {
+            Ok(Attempt { state: r.get(0)?, attempts: r.get(1)?, max_attempts: r.get(2)?, worker: r.get(3)? })
         })
         .optional()?;
-    let Some((state, attempts, max_attempts, holder)) = row else {
-        return Ok(JobState::Dead);
-    };
-    if state != "running" || holder.as_deref() != Some(worker) {
-        // Someone else holds it now (our lease ran out); their attempt decides.
-        return Ok(JobState::parse(&state).unwrap_or(JobState::Dead));
-    }
+    let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
-    let entry = format!("attempt {attempts}: {error}");
-    let next = match retry_at_ms {
-        Some(at) if attempts < max_attempts => {
-            tx.execute(
-                "UPDATE jobs SET state = 'ready', run_at = ?1, lease_until = NULL, worker = NULL, last_error = ?2,
-                 errors = json_insert(errors, '$[#]', ?3), updated_at = ?4 WHERE id = ?5",
-                params![at, error, entry, now, job_id],
-            )?;
-            JobState::Ready
+    match &decision {
+        OnFailure::Leave(_) => return Ok(decision.state()),
+        OnFailure::Retry { at, entry } => {
+            tx.execute(sql!("jobs/retry"), params![at, error, entry, now, job_id])?;
         }
-        _ => {
-            tx.execute(
-                "UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = ?1,
-                 errors = json_insert(errors, '$[#]', ?2), updated_at = ?3 WHERE id = ?4",
-                params![error, entry, now, job_id],
-            )?;
-            JobState::Dead
+        OnFailure::Bury { entry } => {
+            tx.execute(sql!("jobs/bury"), params![error, entry, now, job_id])?;
         }
-    };
+    }
     tx.commit()?;
-    Ok(next)
+    Ok(decision.state())
 }
 
 pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<Job>> {
-    Ok(jobs_where(conn, "id = ?1", [id])?.into_iter().next())
+    Ok(jobs_by(conn, sql!("jobs/by_id"), [id])?.into_iter().next())
 }
 
 /// Every job of `lead`, oldest first.
 pub(crate) fn for_lead(conn: &Connection, lead: i64) -> Result<Vec<Job>> {
-    jobs_where(conn, "lead_id = ?1 ORDER BY id", [lead])
+    jobs_by(conn, sql!("jobs/of_lead"), [lead])
 }
 
 pub(crate) fn dead(conn: &Connection, limit: usize) -> Result<Vec<Job>> {
-    jobs_where(conn, "state = 'dead' ORDER BY updated_at DESC LIMIT ?1", [limit as i64])
+    jobs_by(conn, sql!("jobs/dead"), [limit as i64])
 }
 
 pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
-    let mut stmt = conn.prepare(
-        "SELECT kind, state, count(*), sum(last_error IS NOT NULL) FROM jobs WHERE (?1 IS NULL OR run_id = ?1)
-         GROUP BY kind, state ORDER BY kind",
-    )?;
+    let mut stmt = conn.prepare(sql!("jobs/counts"))?;
     let rows = stmt
         .query_map([run_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64))
@@ -258,74 +194,8 @@ pub(crate) fn counts(conn: &Connection, run_id: Option<i64>) -> Result<Vec<KindC
     Ok(out)
 }
 
-type RunRow = (i64, String, String, String, String, Option<String>);
-
-fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-}
-
-fn run_info((id, source, params, status, created_at, finished_at): RunRow) -> Result<RunInfo> {
-    Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
-}
-
-pub(crate) fn run_where<P: Params>(conn: &Connection, clause: &str, p: P) -> Result<Option<RunInfo>> {
-    let sql = format!("SELECT id, source, params, status, created_at, finished_at FROM runs WHERE {clause}");
-    conn.query_row(&sql, p, run_row).optional()?.map(run_info).transpose()
-}
-
-pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>> {
-    let mut stmt =
-        conn.prepare("SELECT id, source, params, status, created_at, finished_at FROM runs ORDER BY id DESC LIMIT ?1")?;
-    let rows = stmt.query_map([limit as i64], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(run_info).collect()
-}
-
-pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
-    let tx = conn.transaction()?;
-    let (open, dead): (i64, i64) = tx.query_row(
-        "SELECT coalesce(sum(state IN ('ready', 'running')), 0), coalesce(sum(state = 'dead'), 0) FROM jobs WHERE run_id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if open == 0 {
-        let status = if dead == 0 { "completed" } else { "completed_with_errors" };
-        tx.execute(
-            "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = 'running'",
-            params![status, crate::now_rfc3339(), id],
-        )?;
-    }
-    tx.commit()?;
-    run_where(conn, "id = ?1", [id])
-}
-
-pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
-    let tx = conn.transaction()?;
-    let n = tx.execute(
-        "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
-        params![crate::now_rfc3339(), id],
-    )?;
-    if n == 1 {
-        tx.execute(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE run_id = ?2 AND state = 'ready'",
-            params![crate::now_ms(), id],
-        )?;
-    }
-    tx.commit()?;
-    run_where(conn, "id = ?1", [id])
-}
-
 pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
-    let mut stmt = conn.prepare(
-        "SELECT kind,
-                coalesce(sum(state = 'ready' AND run_at <= ?1), 0),
-                coalesce(sum(state = 'ready' AND run_at > ?1), 0),
-                coalesce(sum(state = 'running'), 0),
-                coalesce(sum(state = 'done'), 0),
-                coalesce(sum(state = 'dead'), 0),
-                min(CASE WHEN state = 'ready' AND run_at <= ?1 THEN run_at END),
-                coalesce(sum(state = 'done' AND updated_at > ?1 - 60000), 0)
-         FROM jobs GROUP BY kind ORDER BY kind",
-    )?;
+    let mut stmt = conn.prepare(sql!("jobs/stats"))?;
     let rows = stmt
         .query_map([now], |r| {
             let oldest: Option<i64> = r.get(6)?;
@@ -346,9 +216,7 @@ pub(crate) fn stats(conn: &Connection, now: i64) -> Result<Vec<KindStats>> {
 
 pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option<String>, now: i64) -> Result<u64> {
     let tx = conn.transaction()?;
-    let sql = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = ?1, lease_until = NULL, worker = NULL,
-                      errors = json_insert(errors, '$[#]', 'redriven'), updated_at = ?1
-               WHERE state = 'dead' AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id = ?3)";
+    let sql = sql!("jobs/redrive");
     let n = match ids {
         Some(ids) => {
             let mut n = 0;
@@ -360,12 +228,176 @@ pub(crate) fn redrive(conn: &mut Connection, ids: Option<Vec<i64>>, kind: Option
         None => tx.execute(sql, params![now, kind, Option::<i64>::None])?,
     };
     // A run that had finished with errors is open again while its redriven jobs run.
-    tx.execute(
-        "UPDATE runs SET status = 'running', finished_at = NULL
-         WHERE status IN ('completed_with_errors', 'failed')
-           AND id IN (SELECT run_id FROM jobs WHERE state = 'ready' AND run_id IS NOT NULL)",
-        [],
-    )?;
+    tx.execute(sql!("runs/reopen_redriven"), [])?;
     tx.commit()?;
     Ok(n as u64)
+}
+
+#[async_trait]
+impl Jobs for SqliteStore {
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.jobs_signal.subscribe()
+    }
+
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>> {
+        self.call(move |conn| for_lead(conn, lead)).await
+    }
+
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let id = enqueue(&tx, &job, crate::now_ms())?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let now = crate::now_ms();
+            let mut n = 0;
+            for job in &jobs {
+                n += u64::from(enqueue(&tx, job, now)?.is_some());
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>> {
+        let (worker, kinds) = (worker.to_string(), kinds.to_vec());
+        self.call(move |conn| claim(conn, &worker, &kinds, run_id, limit, lease_ms, crate::now_ms())).await
+    }
+
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
+        let worker = worker.to_string();
+        self.call(move |conn| {
+            let now = crate::now_ms();
+            let n = conn.execute(sql!("jobs/heartbeat"), params![now + lease_ms, now, job_id, worker])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()> {
+        let worker = worker.to_string();
+        if self.call(move |conn| complete(conn, &worker, done)).await? {
+            self.jobs_signal.send_modify(|n| *n += 1);
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState> {
+        let (worker, error) = (worker.to_string(), error.to_string());
+        self.call(move |conn| fail(conn, job_id, &worker, &error, retry_at_ms)).await
+    }
+
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
+        let worker = worker.to_string();
+        self.call_and_signal(move |conn| {
+            conn.execute(sql!("jobs/release"), params![crate::now_ms(), job_id, worker])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn running_workers(&self) -> Result<Vec<String>> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(sql!("jobs/workers"))?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn recover_jobs(&self, dead: Vec<String>) -> Result<u64> {
+        if dead.is_empty() {
+            return Ok(0);
+        }
+        self.call_and_signal(move |conn| {
+            let tx = conn.transaction()?;
+            let n = rules::ready(rules::jobs::recover(&mut SqliteRecover(&tx), &dead, crate::now_ms()))?;
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.call(move |conn| job(conn, id)).await
+    }
+
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>> {
+        self.call(move |conn| counts(conn, run_id)).await
+    }
+
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>> {
+        self.call(move |conn| dead(conn, limit)).await
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<KindStats>> {
+        self.call(|conn| stats(conn, crate::now_ms())).await
+    }
+
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64> {
+        self.call_and_signal(move |conn| redrive(conn, ids, kind, crate::now_ms())).await
+    }
+
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
+        self.call(move |conn| Ok(conn.execute(sql!("jobs/purge_dead"), [before_ms])? as u64)).await
+    }
+}
+
+/// Recovery's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteRecover<'a>(&'a Transaction<'a>);
+
+impl RecoverTx for SqliteRecover<'_> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/running_of_worker"))?;
+        let mut out = Vec::new();
+        for worker in workers {
+            let rows = stmt.query_map([worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+
+    async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        Ok(self.0.prepare_cached(sql!("jobs/requeue_recovered"))?.execute(params![now_ms, entry, job_id])? as u64)
+    }
+}
+
+/// The lease sweep's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqliteExpire<'a>(&'a Transaction<'a>);
+
+impl ExpireTx for SqliteExpire<'_> {
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/expired_leases"))?;
+        let rows = stmt.query_map([now_ms], |r| {
+            Ok(Expired { id: r.get(0)?, worker: r.get(1)?, attempts: r.get(2)?, max_attempts: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/bury_expired"))?;
+        Ok(stmt.execute(params![last_error, entry, now_ms, job_id])? as u64)
+    }
+
+    async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
+        Ok(self.0.prepare_cached(sql!("jobs/requeue_expired"))?.execute(params![entry, now_ms, job_id])? as u64)
+    }
 }

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use leadsmith_store::prelude::*;
 use leadsmith_store::{NewJob, PgStore, Schedule, Store, StoreError};
 use tokio_postgres::NoTls;
 

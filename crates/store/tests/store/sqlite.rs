@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use leadsmith_store::prelude::*;
 use leadsmith_store::{SqliteStore, Store, StoreError};
 
 async fn store() -> Option<Arc<dyn Store>> {

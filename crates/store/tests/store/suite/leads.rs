@@ -1,10 +1,12 @@
-//! Suite cases for the lead listing's filters and keyset pages, soft delete and a lead's job history.
+//! Suite cases for leads: import and dedupe, the listing and its cursor, soft delete and a lead's jobs.
 
 use std::sync::Arc;
 
 use leadsmith_core::{Domain, Email, LeadId, LeadInput};
 use leadsmith_store::{ImportRow, JobState, LeadCursor, LeadFilter, NewJob, NewStageResult, RowDecision, Store};
 use serde_json::json;
+
+use super::row;
 
 /// A row for a business at `domain`; `edit` fills in the rest of its input.
 fn lead_row(line: u64, company: &str, domain: &str, edit: impl FnOnce(&mut LeadInput)) -> ImportRow {
@@ -327,4 +329,85 @@ pub async fn lead_jobs_list_a_leads_history_oldest_first(s: Arc<dyn Store>) {
     assert_eq!(history[2].last_error.as_deref(), Some("no such host"));
     assert_eq!(s.lead_jobs(b).await.unwrap().len(), 1);
     assert!(s.lead_jobs(b + 1000).await.unwrap().is_empty());
+}
+
+pub async fn import_creates_merges_and_is_idempotent(s: Arc<dyn Store>) {
+    let rows = vec![
+        row(2, "Acme Dental", Some("acme-dental.test"), Some("(415) 555-2671")),
+        row(3, "Acme Dental LLC", Some("www.acme-dental.test"), None),
+        row(4, "Other Co", Some("other.test"), Some("415.555.2671")),
+        row(5, "Third", Some("third.test"), None),
+    ];
+    let out = s.import_rows("leads.csv", rows.clone(), false).await.unwrap();
+    let d = &out.decisions;
+    let RowDecision::New { lead_id: acme, .. } = d[0] else { panic!("{d:?}") };
+    assert_eq!(d[1], RowDecision::Merged { line: 3, lead_id: acme, key: "domain:acme-dental.test".into() });
+    // Same phone in another format: merged on the phone key.
+    assert_eq!(d[2], RowDecision::Merged { line: 4, lead_id: acme, key: "phone:+14155552671".into() });
+    assert!(matches!(d[3], RowDecision::New { line: 5, .. }));
+    assert_eq!(s.count_leads().await.unwrap(), 2);
+
+    let lead = s.lead(acme).await.unwrap().unwrap();
+    assert_eq!(lead.source_rows, 3);
+    assert_eq!(lead.input.company.as_deref(), Some("Acme Dental"), "first value wins, gaps are filled");
+    let sources = s.lead_sources(acme).await.unwrap();
+    assert_eq!(sources.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert_eq!(sources[2].matched_on.as_deref(), Some("phone:+14155552671"));
+
+    // The same file again changes nothing.
+    let again = s.import_rows("leads.csv", rows, false).await.unwrap();
+    assert!(again.decisions.iter().all(|d| matches!(d, RowDecision::Unchanged { .. })), "{:?}", again.decisions);
+    assert_eq!(s.lead(acme).await.unwrap().unwrap().source_rows, 3);
+    assert_eq!(s.lead_by_domain("acme-dental.test").await.unwrap().unwrap().id, acme);
+}
+
+pub async fn dry_run_decides_but_writes_nothing(s: Arc<dyn Store>) {
+    let rows = vec![row(2, "A", Some("a.test"), None), row(3, "A again", Some("a.test"), None)];
+    let out = s.import_rows("x.csv", rows, true).await.unwrap();
+    assert!(matches!(out.decisions[0], RowDecision::New { .. }));
+    assert!(matches!(out.decisions[1], RowDecision::Merged { .. }));
+    assert_eq!(out.import_id, None);
+    assert_eq!(s.count_leads().await.unwrap(), 0);
+}
+
+pub async fn merge_fills_gaps_without_overwriting(s: Arc<dyn Store>) {
+    let mut first = row(2, "Acme", Some("acme.test"), None);
+    first.input.email = None;
+    let mut second = row(3, "Acme Incorporated", Some("acme.test"), Some("(415) 555-2671"));
+    second.input.email = Some(Email::parse("jo@acme.test").unwrap());
+    s.import_rows("f", vec![first, second], false).await.unwrap();
+    let lead = s.lead_by_domain("acme.test").await.unwrap().unwrap();
+    assert_eq!(lead.input.company.as_deref(), Some("Acme"));
+    assert_eq!(lead.input.email.unwrap().as_str(), "jo@acme.test");
+    assert_eq!(lead.input.phone.unwrap().as_str(), "+14155552671");
+}
+
+pub async fn list_filters_by_tier_and_orders_by_score(s: Arc<dyn Store>) {
+    let rows = vec![
+        row(2, "A", Some("a.test"), None),
+        row(3, "B", Some("b.test"), None),
+        row(4, "C", Some("c.test"), None),
+        row(5, "F", Some("f.test"), None),
+    ];
+    s.import_rows("f", rows, false).await.unwrap();
+    for (domain, score, tier) in [("a.test", 50.0, "C"), ("b.test", 90.0, "A"), ("f.test", 70.0, "FAILED")] {
+        let lead = s.lead_by_domain(domain).await.unwrap().unwrap().id;
+        let id = s.enqueue(NewJob::new("score", Some(lead))).await.unwrap().unwrap();
+        s.claim("w", &[], None, 1, 60_000).await.unwrap();
+        let r = NewStageResult {
+            lead_id: lead,
+            stage: "score".into(),
+            status: "ok".into(),
+            data: json!({"score": score, "tier": tier}),
+        };
+        s.complete(id, "w", vec![r], vec![]).await.unwrap();
+    }
+    let all = s.list_leads(&LeadFilter::default()).await.unwrap();
+    let names: Vec<_> = all.iter().map(|l| l.lead.input.company.clone().unwrap()).collect();
+    assert_eq!(names, vec!["B", "A", "F", "C"], "best first, gated below tiered, unscored last");
+    let a_only = s.list_leads(&LeadFilter { tier: Some("a".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(a_only.len(), 1);
+    assert_eq!(a_only[0].score, Some(90.0));
+    let limited = s.list_leads(&LeadFilter { limit: Some(1), ..Default::default() }).await.unwrap();
+    assert_eq!(limited.len(), 1);
 }

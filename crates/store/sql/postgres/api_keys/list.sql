@@ -1,0 +1,2 @@
+SELECT id, name, scope, prefix, created_at_ms, last_used_at_ms, expires_at_ms, revoked_at_ms
+FROM api_keys ORDER BY created_at_ms DESC, id DESC

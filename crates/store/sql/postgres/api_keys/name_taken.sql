@@ -1,0 +1,1 @@
+SELECT 1 FROM api_keys WHERE name = $1

@@ -1,0 +1,3 @@
+INSERT INTO pages (url, fetched_at, data) VALUES ($1, $2, $3)
+ON CONFLICT ((md5(url))) DO UPDATE SET fetched_at = excluded.fetched_at, data = excluded.data
+WHERE pages.url = excluded.url

@@ -1,0 +1,1 @@
+SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = $1 FOR UPDATE

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS leadsmith_migrations (version INT PRIMARY KEY, applied_at TEXT NOT NULL)

@@ -1,0 +1,1 @@
+UPDATE schedules SET paused = $1 WHERE name = $2

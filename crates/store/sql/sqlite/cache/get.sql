@@ -1,0 +1,1 @@
+SELECT fetched_at, data FROM pages WHERE url = ?1

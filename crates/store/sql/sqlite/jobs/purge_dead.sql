@@ -1,0 +1,1 @@
+DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR updated_at < ?1)

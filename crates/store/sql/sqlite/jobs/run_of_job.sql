@@ -1,0 +1,1 @@
+SELECT run_id FROM jobs WHERE id = ?1

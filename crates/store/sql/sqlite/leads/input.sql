@@ -1,0 +1,1 @@
+SELECT data FROM leads WHERE id = ?1

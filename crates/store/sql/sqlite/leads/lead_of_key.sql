@@ -1,0 +1,1 @@
+SELECT lead_id FROM lead_keys WHERE key = ?1

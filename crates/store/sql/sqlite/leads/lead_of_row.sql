@@ -1,0 +1,1 @@
+SELECT lead_id FROM lead_sources WHERE fingerprint = ?1

@@ -1,0 +1,1 @@
+SELECT status = 'cancelled' FROM runs WHERE id = ?1

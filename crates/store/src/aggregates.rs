@@ -1,0 +1,185 @@
+//! What the store keeps, one trait per aggregate ([`Leads`], [`StageResults`], [`PageCache`], [`Runs`],
+//! [`Jobs`], [`Schedules`], [`ApiKeys`]), and [`Store`], their union, which every backend implements and
+//! callers hold as `Arc<dyn Store>`. Bring the traits into scope with `use leadsmith_store::prelude::*;`.
+//! Implementations make each method atomic.
+
+use async_trait::async_trait;
+use leadsmith_core::{LeadId, LeadRecord};
+
+use crate::{
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary,
+    NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult,
+};
+
+/// Everything leadsmith keeps: every aggregate, on one backend.
+#[async_trait]
+pub trait Store: Leads + StageResults + PageCache + Runs + Jobs + Schedules + ApiKeys + Send + Sync + 'static {
+    /// Which backend this is (`sqlite`, `postgres`), for status output.
+    fn backend(&self) -> &'static str;
+
+    /// The schema version (number of applied migrations).
+    async fn schema_version(&self) -> Result<i64>;
+}
+
+/// Leads: import and dedupe, reads, their source rows, the listing, soft delete.
+#[async_trait]
+pub trait Leads: Send + Sync {
+    /// Imports a batch of parsed rows in one transaction: each row becomes a new lead, merges into the lead
+    /// that already holds one of its keys, or is recognised as already imported. With `dry_run` nothing is
+    /// written (the transaction is rolled back) but the decisions are the same.
+    async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome>;
+
+    /// The lead, `None` when there is none or it is deleted. Importing a row that merges into a deleted lead
+    /// (or that it already holds) restores the lead.
+    async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>>;
+    /// The first lead with this domain that is not deleted.
+    async fn lead_by_domain(&self, domain: &str) -> Result<Option<LeadRecord>>;
+    async fn lead_sources(&self, id: LeadId) -> Result<Vec<SourceRow>>;
+    /// Leads that pass `filter`, with their latest score and crawl status, in the listing order: best score
+    /// first, gated (tier `FAILED`) below every tiered lead, unscored last (see [`LeadCursor`](crate::LeadCursor)).
+    async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>>;
+    /// Leads that are not deleted.
+    async fn count_leads(&self) -> Result<u64>;
+    /// Soft-deletes a lead: it disappears from [`lead`](Leads::lead), [`lead_by_domain`](Leads::lead_by_domain),
+    /// [`list_leads`](Leads::list_leads) (unless [`LeadFilter::include_deleted`]) and
+    /// [`count_leads`](Leads::count_leads); its data stays. Its jobs that are still ready (not running) become
+    /// cancelled. `Ok(false)` when there is no such lead or it is already deleted.
+    async fn delete_lead(&self, id: LeadId) -> Result<bool>;
+}
+
+/// Each lead's latest result per stage, written by [`Jobs::complete`].
+#[async_trait]
+pub trait StageResults: Send + Sync {
+    async fn stage_result(&self, lead: LeadId, stage: &str) -> Result<Option<StageResult>>;
+    async fn stage_results(&self, lead: LeadId) -> Result<Vec<StageResult>>;
+}
+
+/// The crawler's page cache, by URL.
+#[async_trait]
+pub trait PageCache: Send + Sync {
+    async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>>;
+    async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()>;
+}
+
+/// Runs: the jobs one request started, and their final status.
+#[async_trait]
+pub trait Runs: Send + Sync {
+    /// Creates a run in status `running`. With a `key` (a schedule's slot, a client's idempotency key) the
+    /// run is created at most once: a second call with the same key returns the first run's id.
+    async fn create_run(&self, source: &str, params: &serde_json::Value, key: Option<&str>) -> Result<i64>;
+    async fn run(&self, id: i64) -> Result<Option<RunInfo>>;
+    async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
+    /// Runs, newest first.
+    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>>;
+    /// Sets the run's final status once no job of it is ready or running; returns the run.
+    async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>>;
+    /// Cancels a running run: its ready jobs become `cancelled`, running jobs finish but enqueue no
+    /// follow-ups, and the run's status is `cancelled`. A run that already ended is returned unchanged.
+    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>>;
+}
+
+/// The job table: the queue's storage. The queue crate decides retries and dead-lettering; this makes each
+/// transition atomic.
+#[async_trait]
+pub trait Jobs: Send + Sync {
+    /// A counter bumped whenever a job may have become claimable (enqueued, released, redriven), by any
+    /// process on backends that can notify (PostgreSQL LISTEN/NOTIFY), by this process otherwise. Idle
+    /// workers wait on it instead of busy polling; subscribe before claiming so no signal is missed.
+    fn job_signal(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Inserts the job unless one with the same unique key exists; returns the new id or `None`.
+    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;
+    /// Inserts many jobs in one transaction (jobs whose unique key exists are skipped); returns how many
+    /// were inserted. For bulk producers: one commit instead of one per job.
+    async fn enqueue_many(&self, jobs: Vec<NewJob>) -> Result<u64>;
+    /// Claims up to `limit` due jobs of the given kinds (all kinds when empty; only run `run_id` when set)
+    /// for `worker`, leasing them until `now + lease_ms`. A running job whose lease expired is claimable
+    /// again (at-least-once); one that has used all its attempts that way is dead-lettered instead.
+    async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        run_id: Option<i64>,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>>;
+    async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool>;
+    /// In one transaction: writes the stage results, enqueues follow-up jobs and marks the job done.
+    async fn complete(
+        &self,
+        job_id: i64,
+        worker: &str,
+        results: Vec<NewStageResult>,
+        follow_ups: Vec<NewJob>,
+    ) -> Result<()> {
+        self.complete_many(worker, vec![Completion { job_id, results, follow_ups }]).await
+    }
+    /// [`complete`](Jobs::complete) for many jobs in one transaction: a busy worker acknowledges its
+    /// finished jobs together, one commit for the lot. Each job's effects are as `complete` would make them.
+    async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()>;
+    /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`.
+    async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
+    /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.
+    async fn release(&self, job_id: i64, worker: &str) -> Result<()>;
+    /// The workers currently holding running jobs.
+    async fn running_workers(&self) -> Result<Vec<String>>;
+    /// Makes the running jobs of workers known to be gone claimable again at once (crash recovery on
+    /// restart, without waiting for the lease). Returns how many.
+    async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64>;
+    async fn job(&self, id: i64) -> Result<Option<Job>>;
+    /// Every job ever queued for this lead, oldest first (the lead's history; dead jobs removed by
+    /// [`purge_dead`](Jobs::purge_dead) are gone).
+    async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>>;
+    async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>>;
+    async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>>;
+    /// Per kind: ready (due now), delayed, running, done, dead, the oldest due job's age and completions
+    /// in the last minute.
+    async fn queue_stats(&self) -> Result<Vec<KindStats>>;
+    /// Gives dead jobs another full set of attempts: the given ids, or every dead job (of `kind`, if set).
+    async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64>;
+    /// Deletes dead jobs last touched before `before_ms` (all dead jobs when `None`).
+    async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64>;
+}
+
+/// Recurring runs and their slots.
+#[async_trait]
+pub trait Schedules: Send + Sync {
+    /// Adds a schedule; `false` when one with that name exists.
+    async fn add_schedule(&self, schedule: Schedule) -> Result<bool>;
+    /// All schedules by name.
+    async fn schedules(&self) -> Result<Vec<Schedule>>;
+    async fn remove_schedule(&self, name: &str) -> Result<bool>;
+    async fn set_schedule_paused(&self, name: &str, paused: bool) -> Result<bool>;
+    /// Compare-and-set, in one transaction: if `name`'s next firing is still `expected_next_ms`, moves it to
+    /// `next_ms` and enqueues `fire` (when given: the slot fires; `None`: the slot is skipped) and returns
+    /// `true`. Returns `false` when another process advanced it first, so each slot fires at most once
+    /// however many schedulers run.
+    async fn advance_schedule(
+        &self,
+        name: &str,
+        expected_next_ms: i64,
+        next_ms: i64,
+        fire: Option<NewJob>,
+    ) -> Result<bool>;
+}
+
+/// API keys (see the [`api_keys`](crate::api_keys) module: only hashes are stored, and the policy that
+/// decides whether a presented key may do something lives there, not here).
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    /// Stores a new key (after [`NewApiKey::validate`]); fails with
+    /// [`StoreError::ApiKeyNameTaken`](crate::StoreError::ApiKeyNameTaken) when any key, revoked or not, has
+    /// that name.
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey>;
+    /// All keys, revoked and expired ones included, newest first.
+    async fn api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Revokes the key with this name, or else with this prefix: returns it, `None` when none matches, or
+    /// [`StoreError::AmbiguousApiKey`](crate::StoreError::AmbiguousApiKey) when several do. Revoking a revoked
+    /// key changes nothing.
+    async fn revoke_api_key(&self, name_or_prefix: &str) -> Result<Option<ApiKey>>;
+    /// The key whose [`hash_key`](crate::hash_key) is `hash`, whatever its state: the caller decides (with
+    /// [`api_keys::authorize`](crate::api_keys::authorize)) what a revoked or expired key means.
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    /// Records a use at `at_ms` (unix ms): one indexed update, which never moves `last_used_at_ms` back.
+    async fn touch_api_key(&self, id: i64, at_ms: i64) -> Result<()>;
+}

@@ -1,0 +1,94 @@
+//! Runs on PostgreSQL: create (once per key), read, list, finish and cancel.
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Object};
+use tokio_postgres::Row;
+
+use super::{Params, PgStore, exec, query, query_one, query_opt, sql_limit};
+use crate::Runs;
+use crate::rules;
+use crate::{Result, RunInfo};
+
+fn run_info(r: &Row) -> RunInfo {
+    RunInfo {
+        id: r.get(0),
+        source: r.get(1),
+        params: r.get(2),
+        status: r.get(3),
+        created_at: r.get(4),
+        finished_at: r.get(5),
+    }
+}
+
+async fn run_by<C: GenericClient>(c: &C, sql: &str, p: Params<'_>) -> Result<Option<RunInfo>> {
+    Ok(query_opt(c, sql, p).await?.as_ref().map(run_info))
+}
+
+pub(crate) async fn list_runs<C: GenericClient>(c: &C, limit: usize) -> Result<Vec<RunInfo>> {
+    Ok(query(c, sql!("runs/list"), &[&sql_limit(limit)]).await?.iter().map(run_info).collect())
+}
+
+pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
+    let tx = client.transaction().await?;
+    // One snapshot: a job that completes while enqueueing its follow-ups does both in one commit, so this
+    // sees the job still open or its follow-ups ready, never neither.
+    let row = query_one(&tx, sql!("runs/open_and_dead"), &[&id]).await?;
+    let (open, dead): (i64, i64) = (row.get(0), row.get(1));
+    if let Some(status) = rules::jobs::finished_status(open, dead) {
+        exec(&tx, sql!("runs/finish"), &[&status, &crate::now_rfc3339(), &id]).await?;
+    }
+    let run = run_by(&tx, sql!("runs/by_id"), &[&id]).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+pub(crate) async fn cancel_run(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
+    let tx = client.transaction().await?;
+    // FOR UPDATE conflicts with `complete`'s key share lock: see there.
+    let status = query_opt(&tx, sql!("runs/lock_status"), &[&id]).await?;
+    if status.is_some_and(|r| r.get::<_, String>(0) == "running") {
+        exec(&tx, sql!("runs/cancel"), &[&crate::now_rfc3339(), &id]).await?;
+        exec(&tx, sql!("runs/cancel_ready_jobs"), &[&crate::now_ms(), &id]).await?;
+    }
+    let run = run_by(&tx, sql!("runs/by_id"), &[&id]).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+#[async_trait]
+impl Runs for PgStore {
+    async fn create_run(&self, source: &str, params: &serde_json::Value, key: Option<&str>) -> Result<i64> {
+        let c = self.client().await?;
+        let created = query_opt(&c, sql!("runs/create"), &[&source, params, &crate::now_rfc3339(), &key]).await?;
+        match created {
+            Some(row) => Ok(row.get(0)),
+            // Only a key can conflict; the insert waited for the other transaction, so its row is visible.
+            None => Ok(query_one(&c, sql!("runs/id_by_key"), &[&key]).await?.get(0)),
+        }
+    }
+
+    async fn run(&self, id: i64) -> Result<Option<RunInfo>> {
+        let c = self.client().await?;
+        run_by(&c, sql!("runs/by_id"), &[&id]).await
+    }
+
+    async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>> {
+        let c = self.client().await?;
+        run_by(&c, sql!("runs/latest_for_source"), &[&source]).await
+    }
+
+    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>> {
+        let c = self.client().await?;
+        list_runs(&c, limit).await
+    }
+
+    async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>> {
+        let mut c = self.client().await?;
+        finish_run_if_done(&mut c, id).await
+    }
+
+    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>> {
+        let mut c = self.client().await?;
+        cancel_run(&mut c, id).await
+    }
+}

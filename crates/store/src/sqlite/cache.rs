@@ -1,0 +1,28 @@
+//! The crawler's page cache on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteStore;
+use crate::PageCache;
+use crate::Result;
+
+#[async_trait]
+impl PageCache for SqliteStore {
+    async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>> {
+        let url = url.to_string();
+        self.call(move |conn| {
+            Ok(conn.query_row(sql!("cache/get"), [url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        })
+        .await
+    }
+
+    async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()> {
+        let (url, data) = (url.to_string(), data.to_string());
+        self.call(move |conn| {
+            conn.execute(sql!("cache/put"), params![url, fetched_at_unix, data])?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,85 @@
+//! Runs on SQLite: create (once per key), read, list, finish and cancel.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Params, params};
+
+use super::{SqliteStore, json_col};
+use crate::Runs;
+use crate::rules;
+use crate::{Result, RunInfo};
+
+type RunRow = (i64, String, String, String, String, Option<String>);
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn run_info((id, source, params, status, created_at, finished_at): RunRow) -> Result<RunInfo> {
+    Ok(RunInfo { id, source, params: json_col(params, "run params")?, status, created_at, finished_at })
+}
+
+fn run_by<P: Params>(conn: &Connection, sql: &str, p: P) -> Result<Option<RunInfo>> {
+    conn.query_row(sql, p, run_row).optional()?.map(run_info).transpose()
+}
+
+pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>> {
+    let mut stmt = conn.prepare(sql!("runs/list"))?;
+    let rows = stmt.query_map([limit as i64], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(run_info).collect()
+}
+
+pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
+    let tx = conn.transaction()?;
+    let (open, dead): (i64, i64) = tx.query_row(sql!("runs/open_and_dead"), [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if let Some(status) = rules::jobs::finished_status(open, dead) {
+        tx.execute(sql!("runs/finish"), params![status, crate::now_rfc3339(), id])?;
+    }
+    tx.commit()?;
+    run_by(conn, sql!("runs/by_id"), [id])
+}
+
+pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(sql!("runs/cancel"), params![crate::now_rfc3339(), id])?;
+    if n == 1 {
+        tx.execute(sql!("runs/cancel_ready_jobs"), params![crate::now_ms(), id])?;
+    }
+    tx.commit()?;
+    run_by(conn, sql!("runs/by_id"), [id])
+}
+
+#[async_trait]
+impl Runs for SqliteStore {
+    async fn create_run(&self, source: &str, params_json: &serde_json::Value, key: Option<&str>) -> Result<i64> {
+        let (source, params_text, key) = (source.to_string(), params_json.to_string(), key.map(str::to_string));
+        self.call(move |conn| {
+            let n = conn.execute(sql!("runs/create"), params![source, params_text, crate::now_rfc3339(), key])?;
+            if n == 1 {
+                return Ok(conn.last_insert_rowid());
+            }
+            Ok(conn.query_row(sql!("runs/id_by_key"), [key], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn cancel_run(&self, id: i64) -> Result<Option<RunInfo>> {
+        self.call(move |conn| cancel_run(conn, id)).await
+    }
+
+    async fn run(&self, id: i64) -> Result<Option<RunInfo>> {
+        self.call(move |conn| run_by(conn, sql!("runs/by_id"), [id])).await
+    }
+
+    async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>> {
+        let source = source.to_string();
+        self.call(move |conn| run_by(conn, sql!("runs/latest_for_source"), [source])).await
+    }
+
+    async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>> {
+        self.call(move |conn| list_runs(conn, limit)).await
+    }
+
+    async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>> {
+        self.call(move |conn| finish_run_if_done(conn, id)).await
+    }
+}
