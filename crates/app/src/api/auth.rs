@@ -44,7 +44,7 @@ pub(super) struct Keys {
 }
 
 impl Keys {
-    pub(super) fn new(config: &super::ServeSettings) -> Self {
+    pub(super) fn new(config: &crate::config::ServeSettings) -> Self {
         Self {
             ttl: Duration::from_secs_f64(config.key_cache_secs),
             limits: config.rate_limit.clone(),
@@ -150,7 +150,7 @@ pub struct Ctx {
 
 impl Ctx {
     async fn extract(parts: &Parts, state: &Arc<AppState>, needed: Scope) -> Result<Self, Response> {
-        let id = parts.extensions.get::<RequestId>().map_or_else(super::new_request_id, |r| r.0.clone());
+        let id = parts.extensions.get::<RequestId>().map_or_else(super::middleware::new_request_id, |r| r.0.clone());
         let key = authenticate(state, &parts.headers, needed).await?;
         Ok(Self { state: state.clone(), id, key })
     }

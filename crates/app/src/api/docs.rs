@@ -13,7 +13,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, ServeSettings, leads, ops, runs, score};
+use super::{AppState, leads, ops, runs, score};
+use crate::config::ServeSettings;
 
 #[derive(OpenApi)]
 #[openapi(
