@@ -65,6 +65,8 @@ pub struct Table {
     pub columns: Vec<String>,
     pub records: Vec<Record>,
     pub unreadable: Vec<Unreadable>,
+    /// What was read but is worth saying (a header named twice).
+    pub warnings: Vec<String>,
 }
 
 impl Table {
@@ -99,9 +101,10 @@ pub fn read_text(text: &str, format: Option<Format>) -> Result<Table> {
 
 fn read_csv(text: &str) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
-    let columns: Vec<String> =
+    let header: Vec<String> =
         reader.headers().context("reading the CSV header")?.iter().map(|h| h.trim().to_string()).collect();
-    let mut table = Table { columns, ..Table::default() };
+    let (columns, warnings) = unique_columns(header);
+    let mut table = Table { columns, warnings, ..Table::default() };
     let mut record = csv::StringRecord::new();
     // Lines are counted from byte offsets: the CSV reader's own count skips blank lines.
     let mut lines = LineCounter::new(text);
@@ -130,6 +133,23 @@ fn read_csv(text: &str) -> Result<Table> {
         table.records.push(Record { line, raw, values: record.iter().map(str::to_string).collect(), own: None });
     }
     Ok(table)
+}
+
+/// The header with a column named twice kept twice (`notes`, `notes_2`), never one value lost, and a
+/// warning for each.
+fn unique_columns(header: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut columns: Vec<String> = Vec::with_capacity(header.len());
+    let mut warnings = Vec::new();
+    for name in header {
+        if !columns.contains(&name) {
+            columns.push(name);
+            continue;
+        }
+        let renamed = (2..).map(|n| format!("{name}_{n}")).find(|c| !columns.contains(c)).expect("a free name");
+        warnings.push(format!("the header names column {name:?} twice; the second is read as {renamed:?}"));
+        columns.push(renamed);
+    }
+    (columns, warnings)
 }
 
 /// The 1-based line of byte offsets met in increasing order.
@@ -238,6 +258,17 @@ mod tests {
         let reasons: Vec<(u64, &str)> = t.unreadable.iter().map(|u| (u.line, u.reason.as_str())).collect();
         assert_eq!(reasons[0], (2, "not a JSON object"));
         assert!(reasons[1].0 == 4 && reasons[1].1.starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn crlf_lines_are_counted_and_a_repeated_header_keeps_both_values() {
+        let csv = "id,notes,notes\r\n1,a,b\r\n\r\n2,c\r\n3,d,e\r\n";
+        let t = read_text(csv, Some(Format::Csv)).unwrap();
+        assert_eq!(t.columns, ["id", "notes", "notes_2"]);
+        assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+        assert_eq!(t.records[0].values, ["1", "a", "b"]);
+        assert_eq!(t.unreadable[0].line, 4, "the short row is on line 4 of the file");
+        assert_eq!(t.records[1].line, 5);
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn parse_jsonl(text: &str, default_region: &str) -> Parsed {
 /// Maps a read table's columns to lead fields and normalises each record.
 fn parse_table(table: Table, default_region: &str) -> Parsed {
     let mapping = map_columns(&table.columns);
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed { warnings: table.warnings, ..Parsed::default() };
     parsed.rejected.extend(table.unreadable.into_iter().map(|u| Rejected {
         line: u.line,
         reason: u.reason,
