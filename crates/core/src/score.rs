@@ -34,6 +34,11 @@ impl Tier {
             _ => None,
         }
     }
+
+    /// A tier as a user wrote it (any case), or an error naming the valid ones.
+    pub fn parse_named(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| format!("unknown tier {:?}: the tiers are A, B, C, D and FAILED", s.trim()))
+    }
 }
 
 impl std::fmt::Display for Tier {

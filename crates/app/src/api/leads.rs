@@ -334,8 +334,12 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
             return problem(StatusCode::BAD_REQUEST, format!("cursor {c:?} is not one this API gave"), None);
         }
     };
+    let tier = match q.tier.as_deref().map(leadsmith_core::Tier::parse_named).transpose() {
+        Ok(tier) => tier.map(|t| t.to_string()),
+        Err(detail) => return problem(StatusCode::BAD_REQUEST, detail, None),
+    };
     let filter = LeadFilter {
-        tier: q.tier,
+        tier,
         min_score: q.min_score,
         max_score: q.max_score,
         vertical: q.vertical,

@@ -279,17 +279,19 @@ pub struct ExportArgs {
 
 /// `leadsmith leads …`.
 pub async fn run(ctx: &Ctx, command: &LeadsCommand) -> Result<()> {
-    let store = ctx.store().await?;
     match command {
-        LeadsCommand::List { tier, limit, json } => list(store.as_ref(), tier.clone(), *limit, *json).await,
-        LeadsCommand::Show { key, json } => show(store.as_ref(), key, *json).await,
+        LeadsCommand::List { tier, limit, json } => {
+            let tier = tier_filter(tier.as_deref())?;
+            list(ctx.store().await?.as_ref(), tier, *limit, *json).await
+        }
+        LeadsCommand::Show { key, json } => show(ctx.store().await?.as_ref(), key, *json).await,
     }
 }
 
 /// `leadsmith export`.
 pub async fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
+    let filter = LeadFilter { tier: tier_filter(args.tier.as_deref())?, ..Default::default() };
     let store = ctx.store().await?;
-    let filter = LeadFilter { tier: args.tier.clone(), ..Default::default() };
     let views = export::load_views(store.as_ref(), None, &filter).await?;
     match &args.out {
         Some(path) => {
@@ -300,4 +302,9 @@ pub async fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         None => export::write(&views, args.format, std::io::stdout().lock())?,
     }
     Ok(())
+}
+
+/// `--tier` as the store filters it (canonical spelling), or an error listing the tiers.
+fn tier_filter(tier: Option<&str>) -> Result<Option<String>> {
+    tier.map(|t| leadsmith_core::Tier::parse_named(t).map(|t| t.to_string())).transpose().map_err(anyhow::Error::msg)
 }

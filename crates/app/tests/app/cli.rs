@@ -314,3 +314,17 @@ async fn queued_run_is_worked_by_standalone_workers() {
     let bad = cmd(&["worker", "--kinds", "crawl,email"]).output().unwrap();
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown job kind \"email\""));
 }
+
+#[test]
+fn an_unknown_tier_is_an_error_naming_the_tiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    for args in [&["leads", "list", "--tier", "Z"][..], &["export", "--tier", "Z"][..]] {
+        let out = leadsmith().arg("--db").arg(&db).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("unknown tier \"Z\": the tiers are A, B, C, D and FAILED"), "{args:?}: {stderr}");
+    }
+    let out = leadsmith().arg("--db").arg(&db).args(["leads", "list", "--tier", "b"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -434,6 +434,10 @@ async fn leads_are_created_uploaded_listed_shown_deleted_and_enriched_again() {
         6
     );
     assert!(call(&app, "GET", "/api/v1/leads?tier=A", r, None).await.body["leads"].as_array().unwrap().is_empty());
+    let bad_tier = call(&app, "GET", "/api/v1/leads?tier=Z", r, None).await;
+    assert_eq!(bad_tier.status, 400);
+    assert_eq!(bad_tier.body["detail"], "unknown tier \"Z\": the tiers are A, B, C, D and FAILED");
+    assert_eq!(call(&app, "GET", "/api/v1/leads?tier=failed", r, None).await.status, 200, "tiers in any case");
     assert_eq!(call(&app, "GET", "/api/v1/leads?cursor=garbage", r, None).await.status, 400);
     assert_eq!(call(&app, "GET", "/api/v1/leads?limit=0", r, None).await.status, 400);
     assert_eq!(call(&app, "GET", "/api/v1/leads?min_score=high", r, None).await.status, 400);
