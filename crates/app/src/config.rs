@@ -20,6 +20,23 @@ pub struct Settings {
     pub scoring: ScoringSettings,
     /// `leadsmith serve`: address, model, limits, CORS, rate limits.
     pub serve: ServeSettings,
+    /// How lead lists are read: encoding, delimiter and column mapping.
+    pub import: ImportSettings,
+}
+
+/// `[import]`: what to assume instead of detecting it, and columns to map by hand.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    /// The files' encoding (`utf-8`, `windows-1252`, `utf-16le`, …); detected when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// The CSV delimiter (`,` `;` `|` or `tab`); detected when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Input column → lead field (`"Company / Account" = "company"`), or `extra` to keep a column as an
+    /// extra field; applied before the known column names.
+    pub columns: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -136,6 +153,7 @@ impl Settings {
         }
         self.allow_list()?;
         self.resolve_overrides()?;
+        crate::pipeline::import::ImportOptions::from_settings(self).context("[import]")?;
         self.scoring.validate()?;
         self.serve.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {

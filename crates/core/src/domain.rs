@@ -57,6 +57,79 @@ impl Domain {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The platform this domain belongs to when it is a social network, a directory, a link-in-bio page,
+    /// a map or a link shortener rather than a business's own site (`facebook.com` → `facebook`). A page
+    /// there is a business's profile, never its domain: many businesses share it.
+    pub fn platform(&self) -> Option<&'static str> {
+        let d = self.0.as_str();
+        let label = d.split('.').next().unwrap_or(d);
+        // Platforms known under one name in many country domains (yelp.co.uk, google.de, amazon.fr).
+        const ANY_TLD: &[(&str, &str)] = &[
+            ("facebook", "facebook"),
+            ("instagram", "instagram"),
+            ("linkedin", "linkedin"),
+            ("yelp", "yelp"),
+            ("google", "google"),
+            ("tripadvisor", "tripadvisor"),
+            ("amazon", "amazon"),
+            ("ebay", "ebay"),
+            ("yellowpages", "yellowpages"),
+            ("pinterest", "pinterest"),
+        ];
+        const EXACT: &[(&str, &str)] = &[
+            ("fb.com", "facebook"),
+            ("fb.me", "facebook"),
+            ("twitter.com", "x"),
+            ("x.com", "x"),
+            ("youtube.com", "youtube"),
+            ("youtu.be", "youtube"),
+            ("tiktok.com", "tiktok"),
+            ("threads.net", "threads"),
+            ("snapchat.com", "snapchat"),
+            ("tumblr.com", "tumblr"),
+            ("whatsapp.com", "whatsapp"),
+            ("wa.me", "whatsapp"),
+            ("t.me", "telegram"),
+            ("linktr.ee", "linktree"),
+            ("beacons.ai", "beacons"),
+            ("g.page", "google"),
+            ("goo.gl", "google"),
+            ("bit.ly", "bitly"),
+            ("tinyurl.com", "tinyurl"),
+            ("nextdoor.com", "nextdoor"),
+            ("houzz.com", "houzz"),
+            ("angi.com", "angi"),
+            ("angieslist.com", "angi"),
+            ("homeadvisor.com", "homeadvisor"),
+            ("thumbtack.com", "thumbtack"),
+            ("bbb.org", "bbb"),
+            ("foursquare.com", "foursquare"),
+            ("opentable.com", "opentable"),
+            ("zocdoc.com", "zocdoc"),
+            ("healthgrades.com", "healthgrades"),
+            ("avvo.com", "avvo"),
+            ("trustpilot.com", "trustpilot"),
+            ("etsy.com", "etsy"),
+            ("manta.com", "manta"),
+            ("yell.com", "yell"),
+            ("mapquest.com", "mapquest"),
+            ("bing.com", "bing"),
+            ("apple.com", "apple"),
+            ("doordash.com", "doordash"),
+            ("ubereats.com", "ubereats"),
+            ("grubhub.com", "grubhub"),
+        ];
+        if let Some((_, name)) = EXACT.iter().find(|(domain, _)| *domain == d) {
+            return Some(name);
+        }
+        let public_suffix = &d[label.len()..];
+        let country_or_com = public_suffix == ".com"
+            || public_suffix.len() == 3
+            || public_suffix.starts_with(".co.")
+            || public_suffix.starts_with(".com.");
+        ANY_TLD.iter().find(|(l, _)| *l == label && country_or_com).map(|(_, name)| *name)
+    }
 }
 
 /// Normalises a website as people write it into an absolute http(s) URL (`x.com` → `http://x.com/`).
@@ -95,6 +168,25 @@ impl fmt::Display for Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platforms_are_told_from_business_sites() {
+        for (site, platform) in [
+            ("https://www.facebook.com/joes.diner", Some("facebook")),
+            ("instagram.com/joes", Some("instagram")),
+            ("https://www.yelp.co.uk/biz/joes", Some("yelp")),
+            ("linktr.ee/joes", Some("linktree")),
+            ("https://maps.google.com/?cid=123", Some("google")),
+            ("https://g.page/joes-diner", Some("google")),
+            ("https://goo.gl/maps/abc", Some("google")),
+            ("https://www.google.de/maps/place/x", Some("google")),
+            ("joesdiner.com", None),
+            ("facebookfans.com", None),
+            ("yelp-reviews.example", None),
+        ] {
+            assert_eq!(Domain::from_website(site).unwrap().platform(), platform, "{site}");
+        }
+    }
 
     #[test]
     fn websites_reduce_to_registrable_domains() {

@@ -37,6 +37,10 @@ pub struct LeadInput {
     pub external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vertical: Option<String>,
+    /// The business's pages on platforms (social networks, directories, maps), by platform, from a
+    /// website column that pointed there: kept as profiles, never as the lead's domain.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub profiles: BTreeMap<String, String>,
     /// Columns we do not map, kept so nothing the user gave us is lost.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
@@ -67,6 +71,9 @@ impl LeadInput {
         fill(&mut self.vertical, &other.vertical);
         if self.address.completeness() < other.address.completeness() {
             self.address = other.address.clone();
+        }
+        for (k, v) in &other.profiles {
+            self.profiles.entry(k.clone()).or_insert_with(|| v.clone());
         }
         for (k, v) in &other.extra {
             self.extra.entry(k.clone()).or_insert_with(|| v.clone());

@@ -23,12 +23,18 @@ pub enum RowDecision {
     Merged { line: u64, lead_id: LeadId, key: String },
     /// This exact row was imported before; nothing changed.
     Unchanged { line: u64, lead_id: LeadId },
+    /// This exact row was imported before, and reading it again (with another column mapping) filled gaps
+    /// in its lead.
+    Updated { line: u64, lead_id: LeadId },
 }
 
 impl RowDecision {
     pub fn lead_id(&self) -> LeadId {
         match self {
-            Self::New { lead_id, .. } | Self::Merged { lead_id, .. } | Self::Unchanged { lead_id, .. } => *lead_id,
+            Self::New { lead_id, .. }
+            | Self::Merged { lead_id, .. }
+            | Self::Unchanged { lead_id, .. }
+            | Self::Updated { lead_id, .. } => *lead_id,
         }
     }
 }
@@ -37,6 +43,9 @@ impl RowDecision {
 pub struct ImportOutcome {
     pub import_id: Option<i64>,
     pub decisions: Vec<RowDecision>,
+    /// Phones and external ids that too many rows share to merge on (more than
+    /// [`MERGE_KEY_LIMIT`](crate::MERGE_KEY_LIMIT)), with how many rows hold each, most first.
+    pub crowded_keys: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

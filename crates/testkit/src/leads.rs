@@ -17,7 +17,8 @@ use crate::site::Site;
 pub const DUPLICATE_SHARE: f64 = 0.05;
 /// Rows with no company, no website and no email.
 pub const NO_IDENTITY_ROWS: usize = 3;
-/// Rows whose website cannot be parsed as a URL (and that have no email to fall back on).
+/// Rows whose website cannot be parsed as a URL (and that have no email to fall back on): leads that
+/// cannot be crawled.
 pub const BAD_URL_ROWS: usize = 2;
 /// Rows with the wrong number of columns.
 pub const WRONG_COLUMN_ROWS: usize = 1;
@@ -32,8 +33,11 @@ pub struct LeadListStats {
     pub rows: usize,
     /// Extra rows for a business that already has a row.
     pub duplicates: usize,
-    /// Rows an import must reject (no identity, unparseable URL, wrong column count).
+    /// Rows an import must reject (no identity, wrong column count).
     pub bad_rows: usize,
+    /// Rows whose only identity besides the company is a website that does not parse: imported as leads
+    /// with a warning, never crawled.
+    pub broken_websites: usize,
 }
 
 /// One lead-list row; empty strings are blank cells.
@@ -248,6 +252,7 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
     }
 
     let mut bad: Vec<Vec<String>> = Vec::new();
+    let mut broken_websites = 0;
     let no_identity = [
         ["", "", "", "", "(312) 555-0199", "", "Chicago", "IL", "", "US", "Pat", "Morgan", "", ""],
         ["", "", "", "", "", "42 Elm St", "Denver", "CO", "80202", "USA", "", "", "", "plumber"],
@@ -268,6 +273,7 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
                 .map(|c| c.to_string())
                 .collect(),
         );
+        broken_websites += 1;
     }
     for _ in 0..WRONG_COLUMN_ROWS {
         let id = new_id(&mut rng, &mut ids);
@@ -278,7 +284,7 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
                 .collect(),
         );
     }
-    let bad_rows = bad.len();
+    let bad_rows = bad.len() - broken_websites;
     for row in bad {
         let at = rng.gen_range(0..=rows.len());
         rows.insert(at, row);
@@ -291,7 +297,7 @@ pub(crate) fn build_csv(seed: u64, sites: &[Site]) -> (String, LeadListStats) {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         csv_line(&mut out, &cells);
     }
-    (out, LeadListStats { rows: rows.len(), duplicates, bad_rows })
+    (out, LeadListStats { rows: rows.len(), duplicates, bad_rows, broken_websites })
 }
 
 /// One JSON object per business (its primary row), no duplicates, no junk.

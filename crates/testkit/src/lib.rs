@@ -136,13 +136,13 @@ impl SampleWeb {
     ///
     /// One row per site, plus [`DUPLICATE_SHARE`] extra rows for businesses already listed (the same record
     /// exported twice, a new record with the website written differently, one with only the phone in
-    /// another format, one with the company in capitals and an email on the domain), and bad rows an
-    /// import must reject: [`NO_IDENTITY_ROWS`] with no company, website or email, [`BAD_URL_ROWS`] whose
-    /// website does not parse (`http://exa mple..test`) and [`WRONG_COLUMN_ROWS`] with the wrong number of
-    /// columns. [`NO_WEBSITE_LEADS`] businesses have no website, only an email on their domain.
+    /// another format, one with the company in capitals and an email on the domain), bad rows an
+    /// import must reject: [`NO_IDENTITY_ROWS`] with no company, website or email and [`WRONG_COLUMN_ROWS`]
+    /// with the wrong number of columns, and [`BAD_URL_ROWS`] companies whose website does not parse
+    /// (`http://exa mple..test`), leads that cannot be crawled. [`NO_WEBSITE_LEADS`] businesses have no website, only an email on their domain.
     ///
-    /// For [`standard`](Self::standard): 342 rows, of which 16 duplicates and 6 bad rows, so a correct
-    /// import keeps 320 leads, one per site. [`lead_list_stats`](Self::lead_list_stats) gives the counts
+    /// For [`standard`](Self::standard): 342 rows, of which 16 duplicates, 4 bad rows and 2 broken
+    /// websites, so a correct import keeps 322 leads, one per site and the two with broken websites. [`lead_list_stats`](Self::lead_list_stats) gives the counts
     /// for any web.
     pub fn leads_csv(&self) -> String {
         leads::build_csv(self.seed, &self.sites).0

@@ -2,6 +2,8 @@
 //! of `leadsmith import`), list with filters and cursor pagination, show one with its facts, findings,
 //! score breakdown and history, soft-delete, and enrich again.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
@@ -16,7 +18,7 @@ use super::{
     Ctx, FieldError, Problem, Read, Write, body_bytes, json_response, parse_body, parse_id, parse_query, problem,
     store_failed,
 };
-use crate::pipeline::import::{self, Parsed};
+use crate::pipeline::import::{self, ImportReport, Parsed};
 use crate::table::Format;
 
 /// A lead's fields, as in a JSONL import line: `company`, `website`, `email`, `phone`, `street`, `city`,
@@ -63,7 +65,13 @@ pub struct ImportResponse {
     imported: usize,
     merged: usize,
     unchanged: usize,
+    /// Rows imported before whose leads this reading filled in.
+    updated: usize,
     rejected: usize,
+    /// Merges per kind of key (`domain`, `phone`, `external`).
+    merges_by_key: BTreeMap<String, usize>,
+    /// Phones and external ids too many rows share to merge on, with how many rows hold each.
+    crowded_keys: BTreeMap<String, usize>,
     /// Problems that did not reject a row (a phone number kept aside), with line numbers.
     warnings: Vec<String>,
     results: Vec<ImportResult>,
@@ -71,27 +79,18 @@ pub struct ImportResponse {
 
 /// Imports parsed rows under `source` and reports each row; `by_index` reports positions (0-based) instead
 /// of lines.
-async fn import(ctx: &Ctx, source: &str, parsed: Parsed, by_index: bool) -> Result<ImportResponse, Response> {
-    let Parsed { rows, rejected, warnings } = parsed;
-    let read = rows.len() + rejected.len();
+async fn import(ctx: &Ctx, source: &str, mut parsed: Parsed, by_index: bool) -> Result<ImportResponse, Response> {
+    let rows = std::mem::take(&mut parsed.rows);
     let outcome = ctx.state.store.import_rows(source, rows, false).await.map_err(store_failed)?;
+    let report = ImportReport::new(&parsed, outcome);
     let place = |line: u64| if by_index { (Some(line as usize - 1), None) } else { (None, Some(line)) };
-    let mut results = Vec::with_capacity(read);
-    let (mut imported, mut merged, mut unchanged) = (0, 0, 0);
-    for d in &outcome.decisions {
+    let mut results = Vec::with_capacity(report.read);
+    for d in &report.decisions {
         let (line, outcome, matched_on) = match d {
-            RowDecision::New { line, .. } => {
-                imported += 1;
-                (*line, "new", None)
-            }
-            RowDecision::Merged { line, key, .. } => {
-                merged += 1;
-                (*line, "merged", Some(key.clone()))
-            }
-            RowDecision::Unchanged { line, .. } => {
-                unchanged += 1;
-                (*line, "unchanged", None)
-            }
+            RowDecision::New { line, .. } => (*line, "new", None),
+            RowDecision::Merged { line, key, .. } => (*line, "merged", Some(key.clone())),
+            RowDecision::Unchanged { line, .. } => (*line, "unchanged", None),
+            RowDecision::Updated { line, .. } => (*line, "updated", None),
         };
         let (index, line) = place(line);
         let outcome = outcome.to_string();
@@ -105,7 +104,7 @@ async fn import(ctx: &Ctx, source: &str, parsed: Parsed, by_index: bool) -> Resu
             raw: None,
         });
     }
-    for r in &rejected {
+    for r in &parsed.rejected {
         let (index, line) = place(r.line);
         let raw = (!by_index && !r.raw.is_empty()).then(|| r.raw.clone());
         let error = Some(r.reason.clone());
@@ -120,7 +119,20 @@ async fn import(ctx: &Ctx, source: &str, parsed: Parsed, by_index: bool) -> Resu
         });
     }
     results.sort_by_key(|r| (r.index, r.line));
-    Ok(ImportResponse { read, imported, merged, unchanged, rejected: rejected.len(), warnings, results })
+    let mut warnings = report.warnings;
+    warnings.extend(report.notes);
+    Ok(ImportResponse {
+        read: report.read,
+        imported: report.imported,
+        merged: report.merged,
+        unchanged: report.unchanged,
+        updated: report.updated,
+        rejected: report.rejected,
+        merges_by_key: report.merges_by_key,
+        crowded_keys: report.crowded_keys.into_iter().collect(),
+        warnings,
+        results,
+    })
 }
 
 /// The rows of JSON objects, parsed by the JSONL import's rules (line n is object n-1).
@@ -235,8 +247,9 @@ pub async fn upload(
             }
         },
     };
-    let region = ctx.state.settings.pipeline.default_region.clone();
-    let parsed = match import::parse_bytes(&bytes, format, &region) {
+    let parsed = match import::ImportOptions::from_settings(&ctx.state.settings)
+        .and_then(|options| import::parse_bytes(&bytes, format, &options))
+    {
         Ok(p) => p,
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
     };

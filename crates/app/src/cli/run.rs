@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use leadsmith_store::{LeadFilter, RowDecision};
 
 use super::{Ctx, leads};
+use crate::config::Settings;
 use crate::export::{self, Format};
 use crate::pipeline::{self, Engine};
 use crate::view::tally;
@@ -23,21 +24,59 @@ pub struct RunArgs {
     /// Fetch sites on private/loopback addresses too (CIDR, repeatable), e.g. for an intranet.
     #[arg(long = "allow-address")]
     allow_address: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
 }
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
     file: PathBuf,
-    /// Show what would be imported and merged, without writing anything.
+    /// Show what would be imported and merged, and how the columns map, without writing anything.
     #[arg(long)]
     dry_run: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+/// How to read a lead list, over `[import]` in the settings.
+#[derive(clap::Args, Default)]
+pub struct ReadArgs {
+    /// The file's encoding (utf-8, windows-1252, latin1, utf-16le, …); detected when not given.
+    #[arg(long)]
+    encoding: Option<String>,
+    /// The CSV delimiter: , ; | or tab; detected when not given.
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Map a column to a lead field, e.g. --map "Company / Account=company" (repeatable). Fields: company,
+    /// website, email, phone, street, city, region, postal_code, country, first_name, last_name, title,
+    /// external_id, vertical, or extra (keep the column as an extra field).
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    map: Vec<String>,
+}
+
+impl ReadArgs {
+    /// The settings with these choices over `[import]`.
+    pub fn apply(&self, settings: &mut Settings) -> Result<()> {
+        if let Some(e) = &self.encoding {
+            settings.import.encoding = Some(e.clone());
+        }
+        if let Some(d) = &self.delimiter {
+            settings.import.delimiter = Some(d.clone());
+        }
+        for pair in &self.map {
+            let (column, field) =
+                pair.rsplit_once('=').with_context(|| format!("--map {pair:?}: write COLUMN=FIELD"))?;
+            settings.import.columns.insert(column.trim().to_string(), field.trim().to_string());
+        }
+        settings.validate()
+    }
 }
 
 /// `leadsmith run`: exits 130 when interrupted (run the same command again to resume).
 pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode> {
     let mut settings = ctx.settings.clone();
     settings.crawl.allow_addresses.extend(args.allow_address.iter().cloned());
-    settings.validate()?;
+    args.read.apply(&mut settings)?;
     let store = ctx.store().await?;
     let engine = Engine::new(store.clone(), settings, Default::default())?;
     let summary = pipeline::run_file(&engine, &args.file, ctx.progress).await?;
@@ -71,8 +110,10 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode> {
 
 /// `leadsmith import`.
 pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+    let mut settings = ctx.settings.clone();
+    args.read.apply(&mut settings)?;
     let store = ctx.store().await?;
-    let report = pipeline::import_file(store.as_ref(), &args.file, &ctx.settings, args.dry_run).await?;
+    let report = pipeline::import_file(store.as_ref(), &args.file, &settings, args.dry_run).await?;
     if args.dry_run {
         for d in &report.decisions {
             if let RowDecision::Merged { line, lead_id, key } = d {
@@ -81,6 +122,13 @@ pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         }
     }
     report.print(args.dry_run);
+    if report.nothing_imported() {
+        anyhow::bail!(
+            "no row of {} could be imported{}",
+            args.file.display(),
+            report.errors_file.as_ref().map_or(String::new(), |f| format!(": see {f}"))
+        );
+    }
     if !args.dry_run {
         eprintln!("next: `leadsmith run {}` crawls and scores them", args.file.display());
     }

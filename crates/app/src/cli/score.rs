@@ -63,7 +63,7 @@ type Input = (Vec<String>, Vec<Row>, Rejected);
 type Rejected = Vec<(u64, String)>;
 
 fn read_rows(path: &Path) -> Result<Input> {
-    let table = crate::table::read_file(path, None)?;
+    let table = crate::table::read_file(path, None, &Default::default())?;
     let id_col = id_column(&table.columns).context("the input has no columns")?;
     let id_idx = table.column(&id_col).unwrap_or(0);
     let rows = table

@@ -105,7 +105,7 @@ fn numeric(text: &str) -> Option<f64> {
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let table = crate::table::read_file(&args.history, None)?;
+    let table = crate::table::read_file(&args.history, None, &Default::default())?;
     let columns = table.columns.clone();
     let label_idx = columns.iter().position(|c| c == &args.label).with_context(|| {
         format!("no column {:?} in {} (columns: {})", args.label, args.history.display(), columns.join(", "))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use leadsmith_core::{Address, Domain, Email, LeadId, LeadInput, Phone, clean_value, website_url};
-use leadsmith_store::{ImportRow, RowDecision, Store};
+use leadsmith_store::{ImportOutcome, ImportRow, MERGE_KEY_LIMIT, RowDecision, Store};
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -15,7 +15,7 @@ use crate::table::{self, Format, Table};
 
 /// A field of `LeadInput` that an input column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
+pub enum Field {
     Company,
     Website,
     Email,
@@ -32,46 +32,156 @@ enum Field {
     Vertical,
 }
 
+impl Field {
+    const ALL: [Field; 14] = [
+        Field::Company,
+        Field::Website,
+        Field::Email,
+        Field::Phone,
+        Field::Street,
+        Field::City,
+        Field::Region,
+        Field::PostalCode,
+        Field::Country,
+        Field::FirstName,
+        Field::LastName,
+        Field::Title,
+        Field::ExternalId,
+        Field::Vertical,
+    ];
+
+    /// The name `--map` and `[import.columns]` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Company => "company",
+            Field::Website => "website",
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Street => "street",
+            Field::City => "city",
+            Field::Region => "region",
+            Field::PostalCode => "postal_code",
+            Field::Country => "country",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Title => "title",
+            Field::ExternalId => "external_id",
+            Field::Vertical => "vertical",
+        }
+    }
+}
+
+/// What a column is made to fill: a field, or `extra` (kept as an extra field, never mapped).
+fn parse_target(name: &str) -> Result<Option<Field>> {
+    let name = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    if name == "extra" {
+        return Ok(None);
+    }
+    match Field::ALL.iter().find(|f| f.name() == name) {
+        Some(f) => Ok(Some(*f)),
+        None => {
+            let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+            anyhow::bail!("unknown lead field {name:?}: use one of {} or extra", names.join(", "))
+        }
+    }
+}
+
 /// Column names (lower-cased, letters and digits only) per field, most specific first. Covers plain
-/// names and the headers of Salesforce and HubSpot exports.
+/// names and the headers and report labels of Salesforce (Lead, Contact and Account; Billing, Shipping
+/// and Mailing addresses) and HubSpot exports.
 const COLUMN_NAMES: &[(Field, &[&str])] = &[
     (
         Field::Company,
         &[
             "company",
             "companyname",
+            "companyaccount",
             "accountname",
             "account",
+            "associatedcompany",
             "organization",
             "organisation",
+            "organizationname",
             "business",
             "businessname",
             "name",
         ],
     ),
-    (Field::Website, &["website", "websiteurl", "url", "domain", "companydomainname", "web", "site", "homepage"]),
+    (
+        Field::Website,
+        &["website", "websiteurl", "companywebsite", "url", "domain", "companydomainname", "web", "site", "homepage"],
+    ),
     (Field::Email, &["email", "emailaddress", "workemail", "businessemail"]),
     (
         Field::Phone,
-        &["phone", "phonenumber", "telephone", "companyphone", "mainphone", "businessphone", "mobilephone", "mobile"],
+        &[
+            "phone",
+            "phonenumber",
+            "telephone",
+            "companyphone",
+            "accountphone",
+            "mainphone",
+            "businessphone",
+            "mobilephone",
+            "mobilephonenumber",
+            "mobile",
+        ],
     ),
     (
         Field::Street,
-        &["street", "streetaddress", "address", "address1", "addressline1", "mailingstreet", "billingstreet"],
+        &[
+            "street",
+            "streetaddress",
+            "address",
+            "address1",
+            "addressline1",
+            "billingstreet",
+            "billingaddressline1",
+            "mailingstreet",
+            "shippingstreet",
+        ],
     ),
-    (Field::City, &["city", "town", "mailingcity", "billingcity"]),
+    (Field::City, &["city", "town", "billingcity", "mailingcity", "shippingcity"]),
     (
         Field::Region,
-        &["state", "stateregion", "region", "province", "stateprovince", "mailingstate", "billingstate", "county"],
+        &[
+            "state",
+            "stateprovince",
+            "stateregion",
+            "region",
+            "province",
+            "billingstateprovince",
+            "billingstate",
+            "mailingstateprovince",
+            "mailingstate",
+            "shippingstateprovince",
+            "shippingstate",
+            "county",
+        ],
     ),
-    (Field::PostalCode, &["postalcode", "zip", "zipcode", "postcode", "mailingpostalcode", "billingpostalcode"]),
-    (Field::Country, &["country", "countryregion", "mailingcountry", "billingcountry"]),
+    (
+        Field::PostalCode,
+        &[
+            "postalcode",
+            "zippostalcode",
+            "zip",
+            "zipcode",
+            "postcode",
+            "billingzippostalcode",
+            "billingpostalcode",
+            "mailingzippostalcode",
+            "mailingpostalcode",
+            "shippingzippostalcode",
+            "shippingpostalcode",
+        ],
+    ),
+    (Field::Country, &["country", "countryregion", "billingcountry", "mailingcountry", "shippingcountry"]),
     (Field::FirstName, &["firstname", "first", "givenname"]),
     (Field::LastName, &["lastname", "last", "surname", "familyname"]),
     (Field::Title, &["title", "jobtitle", "position", "role"]),
     (
         Field::ExternalId,
-        &["id", "leadid", "recordid", "salesforceid", "externalid", "contactid", "accountid", "hubspotid", "crmid"],
+        &["id", "leadid", "contactid", "accountid", "recordid", "salesforceid", "externalid", "hubspotid", "crmid"],
     ),
     (Field::Vertical, &["industry", "vertical", "category", "businesstype"]),
 ];
@@ -80,19 +190,116 @@ fn header_key(h: &str) -> String {
     h.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
 }
 
-/// Maps each column index to the field it fills; each field takes its best-named column only, and the
-/// columns nobody claims are kept as extra fields.
-fn map_columns(headers: &[String]) -> Vec<Option<Field>> {
-    let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
-    let mut mapping = vec![None; headers.len()];
-    for (field, names) in COLUMN_NAMES {
-        let free_column =
-            names.iter().find_map(|name| keys.iter().position(|k| k == name).filter(|&i| mapping[i].is_none()));
-        if let Some(i) = free_column {
-            mapping[i] = Some(*field);
+/// How columns are mapped: the user's choices (`--map`, `[import.columns]`) before the known names.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnMap {
+    /// Column name (as in the header, or letters and digits only, in any case) → field, or `None` for
+    /// "keep as an extra field".
+    chosen: Vec<(String, Option<Field>)>,
+}
+
+impl ColumnMap {
+    /// From `SOURCE=field` pairs.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let mut chosen = Vec::new();
+        for (column, field) in pairs {
+            let target = parse_target(field).with_context(|| format!("mapping column {column:?}"))?;
+            chosen.push((column.trim().to_string(), target));
         }
+        Ok(Self { chosen })
     }
-    mapping
+
+    fn choice(&self, header: &str) -> Option<Option<Field>> {
+        let key = header_key(header);
+        self.chosen
+            .iter()
+            .find(|(c, _)| c == header.trim() || (!key.is_empty() && header_key(c) == key))
+            .map(|(_, f)| *f)
+    }
+
+    /// Maps each column index to the field it fills; each field takes the column chosen for it, else its
+    /// best-named column; the columns nobody claims are kept as extra fields.
+    fn map(&self, headers: &[String]) -> Vec<Option<Field>> {
+        let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+        let mut mapping = vec![None; headers.len()];
+        let mut decided = vec![false; headers.len()];
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(target) = self.choice(h) {
+                mapping[i] = target;
+                decided[i] = true;
+            }
+        }
+        for (field, names) in COLUMN_NAMES {
+            if mapping.contains(&Some(*field)) {
+                continue;
+            }
+            let free_column =
+                names.iter().find_map(|name| keys.iter().position(|k| k == name).filter(|&i| !decided[i]));
+            if let Some(i) = free_column {
+                mapping[i] = Some(*field);
+                decided[i] = true;
+            }
+        }
+        mapping
+    }
+}
+
+/// The known-name mapping alone.
+#[cfg(test)]
+fn map_columns(headers: &[String]) -> Vec<Option<Field>> {
+    ColumnMap::default().map(headers)
+}
+
+/// How a file's columns were read: each column and the field it fills (`None`: kept as an extra field).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ColumnMapping {
+    pub columns: Vec<(String, Option<&'static str>)>,
+}
+
+impl ColumnMapping {
+    fn new(headers: &[String], mapping: &[Option<Field>]) -> Self {
+        Self { columns: headers.iter().cloned().zip(mapping.iter().map(|f| f.map(Field::name))).collect() }
+    }
+
+    pub fn unrecognised(&self) -> Vec<&str> {
+        self.columns.iter().filter(|(_, f)| f.is_none()).map(|(c, _)| c.as_str()).collect()
+    }
+
+    fn has(&self, field: Field) -> bool {
+        self.columns.iter().any(|(_, f)| *f == Some(field.name()))
+    }
+
+    /// `Company / Account → company, Website → website`.
+    pub fn describe(&self) -> String {
+        let mapped: Vec<String> = self.columns.iter().filter_map(|(c, f)| f.map(|f| format!("{c} → {f}"))).collect();
+        if mapped.is_empty() { "none".into() } else { mapped.join(", ") }
+    }
+}
+
+/// How to read lead lists: the encoding, delimiter and column choices of `[import]` and the command line.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub read: table::ReadOptions,
+    pub columns: ColumnMap,
+    /// ISO 3166 region for phone numbers written without a country code.
+    pub default_region: String,
+}
+
+impl ImportOptions {
+    pub fn from_settings(settings: &Settings) -> Result<Self> {
+        let import = &settings.import;
+        let delimiter = import.delimiter.as_deref().map(table::parse_delimiter).transpose()?;
+        if let Some(e) = &import.encoding {
+            table::encoding(e)?;
+        }
+        let columns = ColumnMap::new(import.columns.iter().map(|(c, f)| (c.as_str(), f.as_str())))
+            .context("in [import.columns]")?;
+        Ok(Self {
+            read: table::ReadOptions { encoding: import.encoding.clone(), delimiter },
+            columns,
+            default_region: settings.pipeline.default_region.clone(),
+        })
+    }
 }
 
 /// A row that could not be imported, reported with its line number.
@@ -110,28 +317,52 @@ pub struct Parsed {
     pub rejected: Vec<Rejected>,
     /// Problems that did not reject a row (an invalid phone kept aside), with line numbers.
     pub warnings: Vec<String>,
+    /// What was skipped on purpose (a report footer).
+    pub notes: Vec<String>,
+    pub blank_rows: usize,
+    pub reading: table::Reading,
+    pub mapping: ColumnMapping,
 }
 
 /// A lead list from a file (CSV or JSONL, by its name or content).
-pub fn parse_file(path: &Path, default_region: &str) -> Result<Parsed> {
-    Ok(parse_table(table::read_file(path, None)?, default_region))
+pub fn parse_file(path: &Path, options: &ImportOptions) -> Result<Parsed> {
+    Ok(parse_table(table::read_file(path, None, &options.read)?, options))
 }
 
-/// A lead list from bytes (a file, an upload): `format` when given, else told from the content. Bytes
-/// that are not UTF-8 are replaced, never fatal.
-pub fn parse_bytes(bytes: &[u8], format: Option<Format>, default_region: &str) -> Result<Parsed> {
-    Ok(parse_table(table::read_bytes(bytes, format)?, default_region))
+/// A lead list from bytes (a file, an upload): `format` when given, else told from the content.
+pub fn parse_bytes(bytes: &[u8], format: Option<Format>, options: &ImportOptions) -> Result<Parsed> {
+    Ok(parse_table(table::read_bytes(bytes, format, &options.read)?, options))
 }
 
 /// A lead list of JSON objects, one per line.
 pub fn parse_jsonl(text: &str, default_region: &str) -> Parsed {
-    parse_table(table::read_jsonl(text), default_region)
+    let options = ImportOptions { default_region: default_region.to_string(), ..Default::default() };
+    parse_table(table::read_jsonl(text), &options)
 }
 
 /// Maps a read table's columns to lead fields and normalises each record.
-fn parse_table(table: Table, default_region: &str) -> Parsed {
-    let mapping = map_columns(&table.columns);
-    let mut parsed = Parsed { warnings: table.warnings, ..Parsed::default() };
+fn parse_table(table: Table, options: &ImportOptions) -> Parsed {
+    let mapping = options.columns.map(&table.columns);
+    let mut parsed = Parsed {
+        warnings: table.warnings,
+        notes: table.notes,
+        blank_rows: table.blank_rows,
+        reading: table.reading,
+        mapping: ColumnMapping::new(&table.columns, &mapping),
+        ..Parsed::default()
+    };
+    if !table.columns.is_empty()
+        && ![Field::Company, Field::Website, Field::Email].iter().any(|f| parsed.mapping.has(*f))
+    {
+        parsed.warnings.insert(
+            0,
+            format!(
+                "no company, website or email column among {:?}: rows without them are rejected; name one with \
+                 --map \"COLUMN=company\" (or website, email)",
+                table.columns
+            ),
+        );
+    }
     parsed.rejected.extend(table.unreadable.into_iter().map(|u| Rejected {
         line: u.line,
         reason: u.reason,
@@ -148,14 +379,14 @@ fn parse_table(table: Table, default_region: &str) -> Parsed {
             // Keys differ by record (JSONL): each record's own keys are mapped to fields.
             Some(own) => {
                 let keys: Vec<String> = own.iter().map(|&i| table.columns[i].clone()).collect();
-                let own_mapping = map_columns(&keys);
+                let own_mapping = options.columns.map(&keys);
                 own.iter()
                     .zip(own_mapping)
                     .map(|(&i, field)| (field, table.columns[i].as_str(), record.values[i].as_str()))
                     .collect()
             }
         };
-        push_row(&mut parsed, record.line, record.raw.clone(), values, default_region);
+        push_row(&mut parsed, record.line, record.raw.clone(), values, &options.default_region);
     }
     parsed.rejected.sort_by_key(|r| r.line);
     parsed
@@ -174,6 +405,7 @@ fn push_row(
     let mut website_raw = None;
     let mut email_raw = None;
     let mut phone_raw = None;
+    let mut bad_website = None;
     for (field, header, value) in values {
         let Some(value) = clean_value(value) else { continue };
         match field {
@@ -198,13 +430,19 @@ fn push_row(
     }
     if let Some(w) = &website_raw {
         match website_url(w).and_then(|url| Domain::from_website(url.as_str()).map(|d| (url, d))) {
-            Ok((url, domain)) => {
-                input.website = Some(url.to_string());
-                input.domain = Some(domain);
-            }
+            Ok((url, domain)) => match domain.platform() {
+                // A page on a social network or directory is the business's profile there, not its site.
+                Some(platform) => {
+                    input.profiles.insert(platform.to_string(), url.to_string());
+                }
+                None => {
+                    input.website = Some(url.to_string());
+                    input.domain = Some(domain);
+                }
+            },
             Err(e) => {
-                parsed.rejected.push(Rejected { line, reason: format!("unparseable website {w:?}: {e}"), raw });
-                return;
+                bad_website = Some(format!("unparseable website {w:?} ({e})"));
+                extra.insert("invalid_website".into(), w.clone());
             }
         }
     }
@@ -212,7 +450,7 @@ fn push_row(
         match Email::parse(e) {
             Ok(email) => {
                 if input.domain.is_none() {
-                    input.domain = email.business_domain();
+                    input.domain = email.business_domain().filter(|d| d.platform().is_none());
                 }
                 input.email = Some(email);
             }
@@ -232,9 +470,16 @@ fn push_row(
             }
         }
     }
-    if input.company.is_none() && input.website.is_none() && input.email.is_none() {
-        parsed.rejected.push(Rejected { line, reason: "no company and no website or email".into(), raw });
+    if input.company.is_none() && input.website.is_none() && input.email.is_none() && input.profiles.is_empty() {
+        let reason = match bad_website {
+            Some(why) => format!("{why} and no company or email"),
+            None => "no company and no website or email".into(),
+        };
+        parsed.rejected.push(Rejected { line, reason, raw });
         return;
+    }
+    if let Some(why) = bad_website {
+        parsed.warnings.push(format!("line {line}: {why}; kept as extra field \"invalid_website\", not crawled"));
     }
     input.extra = extra;
     parsed.rows.push(ImportRow { line, raw, input });
@@ -284,8 +529,21 @@ pub struct ImportReport {
     pub imported: usize,
     pub merged: usize,
     pub unchanged: usize,
+    /// Rows imported before whose leads this reading filled in (the column mapping changed).
+    pub updated: usize,
     pub rejected: usize,
+    pub blank_rows: usize,
+    /// Merges per kind of key (`domain`, `phone`, `external`).
+    pub merges_by_key: BTreeMap<String, usize>,
+    /// Phones and external ids too many rows share to merge on, with how many rows hold each.
+    pub crowded_keys: Vec<(String, usize)>,
     pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+    /// How the bytes were read (`windows-1252 (detected), ';'-delimited (detected)`).
+    pub reading: String,
+    #[serde(skip)]
+    pub plain_reading: bool,
+    pub mapping: ColumnMapping,
     #[serde(skip)]
     pub lead_ids: Vec<LeadId>,
     #[serde(skip)]
@@ -294,12 +552,78 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// What the store decided for the rows of `parsed` (whose rows were taken to import).
+    pub fn new(parsed: &Parsed, outcome: ImportOutcome) -> Self {
+        let mut report = ImportReport {
+            read: outcome.decisions.len() + parsed.rejected.len(),
+            rejected: parsed.rejected.len(),
+            blank_rows: parsed.blank_rows,
+            warnings: parsed.warnings.clone(),
+            notes: parsed.notes.clone(),
+            plain_reading: parsed.reading.is_plain(),
+            reading: parsed.reading.describe(),
+            mapping: parsed.mapping.clone(),
+            crowded_keys: outcome.crowded_keys,
+            ..Default::default()
+        };
+        let mut ids = BTreeSet::new();
+        for d in &outcome.decisions {
+            match d {
+                RowDecision::New { .. } => report.imported += 1,
+                RowDecision::Merged { key, .. } => {
+                    report.merged += 1;
+                    let kind = key.split_once(':').map_or(key.as_str(), |(kind, _)| kind);
+                    *report.merges_by_key.entry(kind.to_string()).or_default() += 1;
+                }
+                RowDecision::Unchanged { .. } => report.unchanged += 1,
+                RowDecision::Updated { .. } => report.updated += 1,
+            }
+            ids.insert(d.lead_id());
+        }
+        report.lead_ids = ids.into_iter().collect();
+        report.decisions = outcome.decisions;
+        report
+    }
+
+    /// Whether rows were read and none of them went into a lead.
+    pub fn nothing_imported(&self) -> bool {
+        self.imported + self.merged + self.unchanged + self.updated == 0
+    }
+
     pub fn print(&self, dry_run: bool) {
         let verb = if dry_run { "would import" } else { "imported" };
+        let by_key = if self.merges_by_key.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<String> = self.merges_by_key.iter().map(|(k, n)| format!("{n} on {k}")).collect();
+            format!(" ({})", parts.join(", "))
+        };
+        let updated = if self.updated > 0 { format!(", {} updated", self.updated) } else { String::new() };
+        let blank = if self.blank_rows > 0 { format!(" ({} blank skipped)", self.blank_rows) } else { String::new() };
         eprintln!(
-            "read {} rows: {verb} {} new leads, merged {} duplicates, {} unchanged, rejected {}",
+            "read {} rows{blank}: {verb} {} new leads, merged {} duplicates{by_key}, {} unchanged{updated}, rejected {}",
             self.read, self.imported, self.merged, self.unchanged, self.rejected
         );
+        if !self.plain_reading || dry_run {
+            eprintln!("read as {}; override with --encoding and --delimiter", self.reading);
+        }
+        eprintln!("columns: {}", self.mapping.describe());
+        let unrecognised = self.mapping.unrecognised();
+        if !unrecognised.is_empty() {
+            eprintln!(
+                "not recognised, kept as extra fields: {}; map one with --map \"COLUMN=field\"",
+                unrecognised.join(", ")
+            );
+        }
+        for (key, rows) in self.crowded_keys.iter().take(5) {
+            eprintln!("not merged on {key}: {rows} rows share it (more than {MERGE_KEY_LIMIT})");
+        }
+        if self.crowded_keys.len() > 5 {
+            eprintln!("… and {} more keys shared by too many rows to merge on", self.crowded_keys.len() - 5);
+        }
+        for n in &self.notes {
+            eprintln!("{n}");
+        }
         if let Some(f) = &self.errors_file {
             eprintln!("rejected rows with line numbers and reasons: {f}");
         }
@@ -311,36 +635,23 @@ impl ImportReport {
 
 /// Reads `path`, writes `<path>.errors.csv` for rejected rows (unless dry run) and imports the rest.
 pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dry_run: bool) -> Result<ImportReport> {
-    let Parsed { rows, rejected, warnings } = parse_file(path, &settings.pipeline.default_region)?;
-    let source = source_name(path);
-    let read = rows.len() + rejected.len();
-    let outcome = store.import_rows(&source, rows, dry_run).await.context("importing rows")?;
+    let options = ImportOptions::from_settings(settings)?;
+    let mut parsed = parse_file(path, &options)?;
+    let rows = std::mem::take(&mut parsed.rows);
+    let outcome = store.import_rows(&source_name(path), rows, dry_run).await.context("importing rows")?;
+    let mut report = ImportReport::new(&parsed, outcome);
     let errors_path = errors_path(path);
-    let mut errors_file = None;
     if !dry_run {
-        if rejected.is_empty() {
+        if parsed.rejected.is_empty() {
             // A stale report from an earlier import of this file would mislead.
             let _ = std::fs::remove_file(&errors_path);
         } else {
-            write_errors(&errors_path, &rejected)?;
-            errors_file = Some(errors_path.display().to_string());
+            write_errors(&errors_path, &parsed.rejected)?;
+            report.errors_file = Some(errors_path.display().to_string());
         }
+    } else {
+        report.warnings.extend(parsed.rejected.iter().map(|r| format!("line {}: rejected: {}", r.line, r.reason)));
     }
-    let mut report = ImportReport { read, rejected: rejected.len(), warnings, errors_file, ..Default::default() };
-    if dry_run {
-        report.warnings.extend(rejected.iter().map(|r| format!("line {}: rejected: {}", r.line, r.reason)));
-    }
-    let mut ids = BTreeSet::new();
-    for d in &outcome.decisions {
-        match d {
-            RowDecision::New { .. } => report.imported += 1,
-            RowDecision::Merged { .. } => report.merged += 1,
-            RowDecision::Unchanged { .. } => report.unchanged += 1,
-        }
-        ids.insert(d.lead_id());
-    }
-    report.lead_ids = ids.into_iter().collect();
-    report.decisions = outcome.decisions;
     Ok(report)
 }
 

@@ -27,7 +27,8 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
     let headers = rdr.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), web.sites().len(), "one row per business after dedupe");
+    let stats = web.lead_list_stats();
+    assert_eq!(rows.len(), web.sites().len() + stats.broken_websites, "one row per business after dedupe");
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let tiers: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[col("tier")]).collect();
     for t in ["A", "FAILED"] {
@@ -41,7 +42,7 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     assert!(first["score"]["components"].is_array() && first["facts"].is_object(), "{first}");
     // The errors report names the sample list's bad rows by line.
     let errors = std::fs::read_to_string(out_dir.join("sample-leads.csv.errors.csv")).unwrap();
-    assert_eq!(errors.lines().count() - 1, web.lead_list_stats().bad_rows);
+    assert_eq!(errors.lines().count() - 1, stats.bad_rows);
 
     // The demo's store answers the inspection commands; --db goes before or after the subcommand.
     let db = out_dir.join("leadsmith.db");
@@ -327,4 +328,40 @@ fn an_unknown_tier_is_an_error_naming_the_tiers() {
     }
     let out = leadsmith().arg("--db").arg(&db).args(["leads", "list", "--tier", "b"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn import_prints_its_mapping_and_fails_when_no_row_could_be_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "Company / Account,Zip/Postal Code,Lead Owner\nAcme Dental,94110,Pat\n").unwrap();
+    let out = leadsmith().arg("--db").arg(&db).args(["import", "--dry-run"]).arg(&good).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Company / Account → company"), "{stderr}");
+    assert!(stderr.contains("not recognised, kept as extra fields: Lead Owner"), "{stderr}");
+
+    let mapped = leadsmith()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "--dry-run", "--map", "Lead Owner=last_name"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&mapped.stderr);
+    assert!(stderr.contains("Lead Owner → last_name"), "{stderr}");
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "company,website\n,\n\"unterminated,\n").unwrap();
+    let out = leadsmith().arg("--db").arg(&db).arg("import").arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("no row of"), "{stderr}");
+
+    let workbook = dir.path().join("leads.xlsx");
+    std::fs::write(&workbook, b"PK\x03\x04rest-of-a-zip").unwrap();
+    let out = leadsmith().arg("--db").arg(&db).arg("import").arg(&workbook).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("save it as CSV"), "{stderr}");
 }

@@ -21,13 +21,14 @@ pub(crate) async fn import_rows(
 ) -> Result<ImportOutcome> {
     let tx = client.transaction().await?;
     exec(&tx, sql!("leads/import_lock"), &[]).await?;
-    let (import_id, decisions) = import::import_rows(&mut PgImport(&tx), source, rows).await?;
+    let import::Imported { import_id, decisions, crowded_keys } =
+        import::import_rows(&mut PgImport(&tx), source, rows).await?;
     if dry_run {
         tx.rollback().await?;
-        return Ok(ImportOutcome { import_id: None, decisions });
+        return Ok(ImportOutcome { import_id: None, decisions, crowded_keys });
     }
     tx.commit().await?;
-    Ok(ImportOutcome { import_id: Some(import_id), decisions })
+    Ok(ImportOutcome { import_id: Some(import_id), decisions, crowded_keys })
 }
 
 /// The import's statements on one PostgreSQL transaction.
@@ -52,6 +53,13 @@ impl ImportTx for PgImport<'_, '_> {
 
     async fn lead_input(&mut self, lead: LeadId) -> Result<LeadInput> {
         json_value(query_one(self.0, sql!("leads/input"), &[&lead]).await?.get(0), "lead")
+    }
+
+    async fn update_input(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()> {
+        let domain = input.domain.as_ref().map(|d| d.to_string());
+        exec(self.0, sql!("leads/update_input"), &[&to_json(input), &input.company, &domain, &now, &lead])
+            .await
+            .map(drop)
     }
 
     async fn update_merged(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()> {

@@ -1,17 +1,33 @@
 //! Import and exact-key dedupe, shared by every backend so they all merge the same rows the same way: a row
-//! seen before (same text, same occurrence) changes nothing but restores its lead; otherwise the first of
-//! its keys that a lead holds picks the lead it merges into (gaps filled, nothing overwritten), and a row
-//! whose keys no lead holds becomes a new lead.
+//! seen before (same text, same occurrence) restores its lead and fills the gaps a changed column mapping
+//! can now fill; otherwise the first of its keys that a lead holds picks the lead it merges into (gaps
+//! filled, nothing overwritten), and a row whose keys no lead holds becomes a new lead.
+//!
+//! Two guards keep different businesses apart. A phone never merges two records whose registrable domains
+//! differ (one switchboard, agency or franchise number serves many companies). And a phone or external id
+//! held by more than [`MERGE_KEY_LIMIT`] rows of one import is not a merge key at all: it is reported
+//! instead ([`ImportOutcome::crowded_keys`](crate::ImportOutcome)). A domain is the business itself and
+//! always merges (platform hosts such as `facebook.com` never become a lead's domain).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leadsmith_core::{LeadId, LeadInput};
 
 use crate::{ImportRow, Result, RowDecision};
 
+/// The most rows of one import that may share a phone or an external id for it to merge them.
+pub const MERGE_KEY_LIMIT: usize = 5;
+
+/// The lead's keys, without the ones too many rows share.
+fn lead_keys_except(input: &LeadInput, crowded: &HashSet<String>) -> Vec<String> {
+    let mut keys = raw_keys(input);
+    keys.retain(|k| !crowded.contains(k));
+    keys
+}
+
 /// The exact-match keys a lead is known by. Two rows sharing any key are the same business. Fuzzy entity
 /// resolution can add blocking keys here and a verifier in [`merge_target`].
-pub(crate) fn lead_keys(input: &LeadInput) -> Vec<String> {
+fn raw_keys(input: &LeadInput) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(d) = &input.domain {
         keys.push(format!("domain:{d}"));
@@ -46,6 +62,8 @@ pub(crate) trait ImportTx {
     /// The lead holding `key`.
     async fn lead_of_key(&mut self, key: &str) -> Result<Option<LeadId>>;
     async fn lead_input(&mut self, lead: LeadId) -> Result<LeadInput>;
+    /// Stores the input of a lead whose source row was read again (no more source rows).
+    async fn update_input(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()>;
     /// Stores the merged input, counts one more source row and clears the deleted mark.
     async fn update_merged(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()>;
     /// A new lead from one source row; returns its id.
@@ -57,15 +75,20 @@ pub(crate) trait ImportTx {
     async fn finish_import(&mut self, import_id: i64, imported: i64, merged: i64, unchanged: i64) -> Result<()>;
 }
 
-/// Imports `rows` through `tx`; returns the import's id and each row's decision. The caller commits (or,
-/// for a dry run, rolls back).
-pub(crate) async fn import_rows<T: ImportTx>(
-    tx: &mut T,
-    source: &str,
-    rows: Vec<ImportRow>,
-) -> Result<(i64, Vec<RowDecision>)> {
+/// What [`import_rows`] decided.
+pub(crate) struct Imported {
+    pub import_id: i64,
+    pub decisions: Vec<RowDecision>,
+    /// Keys too many rows share to merge on, with how many rows hold each, most first.
+    pub crowded_keys: Vec<(String, usize)>,
+}
+
+/// Imports `rows` through `tx`. The caller commits (or, for a dry run, rolls back).
+pub(crate) async fn import_rows<T: ImportTx>(tx: &mut T, source: &str, rows: Vec<ImportRow>) -> Result<Imported> {
     let now = crate::now_rfc3339();
     let import_id = tx.create_import(source, rows.len() as i64, &now).await?;
+    let crowded_keys = crowded_keys(&rows);
+    let crowded: HashSet<String> = crowded_keys.iter().map(|(k, _)| k.clone()).collect();
     let mut occurrences: HashMap<String, u32> = HashMap::new();
     let mut decisions = Vec::with_capacity(rows.len());
     for row in rows {
@@ -73,14 +96,28 @@ pub(crate) async fn import_rows<T: ImportTx>(
         *n += 1;
         // The same text at its n-th occurrence is the same source row: re-importing a file changes nothing.
         let fingerprint = format!("{}\u{1f}{}", row.raw, n);
-        decisions.push(import_one(tx, import_id, &fingerprint, row, &now).await?);
+        decisions.push(import_one(tx, import_id, &fingerprint, row, &crowded, &now).await?);
     }
     let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
     let imported = count(|d| matches!(d, RowDecision::New { .. }));
     let merged = count(|d| matches!(d, RowDecision::Merged { .. }));
-    let unchanged = count(|d| matches!(d, RowDecision::Unchanged { .. }));
+    let unchanged = count(|d| matches!(d, RowDecision::Unchanged { .. } | RowDecision::Updated { .. }));
     tx.finish_import(import_id, imported, merged, unchanged).await?;
-    Ok((import_id, decisions))
+    Ok(Imported { import_id, decisions, crowded_keys })
+}
+
+/// The phones and external ids that more than [`MERGE_KEY_LIMIT`] distinct rows hold.
+fn crowded_keys(rows: &[ImportRow]) -> Vec<(String, usize)> {
+    let mut holders: HashMap<String, HashSet<&str>> = HashMap::new();
+    for row in rows {
+        for key in raw_keys(&row.input).into_iter().filter(|k| !k.starts_with("domain:")) {
+            holders.entry(key).or_default().insert(row.raw.as_str());
+        }
+    }
+    let mut crowded: Vec<(String, usize)> =
+        holders.into_iter().map(|(k, rows)| (k, rows.len())).filter(|(_, n)| *n > MERGE_KEY_LIMIT).collect();
+    crowded.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    crowded
 }
 
 async fn import_one<T: ImportTx>(
@@ -88,21 +125,30 @@ async fn import_one<T: ImportTx>(
     import_id: i64,
     fingerprint: &str,
     row: ImportRow,
+    crowded: &HashSet<String>,
     now: &str,
 ) -> Result<RowDecision> {
     let line = row.line;
     if let Some(lead_id) = tx.lead_of_row(fingerprint).await? {
         // Re-importing a deleted lead's row brings the lead back.
         tx.restore_lead(lead_id, now).await?;
-        return Ok(RowDecision::Unchanged { line, lead_id });
+        // The same text read with another column mapping can fill what the first reading could not.
+        let stored = tx.lead_input(lead_id).await?;
+        let mut filled = stored.clone();
+        filled.fill_from(&row.input);
+        if filled == stored {
+            return Ok(RowDecision::Unchanged { line, lead_id });
+        }
+        tx.update_input(lead_id, &filled, now).await?;
+        tx.insert_keys(lead_id, &lead_keys_except(&filled, crowded)).await?;
+        return Ok(RowDecision::Updated { line, lead_id });
     }
-    let keys = lead_keys(&row.input);
-    let decision = match merge_target(tx, &keys).await? {
-        Some((lead_id, key)) => {
-            let mut merged = tx.lead_input(lead_id).await?;
+    let keys = lead_keys_except(&row.input, crowded);
+    let decision = match merge_target(tx, &row.input, &keys).await? {
+        Some((lead_id, key, mut merged)) => {
             merged.fill_from(&row.input);
             tx.update_merged(lead_id, &merged, now).await?;
-            tx.insert_keys(lead_id, &lead_keys(&merged)).await?;
+            tx.insert_keys(lead_id, &lead_keys_except(&merged, crowded)).await?;
             RowDecision::Merged { line, lead_id, key }
         }
         None => {
@@ -120,12 +166,21 @@ async fn import_one<T: ImportTx>(
     Ok(decision)
 }
 
-/// The lead that already holds one of `keys`, and the key it matched on (first key wins: domain, then phone).
-async fn merge_target<T: ImportTx>(tx: &mut T, keys: &[String]) -> Result<Option<(LeadId, String)>> {
+/// The lead that already holds one of `keys`, the key it matched on and its input (first key wins:
+/// domain, then phone, then external id). A phone does not match a lead at another registrable domain.
+async fn merge_target<T: ImportTx>(
+    tx: &mut T,
+    input: &LeadInput,
+    keys: &[String],
+) -> Result<Option<(LeadId, String, LeadInput)>> {
     for key in keys {
-        if let Some(lead_id) = tx.lead_of_key(key).await? {
-            return Ok(Some((lead_id, key.clone())));
+        let Some(lead_id) = tx.lead_of_key(key).await? else { continue };
+        let held = tx.lead_input(lead_id).await?;
+        let other_business = matches!((&held.domain, &input.domain), (Some(a), Some(b)) if a != b);
+        if key.starts_with("phone:") && other_business {
+            continue;
         }
+        return Ok(Some((lead_id, key.clone(), held)));
     }
     Ok(None)
 }

@@ -21,13 +21,14 @@ pub(crate) fn import_rows(
     dry_run: bool,
 ) -> Result<ImportOutcome> {
     let tx = conn.transaction()?;
-    let (import_id, decisions) = rules::ready(import::import_rows(&mut SqliteImport(&tx), source, rows))?;
+    let import::Imported { import_id, decisions, crowded_keys } =
+        rules::ready(import::import_rows(&mut SqliteImport(&tx), source, rows))?;
     if dry_run {
         tx.rollback()?;
-        return Ok(ImportOutcome { import_id: None, decisions });
+        return Ok(ImportOutcome { import_id: None, decisions, crowded_keys });
     }
     tx.commit()?;
-    Ok(ImportOutcome { import_id: Some(import_id), decisions })
+    Ok(ImportOutcome { import_id: Some(import_id), decisions, crowded_keys })
 }
 
 /// The import's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
@@ -55,6 +56,12 @@ impl ImportTx for SqliteImport<'_> {
     async fn lead_input(&mut self, lead: LeadId) -> Result<LeadInput> {
         let data: String = self.0.query_row(sql!("leads/input"), [lead], |r| r.get(0))?;
         serde_json::from_str(&data).map_err(|source| StoreError::Json { what: "lead", source })
+    }
+
+    async fn update_input(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()> {
+        let domain = input.domain.as_ref().map(|d| d.to_string());
+        self.0.execute(sql!("leads/update_input"), params![to_json(input), input.company, domain, now, lead])?;
+        Ok(())
     }
 
     async fn update_merged(&mut self, lead: LeadId, input: &LeadInput, now: &str) -> Result<()> {

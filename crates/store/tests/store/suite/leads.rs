@@ -335,14 +335,14 @@ pub async fn import_creates_merges_and_is_idempotent(s: Arc<dyn Store>) {
     let rows = vec![
         row(2, "Acme Dental", Some("acme-dental.test"), Some("(415) 555-2671")),
         row(3, "Acme Dental LLC", Some("www.acme-dental.test"), None),
-        row(4, "Other Co", Some("other.test"), Some("415.555.2671")),
+        row(4, "Acme front desk", None, Some("415.555.2671")),
         row(5, "Third", Some("third.test"), None),
     ];
     let out = s.import_rows("leads.csv", rows.clone(), false).await.unwrap();
     let d = &out.decisions;
     let RowDecision::New { lead_id: acme, .. } = d[0] else { panic!("{d:?}") };
     assert_eq!(d[1], RowDecision::Merged { line: 3, lead_id: acme, key: "domain:acme-dental.test".into() });
-    // Same phone in another format: merged on the phone key.
+    // Same phone in another format, and no domain of its own: merged on the phone key.
     assert_eq!(d[2], RowDecision::Merged { line: 4, lead_id: acme, key: "phone:+14155552671".into() });
     assert!(matches!(d[3], RowDecision::New { line: 5, .. }));
     assert_eq!(s.count_leads().await.unwrap(), 2);
@@ -368,6 +368,55 @@ pub async fn dry_run_decides_but_writes_nothing(s: Arc<dyn Store>) {
     assert!(matches!(out.decisions[1], RowDecision::Merged { .. }));
     assert_eq!(out.import_id, None);
     assert_eq!(s.count_leads().await.unwrap(), 0);
+}
+
+pub async fn a_shared_phone_never_merges_other_domains_and_a_crowded_key_merges_nothing(s: Arc<dyn Store>) {
+    // One switchboard number for three businesses at three domains: three leads.
+    let switchboard = "(415) 555-2680";
+    let rows = vec![
+        row(2, "North Dental", Some("north.test"), Some(switchboard)),
+        row(3, "South Dental", Some("south.test"), Some(switchboard)),
+        row(4, "East Dental", Some("east.test"), Some(switchboard)),
+    ];
+    let out = s.import_rows("f.csv", rows, false).await.unwrap();
+    assert!(out.decisions.iter().all(|d| matches!(d, RowDecision::New { .. })), "{:?}", out.decisions);
+    assert!(out.crowded_keys.is_empty());
+    assert_eq!(s.count_leads().await.unwrap(), 3);
+
+    // A franchise number on more rows than MERGE_KEY_LIMIT, none with a domain: not a merge key, reported.
+    let franchise = "(212) 555-2699";
+    let many = leadsmith_store::MERGE_KEY_LIMIT + 1;
+    let rows: Vec<ImportRow> =
+        (0..many).map(|i| row(10 + i as u64, &format!("Franchise {i}"), None, Some(franchise))).collect();
+    let out = s.import_rows("g.csv", rows, false).await.unwrap();
+    assert!(out.decisions.iter().all(|d| matches!(d, RowDecision::New { .. })), "{:?}", out.decisions);
+    assert_eq!(out.crowded_keys, vec![("phone:+12125552699".to_string(), many)]);
+    assert_eq!(s.count_leads().await.unwrap(), 3 + many as u64);
+
+    // A handful of rows at one domain still merge on it.
+    let rows: Vec<ImportRow> = (0..many).map(|i| row(30 + i as u64, "Big Co", Some("big.test"), None)).collect();
+    let out = s.import_rows("h.csv", rows, false).await.unwrap();
+    assert_eq!(out.decisions.iter().filter(|d| matches!(d, RowDecision::Merged { .. })).count(), many - 1);
+}
+
+pub async fn a_reimport_read_with_a_new_mapping_fills_its_lead(s: Arc<dyn Store>) {
+    let mut first = row(2, "placeholder", None, Some("(415) 555-2671"));
+    first.input.company = None;
+    first.input.extra.insert("Company / Account".into(), "Acme".into());
+    let raw = first.raw.clone();
+    let lead = s.import_rows("f.csv", vec![first.clone()], false).await.unwrap().decisions[0].lead_id();
+
+    // The same text, now read with "Company / Account" mapped to the company.
+    let mut again = first;
+    again.input.company = Some("Acme".into());
+    assert_eq!(again.raw, raw);
+    let out = s.import_rows("f.csv", vec![again.clone()], false).await.unwrap();
+    assert_eq!(out.decisions, vec![RowDecision::Updated { line: 2, lead_id: lead }]);
+    let stored = s.lead(lead).await.unwrap().unwrap();
+    assert_eq!(stored.input.company.as_deref(), Some("Acme"));
+    assert_eq!(stored.source_rows, 1, "the same source row, not a second one");
+    let out = s.import_rows("f.csv", vec![again], false).await.unwrap();
+    assert_eq!(out.decisions, vec![RowDecision::Unchanged { line: 2, lead_id: lead }]);
 }
 
 pub async fn merge_fills_gaps_without_overwriting(s: Arc<dyn Store>) {
