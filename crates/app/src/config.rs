@@ -22,6 +22,17 @@ pub struct Settings {
     pub serve: ServeSettings,
     /// How lead lists are read: encoding, delimiter and column mapping.
     pub import: ImportSettings,
+    /// How CSV files are written.
+    pub export: ExportSettings,
+}
+
+/// `[export]`: every CSV leadsmith writes (exports, `run --out`, `*.errors.csv`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Write cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return as they are. Off by
+    /// default: such cells are prefixed with `'` so a spreadsheet shows them instead of running them.
+    pub keep_formulas: bool,
 }
 
 /// `[import]`: what to assume instead of detecting it, and columns to map by hand.

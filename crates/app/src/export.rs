@@ -1,11 +1,13 @@
 //! Exports: CSV with one row per lead (identity, best contact data, socials, score, tier, top reasons,
-//! crawl status) and JSONL with everything.
+//! crawl status) and JSONL with everything, written a lead at a time to a file or stdout.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-use leadsmith_store::{LeadFilter, Store};
+use anyhow::{Context, Result};
+use leadsmith_store::{LeadCursor, LeadFilter, Store};
 
+use crate::csv_out::CsvOut;
 use crate::view::LeadView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +47,125 @@ pub const CSV_COLUMNS: &[&str] = &[
     "scores",
 ];
 
+/// How many leads an export reads from the store at a time.
+const PAGE: usize = 500;
+
+/// Where an export goes: `--out PATH`, or stdout for `--out -` and no `--out`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Target {
+    pub fn of(out: Option<&Path>) -> Self {
+        match out {
+            Some(p) if p.as_os_str() != "-" => Target::File(p.to_path_buf()),
+            _ => Target::Stdout,
+        }
+    }
+
+    /// The format `explicit` names, else the file's extension (`.jsonl`, `.ndjson`, `.json`: JSONL), else CSV.
+    pub fn format(&self, explicit: Option<Format>) -> Format {
+        explicit.unwrap_or(match self {
+            Target::File(p) => match p.extension().and_then(|e| e.to_str()) {
+                Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
+                _ => Format::Csv,
+            },
+            Target::Stdout => Format::Csv,
+        })
+    }
+
+    /// Opens the target for writing (a file is created or truncated).
+    pub fn open(&self) -> Result<Box<dyn Write>> {
+        Ok(match self {
+            Target::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            Target::File(p) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            )),
+        })
+    }
+}
+
+/// Writes leads one at a time in one format: the CSV header first, then a row or a JSON line per lead.
+pub struct LeadWriter<W: Write> {
+    out: Out<W>,
+    written: u64,
+}
+
+enum Out<W: Write> {
+    Csv(Box<CsvOut<W>>),
+    Jsonl(W),
+}
+
+impl<W: Write> LeadWriter<W> {
+    /// A writer in `format`; CSV cells that would start a formula are neutralised unless `keep_formulas`.
+    pub fn new(format: Format, out: W, keep_formulas: bool) -> Result<Self> {
+        let out = match format {
+            Format::Csv => {
+                let mut w = CsvOut::new(out, keep_formulas);
+                w.write(CSV_COLUMNS)?;
+                Out::Csv(Box::new(w))
+            }
+            Format::Jsonl => Out::Jsonl(out),
+        };
+        Ok(Self { out, written: 0 })
+    }
+
+    pub fn write(&mut self, view: &LeadView) -> Result<()> {
+        match &mut self.out {
+            Out::Csv(w) => w.write(csv_row(view))?,
+            Out::Jsonl(w) => {
+                serde_json::to_writer(&mut *w, view)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Flushes; returns how many leads were written.
+    pub fn finish(self) -> Result<u64> {
+        match self.out {
+            Out::Csv(w) => {
+                w.into_inner()?.flush()?;
+            }
+            Out::Jsonl(mut w) => w.flush()?,
+        }
+        Ok(self.written)
+    }
+}
+
+/// Writes every lead `filter` selects, best first, reading the store a page at a time so memory stays
+/// bounded however many leads there are; `progress` is told the count after each page.
+pub async fn stream_filtered<W: Write>(
+    store: &dyn Store,
+    filter: &LeadFilter,
+    writer: &mut LeadWriter<W>,
+    mut progress: impl FnMut(u64),
+) -> Result<()> {
+    let mut left = filter.limit;
+    let mut page = LeadFilter { offset: filter.offset, ..filter.clone() };
+    loop {
+        let take = left.map_or(PAGE, |n| n.min(PAGE));
+        if take == 0 {
+            return Ok(());
+        }
+        page.limit = Some(take);
+        let rows = store.list_leads(&page).await?;
+        for summary in &rows {
+            writer.write(&LeadView::load(store, summary.lead.clone()).await?)?;
+        }
+        progress(writer.written);
+        match rows.last() {
+            Some(last) if rows.len() == take => page.after = Some(LeadCursor::of(last)),
+            _ => return Ok(()),
+        }
+        page.offset = 0;
+        left = left.map(|n| n - rows.len());
+    }
+}
+
 /// Loads the leads to export: the given ids, or every lead best first.
 pub async fn load_views(store: &dyn Store, ids: Option<&[i64]>, filter: &LeadFilter) -> Result<Vec<LeadView>> {
     let mut views = Vec::new();
@@ -80,55 +201,52 @@ pub fn sort_best_first(views: &mut [LeadView]) {
     });
 }
 
-pub fn write(views: &[LeadView], format: Format, out: impl Write) -> Result<()> {
-    match format {
-        Format::Csv => write_csv(views, out),
-        Format::Jsonl => write_jsonl(views, out),
+/// Writes `views` in `format` (formulas neutralised unless `keep_formulas`).
+pub fn write(views: &[LeadView], format: Format, out: impl Write, keep_formulas: bool) -> Result<()> {
+    let mut w = LeadWriter::new(format, out, keep_formulas)?;
+    for v in views {
+        w.write(v)?;
     }
+    w.finish()?;
+    Ok(())
 }
 
-fn write_csv(views: &[LeadView], out: impl Write) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
-    for v in views {
-        let input = &v.record.input;
-        let addr = v.best.address.clone().unwrap_or_default();
-        let owner = v.best.owner.clone();
-        let social = |k: &str| v.facts.as_ref().and_then(|f| f.socials.get(k).cloned()).unwrap_or_default();
-        let row: Vec<String> = vec![
-            v.id.to_string(),
-            v.company().to_string(),
-            v.domain(),
-            input.website.clone().unwrap_or_default(),
-            v.score.as_ref().map(|s| s.tier.to_string()).unwrap_or_default(),
-            v.score.as_ref().map(|s| format!("{:.1}", s.score)).unwrap_or_default(),
-            v.best.email.clone().unwrap_or_default(),
-            v.best.phone.clone().unwrap_or_default(),
-            addr.street.unwrap_or_default(),
-            addr.city.unwrap_or_default(),
-            addr.region.unwrap_or_default(),
-            addr.postal_code.unwrap_or_default(),
-            addr.country.unwrap_or_default(),
-            owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-            owner.as_ref().and_then(|o| o.title.clone()).unwrap_or_default(),
-            owner.as_ref().map(|o| format!("{:.2}", o.confidence)).unwrap_or_default(),
-            social("linkedin"),
-            social("facebook"),
-            social("instagram"),
-            social("x"),
-            social("youtube"),
-            v.crawl.as_ref().map(|c| c.status.to_string()).unwrap_or_default(),
-            v.crawl.as_ref().and_then(|c| c.reason.clone()).unwrap_or_default(),
-            v.score.as_ref().map(|s| s.top_reasons(3).join("; ")).unwrap_or_default(),
-            input.vertical.clone().unwrap_or_default(),
-            input.external_id.clone().unwrap_or_default(),
-            v.record.source_rows.to_string(),
-            v.score.as_ref().map(named_scores).unwrap_or_default(),
-        ];
-        w.write_record(&row)?;
-    }
-    w.flush()?;
-    Ok(())
+/// A lead's CSV row, in [`CSV_COLUMNS`] order.
+fn csv_row(v: &LeadView) -> Vec<String> {
+    let input = &v.record.input;
+    let addr = v.best.address.clone().unwrap_or_default();
+    let owner = v.best.owner.clone();
+    let social = |k: &str| v.facts.as_ref().and_then(|f| f.socials.get(k).cloned()).unwrap_or_default();
+    vec![
+        v.id.to_string(),
+        v.company().to_string(),
+        v.domain(),
+        input.website.clone().unwrap_or_default(),
+        v.score.as_ref().map(|s| s.tier.to_string()).unwrap_or_default(),
+        v.score.as_ref().map(|s| format!("{:.1}", s.score)).unwrap_or_default(),
+        v.best.email.clone().unwrap_or_default(),
+        v.best.phone.clone().unwrap_or_default(),
+        addr.street.unwrap_or_default(),
+        addr.city.unwrap_or_default(),
+        addr.region.unwrap_or_default(),
+        addr.postal_code.unwrap_or_default(),
+        addr.country.unwrap_or_default(),
+        owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        owner.as_ref().and_then(|o| o.title.clone()).unwrap_or_default(),
+        owner.as_ref().map(|o| format!("{:.2}", o.confidence)).unwrap_or_default(),
+        social("linkedin"),
+        social("facebook"),
+        social("instagram"),
+        social("x"),
+        social("youtube"),
+        v.crawl.as_ref().map(|c| c.status.to_string()).unwrap_or_default(),
+        v.crawl.as_ref().and_then(|c| c.reason.clone()).unwrap_or_default(),
+        v.score.as_ref().map(|s| s.top_reasons(3).join("; ")).unwrap_or_default(),
+        input.vertical.clone().unwrap_or_default(),
+        input.external_id.clone().unwrap_or_default(),
+        v.record.source_rows.to_string(),
+        v.score.as_ref().map(named_scores).unwrap_or_default(),
+    ]
 }
 
 /// Named scores in one cell: `rules 62.0 B; fit 71.3 B` (`-` for one that could not be computed).
@@ -138,13 +256,4 @@ fn named_scores(s: &leadsmith_core::ScoreBreakdown) -> String {
         None => format!("{} -", n.name),
     };
     s.scores.iter().map(one).collect::<Vec<_>>().join("; ")
-}
-
-fn write_jsonl(views: &[LeadView], mut out: impl Write) -> Result<()> {
-    for v in views {
-        serde_json::to_writer(&mut out, v)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
 }

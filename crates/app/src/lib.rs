@@ -15,6 +15,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod csv_out;
 pub mod export;
 pub mod pipeline;
 pub mod scoring;

@@ -22,14 +22,59 @@ pub async fn open_store(location: &str) -> Result<Arc<dyn Store>> {
     leadsmith_store::open(location).await.with_context(|| format!("opening store {}", redact(location)))
 }
 
-/// A store location fit to print: a URL's password is replaced.
+/// Opens the store at `location` if it exists: a SQLite file that is not there is an error saying so
+/// (and where the demo's store is, when there is one here) rather than a new empty store.
+pub async fn open_existing_store(location: &str) -> Result<Arc<dyn Store>> {
+    if let Some(path) = leadsmith_store::sqlite_path(location)
+        && !path.exists()
+    {
+        let demo = std::path::Path::new(DEMO_STORE);
+        let hint = if demo.exists() {
+            format!("; the demo's store is {DEMO_STORE}: add --db {DEMO_STORE}")
+        } else {
+            "; `leadsmith import FILE` or `leadsmith run FILE` creates one, `leadsmith demo` makes a sample".into()
+        };
+        bail!("no store at {}{hint}", path.display());
+    }
+    open_store(location).await
+}
+
+/// Where `leadsmith demo` keeps its store by default.
+pub const DEMO_STORE: &str = "leadsmith-demo/leadsmith.db";
+
+/// A store location fit to print: a URL's password and any query parameter that may hold a secret
+/// (`password`, `sslpassword`, `token`, `secret`, `key`, …) are replaced by `***`, as is `password=` in a
+/// `key=value` connection string.
 pub fn redact(location: &str) -> String {
+    let secret_name = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        ["pass", "secret", "token", "key", "auth", "credential"].iter().any(|s| name.contains(s))
+    };
     match url::Url::parse(location) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
+        Ok(mut u) if u.has_host() => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            if u.query().is_some() {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if secret_name(&k) { "***".to_string() } else { v.into_owned() };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
-        _ => location.to_string(),
+        _ => location
+            .split(' ')
+            .map(|part| match part.split_once('=') {
+                Some((k, _)) if secret_name(k) => format!("{k}=***"),
+                _ => part.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -126,5 +171,10 @@ mod tests {
     fn passwords_never_print() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("leads.db"), "leads.db");
+        assert_eq!(
+            redact("postgres://u@h/db?password=hunter2&sslmode=require"),
+            "postgres://u@h/db?password=***&sslmode=require"
+        );
+        assert_eq!(redact("host=h user=u password=hunter2"), "host=h user=u password=***");
     }
 }

@@ -15,6 +15,8 @@ pub use crate::pipeline::crawl::CrawlResult;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LeadView {
+    /// The record's id (serialized once, by the flattened record).
+    #[serde(skip)]
     pub id: i64,
     #[serde(flatten)]
     pub record: LeadRecord,

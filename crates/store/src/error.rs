@@ -17,6 +17,9 @@ pub enum StoreError {
     /// No PostgreSQL connection could be had: the URL, the host/port that failed and why (never the password).
     #[error("{0}")]
     Pool(String),
+    /// A store location that is neither a path nor a supported URL (never repeated: it may hold a secret).
+    #[error("{0}")]
+    Location(String),
     #[error("corrupt stored JSON in {what}: {source}")]
     Json { what: &'static str, source: serde_json::Error },
     #[error("store task failed: {0}")]

@@ -37,12 +37,44 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Opens the store at `location`: `postgres://…` or `postgresql://…` connects to PostgreSQL, `sqlite://PATH`
 /// or a plain path opens (creating if needed) a SQLite file. Either way pending migrations are applied.
+/// Anything else that is not a path (another URL scheme, a `host=… password=…` connection string) is
+/// refused without repeating it, since it may hold a password.
 pub async fn open(location: &str) -> Result<Arc<dyn Store>> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
         return Ok(Arc::new(PgStore::connect(location).await?));
     }
-    let path = location.strip_prefix("sqlite://").unwrap_or(location);
-    Ok(Arc::new(SqliteStore::open(std::path::Path::new(path))?))
+    match sqlite_path(location) {
+        Some(path) => Ok(Arc::new(SqliteStore::open(&path)?)),
+        None => Err(StoreError::Location(unsupported_location(location))),
+    }
+}
+
+/// The SQLite file `location` names: `sqlite://PATH` or a plain path; `None` for PostgreSQL URLs and for
+/// locations that are neither.
+pub fn sqlite_path(location: &str) -> Option<std::path::PathBuf> {
+    if let Some(path) = location.strip_prefix("sqlite://") {
+        return Some(path.into());
+    }
+    let scheme = location.split_once("://").map(|(s, _)| s);
+    let is_url =
+        scheme.is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    (!is_url && !looks_like_keyword_dsn(location)).then(|| location.into())
+}
+
+/// `host=db.internal user=leadsmith password=…`: libpq's keyword form, which only a URL may replace here.
+fn looks_like_keyword_dsn(location: &str) -> bool {
+    const KEYS: [&str; 7] = ["host", "hostaddr", "port", "dbname", "user", "password", "sslmode"];
+    location.split_whitespace().any(|part| part.split_once('=').is_some_and(|(k, _)| KEYS.contains(&k)))
+}
+
+fn unsupported_location(location: &str) -> String {
+    if looks_like_keyword_dsn(location) {
+        return "a key=value PostgreSQL connection string is not supported: give a URL, \
+                postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=…"
+            .into();
+    }
+    let scheme = location.split_once("://").map_or("", |(s, _)| s);
+    format!("unsupported store location scheme {scheme:?}: give a SQLite path, sqlite://PATH or postgres://…")
 }
 
 /// Creates a fresh, empty schema `{prefix}_{unix_secs}_{random hex}` on the PostgreSQL server at `base_url`

@@ -65,6 +65,7 @@ pub async fn run_demo(out_dir: &Path, db: Option<&str>, settings: Settings, prog
     std::fs::write(&leads_file, web.leads_csv()).with_context(|| format!("writing {}", leads_file.display()))?;
     eprintln!("lead list: {}", leads_file.display());
 
+    let keep = settings.export.keep_formulas;
     let engine = Engine::new(store.clone(), demo_settings(settings), server.resolve_overrides())?;
     let summary = run_file(&engine, &leads_file, progress).await?;
     server.shutdown().await;
@@ -72,8 +73,8 @@ pub async fn run_demo(out_dir: &Path, db: Option<&str>, settings: Settings, prog
     let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &Default::default()).await?;
     let csv = out_dir.join("leads.csv");
     let jsonl = out_dir.join("leads.jsonl");
-    export::write(&views, Format::Csv, std::fs::File::create(&csv)?)?;
-    export::write(&views, Format::Jsonl, std::fs::File::create(&jsonl)?)?;
+    export::write(&views, Format::Csv, std::io::BufWriter::new(std::fs::File::create(&csv)?), keep)?;
+    export::write(&views, Format::Jsonl, std::io::BufWriter::new(std::fs::File::create(&jsonl)?), keep)?;
 
     println!("\nTop 10 leads");
     print!("{}", super::leads::table(&views[..views.len().min(10)]));

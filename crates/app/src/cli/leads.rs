@@ -4,11 +4,12 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use leadsmith_store::{LeadFilter, Store};
 
 use super::Ctx;
-use crate::export::{self, Format};
+use crate::export::{self, Format, LeadWriter, Target};
+use crate::pipeline::progress::Counter;
 use crate::view::LeadView;
 
 /// A fixed-width table of leads: tier, score, company, email, phone, owner.
@@ -53,7 +54,7 @@ pub async fn list(store: &dyn Store, tier: Option<String>, limit: usize, json: b
     let filter = LeadFilter { tier, limit: Some(limit), ..Default::default() };
     let views = crate::export::load_views(store, None, &filter).await?;
     if json {
-        crate::export::write(&views, crate::export::Format::Jsonl, std::io::stdout().lock())?;
+        crate::export::write(&views, crate::export::Format::Jsonl, std::io::stdout().lock(), true)?;
     } else if views.is_empty() {
         eprintln!("no leads match; import some with `leadsmith run FILE`");
     } else {
@@ -268,11 +269,16 @@ pub enum LeadsCommand {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    #[arg(long, value_enum, default_value = "csv")]
-    format: Format,
-    /// Output file; stdout when omitted.
+    /// csv or jsonl; by default from --out's extension (.jsonl, .ndjson), else csv.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Output file; stdout when omitted or `-`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write CSV cells that start with = + - @ as they are (by default they are prefixed with ' so a
+    /// spreadsheet does not run them as formulas).
+    #[arg(long)]
+    keep_formulas: bool,
     #[arg(long)]
     tier: Option<String>,
 }
@@ -282,24 +288,25 @@ pub async fn run(ctx: &Ctx, command: &LeadsCommand) -> Result<()> {
     match command {
         LeadsCommand::List { tier, limit, json } => {
             let tier = tier_filter(tier.as_deref())?;
-            list(ctx.store().await?.as_ref(), tier, *limit, *json).await
+            list(ctx.existing_store().await?.as_ref(), tier, *limit, *json).await
         }
-        LeadsCommand::Show { key, json } => show(ctx.store().await?.as_ref(), key, *json).await,
+        LeadsCommand::Show { key, json } => show(ctx.existing_store().await?.as_ref(), key, *json).await,
     }
 }
 
 /// `leadsmith export`.
 pub async fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let filter = LeadFilter { tier: tier_filter(args.tier.as_deref())?, ..Default::default() };
-    let store = ctx.store().await?;
-    let views = export::load_views(store.as_ref(), None, &filter).await?;
-    match &args.out {
-        Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            export::write(&views, args.format, file)?;
-            eprintln!("wrote {} leads to {}", views.len(), path.display());
-        }
-        None => export::write(&views, args.format, std::io::stdout().lock())?,
+    let store = ctx.existing_store().await?;
+    let target = Target::of(args.out.as_deref());
+    let keep_formulas = args.keep_formulas || ctx.settings.export.keep_formulas;
+    let mut writer = LeadWriter::new(target.format(args.format), target.open()?, keep_formulas)?;
+    let mut progress = Counter::new("leads exported", ctx.progress);
+    export::stream_filtered(store.as_ref(), &filter, &mut writer, |n| progress.set(n)).await?;
+    progress.finish();
+    let n = writer.finish()?;
+    if let Target::File(p) = target {
+        eprintln!("wrote {n} leads to {}", p.display());
     }
     Ok(())
 }

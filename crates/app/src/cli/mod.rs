@@ -146,23 +146,63 @@ impl Ctx {
         self.db.as_deref().unwrap_or(startup::DEFAULT_STORE)
     }
 
-    /// Opens the store.
+    /// Opens the store, creating it if it does not exist (commands that write: import, run, runs start, …).
     pub async fn store(&self) -> Result<Arc<dyn Store>> {
         startup::open_store(self.location()).await
+    }
+
+    /// Opens a store that must exist already: commands that only read or change what is there (`leads`,
+    /// `export`, `runs show`, `dlq`, …) say that there is none instead of leaving an empty file behind.
+    pub async fn existing_store(&self) -> Result<Arc<dyn Store>> {
+        startup::open_existing_store(self.location()).await
     }
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub async fn main() -> ExitCode {
+    quiet_when_stdout_closes();
     let cli = Cli::parse();
     crate::telemetry::init_tracing(cli.verbose);
     match dispatch(cli).await {
         Ok(code) => code,
+        // `leadsmith export | head`: the reader has what it wanted; that is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|e| match e.kind() {
+                csv::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::BrokenPipe,
+                _ => false,
+            })
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+/// `print!` panics when stdout is a pipe whose reader has gone (`leadsmith leads list | head`); exit
+/// quietly instead, as command-line tools do.
+fn quiet_when_stdout_closes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info)
+    }));
 }
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {

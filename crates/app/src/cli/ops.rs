@@ -322,7 +322,10 @@ pub enum DlqCommand {
 
 /// `leadsmith runs …`.
 pub async fn runs(ctx: &Ctx, command: &RunsCommand) -> Result<()> {
-    let store = ctx.store().await?;
+    let store = match command {
+        RunsCommand::Start(_) => ctx.store().await?,
+        _ => ctx.existing_store().await?,
+    };
     match command {
         RunsCommand::Start(args) => {
             let started = pipeline::start_run(&store, &args.request(None)?, &ctx.settings).await?;
@@ -342,7 +345,10 @@ pub async fn runs(ctx: &Ctx, command: &RunsCommand) -> Result<()> {
 
 /// `leadsmith schedules …`.
 pub async fn schedules(ctx: &Ctx, command: &SchedulesCommand) -> Result<()> {
-    let store = ctx.store().await?;
+    let store = match command {
+        SchedulesCommand::Add { .. } => ctx.store().await?,
+        _ => ctx.existing_store().await?,
+    };
     match command {
         SchedulesCommand::Add { name, every, cron, skip_missed, command } => {
             let spec = match (every, cron) {
@@ -374,13 +380,13 @@ pub async fn schedules(ctx: &Ctx, command: &SchedulesCommand) -> Result<()> {
 /// `leadsmith queue …`.
 pub async fn queue(ctx: &Ctx, command: &QueueCommand) -> Result<()> {
     match command {
-        QueueCommand::Stats { json } => stats(ctx.store().await?.as_ref(), *json).await,
+        QueueCommand::Stats { json } => stats(ctx.existing_store().await?.as_ref(), *json).await,
     }
 }
 
 /// `leadsmith dlq …`.
 pub async fn dlq(ctx: &Ctx, command: &DlqCommand) -> Result<()> {
-    let store = ctx.store().await?;
+    let store = ctx.existing_store().await?;
     match command {
         DlqCommand::List { limit, json } => list(store.as_ref(), *limit, *json).await,
         DlqCommand::Show { id } => show(store.as_ref(), *id).await,

@@ -1,7 +1,7 @@
 //! `leadsmith run FILE` (import a file and work its run to the end here, resumable) and `leadsmith import
 //! FILE` (import only, or `--dry-run` to see what would be imported and merged).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -9,18 +9,22 @@ use leadsmith_store::{LeadFilter, RowDecision};
 
 use super::{Ctx, leads};
 use crate::config::Settings;
-use crate::export::{self, Format};
+use crate::export::{self, Format, Target};
 use crate::pipeline::{self, Engine};
 use crate::view::tally;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
     file: PathBuf,
-    /// Write the leads of this file here (CSV or JSONL by --format, or by extension).
+    /// Write the leads of this file here (CSV or JSONL by --format, or by extension); `-` is stdout.
     #[arg(long)]
     out: Option<PathBuf>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write CSV cells that start with = + - @ as they are (by default they are prefixed with ' so a
+    /// spreadsheet does not run them as formulas).
+    #[arg(long)]
+    keep_formulas: bool,
     /// Fetch sites on private/loopback addresses too (CIDR, repeatable), e.g. for an intranet.
     #[arg(long = "allow-address")]
     allow_address: Vec<String>,
@@ -77,7 +81,9 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode> {
     let mut settings = ctx.settings.clone();
     settings.crawl.allow_addresses.extend(args.allow_address.iter().cloned());
     args.read.apply(&mut settings)?;
+    settings.export.keep_formulas |= args.keep_formulas;
     let store = ctx.store().await?;
+    let keep_formulas = settings.export.keep_formulas;
     let engine = Engine::new(store.clone(), settings, Default::default())?;
     let summary = pipeline::run_file(&engine, &args.file, ctx.progress).await?;
     let views = export::load_views(store.as_ref(), Some(&summary.lead_ids), &LeadFilter::default()).await?;
@@ -97,11 +103,13 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode> {
         if summary.resumed { " (resumed)" } else { "" }
     );
     eprintln!("{}", tally(&views));
-    match &args.out {
+    match args.out.as_deref() {
         Some(path) => {
-            let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            export::write(&views, format_for(path, args.format), f)?;
-            eprintln!("wrote {} leads to {}", views.len(), path.display());
+            let target = Target::of(Some(path));
+            export::write(&views, target.format(args.format), target.open()?, keep_formulas)?;
+            if let Target::File(p) = target {
+                eprintln!("wrote {} leads to {}", views.len(), p.display());
+            }
         }
         None => print!("{}", leads::table(&views[..views.len().min(10)])),
     }
@@ -133,11 +141,4 @@ pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         eprintln!("next: `leadsmith run {}` crawls and scores them", args.file.display());
     }
     Ok(())
-}
-
-fn format_for(path: &Path, explicit: Option<Format>) -> Format {
-    explicit.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
-        _ => Format::Csv,
-    })
 }

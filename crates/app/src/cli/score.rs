@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use leadsmith_model::{Objective, ScoringModel};
 use serde_json::Value;
 
+use crate::csv_out::CsvOut;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScoreArgs {
     /// The model file (format told from its contents).
@@ -32,6 +34,10 @@ pub struct ScoreArgs {
     /// "demo_views 12 (+0.41)" (contributions in log-odds for classifiers).
     #[arg(long, value_name = "N")]
     pub reasons: Option<usize>,
+    /// Write CSV cells that start with = + - @ as they are (by default they are prefixed with ' so a
+    /// spreadsheet does not run them as formulas).
+    #[arg(long)]
+    pub keep_formulas: bool,
     /// Score through a remote endpoint described in this TOML file (kind = "sagemaker" | "azureml" |
     /// "http", its settings, timeout_ms, retries, breaker, fallback); with `fallback = true` the local
     /// `--model` answers when the endpoint fails. Adds a `source` column (remote or fallback).
@@ -156,7 +162,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     let jsonl = matches!(args.out.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"));
     let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    let mut csv_out = (!jsonl).then(|| csv::Writer::from_writer(Vec::new()));
+    let mut csv_out = (!jsonl).then(|| CsvOut::new(Vec::new(), args.keep_formulas));
     if let Some(w) = csv_out.as_mut() {
         let mut header = vec!["id", "score", "bucket", "tier"];
         if args.reasons.is_some() {
@@ -165,7 +171,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         if remote.is_some() {
             header.push("source");
         }
-        w.write_record(&header)?;
+        w.write(&header)?;
     }
     let mut scored = 0;
     for row in rows {
@@ -209,7 +215,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
                 let mut record = vec![row.id.clone(), p.to_string(), bucket, tier];
                 record.extend(reasons);
                 record.extend(source);
-                w.write_record(&record)?
+                w.write(&record)?
             }
             None => {
                 let bucket: Option<u8> = bucket.parse().ok();
@@ -227,7 +233,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         bar.inc(1);
     }
     if let Some(w) = csv_out {
-        out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+        out.write_all(&w.into_inner()?)?;
     }
     out.flush()?;
     bar.finish_and_clear();
@@ -237,10 +243,11 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
     } else {
         rejected.sort();
         let path = PathBuf::from(format!("{}.errors.csv", args.out.display()));
-        let mut w = csv::Writer::from_path(&path).with_context(|| format!("creating {}", path.display()))?;
-        w.write_record(["line", "reason"])?;
+        let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut w = CsvOut::new(file, args.keep_formulas);
+        w.write(["line", "reason"])?;
         for (line, reason) in &rejected {
-            w.write_record([line.to_string(), reason.clone()])?;
+            w.write([line.to_string(), reason.clone()])?;
         }
         w.flush()?;
         Some(path)

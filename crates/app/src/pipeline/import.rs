@@ -3,6 +3,7 @@
 //! `<input>.errors.csv`; the rest of the file goes on.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -11,6 +12,7 @@ use leadsmith_store::{ImportOutcome, ImportRow, MERGE_KEY_LIMIT, RowDecision, St
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::csv_out::CsvOut;
 use crate::table::{self, Format, Table};
 
 /// A field of `LeadInput` that an input column can fill.
@@ -511,15 +513,36 @@ pub fn errors_path(input: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Writes rejected rows (line, reason, raw) so the user can fix and re-import them.
-pub fn write_errors(path: &Path, rejected: &[Rejected]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
-    w.write_record(["line", "reason", "raw"])?;
+/// Writes rejected rows (line, reason, raw) so the user can fix and re-import them. The report holds the
+/// input's rows, so it is readable by no one the input is not readable by: on Unix it gets the input's
+/// permission bits (`like`), never wider ones.
+pub fn write_errors(path: &Path, like: &Path, rejected: &[Rejected], keep_formulas: bool) -> Result<()> {
+    let file = create_like(path, like).with_context(|| format!("writing {}", path.display()))?;
+    let mut w = CsvOut::new(std::io::BufWriter::new(file), keep_formulas);
+    w.write(["line", "reason", "raw"])?;
     for r in rejected {
-        w.write_record([r.line.to_string(), r.reason.clone(), r.raw.clone()])?;
+        w.write([r.line.to_string().as_str(), &r.reason, &r.raw])?;
     }
-    w.flush()?;
+    w.into_inner()?.flush()?;
     Ok(())
+}
+
+/// Creates (or truncates) `path` with the permission bits of `like` where the platform has them.
+fn create_like(path: &Path, like: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mode = std::fs::metadata(like).map(|m| m.permissions().mode() & 0o666).unwrap_or(0o600);
+        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+        // `mode` applies only to a new file; an old report keeps its bits unless they are set again.
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = like;
+        std::fs::File::create(path)
+    }
 }
 
 /// What `import` did with a file.
@@ -646,7 +669,7 @@ pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dr
             // A stale report from an earlier import of this file would mislead.
             let _ = std::fs::remove_file(&errors_path);
         } else {
-            write_errors(&errors_path, &parsed.rejected)?;
+            write_errors(&errors_path, path, &parsed.rejected, settings.export.keep_formulas)?;
             report.errors_file = Some(errors_path.display().to_string());
         }
     } else {

@@ -83,3 +83,41 @@ pub fn bar(len: u64, interactive: bool, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+/// Progress of work whose size is not known up front (an export, a long import): a spinner with the count
+/// on a terminal; otherwise a plain line every ten seconds, so short work prints nothing.
+pub struct Counter {
+    bar: ProgressBar,
+    interactive: bool,
+    what: &'static str,
+    started: std::time::Instant,
+    last_line: std::time::Instant,
+}
+
+impl Counter {
+    /// Counts `what` (`"leads exported"`).
+    pub fn new(what: &'static str, interactive: bool) -> Self {
+        let bar = if interactive { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} {msg} ({per_sec})")
+                .expect("valid template"),
+        );
+        bar.set_message(what);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let now = std::time::Instant::now();
+        Self { bar, interactive, what, started: now, last_line: now }
+    }
+
+    /// `n` done so far.
+    pub fn set(&mut self, n: u64) {
+        self.bar.set_position(n);
+        if !self.interactive && self.last_line.elapsed() >= Duration::from_secs(10) {
+            self.last_line = std::time::Instant::now();
+            eprintln!("[{:>4} s] {n} {}", self.started.elapsed().as_secs(), self.what);
+        }
+    }
+
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}

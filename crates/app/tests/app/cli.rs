@@ -320,6 +320,7 @@ async fn queued_run_is_worked_by_standalone_workers() {
 fn an_unknown_tier_is_an_error_naming_the_tiers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
+    assert!(leadsmith().arg("--db").arg(&db).arg("migrate").output().unwrap().status.success());
     for args in [&["leads", "list", "--tier", "Z"][..], &["export", "--tier", "Z"][..]] {
         let out = leadsmith().arg("--db").arg(&db).args(args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
@@ -364,4 +365,123 @@ fn import_prints_its_mapping_and_fails_when_no_row_could_be_imported() {
     let out = leadsmith().arg("--db").arg(&db).arg("import").arg(&workbook).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("save it as CSV"), "{stderr}");
+}
+
+/// A store with three imported leads, one named like a spreadsheet formula.
+fn imported_store(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("t.db");
+    let csv = dir.join("in.csv");
+    std::fs::write(
+        &csv,
+        "company,website,phone\n\"=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",evil.example,\n\
+         Acme Dental,acme-dental.example,\n-2+3+cmd,cmd.example,\n",
+    )
+    .unwrap();
+    let out = leadsmith().arg("--db").arg(&db).arg("import").arg(&csv).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+#[test]
+fn csv_exports_neutralise_formulas_unless_told_to_keep_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_store(dir.path());
+    let out = leadsmith().arg("--db").arg(&db).arg("export").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\""), "{text}");
+    assert!(text.contains(",'-2+3+cmd,"), "{text}");
+    assert!(!text.lines().any(|l| l.split(',').any(|c| c.starts_with('=') || c.starts_with("\"="))), "{text}");
+
+    let kept = leadsmith().arg("--db").arg(&db).args(["export", "--keep-formulas"]).output().unwrap();
+    let text = String::from_utf8(kept.stdout).unwrap();
+    assert!(text.contains(",-2+3+cmd,"), "{text}");
+
+    // A rejected row's report is a CSV too, and no more readable than its input.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "company,website\nAcme,acme.example\n=cmd|' /C calc'!A0,b,c\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = leadsmith().arg("--db").arg(&db).arg("import").arg(&bad).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = dir.path().join("bad.csv.errors.csv");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains(",\"'=cmd|' /C calc'!A0,b,c\""), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&report).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn export_picks_its_format_from_the_file_name_and_dash_is_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_store(dir.path());
+    let jsonl = dir.path().join("all.jsonl");
+    let out = leadsmith().arg("--db").arg(&db).args(["export", "--out"]).arg(&jsonl).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 3 leads"));
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["id"].is_i64(), "{line}");
+        assert_eq!(line.matches("\"id\":").count(), 1, "one id per line: {line}");
+    }
+
+    let out = leadsmith().arg("--db").arg(&db).args(["export", "--format", "jsonl", "--out", "-"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+    assert!(!Path::new("-").exists() && !dir.path().join("-").exists());
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_store(dir.path());
+    for args in [&["export"][..], &["leads", "list"][..]] {
+        let mut child =
+            leadsmith().arg("--db").arg(&db).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn reading_commands_never_create_a_store_and_odd_locations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    for args in
+        [&["leads", "list"][..], &["export"][..], &["runs", "list"][..], &["queue", "stats"][..], &["dlq", "list"][..]]
+    {
+        let out = leadsmith().arg("--db").arg(&db).args(args).current_dir(dir.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains(&format!("no store at {}", db.display())), "{args:?}: {stderr}");
+        assert!(!db.exists(), "{args:?} created {}", db.display());
+    }
+    let out = leadsmith().args(["leads", "list"]).current_dir(dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store at leadsmith.db"));
+    assert!(!dir.path().join("leadsmith.db").exists());
+
+    let dsn = "host=db.internal user=leadsmith password=hunter2";
+    let out = leadsmith()
+        .args(["--db", dsn, "import"])
+        .arg(dir.path().join("x.csv"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("key=value PostgreSQL connection string"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was created");
+    let out = leadsmith().args(["--db", "mysql://u:hunter2@h/db", "leads", "list"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unsupported store location scheme \"mysql\"") && !stderr.contains("hunter2"), "{stderr}");
 }
