@@ -721,6 +721,24 @@ async fn every_documented_route_answers_and_the_docs_work_offline() {
 }
 
 #[tokio::test]
+async fn the_docs_page_shows_every_operation_in_a_real_browser() {
+    let Some(browser) = crate::support::browser() else { return };
+    let app = spawn_app(100, 1 << 20).await;
+    let doc = call(&app, "GET", "/api/v1/openapi.json", &[], None).await.body;
+    let operations: usize =
+        doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+    let dom = crate::support::rendered_dom(&browser, &format!("http://{}/api/v1/docs", app.addr)).await;
+    assert!(!dom.contains("[object "), "a section shows an object instead of its operations");
+    assert_eq!(dom.matches("<details class=\"op\">").count(), operations, "one element per operation");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let summary = format!("<span class=\"method {method}\">{method}</span><span class=\"path\">{path}</span>");
+            assert!(dom.contains(&summary), "{method} {path} is not on the page");
+        }
+    }
+}
+
+#[tokio::test]
 async fn rate_limits_are_per_key_with_retry_after() {
     let app = spawn_with(|s| {
         s.serve.rate_limit.per_second = 1;

@@ -150,3 +150,46 @@ pub async fn assert_run_exact(store: &dyn Store, run: i64, leads: u64, allow_ret
     }
     assert_eq!(scored, leads);
 }
+
+// ---- a real browser engine ----
+
+/// A headless Chromium for tests that load a page in a browser: `LEADSMITH_TEST_BROWSER=PATH`, else the
+/// first of `chromium`, `chromium-browser`, `google-chrome` on the PATH. Without one the test is skipped
+/// with a note, unless `LEADSMITH_TEST_BROWSER=require` (CI installs Chromium and sets it), which panics.
+pub fn browser() -> Option<std::path::PathBuf> {
+    let setting = std::env::var("LEADSMITH_TEST_BROWSER").unwrap_or_default();
+    if !setting.is_empty() && setting != "require" {
+        let path = std::path::PathBuf::from(&setting);
+        assert!(path.exists(), "LEADSMITH_TEST_BROWSER={setting}: no such file");
+        return Some(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            setting != "require",
+            "LEADSMITH_TEST_BROWSER=require but no chromium on the PATH (apt-get install chromium)"
+        );
+        eprintln!("no chromium on the PATH: browser test skipped (apt-get install chromium to run it)");
+    }
+    found
+}
+
+/// The DOM of `url` after its scripts ran, as headless Chromium serialises it.
+pub async fn rendered_dom(browser: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--virtual-time-budget=10000", "--dump-dom", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
