@@ -92,20 +92,30 @@ impl SqliteStore {
     }
 }
 
+/// Applies pending migrations. Several processes may open a fresh file at once (a worker fleet starting
+/// together): each migration runs in a write-locked (`IMMEDIATE`) transaction that reads the version
+/// again under the lock, so one process applies it and the others find it done.
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as i64;
-    if current > supported {
-        return Err(StoreError::SchemaTooNew { found: current, supported });
+    let version = |c: &Connection| -> Result<i64> { Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?) };
+    // Up to date, the common case: no write lock, so opening never waits for another process's writes.
+    if version(conn)? == supported {
+        return Ok(());
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current > supported {
+            return Err(StoreError::SchemaTooNew { found: current, supported });
+        }
+        if current == supported {
+            return Ok(());
+        }
+        tx.execute_batch(MIGRATIONS[current as usize])?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
-        tracing::info!(version = i + 1, "applied store migration");
+        tracing::info!(version = current + 1, "applied store migration");
     }
-    Ok(())
 }
 
 pub(crate) fn json_col(value: String, what: &'static str) -> Result<serde_json::Value> {

@@ -47,3 +47,22 @@ async fn file_store_reopens_and_migrates_once() {
     assert_eq!(s.schema_version().await.unwrap(), migration_files());
     assert_eq!(s.cached_page("http://a.test/").await.unwrap(), Some((200, "{\"a\":2}".to_string())));
 }
+
+#[test]
+fn processes_opening_a_fresh_file_at_once_all_get_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let opened: Vec<_> = (0..8)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                SqliteStore::open(&path).map(|_| ())
+            })
+        })
+        .collect();
+    for handle in opened {
+        handle.join().unwrap().expect("every opener gets a migrated store");
+    }
+}
