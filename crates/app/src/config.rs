@@ -132,7 +132,7 @@ impl Settings {
 
     fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))
+        parse_toml(&text).with_context(|| format!("parsing config {}", path.display()))
     }
 
     fn apply_env(&mut self) -> Result<()> {
@@ -434,6 +434,20 @@ impl RateLimitSettings {
     }
 }
 
+/// Parses TOML settings. The error names the line, column and problem but never quotes the line: a
+/// settings file holds passwords and keys, and error output ends up in logs and bug reports.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        anyhow::anyhow!("{}{}", at.unwrap_or_default(), e.message())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,8 +465,15 @@ mod tests {
 
     #[test]
     fn bad_config_is_a_clear_error() {
-        let err = toml::from_str::<Settings>("[crawl]\nuser_agnet = 'x'").unwrap_err().to_string();
+        let err = parse_toml::<Settings>("[crawl]\nuser_agnet = 'x'").unwrap_err().to_string();
         assert!(err.contains("user_agnet"), "{err}");
+        assert!(err.starts_with("line 2, column 1: "), "{err}");
+        // A broken line that holds a secret is located, never quoted.
+        let err = parse_toml::<Settings>("[serve]\nbind = \"127.0.0.1:1\"\nadmin_token = hunter2-secret\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("line 3, column 15: "), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
         let mut s = Settings::default();
         s.crawl.allow_addresses = vec!["not-a-net".into()];
         assert!(format!("{:#}", s.validate().unwrap_err()).contains("not-a-net"));

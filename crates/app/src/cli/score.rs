@@ -107,7 +107,7 @@ fn remote_scorer(path: &Path, model: std::sync::Arc<ScoringModel>) -> Result<Rem
     use leadsmith_remote::RemoteScorerExt;
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let config: leadsmith_remote::RemoteConfig =
-        toml::from_str(&text).with_context(|| format!("remote endpoint settings {}", path.display()))?;
+        crate::config::parse_toml(&text).with_context(|| format!("remote endpoint settings {}", path.display()))?;
     let client = config.build().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let local = move |features: &serde_json::Map<String, Value>| -> Result<f64, String> {
         let map: BTreeMap<String, Value> = features.clone().into_iter().collect();
