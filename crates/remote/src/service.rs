@@ -186,6 +186,7 @@ impl Service {
             limiter.until_ready().await;
         }
         let request = build()?;
+        let secrets = secrets_of(request.headers());
         let request_bytes = hyper::body::Body::size_hint(request.body()).exact().unwrap_or(0) as usize;
         let started = Instant::now();
         let result = tokio::time::timeout(self.options.timeout, self.exchange(request)).await.unwrap_or_else(|_| {
@@ -199,7 +200,7 @@ impl Service {
                 RemoteError::Status {
                     provider: self.label.clone(),
                     status: status.as_u16(),
-                    message: error_message(&body, status),
+                    message: scrub(error_message(&body, status), &secrets),
                     retry_after: retry_after(&headers),
                 },
             )),
@@ -268,6 +269,44 @@ fn error_message(body: &[u8], status: StatusCode) -> String {
         text.trim().chars().take(300).collect()
     });
     if detail.is_empty() { reason.to_owned() } else { format!("{reason}: {detail}") }
+}
+
+/// The credential values a request carries in its headers (`Authorization` and its token, API-key
+/// headers, cookies, anything marked sensitive), to keep out of messages: some services echo the request
+/// headers in their error bodies, and error messages reach logs and reports.
+fn secrets_of(headers: &HeaderMap) -> Vec<String> {
+    const CREDENTIAL_HEADERS: [&str; 7] = [
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "cookie",
+        "ocp-apim-subscription-key",
+        "x-amz-security-token",
+    ];
+    let mut secrets = Vec::new();
+    for (name, value) in headers {
+        let credential = value.is_sensitive() || CREDENTIAL_HEADERS.contains(&name.as_str());
+        let Ok(text) = value.to_str() else { continue };
+        if !credential || text.len() < 4 {
+            continue;
+        }
+        secrets.push(text.to_owned());
+        // `Bearer TOKEN`, `AWS4-HMAC-SHA256 Credential=…, Signature=…`: the parts alone leak too.
+        secrets.extend(text.split([' ', ',', '=']).filter(|part| part.len() >= 8).map(str::to_owned));
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+/// `message` with every one of `secrets` replaced by `***`.
+fn scrub(mut message: String, secrets: &[String]) -> String {
+    for secret in secrets {
+        if message.contains(secret.as_str()) {
+            message = message.replace(secret.as_str(), "***");
+        }
+    }
+    message
 }
 
 /// `Retry-After` in delta-seconds (HTTP dates are ignored: the backoff applies).

@@ -234,6 +234,22 @@ async fn azureml_wrong_key_is_401_and_key_never_leaks() {
 }
 
 #[tokio::test]
+async fn an_error_body_echoing_our_headers_never_shows_the_key() {
+    // Some gateways answer errors with the request they got, headers and all.
+    let server = FakeServer::start(|request, _| {
+        let echoed: Vec<String> =
+            request.headers.iter().map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?"))).collect();
+        Reply::new(400, json!({"message": format!("bad request: {}", echoed.join("; "))}).to_string())
+    })
+    .await;
+    let client = RemoteClient::azureml(AzureMlConfig::new(server.url("/score"), AZURE_KEY), fast()).unwrap();
+    let error = client.score(&features()).await.unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("authorization: ***"), "{shown}");
+    assert!(!shown.contains(AZURE_KEY), "{shown}");
+}
+
+#[tokio::test]
 async fn http_json_headers_body_and_pointer() {
     let server = FakeServer::start(|request, _| {
         if request.header("x-api-key") != Some("k-123") || request.header("x-tenant") != Some("acme") {
