@@ -78,11 +78,18 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
         background.push(startup::spawn_scheduler(store.clone(), stop_rx.clone()));
     }
     eprintln!(
-        "leadsmith serving on http://{} ({} store{}); API docs at /api/v1/docs; Ctrl-C to stop",
+        "leadsmith serving on http://{} ({}); API docs at /api/v1/docs; Ctrl-C to stop",
         listener.local_addr()?,
-        store.backend(),
-        if args.no_workers { ", API only" } else { ", with workers and scheduler" }
+        if args.no_workers { "API only" } else { "with workers and scheduler" }
     );
+    eprintln!("store: {} ({}); settings: {}", startup::redact(ctx.location()), store.backend(), settings_source(ctx));
+    if !store.api_keys().await?.iter().any(|k| k.revoked_at_ms.is_none()) {
+        eprintln!(
+            "no API key yet: every call but health and docs answers 401; create one with \
+             `leadsmith --db {} keys create --name NAME --scope admin`",
+            startup::redact(ctx.location())
+        );
+    }
     let shutdown = async move {
         startup::terminated().await;
         eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
@@ -93,4 +100,13 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
         let _ = task.await;
     }
     Ok(())
+}
+
+/// Where the settings came from: `--config`, `./leadsmith.toml`, or the defaults.
+fn settings_source(ctx: &Ctx) -> String {
+    match &ctx.config {
+        Some(p) => p.display().to_string(),
+        None if std::path::Path::new("leadsmith.toml").exists() => "leadsmith.toml".into(),
+        None => "defaults (no leadsmith.toml here)".into(),
+    }
 }

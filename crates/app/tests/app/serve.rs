@@ -309,6 +309,8 @@ async fn the_serve_command_answers_and_stops_cleanly() {
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let line = lines.by_ref().map(Result::unwrap).find(|l| l.contains("serving on http://")).unwrap();
     assert!(line.contains("with workers and scheduler"), "{line}");
+    let store_line = lines.next().unwrap().unwrap();
+    assert_eq!(store_line, format!("store: {} (sqlite); settings: defaults (no leadsmith.toml here)", db.display()));
     let addr: std::net::SocketAddr =
         line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
