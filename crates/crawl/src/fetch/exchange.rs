@@ -128,14 +128,17 @@ pub(crate) async fn page(client: &HttpClient, user_agent: &HeaderValue, url: &Ur
         return Exchange::Page { http_status: status, html, content_type, bytes };
     }
 
-    // Challenge pages come as 403/429/503; read them so they end as Blocked instead of being retried.
+    // Challenge and WAF block pages come as 403/405/429/503; read them so they end as Blocked instead of
+    // being retried or reported as HTTP errors. Some vendors say so in a header, whatever the body.
     let mut bytes = 0;
-    if matches!(status, 403 | 429 | 503)
-        && media == MediaType::Html
-        && let Ok((decoded, read)) = read_decoded(headers, incoming, limit).await
-    {
-        bytes = read;
-        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
+    if blocked::is_block_status(status) {
+        let mut html = String::new();
+        if !matches!(media, MediaType::Other(_))
+            && let Ok((decoded, read)) = read_decoded(headers, incoming, limit).await
+        {
+            bytes = read;
+            html = charset::decode_html(&decoded, content_type.as_deref()).0;
+        }
         if let Some(why) = blocked::detect(status, headers, &html) {
             return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
         }
