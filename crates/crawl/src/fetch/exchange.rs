@@ -117,11 +117,12 @@ pub(crate) async fn page(client: &HttpClient, user_agent: &HeaderValue, url: &Ur
             Ok(ok) => ok,
             Err(err) => return body_failure(err, status),
         };
-        if media == MediaType::Missing && !body::sniffs_as_html(&decoded) {
+        // Sniffed as text, not bytes: a UTF-16 page starts with `<\0`, not `<`.
+        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
+        if media == MediaType::Missing && !body::sniffs_as_html(html.as_bytes()) {
             let failure = Failure::new(CrawlStatus::NotHtml, "no Content-Type and the body does not look like HTML");
             return Exchange::Done(failure.http(status).bytes(bytes));
         }
-        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
         if let Some(why) = blocked::detect(status, headers, &html) {
             return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
         }

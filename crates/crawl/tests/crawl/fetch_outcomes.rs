@@ -4,7 +4,8 @@
 
 use crate::fetch_support::{Reply, Server, url};
 use leadsmith_core::CrawlStatus;
-use leadsmith_crawl::{FetchConfig, FetchedPage, HostPool};
+use leadsmith_crawl::fetch::decode_html;
+use leadsmith_crawl::{ExtractOptions, FetchConfig, FetchedPage, HostPool, extract};
 
 /// Fetches `http://acme.test{path}` through a fresh pool with robots.txt ignored.
 async fn fetch_path(server: &Server, path: &str) -> FetchedPage {
@@ -101,4 +102,51 @@ async fn waf_blocks_and_captcha_interstitials_are_blocked() {
     // A contact page with a reCAPTCHA on its form is the site.
     let contact = fetch_path(&server, "/contact").await;
     assert_eq!(contact.outcome.status, CrawlStatus::Ok, "{:?}", contact.outcome);
+}
+
+/// `text` as UTF-16 little-endian (`big` false) or big-endian, without a BOM.
+fn utf16(text: &str, big: bool) -> Vec<u8> {
+    text.encode_utf16().flat_map(|unit| if big { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn utf16_pages_are_decoded_like_the_extractor_does() {
+    let page = "<!DOCTYPE html><html><head><meta charset=\"utf-16\"><title>Acme Plumbing</title></head><body>\
+                <p>Café “Chez Nous”: call +1 415 555 0100 or write to <a href=\"mailto:office@acme.com\">office@acme.com</a>.</p>\
+                </body></html>";
+    let le_bom = [&b"\xFF\xFE"[..], &utf16(page, false)].concat();
+    let be_bom = [&b"\xFE\xFF"[..], &utf16(page, true)].concat();
+    let bodies = [
+        // A BOM wins over a Content-Type that says otherwise.
+        ("/le-bom", le_bom.clone(), "text/html; charset=utf-8"),
+        ("/be-bom", be_bom, "text/html; charset=ISO-8859-1"),
+        // No BOM: the declared UTF-16, or the text's own shape.
+        ("/declared", utf16(page, false), "text/html; charset=utf-16"),
+        ("/declared-be", utf16(page, true), "text/html; charset=UTF-16BE"),
+        ("/meta-only", utf16(page, false), "text/html"),
+        ("/untyped", le_bom.clone(), ""),
+    ];
+    let served = bodies.clone();
+    let server = Server::start(move |hit| {
+        let (_, body, content_type) = served.iter().find(|(path, ..)| *path == hit.path).cloned().unwrap_or_default();
+        if content_type.is_empty() {
+            Reply::Full { status: 200, headers: vec![], body }
+        } else {
+            Reply::bytes(200, content_type, body)
+        }
+    })
+    .await;
+
+    let home = url("http://acme.test/");
+    let opts = ExtractOptions::default();
+    let from_file = extract(&decode_html(&le_bom, None).0, &home, &opts);
+    assert_eq!(from_file.emails, ["office@acme.com"], "the extract path finds the facts");
+    for (path, ..) in bodies {
+        let fetched = fetch_path(&server, path).await;
+        assert_eq!(fetched.outcome.status, CrawlStatus::Ok, "{path}: {:?}", fetched.outcome);
+        let html = fetched.html.unwrap_or_default();
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Café “Chez Nous”"), "{path}: {html:?}");
+        let facts = extract(&html, &home, &opts);
+        assert_eq!((facts.emails, facts.phones), (from_file.emails.clone(), from_file.phones.clone()), "{path}");
+    }
 }
