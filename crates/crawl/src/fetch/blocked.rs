@@ -4,6 +4,8 @@
 
 use http::HeaderMap;
 
+use super::markup::{has_word_pair, inner_text, tag_contains, user_fields, visible_text, word_count};
+
 /// Pages with fewer visible words than this carry "little other content": interstitials and login
 /// forms are short, real business pages rarely are.
 const LITTLE_CONTENT_WORDS: usize = 250;
@@ -307,53 +309,6 @@ fn sets_cookie(headers: &HeaderMap, prefixes: &[&str]) -> bool {
         .any(|cookie| prefixes.iter().any(|p| cookie.trim_start().starts_with(p)))
 }
 
-/// True when some `open` tag (e.g. `<iframe`) in the lower-cased markup contains `needle` in its
-/// attributes.
-fn tag_contains(lower: &str, open: &str, needle: &str) -> bool {
-    lower.match_indices(open).any(|(at, _)| {
-        let tag = &lower[at..];
-        let end = tag.find('>').unwrap_or(tag.len());
-        tag[..end].contains(needle)
-    })
-}
-
-/// True when `text` has `first` followed by the word `second` (not a longer number or word).
-fn has_word_pair(text: &str, first: &str, second: &str) -> bool {
-    let pair = format!("{first} {second}");
-    text.match_indices(&pair).any(|(at, _)| {
-        let before = text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = text[at + pair.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        before && after
-    })
-}
-
-/// Form fields a visitor fills in (text, email, tel, … inputs, textareas, selects); hidden inputs and
-/// buttons do not count.
-fn user_fields(lower: &str) -> usize {
-    const NOT_FIELDS: &[&str] = &["hidden", "submit", "button", "image", "reset"];
-    let inputs = lower
-        .match_indices("<input")
-        .map(|(at, _)| {
-            let tag = &lower[at + "<input".len()..];
-            &tag[..tag.find('>').unwrap_or(tag.len())]
-        })
-        .filter(|attrs| attrs.is_empty() || attrs.starts_with(|c: char| c.is_ascii_whitespace() || c == '/'))
-        .filter(|attrs| input_type(attrs).is_none_or(|t| !NOT_FIELDS.contains(&t)))
-        .count();
-    inputs + lower.matches("<textarea").count() + lower.matches("<select").count()
-}
-
-/// The value of a `type` attribute among an `<input>`'s lower-cased attributes.
-fn input_type(attrs: &str) -> Option<&str> {
-    let at = attrs.match_indices("type").find(|(i, _)| {
-        attrs[..*i].ends_with(|c: char| c.is_ascii_whitespace()) && attrs[i + 4..].trim_start().starts_with('=')
-    })?;
-    let value = attrs[at.0 + 4..].trim_start().strip_prefix('=')?.trim_start();
-    let value = value.trim_start_matches(['"', '\'']);
-    let end = value.find(|c: char| c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '/')).unwrap_or(value.len());
-    Some(&value[..end])
-}
-
 /// The parts of a page the detector looks at, lower-cased.
 struct Page {
     lower: String,
@@ -365,66 +320,15 @@ struct Page {
 }
 
 impl Page {
+    /// Lower-cases `html` once and takes out what the detectors read.
     fn new(html: &str) -> Self {
         let lower = html.to_lowercase();
         let title = inner_text(&lower, "<title", "</title>");
         let h1 = inner_text(&lower, "<h1", "</h1>");
         let text = visible_text(&lower);
-        let words = text.split(' ').filter(|w| w.chars().any(char::is_alphanumeric)).count();
+        let words = word_count(&text);
         Self { lower, title, h1, text, words }
     }
-}
-
-/// The text of the first `open … close` element, tags stripped.
-fn inner_text(lower: &str, open: &str, close: &str) -> String {
-    let Some(start) = lower.find(open) else {
-        return String::new();
-    };
-    let after = &lower[start..];
-    let Some(gt) = after.find('>') else {
-        return String::new();
-    };
-    let body = &after[gt + 1..];
-    // An unclosed element: look at a bounded prefix, cut on a character boundary.
-    let end = body.find(close).unwrap_or_else(|| body.char_indices().nth(2048).map_or(body.len(), |(i, _)| i));
-    visible_text(&body[..end])
-}
-
-/// Text outside tags, skipping `<script>`, `<style>` and comments; whitespace collapsed.
-fn visible_text(lower: &str) -> String {
-    let mut out = String::new();
-    let mut rest = lower;
-    let push = |out: &mut String, s: &str| {
-        for word in s.split_whitespace() {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-    };
-    while let Some(lt) = rest.find('<') {
-        push(&mut out, &rest[..lt]);
-        rest = &rest[lt..];
-        let past_close = |close: &str| {
-            let at = rest.find(close)?;
-            rest[at..].find('>').map(|gt| at + gt + 1)
-        };
-        let skip_to = if rest.starts_with("<!--") {
-            rest.find("-->").map(|i| i + 3)
-        } else if rest.starts_with("<script") {
-            past_close("</script")
-        } else if rest.starts_with("<style") {
-            past_close("</style")
-        } else {
-            rest.find('>').map(|i| i + 1)
-        };
-        match skip_to {
-            Some(i) => rest = &rest[i..],
-            None => return out,
-        }
-    }
-    push(&mut out, rest);
-    out
 }
 
 #[cfg(test)]
@@ -730,24 +634,5 @@ mod tests {
         // CloudFront's other errors (an unreachable origin) are not blocks.
         let origin = cloudfront.replace("Request blocked.", "CloudFront wasn't able to connect to the origin.");
         assert_eq!(detect(502, &HeaderMap::new(), &origin), None);
-    }
-
-    #[test]
-    fn helpers_read_tags_and_fields() {
-        assert_eq!(user_fields(r#"<input type="hidden" name=a><input type=submit><input name=q><textarea>"#), 2);
-        assert_eq!(user_fields("<input type='email'/><select><inputs>"), 2);
-        assert_eq!(input_type(r#" name="x" data-type="a" type = "tel""#), Some("tel"));
-        assert!(tag_contains(r#"<p>_incapsula_resource</p><iframe src="/a">"#, "<iframe", "/a"));
-        assert!(!tag_contains(r#"<iframe src="/a"></iframe>_incapsula_resource"#, "<iframe", "_incapsula_resource"));
-        assert!(has_word_pair("x error 1020 access denied", "error", "1020"));
-        assert!(!has_word_pair("error 10200", "error", "1020"));
-    }
-
-    #[test]
-    fn visible_text_skips_markup() {
-        assert_eq!(
-            visible_text("<p>a <b>b</b></p><script>var x='<p>no</p>';</script><!-- c --><style>p{}</style> d"),
-            "a b d"
-        );
     }
 }

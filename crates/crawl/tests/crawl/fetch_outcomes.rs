@@ -2,10 +2,12 @@
 //! `Blocked` whatever status they came with, UTF-16 pages are decoded as the extractor would, and an
 //! empty page is `Empty`, not `Ok` — all against a loopback server.
 
+use std::sync::Arc;
+
 use crate::fetch_support::{Reply, Server, url};
 use leadsmith_core::CrawlStatus;
-use leadsmith_crawl::fetch::decode_html;
-use leadsmith_crawl::{ExtractOptions, FetchConfig, FetchedPage, HostPool, extract};
+use leadsmith_crawl::fetch::{MemoryCache, decode_html};
+use leadsmith_crawl::{ExtractOptions, FetchConfig, FetchedPage, HostPool, PageCache, extract};
 
 /// Fetches `http://acme.test{path}` through a fresh pool with robots.txt ignored.
 async fn fetch_path(server: &Server, path: &str) -> FetchedPage {
@@ -149,4 +151,46 @@ async fn utf16_pages_are_decoded_like_the_extractor_does() {
         let facts = extract(&html, &home, &opts);
         assert_eq!((facts.emails, facts.phones), (from_file.emails.clone(), from_file.phones.clone()), "{path}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn empty_pages_are_empty_not_ok_and_cached() {
+    let server = Server::start(|hit| match hit.path.as_str() {
+        "/nothing" => Reply::bytes(200, "text/html", Vec::new()),
+        "/blank" => Reply::bytes(200, "text/html; charset=utf-8", b" \r\n\t \n".to_vec()),
+        "/shell" => Reply::bytes(
+            200,
+            "text/html",
+            b"<!DOCTYPE html>\n<html>\n<head>\n</head>\n<body>\n  <!-- nothing yet -->\n</body>\n</html>\n".to_vec(),
+        ),
+        "/untyped" => Reply::Full { status: 200, headers: vec![], body: Vec::new() },
+        "/no-content" => Reply::status(204, ""),
+        // Markup without words that still carries something: a frameset, a redirect, a script-built page.
+        "/frames" => Reply::html("<html><frameset><frame src=\"/main.html\"></frameset></html>"),
+        "/refresh" => Reply::html("<html><head><meta http-equiv=\"refresh\" content=\"0; url=/home\"></head></html>"),
+        "/app" => Reply::html("<html><body><div id=\"root\"></div><script src=\"/app.js\"></script></body></html>"),
+        _ => Reply::html("<html><body><p>Acme</p></body></html>"),
+    })
+    .await;
+    for path in ["/nothing", "/blank", "/shell", "/untyped", "/no-content"] {
+        let page = fetch_path(&server, path).await;
+        assert_eq!(page.outcome.status, CrawlStatus::Empty, "{path}: {:?}", page.outcome);
+        let reason = page.outcome.reason.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("empty page"), "{path}: {reason}");
+        assert!(!page.outcome.status.is_success() && page.html.is_none(), "{path}");
+        assert_eq!(page.outcome.attempts, 1, "{path}: an empty page is not retried");
+    }
+    for path in ["/frames", "/refresh", "/app", "/"] {
+        let page = fetch_path(&server, path).await;
+        assert_eq!(page.outcome.status, CrawlStatus::Ok, "{path}: {:?}", page.outcome);
+    }
+
+    // What the page is, like NotFound: served from the cache next time.
+    let cache = Arc::new(MemoryCache::new());
+    let config = FetchConfig { respect_robots: false, ..server.config(&["acme.test"]) };
+    let pool = HostPool::new(config, Some(cache.clone() as Arc<dyn PageCache>)).unwrap();
+    assert_eq!(pool.fetch(&url("http://acme.test/shell")).await.outcome.status, CrawlStatus::Empty);
+    let again = pool.fetch(&url("http://acme.test/shell")).await;
+    assert!(again.outcome.from_cache && again.outcome.status == CrawlStatus::Empty, "{:?}", again.outcome);
+    assert_eq!(server.count("/shell"), 2, "one fetch above, one here: the repeat came from the cache");
 }
