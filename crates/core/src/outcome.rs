@@ -10,8 +10,10 @@ pub enum CrawlStatus {
     Ok,
     /// Lead level: the home page worked but some other pages failed.
     Partial,
-    /// Bot challenge, captcha or login wall.
+    /// Bot challenge, WAF block page, captcha or login wall.
     Blocked,
+    /// The server answered 2xx with nothing in it: no body, only whitespace, or markup without text.
+    Empty,
     RobotsDisallowed,
     NotFound,
     Timeout,
@@ -35,6 +37,7 @@ impl CrawlStatus {
             Self::Ok => "ok",
             Self::Partial => "partial",
             Self::Blocked => "blocked",
+            Self::Empty => "empty",
             Self::RobotsDisallowed => "robots_disallowed",
             Self::NotFound => "not_found",
             Self::Timeout => "timeout",
@@ -91,9 +94,12 @@ mod tests {
 
     #[test]
     fn status_round_trips_through_its_name() {
-        for s in [CrawlStatus::Ok, CrawlStatus::RobotsDisallowed, CrawlStatus::SsrfRefused] {
+        for s in [CrawlStatus::Ok, CrawlStatus::RobotsDisallowed, CrawlStatus::SsrfRefused, CrawlStatus::Empty] {
             assert_eq!(CrawlStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::Value::String(s.as_str().to_string())));
         }
+        assert_eq!(CrawlStatus::parse("empty"), Some(CrawlStatus::Empty));
         assert!(!CrawlStatus::Blocked.is_success());
+        assert!(!CrawlStatus::Empty.is_success());
     }
 }

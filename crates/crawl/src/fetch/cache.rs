@@ -60,11 +60,18 @@ impl PageCache for MemoryCache {
 }
 
 /// Outcomes worth remembering: what the page *is*. Timeouts, connection and server errors may be gone
-/// next time; SSRF and robots refusals are policy that can change with the configuration.
+/// next time; SSRF and robots refusals are policy that can change with the configuration. An empty page
+/// is what the server serves there (a blank site, a page that dies before writing), like a 404, and
+/// the TTL bounds how long that is believed.
 pub(crate) fn is_cacheable(status: CrawlStatus) -> bool {
     matches!(
         status,
-        CrawlStatus::Ok | CrawlStatus::NotFound | CrawlStatus::NotHtml | CrawlStatus::TooLarge | CrawlStatus::Blocked
+        CrawlStatus::Ok
+            | CrawlStatus::NotFound
+            | CrawlStatus::NotHtml
+            | CrawlStatus::TooLarge
+            | CrawlStatus::Blocked
+            | CrawlStatus::Empty
     )
 }
 

@@ -1,5 +1,6 @@
-//! One HTTP request and what its response means: a page, a redirect, a final failure, or a transient
-//! one worth retrying. Transport errors are classified from the client error's source chain.
+//! One HTTP request and what its response means: a page, a redirect, a final failure (blocked, empty,
+//! not HTML, …), or a transient one worth retrying. Transport errors are classified from the client
+//! error's source chain.
 
 use std::error::Error as StdError;
 use std::io;
@@ -20,6 +21,7 @@ use super::blocked;
 use super::body::{self, BodyError, MediaType};
 use super::charset;
 use super::connector::ConnectFailure;
+use super::empty;
 
 /// What one request ended in.
 #[derive(Debug)]
@@ -117,25 +119,36 @@ pub(crate) async fn page(client: &HttpClient, user_agent: &HeaderValue, url: &Ur
             Ok(ok) => ok,
             Err(err) => return body_failure(err, status),
         };
-        if media == MediaType::Missing && !body::sniffs_as_html(&decoded) {
+        // Sniffed as text, not bytes: a UTF-16 page starts with `<\0`, not `<`. A blank body is
+        // judged empty below whatever its type.
+        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
+        if media == MediaType::Missing && !html.trim().is_empty() && !body::sniffs_as_html(html.as_bytes()) {
             let failure = Failure::new(CrawlStatus::NotHtml, "no Content-Type and the body does not look like HTML");
             return Exchange::Done(failure.http(status).bytes(bytes));
         }
-        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
+        // Blocks first: a challenge can come with an empty body and a telling header.
         if let Some(why) = blocked::detect(status, headers, &html) {
             return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
+        }
+        if let Some(why) = empty::why_empty(&html) {
+            let mut failure = Failure::new(CrawlStatus::Empty, why).http(status).bytes(bytes);
+            failure.content_type = content_type;
+            return Exchange::Done(failure);
         }
         return Exchange::Page { http_status: status, html, content_type, bytes };
     }
 
-    // Challenge pages come as 403/429/503; read them so they end as Blocked instead of being retried.
+    // Challenge and WAF block pages come as 403/405/429/503; read them so they end as Blocked instead of
+    // being retried or reported as HTTP errors. Some vendors say so in a header, whatever the body.
     let mut bytes = 0;
-    if matches!(status, 403 | 429 | 503)
-        && media == MediaType::Html
-        && let Ok((decoded, read)) = read_decoded(headers, incoming, limit).await
-    {
-        bytes = read;
-        let (html, _) = charset::decode_html(&decoded, content_type.as_deref());
+    if blocked::is_block_status(status) {
+        let mut html = String::new();
+        if !matches!(media, MediaType::Other(_))
+            && let Ok((decoded, read)) = read_decoded(headers, incoming, limit).await
+        {
+            bytes = read;
+            html = charset::decode_html(&decoded, content_type.as_deref()).0;
+        }
         if let Some(why) = blocked::detect(status, headers, &html) {
             return Exchange::Done(Failure::new(CrawlStatus::Blocked, why).http(status).bytes(bytes));
         }

@@ -1,14 +1,16 @@
 //! The one [`HostPool`] through which every outbound page fetch goes: cache, robots.txt, pacing, retries
-//! with escalating timeouts, manual redirects, body caps, charset decoding, block detection and the SSRF
-//! guard (in the connector). `fetch` never fails: every problem ends as a [`PageOutcome`] with a reason.
+//! with escalating timeouts, manual redirects, body caps, charset decoding, block and empty-page
+//! detection and the SSRF guard (in the connector). `fetch` never fails: every problem ends as a [`PageOutcome`] with a reason.
 
 mod blocked;
 mod body;
 mod cache;
 mod charset;
 mod connector;
+mod empty;
 mod exchange;
 mod guard;
+mod markup;
 mod pacing;
 mod robots;
 

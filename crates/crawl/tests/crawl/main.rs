@@ -7,6 +7,7 @@ mod extract_robustness;
 mod extract_structured;
 mod extract_support;
 mod fetch_content;
+mod fetch_outcomes;
 mod fetch_policy;
 mod fetch_retry;
 mod fetch_support;
