@@ -73,7 +73,9 @@ pub struct CrawlSettings {
     /// loopback and link-local addresses are refused.
     pub allow_addresses: Vec<String>,
     /// Host → `IP:port` overrides, like curl's `--resolve`: the crawler connects there instead of asking
-    /// DNS (the SSRF guard still applies). For staging sites and tests.
+    /// DNS (the SSRF guard still applies). A `*.suffix` entry covers every host under that suffix
+    /// (`"*.test" = "127.0.0.1:8080"`); a host's own entry wins, then the longest wildcard. For staging
+    /// sites, the sample web and tests.
     pub resolve: std::collections::BTreeMap<String, String>,
 }
 

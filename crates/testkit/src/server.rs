@@ -32,11 +32,17 @@ pub struct ServeOptions {
     pub latency: (Duration, Duration),
     /// How long "slow" pages stall before answering. Default 25 s, longer than any crawler attempt timeout.
     pub slow_delay: Duration,
+    /// The loopback port to listen on; 0 (the default) picks a free one.
+    pub port: u16,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { latency: (Duration::from_millis(20), Duration::from_millis(120)), slow_delay: Duration::from_secs(25) }
+        Self {
+            latency: (Duration::from_millis(20), Duration::from_millis(120)),
+            slow_delay: Duration::from_secs(25),
+            port: 0,
+        }
     }
 }
 
@@ -115,7 +121,7 @@ impl Drop for SampleServer {
 }
 
 pub(crate) async fn serve(web: Arc<SampleWeb>, opts: ServeOptions) -> std::io::Result<SampleServer> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(State { web, opts, requests: AtomicU64::new(0), hits: Mutex::new(HashMap::new()) });
     let accept_state = Arc::clone(&state);

@@ -35,19 +35,23 @@ pub fn dump(dir: &Path) -> Result<(usize, u64)> {
     Ok((pages, bytes))
 }
 
-pub async fn serve() -> Result<()> {
+pub async fn serve(port: u16, write_config: Option<&Path>) -> Result<()> {
     let web = Arc::new(SampleWeb::standard());
-    let server = web.clone().serve(ServeOptions::default()).await.context("starting the sample web")?;
+    let options = ServeOptions { port, ..ServeOptions::default() };
+    let server = web.clone().serve(options).await.with_context(|| format!("starting the sample web on port {port}"))?;
     let addr = server.addr();
+    let config = crawl_config(addr);
     println!(
-        "# The sample web ({} sites) is on http://{addr}. Put this in leadsmith.toml to crawl it:",
+        "# The sample web ({} sites) is on http://{addr}. Put this in leadsmith.toml to crawl it:\n{config}",
         web.sites().len()
     );
-    println!("[crawl]\nallow_addresses = [\"{}/32\"]\n\n[crawl.resolve]", addr.ip());
-    let mut overrides: Vec<_> = server.resolve_overrides().into_iter().collect();
-    overrides.sort();
-    for (host, a) in overrides {
-        println!("\"{host}\" = \"{a}\"");
+    if let Some(path) = write_config {
+        std::fs::write(path, &config).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "wrote the settings to {}; crawl with `leadsmith --config {} run LEADS`",
+            path.display(),
+            path.display()
+        );
     }
     eprintln!("serving until Ctrl-C; the lead list is `leadsmith sample-web leads`");
     tokio::signal::ctrl_c().await?;
@@ -66,7 +70,14 @@ pub enum SampleWebCommand {
     /// Print the sample lead list (CSV) to stdout.
     Leads,
     /// Serve the sample web on loopback until Ctrl-C and print the settings to crawl it.
-    Serve,
+    Serve {
+        /// The loopback port; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Also write those settings to FILE (a leadsmith.toml to pass with --config).
+        #[arg(long, value_name = "FILE")]
+        write_config: Option<std::path::PathBuf>,
+    },
 }
 
 /// `leadsmith sample-web …`.
@@ -77,7 +88,13 @@ pub async fn run(command: &SampleWebCommand) -> Result<()> {
             eprintln!("wrote {pages} pages ({:.1} MB) under {}", bytes as f64 / 1e6, dir.display());
         }
         SampleWebCommand::Leads => print!("{}", leads()),
-        SampleWebCommand::Serve => serve().await?,
+        SampleWebCommand::Serve { port, write_config } => serve(*port, write_config.as_deref()).await?,
     }
     Ok(())
+}
+
+/// The settings that crawl the sample web at `addr`: its address allowed past the SSRF guard, and every
+/// `.test` host (all its sites) resolved there by one wildcard entry.
+pub fn crawl_config(addr: std::net::SocketAddr) -> String {
+    format!("[crawl]\nallow_addresses = [\"{}/32\"]\n\n[crawl.resolve]\n\"*.test\" = \"{addr}\"\n", addr.ip())
 }

@@ -485,3 +485,27 @@ fn reading_commands_never_create_a_store_and_odd_locations_are_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unsupported store location scheme \"mysql\"") && !stderr.contains("hunter2"), "{stderr}");
 }
+
+#[test]
+fn sample_web_serve_writes_a_short_config_that_checks() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sample.toml");
+    let mut child = leadsmith()
+        .args(["sample-web", "serve", "--write-config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let wrote = stderr.lines().map(Result::unwrap).find(|l| l.starts_with("wrote the settings")).unwrap();
+    assert!(wrote.contains(&config.display().to_string()), "{wrote}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.lines().count() < 10, "{text}");
+    assert!(text.contains("\"*.test\" = \"127.0.0.1:"), "{text}");
+    let check = leadsmith().arg("--config").arg(&config).args(["config", "check"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    child.kill().unwrap();
+    let _ = child.wait();
+}

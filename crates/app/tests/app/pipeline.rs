@@ -34,7 +34,11 @@ async fn crawl_results(store: &dyn Store) -> Vec<CrawlResult> {
 async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
     let dir = tempfile::tempdir().unwrap();
     let web = Arc::new(SampleWeb::generate(3, 24));
-    let opts = ServeOptions { latency: (Duration::ZERO, Duration::from_millis(2)), slow_delay: Duration::from_secs(2) };
+    let opts = ServeOptions {
+        latency: (Duration::ZERO, Duration::from_millis(2)),
+        slow_delay: Duration::from_secs(2),
+        port: 0,
+    };
     let server = web.clone().serve(opts).await.unwrap();
     let leads = dir.path().join("leads.jsonl");
     std::fs::write(&leads, web.leads_jsonl()).unwrap();

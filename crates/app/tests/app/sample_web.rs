@@ -48,7 +48,11 @@ fn test_fetch_config(server: &leadsmith_testkit::SampleServer) -> FetchConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extraction_meets_ground_truth_on_the_sample_web() {
     let web = Arc::new(SampleWeb::standard());
-    let opts = ServeOptions { latency: (Duration::ZERO, Duration::from_millis(2)), slow_delay: Duration::from_secs(3) };
+    let opts = ServeOptions {
+        latency: (Duration::ZERO, Duration::from_millis(2)),
+        slow_delay: Duration::from_secs(3),
+        port: 0,
+    };
     let server = web.clone().serve(opts).await.unwrap();
     let pool = HostPool::new(test_fetch_config(&server), None).unwrap();
     let site_opts = Arc::new(SiteOptions::default());

@@ -51,7 +51,11 @@ fn settings(dir: &std::path::Path) -> Settings {
 async fn a_lead_carries_named_scores_and_a_blended_final_score() {
     let dir = tempfile::tempdir().unwrap();
     let web = Arc::new(SampleWeb::generate(5, 12));
-    let opts = ServeOptions { latency: (Duration::ZERO, Duration::from_millis(2)), slow_delay: Duration::from_secs(2) };
+    let opts = ServeOptions {
+        latency: (Duration::ZERO, Duration::from_millis(2)),
+        slow_delay: Duration::from_secs(2),
+        port: 0,
+    };
     let server = web.clone().serve(opts).await.unwrap();
     // Every lead but the last gets an `employees` column: 0, 7, 14, …
     let mut lines = Vec::new();

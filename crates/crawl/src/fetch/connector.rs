@@ -90,6 +90,20 @@ async fn connect(settings: &Settings, dst: &Uri) -> Result<TokioIo<TcpStream>, C
     Err(last)
 }
 
+/// The override for `host`: its own entry, else the longest wildcard (`*.test`, `*.staging.example`)
+/// whose suffix it ends with (a wildcard covers subdomains, not the bare suffix).
+fn override_for(overrides: &std::collections::HashMap<String, SocketAddr>, host: &str) -> Option<SocketAddr> {
+    if let Some(addr) = overrides.get(host) {
+        return Some(*addr);
+    }
+    overrides
+        .iter()
+        .filter_map(|(pattern, addr)| Some((pattern.strip_prefix('*')?, addr)))
+        .filter(|(suffix, _)| suffix.starts_with('.') && host.len() > suffix.len() && host.ends_with(suffix))
+        .max_by_key(|(suffix, _)| suffix.len())
+        .map(|(_, addr)| *addr)
+}
+
 /// Host → socket addresses, first match wins: overrides, IP literals,
 /// special-use names (never queried), then the system resolver.
 async fn resolve(settings: &Settings, dst: &Uri) -> Result<Vec<SocketAddr>, ConnectFailure> {
@@ -101,8 +115,8 @@ async fn resolve(settings: &Settings, dst: &Uri) -> Result<Vec<SocketAddr>, Conn
     if guard::is_metadata_host(&host) {
         return Err(Refusal::MetadataHost(host).into());
     }
-    if let Some(addr) = settings.overrides.get(&host) {
-        return Ok(vec![*addr]);
+    if let Some(addr) = override_for(&settings.overrides, &host) {
+        return Ok(vec![addr]);
     }
     let port = dst.port_u16().unwrap_or(if dst.scheme_str() == Some("https") { 443 } else { 80 });
     if let Ok(ip) = host.parse::<IpAddr>() {
@@ -134,6 +148,17 @@ mod tests {
     #[tokio::test]
     async fn overrides_replace_address_and_port() {
         let s = settings(&[("acme.test", "127.0.0.1:4321")]);
+        let wild =
+            settings(&[("*.test", "127.0.0.1:9"), ("*.deep.test", "127.0.0.2:9"), ("exact.test", "127.0.0.3:9")]);
+        for (url, want) in [
+            ("http://any.test/", "127.0.0.1:9"),
+            ("http://www.any.test/", "127.0.0.1:9"),
+            ("http://a.deep.test/", "127.0.0.2:9"),
+            ("http://exact.test/", "127.0.0.3:9"),
+        ] {
+            assert_eq!(resolve(&wild, &url.parse().unwrap()).await.unwrap(), vec![want.parse().unwrap()], "{url}");
+        }
+        assert!(resolve(&wild, &"http://test/".parse().unwrap()).await.is_err(), "the bare suffix is not covered");
         let got = resolve(&s, &"http://ACME.test.:80/x".parse().unwrap()).await.unwrap();
         assert_eq!(got, vec!["127.0.0.1:4321".parse().unwrap()]);
     }

@@ -30,6 +30,7 @@ pub async fn sample_setup(
     let opts = ServeOptions {
         latency: (Duration::from_millis(latency_ms.0), Duration::from_millis(latency_ms.1)),
         slow_delay: Duration::from_secs(2),
+        port: 0,
     };
     let server = web.clone().serve(opts).await.unwrap();
     let config = write_config(dir, &server, workers);
