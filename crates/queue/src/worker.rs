@@ -328,12 +328,7 @@ impl Worker {
                 // The lease will expire and the job will be delivered again; nothing is lost.
                 tracing::error!(job_id = job.id, error = %e, "could not record a job's outcome");
             }
-            // The last job of a run to end sets the run's final status, whichever worker ran it.
-            if let Some(run) = job.run_id
-                && let Err(e) = retry_store(give_up, || store.finish_run_if_done(run)).await
-            {
-                tracing::warn!(run, error = %e, "could not update the run's status");
-            }
+            // No run status to set here: the store finishes a run in the transaction that ends its last job.
         }
         .instrument(span)
     }

@@ -43,7 +43,8 @@ pub trait Leads: Send + Sync {
     /// Soft-deletes a lead: it disappears from [`lead`](Leads::lead), [`lead_by_domain`](Leads::lead_by_domain),
     /// [`list_leads`](Leads::list_leads) (unless [`LeadFilter::include_deleted`]) and
     /// [`count_leads`](Leads::count_leads); its data stays. Its jobs that are still ready (not running) become
-    /// cancelled. `Ok(false)` when there is no such lead or it is already deleted.
+    /// cancelled (a run left with nothing to do is finished). `Ok(false)` when there is no such lead or it is
+    /// already deleted.
     async fn delete_lead(&self, id: LeadId) -> Result<bool>;
 }
 
@@ -71,7 +72,9 @@ pub trait Runs: Send + Sync {
     async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
     /// Runs, newest first.
     async fn list_runs(&self, limit: usize) -> Result<Vec<RunInfo>>;
-    /// Sets the run's final status once no job of it is ready or running; returns the run.
+    /// Sets the run's final status once no job of it is ready or running; returns the run. Every
+    /// transaction that ends jobs (completion, dead letters, cancelled jobs of a deleted lead) already does
+    /// this for their runs, so this is for runs that may have no jobs (an empty selection) and for repairs.
     async fn finish_run_if_done(&self, id: i64) -> Result<Option<RunInfo>>;
     /// Cancels a running run: its ready jobs become `cancelled`, running jobs finish but enqueue no
     /// follow-ups, and the run's status is `cancelled`. A run that already ended is returned unchanged.
@@ -104,7 +107,8 @@ pub trait Jobs: Send + Sync {
         lease_ms: i64,
     ) -> Result<Vec<Job>>;
     async fn heartbeat(&self, job_id: i64, worker: &str, lease_ms: i64) -> Result<bool>;
-    /// In one transaction: writes the stage results, enqueues follow-up jobs and marks the job done.
+    /// In one transaction: writes the stage results, enqueues follow-up jobs, marks the job done and, if it
+    /// was its run's last open job, gives the run its final status.
     async fn complete(
         &self,
         job_id: i64,
@@ -117,14 +121,18 @@ pub trait Jobs: Send + Sync {
     /// [`complete`](Jobs::complete) for many jobs in one transaction: a busy worker acknowledges its
     /// finished jobs together, one commit for the lot. Each job's effects are as `complete` would make them.
     async fn complete_many(&self, worker: &str, done: Vec<Completion>) -> Result<()>;
-    /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`.
+    /// Records a failed attempt: back to ready at `retry_at_ms`, or dead with its error history when `None`
+    /// (finishing its run if that was the run's last open job).
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
     /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.
     async fn release(&self, job_id: i64, worker: &str) -> Result<()>;
     /// The workers currently holding running jobs.
     async fn running_workers(&self) -> Result<Vec<String>>;
     /// Makes the running jobs of workers known to be gone claimable again at once (crash recovery on
-    /// restart, without waiting for the lease). Returns how many.
+    /// restart, without waiting for the lease); the crashed attempt counts, and a job that has used its
+    /// `max_attempts` is dead-lettered ("worker died N times") instead. Returns how many jobs it touched.
+    /// Also gives runs left `running` with jobs but none ready or running their final status (even with no
+    /// dead workers).
     async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64>;
     async fn job(&self, id: i64) -> Result<Option<Job>>;
     /// Every job ever queued for this lead, oldest first (the lead's history; dead jobs removed by

@@ -34,8 +34,8 @@ pub struct StartedRun {
 }
 
 /// Imports the request's file and queues its leads in a run: for a keyed request the run of that key;
-/// otherwise the unfinished run of the same file if there is one (after making the jobs of crashed local
-/// workers claimable again), else a new one.
+/// otherwise the unfinished run of the same file if it still has work (after making the jobs of crashed
+/// local workers claimable again), else a new one. A run with nothing to do is done at once.
 pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &Settings) -> Result<StartedRun> {
     recover_local(store.as_ref()).await?;
     let path = &request.source;
@@ -55,7 +55,7 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
     let (run_id, resumed) = match &request.key {
         Some(key) => (store.create_run(&source, &params, Some(key)).await?, false),
         None => match store.latest_run_for_source(&source).await? {
-            Some(run) if run.status == "running" => (run.id, true),
+            Some(run) if run.status == "running" && resumable(store.as_ref(), run.id).await? => (run.id, true),
             _ => (store.create_run(&source, &params, None).await?, false),
         },
     };
@@ -64,7 +64,21 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
     }
     crate::telemetry::global().run_event(if resumed { "resumed" } else { "started" });
     enqueue_stages(store.as_ref(), run_id, lead_ids, &request.stages).await?;
+    store.finish_run_if_done(run_id).await?;
     Ok(StartedRun { run_id, resumed, queued: lead_ids.len(), report })
+}
+
+/// Whether a `running` run is worth resuming: it has jobs still to do, or none queued yet (its start was
+/// cut off before queueing). A run whose jobs have all ended is over whatever its status says: it is given
+/// its final status, and a new run does the file again (resuming it would queue nothing, since its jobs
+/// are unique per run and lead).
+async fn resumable(store: &dyn Store, run_id: i64) -> Result<bool> {
+    let counts = store.queue_counts(Some(run_id)).await?;
+    if counts.is_empty() || counts.iter().any(|k| k.ready + k.running > 0) {
+        return Ok(true);
+    }
+    store.finish_run_if_done(run_id).await?;
+    Ok(false)
 }
 
 /// Queues the first of `stages` for each lead in the run; each job carries the stages after it.

@@ -508,4 +508,33 @@ fn sample_web_serve_writes_a_short_config_that_checks() {
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     child.kill().unwrap();
     let _ = child.wait();
+
+/// `runs start` resumes the file's unfinished run only while it has work left. A run left `running` with
+/// every job ended (its worker died between the last job and the run's status, when those were two
+/// transactions) is given its final status and the file starts a new run, rather than "resuming" a run
+/// into which nothing can be queued again.
+#[tokio::test]
+async fn runs_start_resumes_only_a_run_with_work_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let leads = dir.path().join("leads.csv");
+    std::fs::write(&leads, "company,website\nAcme,acme.example\nBolt,bolt.example\n").unwrap();
+    let start = || {
+        let out = leadsmith().arg("--db").arg(&db).args(["runs", "start", "--source"]).arg(&leads).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(start().contains("run 1 queued: 2 leads"));
+    assert!(start().contains("run 1 resumed: 2 leads"), "its jobs are still queued");
+
+    // What a worker that died after the last job and before the run's status left behind.
+    rusqlite::Connection::open(&db).unwrap().execute("UPDATE jobs SET state = 'done', attempts = 1", []).unwrap();
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(store.run(1).await.unwrap().unwrap().status, "running");
+
+    let out = start();
+    assert!(out.contains("run 2 queued: 2 leads"), "{out}");
+    assert_eq!(store.run(1).await.unwrap().unwrap().status, "completed", "the stranded run is finished");
+    let counts = store.queue_counts(Some(2)).await.unwrap();
+    assert_eq!(counts.iter().map(|k| k.ready).sum::<u64>(), 2, "the new run has the file's work: {counts:?}");
 }

@@ -83,7 +83,11 @@ async fn transient_failures_retry_until_success() {
     assert_eq!(job.errors.len(), 2, "each failed attempt is in the history: {:?}", job.errors);
     assert_eq!(store.stage_results(lead).await.unwrap().len(), 1);
     assert_eq!(worker.stats().retried.load(Ordering::Relaxed), 2);
-    assert_eq!(store.finish_run_if_done(run).await.unwrap().unwrap().status, "completed");
+    assert_eq!(
+        store.run(run).await.unwrap().unwrap().status,
+        "completed",
+        "the last job's completion finished the run"
+    );
 }
 
 #[tokio::test]

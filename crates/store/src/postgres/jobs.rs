@@ -7,11 +7,12 @@ use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::LeadId;
 use tokio_postgres::Row;
 
+use super::runs::{self, PgFinish};
 use super::{Params, PgStore, exec, json_value, notify, query, query_opt, results, sql_limit};
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
 
@@ -115,7 +116,7 @@ pub(crate) async fn sweep_expired(c: &mut Object, now: i64) -> Result<u64> {
         return Ok(0);
     }
     let tx = c.transaction().await?;
-    let n = rules::jobs::expire_leases(&mut PgExpire(&tx), now).await?;
+    let n = rules::jobs::expire_leases(&mut PgExpire(&tx), &mut PgFinish(&tx), now).await?;
     tx.commit().await?;
     Ok(n)
 }
@@ -166,7 +167,7 @@ pub(crate) fn sort_claimed(jobs: &mut [Job]) {
 async fn complete(client: &mut Object, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = client.transaction().await?;
     let n = done.len();
-    let enqueued = rules::jobs::complete(&mut PgComplete(&tx), done, crate::now_ms()).await?;
+    let enqueued = rules::jobs::complete(&mut PgComplete(&tx), &mut PgFinish(&tx), done, crate::now_ms()).await?;
     if enqueued {
         notify(&tx).await?;
     }
@@ -197,8 +198,9 @@ impl CompleteTx for PgComplete<'_, '_> {
         enqueue(self.0, job, now_ms).await
     }
 
-    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
-        exec(self.0, sql!("jobs/mark_done"), &[&now_ms, &job_ids]).await.map(drop)
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<Vec<i64>> {
+        let rows = query(self.0, sql!("jobs/mark_done"), &[&now_ms, &job_ids]).await?;
+        Ok(rows.iter().filter_map(|r| r.get(0)).collect())
     }
 }
 
@@ -215,7 +217,9 @@ async fn fail(
         attempts: row.get::<_, i32>(1).max(0) as u32,
         max_attempts: row.get::<_, i32>(2).max(0) as u32,
         worker: row.get(3),
+        run_id: row.get(4),
     });
+    let found_run = found.as_ref().and_then(|f| f.run_id);
     let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
     match &decision {
@@ -225,6 +229,7 @@ async fn fail(
         }
         OnFailure::Bury { entry } => {
             exec(&tx, sql!("jobs/bury"), &[&error, entry, &now, &job_id]).await?;
+            runs::finish_runs(&tx, found_run.into_iter().collect()).await?;
         }
     }
     tx.commit().await?;
@@ -388,12 +393,9 @@ impl Jobs for PgStore {
     }
 
     async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64> {
-        if dead_workers.is_empty() {
-            return Ok(0);
-        }
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let n = rules::jobs::recover(&mut PgRecover(&tx), &dead_workers, crate::now_ms()).await?;
+        let n = rules::jobs::recover(&mut PgRecover(&tx), &mut PgFinish(&tx), &dead_workers, crate::now_ms()).await?;
         if n > 0 {
             notify(&tx).await?;
         }
@@ -446,13 +448,30 @@ impl Jobs for PgStore {
 struct PgRecover<'a, 'b>(&'a Transaction<'b>);
 
 impl RecoverTx for PgRecover<'_, '_> {
-    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<Held>> {
         let rows = query(self.0, sql!("jobs/running_of_workers"), &[&workers]).await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get::<_, i32>(2).max(0) as u32)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Held {
+                id: r.get(0),
+                worker: r.get(1),
+                attempts: r.get::<_, i32>(2).max(0) as u32,
+                max_attempts: r.get::<_, i32>(3).max(0) as u32,
+                run_id: r.get(4),
+            })
+            .collect())
     }
 
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
         exec(self.0, sql!("jobs/requeue_recovered"), &[&now_ms, &entry, &job_id]).await
+    }
+
+    async fn bury(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/bury_running"), &[&last_error, &entry, &now_ms, &job_id]).await
+    }
+
+    async fn stranded_runs(&mut self) -> Result<Vec<i64>> {
+        Ok(query(self.0, sql!("runs/stranded"), &[]).await?.iter().map(|r| r.get(0)).collect())
     }
 }
 
@@ -469,12 +488,13 @@ impl ExpireTx for PgExpire<'_, '_> {
                 worker: r.get(1),
                 attempts: r.get::<_, i32>(2).max(0) as u32,
                 max_attempts: r.get::<_, i32>(3).max(0) as u32,
+                run_id: r.get(4),
             })
             .collect())
     }
 
     async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
-        exec(self.0, sql!("jobs/bury_expired"), &[&last_error, &entry, &now_ms, &job_id]).await
+        exec(self.0, sql!("jobs/bury_running"), &[&last_error, &entry, &now_ms, &job_id]).await
     }
 
     async fn requeue_expired(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {

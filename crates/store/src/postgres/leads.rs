@@ -183,7 +183,9 @@ pub(crate) async fn delete_lead(client: &mut Object, id: LeadId) -> Result<bool>
     let tx = client.transaction().await?;
     let n = exec(&tx, sql!("leads/delete"), &[&crate::now_rfc3339(), &id]).await?;
     if n == 1 {
-        exec(&tx, sql!("leads/cancel_ready_jobs"), &[&crate::now_ms(), &id]).await?;
+        // A run whose last open jobs these were is over.
+        let cancelled = query(&tx, sql!("leads/cancel_ready_jobs"), &[&crate::now_ms(), &id]).await?;
+        super::runs::finish_runs(&tx, cancelled.iter().filter_map(|r| r.get(0)).collect()).await?;
     }
     tx.commit().await?;
     Ok(n == 1)

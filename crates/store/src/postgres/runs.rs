@@ -1,12 +1,13 @@
-//! Runs on PostgreSQL: create (once per key), read, list, finish and cancel.
+//! Runs on PostgreSQL: create (once per key), read, list, finish (here and in every transaction that ends
+//! jobs) and cancel.
 
 use async_trait::async_trait;
-use deadpool_postgres::{GenericClient, Object};
+use deadpool_postgres::{GenericClient, Object, Transaction};
 use tokio_postgres::Row;
 
 use super::{Params, PgStore, exec, query, query_one, query_opt, sql_limit};
 use crate::Runs;
-use crate::rules;
+use crate::rules::{self, jobs::FinishTx};
 use crate::{Result, RunInfo};
 
 fn run_info(r: &Row) -> RunInfo {
@@ -30,16 +31,38 @@ pub(crate) async fn list_runs<C: GenericClient>(c: &C, limit: usize) -> Result<V
 
 pub(crate) async fn finish_run_if_done(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {
     let tx = client.transaction().await?;
-    // One snapshot: a job that completes while enqueueing its follow-ups does both in one commit, so this
-    // sees the job still open or its follow-ups ready, never neither.
-    let row = query_one(&tx, sql!("runs/open_and_dead"), &[&id]).await?;
-    let (open, dead): (i64, i64) = (row.get(0), row.get(1));
-    if let Some(status) = rules::jobs::finished_status(open, dead) {
-        exec(&tx, sql!("runs/finish"), &[&status, &crate::now_rfc3339(), &id]).await?;
-    }
+    finish_runs(&tx, vec![id]).await?;
     let run = run_by(&tx, sql!("runs/by_id"), &[&id]).await?;
     tx.commit().await?;
     Ok(run)
+}
+
+/// Finishes those of `runs` with nothing left to do, on `tx` (see [`rules::jobs::finish_runs`]).
+pub(crate) async fn finish_runs(tx: &Transaction<'_>, runs: Vec<i64>) -> Result<()> {
+    rules::jobs::finish_runs(&mut PgFinish(tx), runs).await
+}
+
+/// Finishing runs' statements on one PostgreSQL transaction.
+pub(crate) struct PgFinish<'a, 'b>(pub &'a Transaction<'b>);
+
+impl FinishTx for PgFinish<'_, '_> {
+    async fn has_open_job(&mut self, run_id: i64) -> Result<bool> {
+        Ok(query_opt(self.0, sql!("runs/has_open_job"), &[&run_id]).await?.is_some())
+    }
+
+    async fn lock_run(&mut self, run_id: i64) -> Result<Option<String>> {
+        Ok(query_opt(self.0, sql!("runs/lock_to_finish"), &[&run_id]).await?.map(|r| r.get(0)))
+    }
+
+    async fn open_and_dead(&mut self, run_id: i64) -> Result<(i64, i64)> {
+        // A statement of its own after the lock: it sees what finishers before us committed.
+        let row = query_one(self.0, sql!("runs/open_and_dead"), &[&run_id]).await?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    async fn finish_run(&mut self, run_id: i64, status: &str, stamp: &str) -> Result<()> {
+        exec(self.0, sql!("runs/finish"), &[&status, &stamp, &run_id]).await.map(drop)
+    }
 }
 
 pub(crate) async fn cancel_run(client: &mut Object, id: i64) -> Result<Option<RunInfo>> {

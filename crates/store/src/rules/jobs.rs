@@ -1,6 +1,6 @@
 //! Job-table rules shared by every backend: completing jobs (results, follow-ups gated on the run not being
 //! cancelled and inheriting it, done), what a failed attempt leads to, expired leases, recovering the jobs
-//! of dead workers, and when a run is finished with which status.
+//! of dead workers, and finishing a run (when, with which status) in the transaction that ends its last job.
 
 use crate::{Completion, JobState, NewJob, NewStageResult, Result};
 
@@ -15,13 +15,20 @@ pub(crate) trait CompleteTx {
     async fn run_cancelled(&mut self, run_id: i64) -> Result<bool>;
     /// Inserts the job unless its unique key exists; returns the new id.
     async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<Option<i64>>;
-    /// Marks the jobs done, whether running or (their lease lost, requeued) ready.
-    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()>;
+    /// Marks the jobs done, whether running or (their lease lost, requeued) ready; returns the runs of the
+    /// jobs it marked.
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<Vec<i64>>;
 }
 
-/// Completes `done` through `tx`: each job's results, then its follow-ups, then all jobs done. Returns
+/// Completes `done` through `tx`: each job's results, then its follow-ups, then all jobs done, then the runs
+/// whose last job that was get their final status (through `runs`, on the same transaction). Returns
 /// whether any follow-up was enqueued (the caller wakes workers).
-pub(crate) async fn complete<T: CompleteTx>(tx: &mut T, done: Vec<Completion>, now_ms: i64) -> Result<bool> {
+pub(crate) async fn complete<T: CompleteTx, F: FinishTx>(
+    tx: &mut T,
+    runs: &mut F,
+    done: Vec<Completion>,
+    now_ms: i64,
+) -> Result<bool> {
     let stamp = crate::now_rfc3339();
     let ids: Vec<i64> = done.iter().map(|d| d.job_id).collect();
     let mut enqueued = false;
@@ -33,7 +40,8 @@ pub(crate) async fn complete<T: CompleteTx>(tx: &mut T, done: Vec<Completion>, n
     }
     // Done even if the lease was lost meanwhile: the results above are idempotent, so a second delivery
     // that also completes changes nothing.
-    tx.mark_done(&ids, now_ms).await?;
+    let ended = tx.mark_done(&ids, now_ms).await?;
+    finish_runs(runs, ended).await?;
     Ok(enqueued)
 }
 
@@ -65,6 +73,8 @@ pub(crate) struct Attempt {
     pub attempts: u32,
     pub max_attempts: u32,
     pub worker: Option<String>,
+    /// Its run: dead-lettering the run's last open job finishes the run (see [`finish_runs`]).
+    pub run_id: Option<i64>,
 }
 
 /// What a failed attempt does to its job.
@@ -105,25 +115,58 @@ impl OnFailure {
     }
 }
 
+/// A running job of a dead worker, as recovery finds it.
+pub(crate) struct Held {
+    pub id: i64,
+    pub worker: String,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_id: Option<i64>,
+}
+
 /// The statements recovering dead workers' jobs needs, inside the backend's one transaction.
 pub(crate) trait RecoverTx {
-    /// The running jobs these workers hold (locked where rows can be): id, worker, attempts.
-    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>>;
+    /// The running jobs these workers hold (locked where rows can be).
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<Held>>;
     /// Makes the job, if still running, ready at `now_ms` with `entry` added to its errors; returns 1 if it
     /// was.
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64>;
+    /// Dead-letters the job, if still running, with `last_error`, `entry` added to its errors; returns 1 if
+    /// it was.
+    async fn bury(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64>;
+    /// Runs still `running` that have jobs but none ready or running: left so by a crash between a run's
+    /// last job and its status, when those were two transactions.
+    async fn stranded_runs(&mut self) -> Result<Vec<i64>>;
 }
 
-/// Makes the running jobs of `dead_workers` claimable at once; returns how many. The crashed attempt still
-/// counts: a job that crashes its worker every time must not loop forever.
-pub(crate) async fn recover<T: RecoverTx>(tx: &mut T, dead_workers: &[String], now_ms: i64) -> Result<u64> {
-    if dead_workers.is_empty() {
-        return Ok(0);
-    }
+/// Makes the running jobs of `dead_workers` claimable at once; returns how many it touched. The crashed
+/// attempt counts: a job that crashes its worker every time is dead-lettered once it has used its attempts
+/// ("worker died N times"), as the lease sweep does with a job whose lease keeps running out. Runs whose last
+/// open job that buried, and runs stranded `running` with nothing left to do, get their final status.
+pub(crate) async fn recover<T: RecoverTx, F: FinishTx>(
+    tx: &mut T,
+    runs: &mut F,
+    dead_workers: &[String],
+    now_ms: i64,
+) -> Result<u64> {
     let mut n = 0;
-    for (id, worker, attempts) in tx.running_jobs_of(dead_workers).await? {
-        n += tx.requeue(id, &format!("worker {worker} died during attempt {attempts}"), now_ms).await?;
+    let mut ended = Vec::new();
+    let held = if dead_workers.is_empty() { Vec::new() } else { tx.running_jobs_of(dead_workers).await? };
+    for job in held {
+        let entry = format!("worker {} died during attempt {}", job.worker, job.attempts);
+        if job.attempts >= job.max_attempts {
+            let times = if job.attempts == 1 { "time" } else { "times" };
+            let buried = tx.bury(job.id, &format!("worker died {} {times}", job.attempts), &entry, now_ms).await?;
+            if buried > 0 {
+                ended.extend(job.run_id);
+            }
+            n += buried;
+        } else {
+            n += tx.requeue(job.id, &entry, now_ms).await?;
+        }
     }
+    ended.extend(tx.stranded_runs().await?);
+    finish_runs(runs, ended).await?;
     Ok(n)
 }
 
@@ -133,6 +176,7 @@ pub(crate) struct Expired {
     pub worker: Option<String>,
     pub attempts: u32,
     pub max_attempts: u32,
+    pub run_id: Option<i64>,
 }
 
 /// The statements returning expired leases to the queue needs, inside the backend's one transaction.
@@ -146,19 +190,66 @@ pub(crate) trait ExpireTx {
 }
 
 /// Returns running jobs whose lease ran out (the worker died or hung) to the queue: spent jobs go to the
-/// dead letters, the rest become claimable again (at-least-once delivery). Returns how many it touched.
-pub(crate) async fn expire_leases<T: ExpireTx>(tx: &mut T, now_ms: i64) -> Result<u64> {
+/// dead letters (finishing their run if that was its last open job), the rest become claimable again
+/// (at-least-once delivery). Returns how many it touched.
+pub(crate) async fn expire_leases<T: ExpireTx, F: FinishTx>(tx: &mut T, runs: &mut F, now_ms: i64) -> Result<u64> {
     let mut n = 0;
+    let mut ended = Vec::new();
     for job in tx.expired_leases(now_ms).await? {
         let entry = format!("lease expired (worker {})", job.worker.as_deref().unwrap_or("?"));
         n += if job.attempts >= job.max_attempts {
             let last_error = format!("lease expired on attempt {} of {}", job.attempts, job.max_attempts);
-            tx.bury_expired(job.id, &last_error, &entry, now_ms).await?
+            let buried = tx.bury_expired(job.id, &last_error, &entry, now_ms).await?;
+            if buried > 0 {
+                ended.extend(job.run_id);
+            }
+            buried
         } else {
             tx.requeue_expired(job.id, &entry, now_ms).await?
         };
     }
+    finish_runs(runs, ended).await?;
     Ok(n)
+}
+
+/// The statements finishing runs needs, inside the transaction that ended their jobs.
+pub(crate) trait FinishTx {
+    /// Whether the run has a ready or running job that no concurrent transaction is changing. Where rows
+    /// can be locked, the job found is locked (shared, skipping rows others hold) until commit, so whoever
+    /// ends it later sees this transaction's work.
+    async fn has_open_job(&mut self, run_id: i64) -> Result<bool>;
+    /// Locks the run against concurrent finishers (where rows can be locked); returns its status.
+    async fn lock_run(&mut self, run_id: i64) -> Result<Option<String>>;
+    /// The run's ready-or-running and dead jobs.
+    async fn open_and_dead(&mut self, run_id: i64) -> Result<(i64, i64)>;
+    /// Sets the final status of the run, if still running, stamped `stamp` (RFC 3339).
+    async fn finish_run(&mut self, run_id: i64, status: &str, stamp: &str) -> Result<()>;
+}
+
+/// Gives each of `runs` that has no ready or running job left its final status. Called by every
+/// transaction that ends jobs (done, dead, cancelled) with their runs, so a run's status never waits on a
+/// second transaction that a crash could lose.
+///
+/// Two transactions ending a run's last two jobs at once each see the other's job still running. So unless
+/// a job of the run is open and untouched (then whoever ends it later sees this commit), finishers take
+/// turns on the run's row and count again once they hold it: the second sees the first's commit. Runs are
+/// taken in id order, so finishers never wait on each other in a cycle.
+pub(crate) async fn finish_runs<F: FinishTx>(tx: &mut F, mut runs: Vec<i64>) -> Result<()> {
+    runs.sort_unstable();
+    runs.dedup();
+    for run in runs {
+        if tx.has_open_job(run).await? {
+            continue;
+        }
+        if tx.lock_run(run).await?.as_deref() != Some("running") {
+            continue;
+        }
+        let (open, dead) = tx.open_and_dead(run).await?;
+        if let Some(status) = finished_status(open, dead) {
+            tx.finish_run(run, status, &crate::now_rfc3339()).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A run's final status once none of its jobs is ready or running (`open`): `completed`, or
@@ -176,7 +267,7 @@ mod tests {
     use super::*;
 
     fn running(attempts: u32, max_attempts: u32, worker: &str) -> Option<Attempt> {
-        Some(Attempt { state: "running".into(), attempts, max_attempts, worker: Some(worker.into()) })
+        Some(Attempt { state: "running".into(), attempts, max_attempts, worker: Some(worker.into()), run_id: None })
     }
 
     #[test]
@@ -187,7 +278,8 @@ mod tests {
         assert!(matches!(on_failure(running(1, 3, "w"), "w", "boom", None), OnFailure::Bury { .. }));
         assert_eq!(on_failure(running(1, 3, "other"), "w", "boom", Some(10)).state(), JobState::Running);
         assert_eq!(on_failure(None, "w", "boom", Some(10)).state(), JobState::Dead);
-        let done = Attempt { state: "done".into(), attempts: 1, max_attempts: 3, worker: Some("w".into()) };
+        let done =
+            Attempt { state: "done".into(), attempts: 1, max_attempts: 3, worker: Some("w".into()), run_id: None };
         assert_eq!(on_failure(Some(done), "w", "boom", Some(10)).state(), JobState::Done);
     }
 

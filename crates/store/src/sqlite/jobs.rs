@@ -5,11 +5,12 @@ use async_trait::async_trait;
 use leadsmith_core::LeadId;
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
+use super::runs::{self, SqliteFinish};
 use super::{SqliteStore, json_col, results};
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, ExpireTx, Expired, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
 
@@ -79,7 +80,7 @@ pub(crate) fn claim(
     now: i64,
 ) -> Result<Vec<Job>> {
     let tx = conn.transaction()?;
-    rules::ready(rules::jobs::expire_leases(&mut SqliteExpire(&tx), now))?;
+    rules::ready(rules::jobs::expire_leases(&mut SqliteExpire(&tx), &mut SqliteFinish(&tx), now))?;
     let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(kinds).expect("strings serialise"));
     let args = params![worker, now + lease_ms, now, limit as i64, kinds, run_id];
     let mut claimed = {
@@ -97,7 +98,8 @@ pub(crate) fn claim(
 fn complete(conn: &mut Connection, worker: &str, done: Vec<Completion>) -> Result<bool> {
     let tx = conn.transaction()?;
     let n = done.len();
-    let enqueued = rules::ready(rules::jobs::complete(&mut SqliteComplete(&tx), done, crate::now_ms()))?;
+    let enqueued =
+        rules::ready(rules::jobs::complete(&mut SqliteComplete(&tx), &mut SqliteFinish(&tx), done, crate::now_ms()))?;
     tx.commit()?;
     tracing::trace!(jobs = n, worker, "jobs completed");
     Ok(enqueued)
@@ -125,12 +127,14 @@ impl CompleteTx for SqliteComplete<'_> {
         enqueue(self.0, job, now_ms)
     }
 
-    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<()> {
+    async fn mark_done(&mut self, job_ids: &[i64], now_ms: i64) -> Result<Vec<i64>> {
         let mut stmt = self.0.prepare_cached(sql!("jobs/mark_done"))?;
+        let mut runs = Vec::new();
         for id in job_ids {
-            stmt.execute(params![now_ms, id])?;
+            let run: Option<Option<i64>> = stmt.query_row(params![now_ms, id], |r| r.get(0)).optional()?;
+            runs.extend(run.flatten());
         }
-        Ok(())
+        Ok(runs)
     }
 }
 
@@ -138,9 +142,16 @@ fn fail(conn: &mut Connection, job_id: i64, worker: &str, error: &str, retry_at_
     let tx = conn.transaction()?;
     let found = tx
         .query_row(sql!("jobs/attempt"), [job_id], |r| {
-            Ok(Attempt { state: r.get(0)?, attempts: r.get(1)?, max_attempts: r.get(2)?, worker: r.get(3)? })
+            Ok(Attempt {
+                state: r.get(0)?,
+                attempts: r.get(1)?,
+                max_attempts: r.get(2)?,
+                worker: r.get(3)?,
+                run_id: r.get(4)?,
+            })
         })
         .optional()?;
+    let found_run = found.as_ref().and_then(|f| f.run_id);
     let decision = rules::jobs::on_failure(found, worker, error, retry_at_ms);
     let now = crate::now_ms();
     match &decision {
@@ -150,6 +161,7 @@ fn fail(conn: &mut Connection, job_id: i64, worker: &str, error: &str, retry_at_
         }
         OnFailure::Bury { entry } => {
             tx.execute(sql!("jobs/bury"), params![error, entry, now, job_id])?;
+            runs::finish_runs(&tx, found_run.into_iter().collect())?;
         }
     }
     tx.commit()?;
@@ -324,12 +336,10 @@ impl Jobs for SqliteStore {
     }
 
     async fn recover_jobs(&self, dead: Vec<String>) -> Result<u64> {
-        if dead.is_empty() {
-            return Ok(0);
-        }
         self.call_and_signal(move |conn| {
             let tx = conn.transaction()?;
-            let n = rules::ready(rules::jobs::recover(&mut SqliteRecover(&tx), &dead, crate::now_ms()))?;
+            let now = crate::now_ms();
+            let n = rules::ready(rules::jobs::recover(&mut SqliteRecover(&tx), &mut SqliteFinish(&tx), &dead, now))?;
             tx.commit()?;
             Ok(n)
         })
@@ -365,11 +375,19 @@ impl Jobs for SqliteStore {
 struct SqliteRecover<'a>(&'a Transaction<'a>);
 
 impl RecoverTx for SqliteRecover<'_> {
-    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<(i64, String, u32)>> {
+    async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<Held>> {
         let mut stmt = self.0.prepare_cached(sql!("jobs/running_of_worker"))?;
         let mut out = Vec::new();
         for worker in workers {
-            let rows = stmt.query_map([worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([worker], |r| {
+                Ok(Held {
+                    id: r.get(0)?,
+                    worker: r.get(1)?,
+                    attempts: r.get(2)?,
+                    max_attempts: r.get(3)?,
+                    run_id: r.get(4)?,
+                })
+            })?;
             out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
         }
         Ok(out)
@@ -377,6 +395,16 @@ impl RecoverTx for SqliteRecover<'_> {
 
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
         Ok(self.0.prepare_cached(sql!("jobs/requeue_recovered"))?.execute(params![now_ms, entry, job_id])? as u64)
+    }
+
+    async fn bury(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(sql!("jobs/bury_running"))?;
+        Ok(stmt.execute(params![last_error, entry, now_ms, job_id])? as u64)
+    }
+
+    async fn stranded_runs(&mut self) -> Result<Vec<i64>> {
+        let mut stmt = self.0.prepare_cached(sql!("runs/stranded"))?;
+        Ok(stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?)
     }
 }
 
@@ -387,13 +415,19 @@ impl ExpireTx for SqliteExpire<'_> {
     async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
         let mut stmt = self.0.prepare_cached(sql!("jobs/expired_leases"))?;
         let rows = stmt.query_map([now_ms], |r| {
-            Ok(Expired { id: r.get(0)?, worker: r.get(1)?, attempts: r.get(2)?, max_attempts: r.get(3)? })
+            Ok(Expired {
+                id: r.get(0)?,
+                worker: r.get(1)?,
+                attempts: r.get(2)?,
+                max_attempts: r.get(3)?,
+                run_id: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {
-        let mut stmt = self.0.prepare_cached(sql!("jobs/bury_expired"))?;
+        let mut stmt = self.0.prepare_cached(sql!("jobs/bury_running"))?;
         Ok(stmt.execute(params![last_error, entry, now_ms, job_id])? as u64)
     }
 

@@ -184,7 +184,12 @@ pub(crate) fn delete_lead(conn: &mut Connection, id: LeadId) -> Result<bool> {
     let tx = conn.transaction()?;
     let n = tx.execute(sql!("leads/delete"), params![crate::now_rfc3339(), id])?;
     if n == 1 {
-        tx.execute(sql!("leads/cancel_ready_jobs"), params![crate::now_ms(), id])?;
+        // A run whose last open jobs these were is over.
+        let mut stmt = tx.prepare_cached(sql!("leads/cancel_ready_jobs"))?;
+        let runs = stmt.query_map(params![crate::now_ms(), id], |r| r.get(0))?;
+        let runs = runs.collect::<rusqlite::Result<Vec<Option<i64>>>>()?.into_iter().flatten().collect();
+        drop(stmt);
+        super::runs::finish_runs(&tx, runs)?;
     }
     tx.commit()?;
     Ok(n == 1)

@@ -1,11 +1,12 @@
-//! Runs on SQLite: create (once per key), read, list, finish and cancel.
+//! Runs on SQLite: create (once per key), read, list, finish (here and in every transaction that ends jobs)
+//! and cancel.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Params, params};
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 
 use super::{SqliteStore, json_col};
 use crate::Runs;
-use crate::rules;
+use crate::rules::{self, jobs::FinishTx};
 use crate::{Result, RunInfo};
 
 type RunRow = (i64, String, String, String, String, Option<String>);
@@ -30,12 +31,37 @@ pub(crate) fn list_runs(conn: &Connection, limit: usize) -> Result<Vec<RunInfo>>
 
 pub(crate) fn finish_run_if_done(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {
     let tx = conn.transaction()?;
-    let (open, dead): (i64, i64) = tx.query_row(sql!("runs/open_and_dead"), [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if let Some(status) = rules::jobs::finished_status(open, dead) {
-        tx.execute(sql!("runs/finish"), params![status, crate::now_rfc3339(), id])?;
-    }
+    finish_runs(&tx, vec![id])?;
     tx.commit()?;
     run_by(conn, sql!("runs/by_id"), [id])
+}
+
+/// Finishes those of `runs` with nothing left to do, on `tx` (see [`rules::jobs::finish_runs`]).
+pub(crate) fn finish_runs(tx: &Transaction<'_>, runs: Vec<i64>) -> Result<()> {
+    rules::ready(rules::jobs::finish_runs(&mut SqliteFinish(tx), runs))
+}
+
+/// Finishing runs' statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+pub(crate) struct SqliteFinish<'a>(pub &'a Transaction<'a>);
+
+impl FinishTx for SqliteFinish<'_> {
+    async fn has_open_job(&mut self, run_id: i64) -> Result<bool> {
+        Ok(self.0.prepare_cached(sql!("runs/has_open_job"))?.query_row([run_id], |r| r.get(0))?)
+    }
+
+    async fn lock_run(&mut self, run_id: i64) -> Result<Option<String>> {
+        Ok(self.0.prepare_cached(sql!("runs/lock_to_finish"))?.query_row([run_id], |r| r.get(0)).optional()?)
+    }
+
+    async fn open_and_dead(&mut self, run_id: i64) -> Result<(i64, i64)> {
+        let mut stmt = self.0.prepare_cached(sql!("runs/open_and_dead"))?;
+        Ok(stmt.query_row([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
+    async fn finish_run(&mut self, run_id: i64, status: &str, stamp: &str) -> Result<()> {
+        self.0.prepare_cached(sql!("runs/finish"))?.execute(params![status, stamp, run_id])?;
+        Ok(())
+    }
 }
 
 pub(crate) fn cancel_run(conn: &mut Connection, id: i64) -> Result<Option<RunInfo>> {

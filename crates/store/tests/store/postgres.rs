@@ -112,6 +112,85 @@ async fn concurrent_claimers_get_each_job_exactly_once() {
     assert_eq!((counts[0].done, counts[0].ready, counts[0].running), (JOBS as u64, 0, 0));
 }
 
+/// Workers on separate connections ending the last jobs of a run at the same moment each see the other's job
+/// still running; the run must be finished all the same, by exactly the transaction that ends it last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_last_completions_finish_their_run() {
+    if skipped("concurrent_last_completions_finish_their_run") {
+        return;
+    }
+    const RUNS: usize = 30;
+    const JOBS: i64 = 4;
+    let url = scratch_url().await;
+    let mut stores = Vec::new();
+    for _ in 0..4 {
+        stores.push(connect(&url).await);
+    }
+    for _ in 0..RUNS {
+        let run = stores[0].create_run("f", &serde_json::json!({}), None).await.unwrap();
+        let jobs: Vec<NewJob> = (0..JOBS)
+            .map(|lead| {
+                let mut job = NewJob::new("crawl", Some(lead));
+                job.run_id = Some(run);
+                job
+            })
+            .collect();
+        stores[0].enqueue_many(jobs).await.unwrap();
+        // Each store holds one of the run's jobs, then all complete together.
+        let mut held = Vec::new();
+        for (w, s) in stores.iter().enumerate() {
+            held.push((
+                s.clone(),
+                format!("w{w}"),
+                s.claim(&format!("w{w}"), &[], Some(run), 1, 60_000).await.unwrap(),
+            ));
+        }
+        let barrier = Arc::new(tokio::sync::Barrier::new(held.len()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (s, worker, jobs) in held {
+            let barrier = barrier.clone();
+            tasks.spawn(async move {
+                barrier.wait().await;
+                for job in jobs {
+                    s.complete(job.id, &worker, vec![], vec![]).await.unwrap();
+                }
+            });
+        }
+        tasks.join_all().await;
+        let info = stores[1].run(run).await.unwrap().unwrap();
+        assert_eq!(info.status, "completed", "run {run} after its last jobs ended concurrently");
+    }
+}
+
+/// A run left `running` with every job ended (by a leadsmith that set the run's status in a transaction of
+/// its own and crashed before it) is finished by the next recovery; a run whose jobs are not queued yet is
+/// left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_finishes_a_run_stranded_running() {
+    if skipped("recovery_finishes_a_run_stranded_running") {
+        return;
+    }
+    let url = scratch_url().await;
+    let s = connect(&url).await;
+    let run = s.create_run("f.csv", &serde_json::json!({}), None).await.unwrap();
+    let mut job = NewJob::new("crawl", Some(1));
+    job.run_id = Some(run);
+    s.enqueue(job).await.unwrap();
+    let job = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
+    s.complete(job.id, "w", vec![], vec![]).await.unwrap();
+    let starting = s.create_run("g.csv", &serde_json::json!({}), None).await.unwrap();
+    raw(&url)
+        .await
+        .execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1", &[&run])
+        .await
+        .unwrap();
+    assert_eq!(s.run(run).await.unwrap().unwrap().status, "running");
+    assert_eq!(s.recover_jobs(vec![]).await.unwrap(), 0, "no job needed recovering");
+    let info = s.run(run).await.unwrap().unwrap();
+    assert_eq!((info.status.as_str(), info.finished_at.is_some()), ("completed", true));
+    assert_eq!(s.run(starting).await.unwrap().unwrap().status, "running");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_signal_reaches_other_processes_of_the_same_schema_only() {
     if skipped("job_signal_reaches_other_processes_of_the_same_schema_only") {

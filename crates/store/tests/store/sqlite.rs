@@ -65,4 +65,29 @@ fn processes_opening_a_fresh_file_at_once_all_get_the_store() {
     for handle in opened {
         handle.join().unwrap().expect("every opener gets a migrated store");
     }
+
+/// A run left `running` with every job ended (by a leadsmith that set the run's status in a transaction of
+/// its own and crashed before it) is finished by the next recovery; a run whose jobs are not queued yet is
+/// left alone.
+#[tokio::test]
+async fn recovery_finishes_a_run_stranded_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let run = s.create_run("f.csv", &serde_json::json!({}), None).await.unwrap();
+    let mut job = leadsmith_store::NewJob::new("crawl", Some(1));
+    job.run_id = Some(run);
+    s.enqueue(job).await.unwrap();
+    let job = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
+    s.complete(job.id, "w", vec![], vec![]).await.unwrap();
+    let starting = s.create_run("g.csv", &serde_json::json!({}), None).await.unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?1", [run])
+        .unwrap();
+    assert_eq!(s.run(run).await.unwrap().unwrap().status, "running");
+    assert_eq!(s.recover_jobs(vec![]).await.unwrap(), 0, "no job needed recovering");
+    let info = s.run(run).await.unwrap().unwrap();
+    assert_eq!((info.status.as_str(), info.finished_at.is_some()), ("completed", true));
+    assert_eq!(s.run(starting).await.unwrap().unwrap().status, "running");
 }

@@ -1,1 +1,1 @@
-SELECT state, attempts, max_attempts, worker FROM jobs WHERE id = $1 FOR UPDATE
+SELECT state, attempts, max_attempts, worker, run_id FROM jobs WHERE id = $1 FOR UPDATE

@@ -1,3 +1,3 @@
 -- SKIP LOCKED: a row another claimer is handling is its job.
-SELECT id, worker, attempts, max_attempts FROM jobs WHERE state = 'running' AND lease_until < $1
+SELECT id, worker, attempts, max_attempts, run_id FROM jobs WHERE state = 'running' AND lease_until < $1
 ORDER BY id FOR UPDATE SKIP LOCKED

@@ -1,1 +1,2 @@
 UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ?1 WHERE id = ?2 AND state IN ('running', 'ready')
+RETURNING run_id

@@ -1,1 +1,1 @@
-SELECT id, worker, attempts FROM jobs WHERE state = 'running' AND worker = ?1 ORDER BY id
+SELECT id, worker, attempts, max_attempts, run_id FROM jobs WHERE state = 'running' AND worker = ?1 ORDER BY id

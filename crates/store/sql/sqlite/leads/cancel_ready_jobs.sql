@@ -1,1 +1,2 @@
 UPDATE jobs SET state = 'cancelled', updated_at = ?1 WHERE lead_id = ?2 AND state = 'ready'
+RETURNING run_id

@@ -41,6 +41,8 @@ macro_rules! store_suite {
             expired_leases_are_redelivered_then_dead_lettered,
             release_and_recovery_give_jobs_back,
             runs_finish_with_a_status,
+            a_run_finishes_in_the_transaction_that_ends_its_last_job,
+            recovery_dead_letters_a_job_past_its_attempts,
             list_filters_by_tier_and_orders_by_score,
             queue_stats_redrive_and_purge,
             page_cache_round_trips,
