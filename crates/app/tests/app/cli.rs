@@ -508,6 +508,7 @@ fn sample_web_serve_writes_a_short_config_that_checks() {
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     child.kill().unwrap();
     let _ = child.wait();
+}
 
 /// `runs start` resumes the file's unfinished run only while it has work left. A run left `running` with
 /// every job ended (its worker died between the last job and the run's status, when those were two

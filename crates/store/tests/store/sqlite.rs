@@ -65,6 +65,7 @@ fn processes_opening_a_fresh_file_at_once_all_get_the_store() {
     for handle in opened {
         handle.join().unwrap().expect("every opener gets a migrated store");
     }
+}
 
 /// A run left `running` with every job ended (by a leadsmith that set the run's status in a transaction of
 /// its own and crashed before it) is finished by the next recovery; a run whose jobs are not queued yet is
