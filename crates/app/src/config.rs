@@ -349,6 +349,19 @@ pub struct ServeSettings {
     /// How long a checked API key is trusted before the store is asked again: a revoked key stops working
     /// within this many seconds.
     pub key_cache_secs: f64,
+    /// Seconds a client has to send a request's line and headers, from when it connects or, on a kept-alive
+    /// connection, from the request's first byte; a slower connection is closed.
+    pub header_read_timeout_secs: f64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    pub idle_timeout_secs: f64,
+    /// Seconds a request may take, its body read and its answer made (uploads have their own): 503 after.
+    pub request_timeout_secs: f64,
+    /// Seconds a `POST /api/v1/leads/upload` may take, its body read and imported.
+    pub upload_timeout_secs: f64,
+    /// Connections served at once; more wait to be accepted until one closes.
+    pub max_connections: usize,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight; connections still open are dropped.
+    pub shutdown_timeout_secs: f64,
     pub rate_limit: RateLimitSettings,
 }
 
@@ -365,6 +378,12 @@ impl Default for ServeSettings {
             cors_origins: Vec::new(),
             metrics_auth: true,
             key_cache_secs: 5.0,
+            header_read_timeout_secs: 10.0,
+            idle_timeout_secs: 60.0,
+            request_timeout_secs: 60.0,
+            upload_timeout_secs: 600.0,
+            max_connections: 1024,
+            shutdown_timeout_secs: 10.0,
             rate_limit: RateLimitSettings::default(),
         }
     }
@@ -385,6 +404,20 @@ impl ServeSettings {
         }
         if !(self.key_cache_secs >= 0.0 && self.key_cache_secs <= 3600.0) {
             bail!("[serve] key_cache_secs must be between 0 and 3600");
+        }
+        for (name, secs) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs),
+            ("idle_timeout_secs", self.idle_timeout_secs),
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("upload_timeout_secs", self.upload_timeout_secs),
+            ("shutdown_timeout_secs", self.shutdown_timeout_secs),
+        ] {
+            if !(secs > 0.0 && secs <= 86_400.0) {
+                bail!("[serve] {name} must be more than 0 and at most 86400 seconds, not {secs}");
+            }
+        }
+        if self.max_connections == 0 {
+            bail!("[serve] max_connections must be at least 1");
         }
         for origin in &self.cors_origins {
             let ok = origin.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadRecord};
 
 use crate::{
-    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KindCounts, KindStats, LeadFilter, LeadSummary,
-    NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult,
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadFilter,
+    LeadSummary, NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult,
 };
 
 /// Everything leadsmith keeps: every aggregate, on one backend.
@@ -68,6 +68,16 @@ pub trait Runs: Send + Sync {
     /// Creates a run in status `running`. With a `key` (a schedule's slot, a client's idempotency key) the
     /// run is created at most once: a second call with the same key returns the first run's id.
     async fn create_run(&self, source: &str, params: &serde_json::Value, key: Option<&str>) -> Result<i64>;
+    /// Creates a run under a client's idempotency `key` with the request's `fingerprint` (a hash of what it
+    /// asked for), at most once: a later call with the key creates nothing and returns the first run with
+    /// the fingerprint it was created with, so the caller can tell a retry from a reused key.
+    async fn create_keyed_run(
+        &self,
+        source: &str,
+        params: &serde_json::Value,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<KeyedRun>;
     async fn run(&self, id: i64) -> Result<Option<RunInfo>>;
     async fn latest_run_for_source(&self, source: &str) -> Result<Option<RunInfo>>;
     /// Runs, newest first.

@@ -295,6 +295,16 @@ pub struct KindStats {
     pub completed_last_minute: u64,
 }
 
+/// A run created under a client's idempotency key, or the run the key was first used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedRun {
+    pub id: i64,
+    /// Whether this call created it; `false`: the key was used before and nothing was created.
+    pub created: bool,
+    /// The fingerprint the run was created with (`None` for a run keyed before fingerprints were kept).
+    pub fingerprint: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunInfo {
     pub id: i64,

@@ -2,6 +2,7 @@
 //! cannot be served without being documented, or documented without being served), and the docs page.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -13,7 +14,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, leads, ops, runs, score};
+use super::{AppState, leads, middleware, ops, runs, score};
 use crate::config::ServeSettings;
 
 #[derive(OpenApi)]
@@ -52,10 +53,13 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// Every API route, documented.
+/// Every API route, documented, each under its request timeout.
 pub(super) fn routes(config: &ServeSettings) -> OpenApiRouter<Arc<AppState>> {
+    let timeout =
+        |secs: f64| axum::middleware::from_fn_with_state(Duration::from_secs_f64(secs), middleware::request_timeout);
     let (schemas, paths, upload) = routes!(leads::upload);
-    let upload = (schemas, paths, upload.layer(DefaultBodyLimit::max(config.max_upload_bytes)));
+    let upload =
+        upload.layer(DefaultBodyLimit::max(config.max_upload_bytes)).layer(timeout(config.upload_timeout_secs));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(ops::health))
         .routes(routes!(ops::live))
@@ -70,7 +74,6 @@ pub(super) fn routes(config: &ServeSettings) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(score::model_importance))
         .routes(routes!(leads::create, leads::list))
         .routes(routes!(leads::create_batch))
-        .routes(upload)
         .routes(routes!(leads::show, leads::delete))
         .routes(routes!(leads::enrich))
         .routes(routes!(runs::start, runs::list))
@@ -80,6 +83,8 @@ pub(super) fn routes(config: &ServeSettings) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(runs::dead))
         .routes(routes!(runs::redrive))
         .routes(routes!(runs::purge))
+        .route_layer(timeout(config.request_timeout_secs))
+        .routes((schemas, paths, upload))
 }
 
 const DOCS_HTML: &str = include_str!("docs.html");

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    Ctx, FieldError, Problem, Read, Write, body_bytes, json_response, parse_body, parse_id, parse_query, problem,
-    store_failed,
+    Ctx, FieldError, JsonBody, Problem, Read, Write, body_bytes, json_response, parse_body, parse_id, parse_query,
+    problem, store_failed,
 };
 use crate::pipeline::import::{self, ImportReport, Parsed};
 use crate::table::Format;
@@ -153,8 +153,10 @@ fn source_for(ctx: &Ctx, what: &str) -> String {
         (status = 200, description = "Merged into an existing lead, or unchanged", body = ImportResult),
         (status = 403, description = "The key may not write", body = Problem),
         (status = 422, description = "Not a usable lead, with why", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
     ))]
-pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn create(Write(ctx): Write, body: JsonBody) -> Response {
     let lead: LeadFields = or_return!(parse_body(body));
     let parsed = parse_objects(&ctx, std::slice::from_ref(&lead));
     let report = or_return!(import(&ctx, &source_for(&ctx, "create"), parsed, true).await);
@@ -183,8 +185,10 @@ pub async fn create(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> R
         (status = 200, description = "Each lead's outcome, by position", body = ImportResponse),
         (status = 413, description = "Over the batch limit", body = Problem),
         (status = 422, description = "Not a batch", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
     ))]
-pub async fn create_batch(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn create_batch(Write(ctx): Write, body: JsonBody) -> Response {
     let batch: LeadsBatch = or_return!(parse_body(body));
     let limit = ctx.state.config.leads_batch_limit;
     if batch.leads.len() > limit {
@@ -265,7 +269,9 @@ pub async fn upload(
 pub struct ListQuery {
     /// A, B, C, D or FAILED.
     tier: Option<String>,
+    /// Leads scoring at least this (a finite number).
     min_score: Option<f64>,
+    /// Leads scoring at most this (a finite number).
     max_score: Option<f64>,
     vertical: Option<String>,
     /// The crawl's status (`ok`, `timeout`, `dns_error`, …) or `none` for leads not crawled yet.
@@ -351,6 +357,14 @@ pub async fn list(Read(ctx): Read, query: Result<Query<ListQuery>, QueryRejectio
         Ok(tier) => tier.map(|t| t.to_string()),
         Err(detail) => return problem(StatusCode::BAD_REQUEST, detail, None),
     };
+    // `NaN` and `inf` parse as numbers, and a NaN bound would match nothing without saying why.
+    for (name, bound) in [("min_score", q.min_score), ("max_score", q.max_score)] {
+        if let Some(bound) = bound.filter(|b| !b.is_finite()) {
+            let detail = format!("{name} must be a finite number, not {bound}");
+            let errors = [FieldError { field: name.into(), problem: "not a finite number".into() }];
+            return problem(StatusCode::BAD_REQUEST, detail, Some(json!({"errors": errors})));
+        }
+    }
     let filter = LeadFilter {
         tier,
         min_score: q.min_score,
@@ -440,17 +454,11 @@ pub struct EnrichRequest {
     params(("id" = i64, Path, description = "Lead id")), request_body(content = EnrichRequest, description = "Optional"),
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 202, description = "Queued; follow the run", body = Object),
-        (status = 404, description = "No such lead", body = Problem), (status = 422, description = "Unknown stage", body = Problem)))]
-pub async fn enrich(
-    Write(ctx): Write,
-    path: Result<Path<i64>, PathRejection>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+        (status = 404, description = "No such lead", body = Problem), (status = 422, description = "Unknown stage", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem), (status = 415, description = "Not sent as application/json", body = Problem)))]
+pub async fn enrich(Write(ctx): Write, path: Result<Path<i64>, PathRejection>, body: JsonBody) -> Response {
     let id = or_return!(parse_id(path, "lead"));
-    let request: EnrichRequest = match &body {
-        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => EnrichRequest::default(),
-        _ => or_return!(parse_body(body)),
-    };
+    let request: EnrichRequest = if body.is_blank() { EnrichRequest::default() } else { or_return!(parse_body(body)) };
     let store = ctx.state.store.as_ref();
     match store.lead(id).await {
         Ok(Some(_)) => {}

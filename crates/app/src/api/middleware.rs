@@ -1,18 +1,18 @@
 //! The router's middleware: request ids (the client's when sane, else ours) on the response and in every
 //! log line of the request, the request log line and HTTP metrics, finishing problem responses with the
-//! request id, and CORS.
+//! request id, request timeouts, and CORS.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use super::error::finish_problem;
+use super::error::{finish_problem, problem};
 use crate::telemetry::{self, RequestLabels};
 
 pub(super) fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
@@ -45,6 +45,18 @@ pub(super) async fn remember_route(req: Request, next: Next) -> Response {
         response.extensions_mut().insert(route);
     }
     response
+}
+
+/// A 503 for a request not answered within `limit`, reading its body included: a client that sends its
+/// body a byte at a time holds a connection no longer than this.
+pub(super) async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let detail = format!("the request was not read and answered within {} s", limit.as_secs_f64());
+            problem(StatusCode::SERVICE_UNAVAILABLE, detail, None)
+        }
+    }
 }
 
 /// Request ids (on the response and in every log line of the request, through a span), the request log

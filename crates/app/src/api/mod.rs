@@ -33,11 +33,11 @@ mod middleware;
 mod ops;
 mod runs;
 mod score;
+mod server;
 mod state;
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
@@ -45,8 +45,9 @@ use axum::response::Response;
 
 pub use auth::{Admin, Ctx, Read, Write};
 pub use error::{ApiError, FieldError, Problem, json_response, problem, store_failed};
-pub use extract::{body_bytes, parse_body, parse_id, parse_query};
+pub use extract::{JsonBody, body_bytes, parse_body, parse_id, parse_query};
 pub use middleware::RequestId;
+pub use server::{ConnectionLimits, serve_on};
 pub use state::{AppState, load_model_in_background};
 
 pub fn now_ms() -> i64 {
@@ -61,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api)
         .merge(docs::serve(openapi))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(middleware::remember_route))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -73,11 +75,8 @@ async fn not_found(req: Request) -> Response {
     problem(StatusCode::NOT_FOUND, format!("no route {} {}", req.method(), req.uri().path()), None)
 }
 
-/// Serves on `listener` until `shutdown` resolves; in-flight requests finish first.
-pub async fn serve_on(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+/// A known route called with a method it does not take (the router adds the `Allow` header).
+async fn method_not_allowed(req: Request) -> Response {
+    let detail = format!("{} does not take {}", req.uri().path(), req.method());
+    problem(StatusCode::METHOD_NOT_ALLOWED, detail, None)
 }

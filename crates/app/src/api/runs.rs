@@ -1,8 +1,7 @@
 //! Runs and the queue over HTTP: start a run over the store's leads (or, for admin keys, a file on the
 //! server), list, show and cancel runs, queue statistics, and dead letters (list, redrive, purge).
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -12,9 +11,10 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    Admin, Problem, Read, Write, json_response, now_ms, parse_body, parse_id, parse_query, problem, store_failed,
+    Admin, JsonBody, Problem, Read, Write, json_response, now_ms, parse_body, parse_id, parse_query, problem,
+    store_failed,
 };
-use crate::pipeline::{self, Selection};
+use crate::pipeline::{self, IdempotencyKey, KeyReused, Selection};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -63,12 +63,32 @@ fn run_location(run_id: i64, mut response: Response) -> Response {
         (status = 202, description = "Queued; the workers take it from here", body = Object),
         (status = 200, description = "A run with this idempotency key exists; nothing was queued", body = Object),
         (status = 403, description = "The key may not write (or, for a file, is not admin)", body = Problem),
-        (status = 422, description = "A bad source, limit or stage", body = Problem),
+        (status = 422, description = "A bad source, limit or stage, or an idempotency key used before for another request (`code`: `idempotency_key_reused`)", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
     ))]
-pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: StartRun = or_return!(parse_body(body));
+pub async fn start(Write(ctx): Write, headers: HeaderMap, body: JsonBody) -> Response {
+    let body: Value = or_return!(parse_body(body));
+    let req: StartRun = match serde_json::from_value(body.clone()) {
+        Ok(req) => req,
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, format!("request body: {e}"), None),
+    };
     let header_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let key = req.key.or(header_key).map(|k| format!("api:{}:{k}", ctx.key.name));
+    let given_key = req.key.clone().or(header_key);
+    let key = given_key
+        .as_ref()
+        .map(|k| IdempotencyKey { key: format!("api:{}:{k}", ctx.key.name), fingerprint: fingerprint(&body) });
+    let reused = |run_id: i64| {
+        let detail = format!(
+            "the idempotency key {:?} started run {run_id} for another request; send that request again or use a new key",
+            given_key.as_deref().unwrap_or_default()
+        );
+        problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+            Some(json!({"code": "idempotency_key_reused", "run_id": run_id})),
+        )
+    };
     if req.limit == Some(0) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be at least 1", None);
     }
@@ -94,28 +114,57 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: Result<Bytes, By
                 let detail = format!("{} is not a file on the server", path.display());
                 return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None);
             }
-            let request = match pipeline::RunRequest::new(&path, req.limit, &stages, key) {
+            let mut request = match pipeline::RunRequest::new(&path, req.limit, &stages, None) {
                 Ok(r) => r,
                 Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None),
             };
+            (request.key, request.fingerprint) = key.map(|k| (Some(k.key), Some(k.fingerprint))).unwrap_or_default();
             return match pipeline::start_run(store, &request, &ctx.state.settings).await {
                 Ok(started) => {
                     let body = json!({"run_id": started.run_id, "resumed": started.resumed, "queued": started.queued,
                                       "import": started.report});
                     run_location(started.run_id, json_response(StatusCode::ACCEPTED, body))
                 }
-                Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
+                Err(e) => match e.downcast_ref::<KeyReused>() {
+                    Some(KeyReused { run_id }) => reused(*run_id),
+                    None => problem(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"), None),
+                },
             };
         }
     };
-    match pipeline::start_selection_run(store.as_ref(), selection, req.limit, &stages, key.as_deref()).await {
+    match pipeline::start_selection_run(store.as_ref(), selection, req.limit, &stages, key.as_ref()).await {
         Ok(run) => {
             let status = if run.existing { StatusCode::OK } else { StatusCode::ACCEPTED };
             let body = json!({"run_id": run.run_id, "queued": run.queued, "existing": run.existing});
             run_location(run.run_id, json_response(status, body))
         }
-        Err(e) => store_failed(format!("{e:#}")),
+        Err(e) => match e.downcast_ref::<KeyReused>() {
+            Some(KeyReused { run_id }) => reused(*run_id),
+            None => store_failed(format!("{e:#}")),
+        },
     }
+}
+
+/// What a start asks for, as a hash: the body without `key`, its members in order, so that the same request
+/// written another way is the same request.
+fn fingerprint(body: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(members) => {
+                let mut names: Vec<&String> = members.keys().collect();
+                names.sort();
+                Value::Object(names.into_iter().map(|n| (n.clone(), sorted(&members[n]))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut asked = body.clone();
+    if let Some(members) = asked.as_object_mut() {
+        members.remove("key");
+    }
+    // The hex SHA-256 the store keeps API keys by.
+    format!("sha256:{}", leadsmith_store::hash_key(&sorted(&asked).to_string()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -230,8 +279,9 @@ pub struct Redrive {
 /// Give dead jobs another full set of attempts.
 #[utoipa::path(post, path = "/api/v1/queue/dead/redrive", tag = "queue", request_body = Redrive,
     security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, description = "How many were requeued", body = Object), (status = 403, description = "The key may not write", body = Problem)))]
-pub async fn redrive(Write(ctx): Write, body: Result<Bytes, BytesRejection>) -> Response {
+    responses((status = 200, description = "How many were requeued", body = Object), (status = 403, description = "The key may not write", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem), (status = 415, description = "Not sent as application/json", body = Problem)))]
+pub async fn redrive(Write(ctx): Write, body: JsonBody) -> Response {
     let req: Redrive = or_return!(parse_body(body));
     match ctx.state.store.redrive(req.ids, req.kind).await {
         Ok(n) => {
@@ -253,8 +303,9 @@ pub struct Purge {
 #[utoipa::path(post, path = "/api/v1/queue/dead/purge", tag = "queue", request_body = Purge,
     security(("api_key" = []), ("bearer" = [])),
     responses((status = 200, description = "How many were deleted", body = Object), (status = 403, description = "Not an admin key", body = Problem),
-        (status = 422, description = "A bad duration", body = Problem)))]
-pub async fn purge(Admin(ctx): Admin, body: Result<Bytes, BytesRejection>) -> Response {
+        (status = 422, description = "A bad duration", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem), (status = 415, description = "Not sent as application/json", body = Problem)))]
+pub async fn purge(Admin(ctx): Admin, body: JsonBody) -> Response {
     let req: Purge = or_return!(parse_body(body));
     let before = match req.older_than.as_deref().map(humantime::parse_duration).transpose() {
         Ok(d) => d.map(|d| now_ms() - d.as_millis() as i64),

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::Query;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadsmith_model::{Objective, ScoringModel};
@@ -15,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, AppState, Ctx, FieldError, Problem, Read, json_response, parse_body, parse_query, problem};
+use super::{
+    ApiError, AppState, Ctx, FieldError, JsonBody, Problem, Read, json_response, parse_body, parse_query, problem,
+};
 use crate::telemetry as metrics;
 
 /// The model, or a 503 saying why there is none.
@@ -51,7 +52,8 @@ pub struct ScoreRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     lead_id: Value,
-    /// Feature name → value (numbers, booleans or null for missing); see `GET /api/v1/model/features`.
+    /// Feature name → value (numbers or booleans); see `GET /api/v1/model/features`. `null` is the same as
+    /// leaving the feature out: its default in the model's manifest, or a 422 when it has none.
     #[schema(value_type = Object)]
     features: BTreeMap<String, Value>,
 }
@@ -60,7 +62,9 @@ pub struct ScoreRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    leads: Vec<ScoreRequest>,
+    /// Each read on its own, so that one malformed lead is reported at its index and the rest are scored.
+    #[schema(value_type = Vec<ScoreRequest>)]
+    leads: Vec<Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -126,10 +130,17 @@ pub struct ScoreResponse {
     lead: ScoredLead,
 }
 
-/// A lead of a batch: its score, or why it could not be scored.
+/// A lead of a batch, by its position in the request (0-based): its score, or why it could not be scored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    index: usize,
+    #[serde(flatten)]
+    outcome: BatchOutcome,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
-pub enum BatchItem {
+pub enum BatchOutcome {
     Scored(ScoredLead),
     Failed {
         #[schema(value_type = Object)]
@@ -150,7 +161,10 @@ pub struct BatchResponse {
 /// Scores one request, or the per-field errors.
 fn score_one(model: &ScoringModel, req: &ScoreRequest, details: bool) -> Result<ScoredLead, Vec<FieldError>> {
     let started = Instant::now();
-    let row = model.manifest.row(&req.features).map_err(|errors| {
+    // A null is a feature left out, whatever the manifest would make of a null: its default, or required.
+    let given: BTreeMap<String, Value> =
+        req.features.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let row = model.manifest.row(&given).map_err(|errors| {
         metrics::global().prediction_error();
         errors
             .iter()
@@ -185,6 +199,28 @@ fn score_one(model: &ScoringModel, req: &ScoreRequest, details: bool) -> Result<
     Ok(ScoredLead { lead_id: req.lead_id.clone(), score, details })
 }
 
+/// One lead of a batch: read on its own (a lead that is not a scoring request fails alone), then scored.
+fn score_batch_lead(model: &ScoringModel, lead: Value, details: bool) -> BatchOutcome {
+    let lead_id = lead.get("lead_id").cloned().unwrap_or(Value::Null);
+    let missing_features = lead.is_object() && lead.get("features").is_none();
+    let request: ScoreRequest = match serde_json::from_value(lead) {
+        Ok(request) => request,
+        Err(e) => {
+            let error = if missing_features {
+                FieldError { field: "features".into(), problem: "required and missing".into() }
+            } else {
+                FieldError { field: "lead".into(), problem: e.to_string() }
+            };
+            metrics::global().prediction_error();
+            return BatchOutcome::Failed { lead_id, errors: vec![error] };
+        }
+    };
+    match score_one(model, &request, details) {
+        Ok(scored) => BatchOutcome::Scored(scored),
+        Err(errors) => BatchOutcome::Failed { lead_id, errors },
+    }
+}
+
 /// Runs model inference on the blocking pool, so that a large batch with explanations never stalls the
 /// requests the async workers are serving meanwhile.
 async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
@@ -199,7 +235,7 @@ async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
 fn score_request<T: serde::de::DeserializeOwned>(
     ctx: &Ctx,
     query: Result<Query<ScoreQuery>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
+    body: JsonBody,
 ) -> Result<(Arc<ScoringModel>, T, bool), Response> {
     let model = loaded_model(&ctx.state)?;
     let request = parse_body(body)?;
@@ -216,12 +252,10 @@ fn score_request<T: serde::de::DeserializeOwned>(
         (status = 422, description = "Missing or mistyped features, each named", body = Problem),
         (status = 429, description = "Over the key's rate limit", body = Problem),
         (status = 503, description = "No model loaded", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
     ))]
-pub async fn score(
-    Read(ctx): Read,
-    query: Result<Query<ScoreQuery>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn score(Read(ctx): Read, query: Result<Query<ScoreQuery>, QueryRejection>, body: JsonBody) -> Response {
     let (model, req, details) = or_return!(score_request::<ScoreRequest>(&ctx, query, body));
     let scored = {
         let model = model.clone();
@@ -247,11 +281,13 @@ pub async fn score(
         (status = 413, description = "More leads than the batch limit", body = Problem),
         (status = 422, description = "Not a batch", body = Problem),
         (status = 503, description = "No model loaded", body = Problem),
+        (status = 400, description = "Not JSON", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
     ))]
 pub async fn score_batch(
     Read(ctx): Read,
     query: Result<Query<ScoreQuery>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
+    body: JsonBody,
 ) -> Response {
     let (model, req, details) = or_return!(score_request::<BatchRequest>(&ctx, query, body));
     let limit = ctx.state.config.batch_limit;
@@ -264,17 +300,15 @@ pub async fn score_batch(
         let model = model.clone();
         off_runtime(move || {
             req.leads
-                .iter()
-                .map(|lead| match score_one(&model, lead, details) {
-                    Ok(scored) => BatchItem::Scored(scored),
-                    Err(errors) => BatchItem::Failed { lead_id: lead.lead_id.clone(), errors },
-                })
+                .into_iter()
+                .enumerate()
+                .map(|(index, lead)| BatchItem { index, outcome: score_batch_lead(&model, lead, details) })
                 .collect::<Vec<BatchItem>>()
         })
         .await
     };
     let results = or_return!(results);
-    let failed = results.iter().filter(|r| matches!(r, BatchItem::Failed { .. })).count();
+    let failed = results.iter().filter(|r| matches!(r.outcome, BatchOutcome::Failed { .. })).count();
     json_response(
         StatusCode::OK,
         &BatchResponse {

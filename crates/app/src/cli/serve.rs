@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use leadsmith_queue::WorkerConfig;
 
 use super::Ctx;
-use crate::api::{AppState, load_model_in_background, router, serve_on};
+use crate::api::{AppState, ConnectionLimits, load_model_in_background, router, serve_on};
 use crate::config::ServeSettings;
 use crate::startup;
 
@@ -95,7 +95,8 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
         eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
         let _ = stop_tx.send(true);
     };
-    serve_on(listener, router(state), shutdown).await?;
+    let limits = ConnectionLimits::of(&state.config);
+    serve_on(listener, router(state), limits, shutdown).await;
     for task in background {
         let _ = task.await;
     }

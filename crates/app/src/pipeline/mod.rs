@@ -27,7 +27,10 @@ use leadsmith_store::{Job, Store};
 use tokio::sync::watch;
 
 pub use import::{ImportReport, import_file, source_name};
-pub use runs::{Selection, StartedRun, StoreRun, recover_local, start_leads_run, start_run, start_selection_run};
+pub use runs::{
+    IdempotencyKey, KeyReused, Selection, StartedRun, StoreRun, recover_local, start_leads_run, start_run,
+    start_selection_run,
+};
 pub use stages::{STAGES, run_stages, stage_job, stage_job_then};
 
 use crate::config::Settings;
@@ -60,6 +63,9 @@ pub struct RunRequest {
     /// Starts the run at most once (a schedule's slot); without one an unfinished run of the same
     /// source is resumed.
     pub key: Option<String>,
+    /// With a client's key: a fingerprint of its request, so that the key reused for another request is
+    /// refused ([`KeyReused`]) rather than answered with the first run.
+    pub fingerprint: Option<String>,
 }
 
 impl RunRequest {
@@ -68,12 +74,12 @@ impl RunRequest {
         if limit == Some(0) {
             anyhow::bail!("--limit must be at least 1");
         }
-        Ok(Self { source: source.to_path_buf(), limit, stages, key })
+        Ok(Self { source: source.to_path_buf(), limit, stages, key, fingerprint: None })
     }
 
     /// Every stage of one file, resumable (`leadsmith run`).
     pub fn file(source: &Path) -> Self {
-        Self { source: source.to_path_buf(), limit: None, stages: stages::kinds(), key: None }
+        Self { source: source.to_path_buf(), limit: None, stages: stages::kinds(), key: None, fingerprint: None }
     }
 }
 

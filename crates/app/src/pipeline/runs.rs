@@ -52,9 +52,12 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
         "stages": request.stages,
         "found": lead_ids.len(),
     });
-    let (run_id, resumed) = match &request.key {
-        Some(key) => (store.create_run(&source, &params, Some(key)).await?, false),
-        None => match store.latest_run_for_source(&source).await? {
+    let (run_id, resumed) = match (&request.key, &request.fingerprint) {
+        (Some(key), Some(fingerprint)) => {
+            (create_keyed_run(store.as_ref(), &source, &params, key, fingerprint).await?.0, false)
+        }
+        (Some(key), None) => (store.create_run(&source, &params, Some(key)).await?, false),
+        (None, _) => match store.latest_run_for_source(&source).await? {
             Some(run) if run.status == "running" && resumable(store.as_ref(), run.id).await? => (run.id, true),
             _ => (store.create_run(&source, &params, None).await?, false),
         },
@@ -120,21 +123,63 @@ pub struct StoreRun {
     pub existing: bool,
 }
 
+/// A client's idempotency key, with a fingerprint of the request it came with (what it asked for).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// An idempotency key sent again with another request than the one it started `run_id` for: nothing was
+/// started.
+#[derive(Debug)]
+pub struct KeyReused {
+    pub run_id: i64,
+}
+
+impl std::fmt::Display for KeyReused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the idempotency key started run {} for another request", self.run_id)
+    }
+}
+
+impl std::error::Error for KeyReused {}
+
+/// The run of `key`, created now (`true`) or before for the same request (`false`); [`KeyReused`] when it
+/// was created for another request. A run keyed before fingerprints were kept counts as the same request.
+async fn create_keyed_run(
+    store: &dyn Store,
+    source: &str,
+    params: &serde_json::Value,
+    key: &str,
+    fingerprint: &str,
+) -> Result<(i64, bool)> {
+    let run = store.create_keyed_run(source, params, key, fingerprint).await?;
+    if !run.created && run.fingerprint.as_deref().is_some_and(|f| f != fingerprint) {
+        return Err(KeyReused { run_id: run.id }.into());
+    }
+    Ok((run.id, run.created))
+}
+
 /// Starts a run over `lead_ids` (a selection of the store, or one lead to enrich again). With a `key` (a
-/// client's idempotency key) a second call returns the first run and queues nothing.
+/// client's idempotency key) a second call with the same request returns the first run and queues
+/// nothing; with another request it is a [`KeyReused`] error.
 pub async fn start_leads_run(
     store: &dyn Store,
     source: &str,
     params: serde_json::Value,
     lead_ids: &[LeadId],
     stages: &[String],
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Result<StoreRun> {
     let stages = run_stages(stages)?;
-    let run_id = store.create_run(source, &params, key).await?;
-    if key.is_some() && !store.queue_counts(Some(run_id)).await?.is_empty() {
-        return Ok(StoreRun { run_id, queued: 0, existing: true });
-    }
+    let run_id = match key {
+        None => store.create_run(source, &params, None).await?,
+        Some(key) => match create_keyed_run(store, source, &params, &key.key, &key.fingerprint).await? {
+            (run_id, false) => return Ok(StoreRun { run_id, queued: 0, existing: true }),
+            (run_id, true) => run_id,
+        },
+    };
     crate::telemetry::global().run_event("started");
     enqueue_stages(store, run_id, lead_ids, &stages).await?;
     // A run with nothing to do is done at once.
@@ -148,7 +193,7 @@ pub async fn start_selection_run(
     selection: Selection,
     limit: Option<usize>,
     stages: &[String],
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Result<StoreRun> {
     let filter = leadsmith_store::LeadFilter {
         crawl_status: (selection == Selection::Unenriched).then(|| "none".to_string()),

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_runs_schedules.sql"),
     include_str!("../../migrations/postgres/0003_api_keys.sql"),
     include_str!("../../migrations/postgres/0004_soft_delete.sql"),
+    include_str!("../../migrations/postgres/0005_run_key_fingerprint.sql"),
 ];
 
 const POOL_SIZE: usize = 16;

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use super::{Params, PgStore, exec, query, query_one, query_opt, sql_limit};
 use crate::Runs;
 use crate::rules::{self, jobs::FinishTx};
-use crate::{Result, RunInfo};
+use crate::{KeyedRun, Result, RunInfo};
 
 fn run_info(r: &Row) -> RunInfo {
     RunInfo {
@@ -88,6 +88,24 @@ impl Runs for PgStore {
             // Only a key can conflict; the insert waited for the other transaction, so its row is visible.
             None => Ok(query_one(&c, sql!("runs/id_by_key"), &[&key]).await?.get(0)),
         }
+    }
+
+    async fn create_keyed_run(
+        &self,
+        source: &str,
+        params: &serde_json::Value,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<KeyedRun> {
+        let c = self.client().await?;
+        let now = crate::now_rfc3339();
+        let created = query_opt(&c, sql!("runs/create_keyed"), &[&source, params, &now, &key, &fingerprint]).await?;
+        if let Some(row) = created {
+            return Ok(KeyedRun { id: row.get(0), created: true, fingerprint: Some(fingerprint.to_string()) });
+        }
+        // The insert waited for the transaction that holds the key, so its row is visible.
+        let row = query_one(&c, sql!("runs/by_key"), &[&key]).await?;
+        Ok(KeyedRun { id: row.get(0), created: false, fingerprint: row.get(1) })
     }
 
     async fn run(&self, id: i64) -> Result<Option<RunInfo>> {

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_runs_schedules.sql"),
     include_str!("../../migrations/sqlite/0003_api_keys.sql"),
     include_str!("../../migrations/sqlite/0004_soft_delete.sql"),
+    include_str!("../../migrations/sqlite/0005_run_key_fingerprint.sql"),
 ];
 
 /// The embedded store. Cheap to clone; all clones share one connection.

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
 use super::{SqliteStore, json_col};
 use crate::Runs;
 use crate::rules::{self, jobs::FinishTx};
-use crate::{Result, RunInfo};
+use crate::{KeyedRun, Result, RunInfo};
 
 type RunRow = (i64, String, String, String, String, Option<String>);
 
@@ -84,6 +84,27 @@ impl Runs for SqliteStore {
                 return Ok(conn.last_insert_rowid());
             }
             Ok(conn.query_row(sql!("runs/id_by_key"), [key], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn create_keyed_run(
+        &self,
+        source: &str,
+        params_json: &serde_json::Value,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<KeyedRun> {
+        let (source, params_text) = (source.to_string(), params_json.to_string());
+        let (key, fingerprint) = (key.to_string(), fingerprint.to_string());
+        self.call(move |conn| {
+            let now = crate::now_rfc3339();
+            let n = conn.execute(sql!("runs/create_keyed"), params![source, params_text, now, key, fingerprint])?;
+            if n == 1 {
+                return Ok(KeyedRun { id: conn.last_insert_rowid(), created: true, fingerprint: Some(fingerprint) });
+            }
+            let (id, fingerprint) = conn.query_row(sql!("runs/by_key"), [key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(KeyedRun { id, created: false, fingerprint })
         })
         .await
     }

@@ -47,6 +47,7 @@ macro_rules! store_suite {
             queue_stats_redrive_and_purge,
             page_cache_round_trips,
             keyed_runs_are_created_once,
+            keyed_runs_keep_the_fingerprint_they_were_created_with,
             cancel_stops_a_run_without_losing_finished_work,
             schedules_fire_each_slot_once,
             job_signal_wakes_waiters,

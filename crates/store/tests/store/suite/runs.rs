@@ -1,8 +1,8 @@
-//! Suite cases for runs: final status, keyed creation, cancellation.
+//! Suite cases for runs: final status, keyed creation (with the request's fingerprint), cancellation.
 
 use std::sync::Arc;
 
-use leadsmith_store::{JobState, NewJob, Store};
+use leadsmith_store::{JobState, KeyedRun, NewJob, Store};
 use serde_json::json;
 
 pub async fn runs_finish_with_a_status(s: Arc<dyn Store>) {
@@ -35,6 +35,24 @@ pub async fn keyed_runs_are_created_once(s: Arc<dyn Store>) {
     assert_eq!(a, b, "the same key is the same run");
     assert_eq!(s.list_runs(10).await.unwrap().len(), 4);
     assert!(a != c && c != d && d != e);
+}
+
+pub async fn keyed_runs_keep_the_fingerprint_they_were_created_with(s: Arc<dyn Store>) {
+    let params = json!({"source": "store:all"});
+    let a = s.create_keyed_run("store:all", &params, "api:crm:nightly-1", "sha256:aaa").await.unwrap();
+    assert_eq!((a.created, a.fingerprint.as_deref()), (true, Some("sha256:aaa")));
+    // The key again, with the same request or another: the first run and its fingerprint, nothing created.
+    for fingerprint in ["sha256:aaa", "sha256:bbb"] {
+        let again = s.create_keyed_run("store:all", &params, "api:crm:nightly-1", fingerprint).await.unwrap();
+        assert_eq!(again, KeyedRun { id: a.id, created: false, fingerprint: Some("sha256:aaa".into()) });
+    }
+    // Keys made by `create_run` (schedules) share the namespace and have no fingerprint.
+    let slot = s.create_run("f.csv", &json!({}), Some("schedule:nightly:1000")).await.unwrap();
+    let keyed = s.create_keyed_run("f.csv", &json!({}), "schedule:nightly:1000", "sha256:ccc").await.unwrap();
+    assert_eq!(keyed, KeyedRun { id: slot, created: false, fingerprint: None });
+    let b = s.create_keyed_run("store:all", &params, "api:crm:nightly-2", "sha256:aaa").await.unwrap();
+    assert!(b.created && b.id != a.id);
+    assert_eq!(s.list_runs(10).await.unwrap().len(), 3);
 }
 
 pub async fn cancel_stops_a_run_without_losing_finished_work(s: Arc<dyn Store>) {

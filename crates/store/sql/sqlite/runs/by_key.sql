@@ -1,0 +1,1 @@
+SELECT id, key_fingerprint FROM runs WHERE key = ?1
