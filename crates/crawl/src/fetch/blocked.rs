@@ -40,7 +40,9 @@ pub(crate) fn detect(status: u16, headers: &HeaderMap, html: &str) -> Option<Str
 
 /// What one response shows the detectors.
 struct Seen<'a> {
+    /// The response's headers, for vendors that mark their answers.
     headers: &'a HeaderMap,
+    /// The body as the detectors read it.
     page: Page,
     /// The page has little visible text.
     small: bool,
@@ -311,11 +313,15 @@ fn sets_cookie(headers: &HeaderMap, prefixes: &[&str]) -> bool {
 
 /// The parts of a page the detector looks at, lower-cased.
 struct Page {
+    /// The whole markup.
     lower: String,
+    /// The `<title>`'s text.
     title: String,
+    /// The first `<h1>`'s text.
     h1: String,
     /// Visible text (no tags, scripts, styles or comments), words separated by single spaces.
     text: String,
+    /// Words in `text` with a letter or digit.
     words: usize,
 }
 
@@ -431,6 +437,7 @@ mod tests {
         assert_eq!(check("<title>Access denied</title><p>Members only area.</p>").as_deref(), None);
     }
 
+    /// A header map from `(name, value)` pairs; a name given twice keeps both values.
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for &(name, value) in pairs {
