@@ -24,6 +24,8 @@ pub struct Settings {
     pub import: ImportSettings,
     /// How CSV files are written.
     pub export: ExportSettings,
+    /// How long the page cache and finished jobs are kept.
+    pub retention: RetentionSettings,
 }
 
 /// `[export]`: every CSV leadsmith writes (exports, `run --out`, `*.errors.csv`).
@@ -169,6 +171,7 @@ impl Settings {
         crate::pipeline::import::ImportOptions::from_settings(self).context("[import]")?;
         self.scoring.validate()?;
         self.serve.validate()?;
+        self.retention.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",
@@ -320,6 +323,69 @@ impl ScoringSettings {
         }
         Ok(())
     }
+}
+
+/// `[retention]` in leadsmith.toml: what every process running the scheduler (`worker` unless
+/// `--no-scheduler`, `serve` unless `--no-workers`) deletes, at start and then every `every`. Ages are
+/// durations (`30d`, `12h`) or `"off"`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Cached pages fetched longer ago than this are deleted (`leadsmith cache prune`).
+    pub cache_max_age: String,
+    /// Done and cancelled jobs of ended runs, and ended runs with no job left, older than this are deleted
+    /// (`leadsmith jobs purge`). Dead letters, leads and their results are kept.
+    pub jobs_max_age: String,
+    /// How often retention is applied.
+    pub every: String,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self { cache_max_age: "30d".into(), jobs_max_age: "90d".into(), every: "1h".into() }
+    }
+}
+
+impl RetentionSettings {
+    /// `cache_max_age`; `None` when off.
+    pub fn cache_max_age(&self) -> Result<Option<Duration>> {
+        parse_age("retention.cache_max_age", &self.cache_max_age)
+    }
+
+    /// `jobs_max_age`; `None` when off.
+    pub fn jobs_max_age(&self) -> Result<Option<Duration>> {
+        parse_age("retention.jobs_max_age", &self.jobs_max_age)
+    }
+
+    /// `every`.
+    pub fn every(&self) -> Result<Duration> {
+        let every = parse_age("retention.every", &self.every)?
+            .context("retention.every cannot be off (turn the ages off instead)")?;
+        if every < Duration::from_secs(60) {
+            bail!("retention.every = {:?}: at least 1m", self.every);
+        }
+        Ok(every)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.cache_max_age()?;
+        self.jobs_max_age()?;
+        self.every()?;
+        Ok(())
+    }
+}
+
+/// A duration such as `30d` or `12h`, or `off`.
+fn parse_age(field: &str, text: &str) -> Result<Option<Duration>> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let age = humantime::parse_duration(text.trim())
+        .with_context(|| format!("{field} = {text:?}: expected a duration such as 30d or 12h, or \"off\""))?;
+    if age.is_zero() {
+        bail!("{field} = {text:?}: must be longer than 0 (\"off\" turns it off)");
+    }
+    Ok(Some(age))
 }
 
 /// `[serve]` in leadsmith.toml; `leadsmith serve`'s flags override it.
@@ -515,6 +581,22 @@ mod tests {
         let mut s = Settings::default();
         s.pipeline.default_region = "XX".into();
         assert!(format!("{:#}", s.validate().unwrap_err()).contains("default_region"));
+    }
+
+    #[test]
+    fn retention_ages_are_durations_or_off() {
+        let r = RetentionSettings::default();
+        assert_eq!(r.cache_max_age().unwrap(), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(r.jobs_max_age().unwrap(), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(r.every().unwrap(), Duration::from_secs(3600));
+        let s: Settings = toml::from_str("[retention]\ncache_max_age = 'off'\njobs_max_age = '12h'\n").unwrap();
+        assert_eq!(s.retention.cache_max_age().unwrap(), None);
+        assert_eq!(s.retention.jobs_max_age().unwrap(), Some(Duration::from_secs(12 * 3600)));
+        for bad in ["jobs_max_age = 'soon'", "cache_max_age = '0s'", "every = 'off'", "every = '5s'"] {
+            let s: Settings = toml::from_str(&format!("[retention]\n{bad}\n")).unwrap();
+            let err = format!("{:#}", s.validate().unwrap_err());
+            assert!(err.contains("retention."), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Starting and stopping leadsmith's long-running parts, shared by `worker`, `serve`, `run` and `demo`:
 //! opening the store, recovering the jobs of crashed local workers, building a worker for the pipeline's
-//! job kinds (the stages plus a schedule's `run` firing), the scheduler, and waiting for Ctrl-C/SIGTERM.
+//! job kinds (the stages plus a schedule's `run` firing), the scheduler and retention, and waiting for
+//! Ctrl-C/SIGTERM.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,6 +126,12 @@ pub async fn worker(
 /// processes run it.
 pub fn spawn_scheduler(store: Arc<dyn Store>, stop: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(schedule::run_scheduler(store, Duration::from_secs(1), stop))
+}
+
+/// Retention (`[retention]`): old cached pages, jobs and runs deleted at once and then every
+/// `retention.every` until `stop`. Runs wherever the scheduler does.
+pub fn spawn_retention(store: Arc<dyn Store>, settings: &Settings, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(crate::pipeline::retention::run_retention(store, settings.retention.clone(), stop))
 }
 
 /// A stop signal that turns true on Ctrl-C or SIGTERM, after printing `message`.

@@ -8,7 +8,7 @@ use leadsmith_core::{LeadId, LeadRecord};
 
 use crate::{
     ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadFilter,
-    LeadSummary, NewApiKey, NewJob, NewStageResult, Result, RunInfo, Schedule, SourceRow, StageResult,
+    LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow, StageResult,
 };
 
 /// Everything leadsmith keeps: every aggregate, on one backend.
@@ -60,6 +60,9 @@ pub trait StageResults: Send + Sync {
 pub trait PageCache: Send + Sync {
     async fn cached_page(&self, url: &str) -> Result<Option<(i64, String)>>;
     async fn put_cached_page(&self, url: &str, fetched_at_unix: i64, data: &str) -> Result<()>;
+    /// Deletes pages fetched before `before_unix` (seconds); returns how many. Batched, so a long backlog
+    /// never holds the database for long.
+    async fn prune_cached_pages(&self, before_unix: i64) -> Result<u64>;
 }
 
 /// Runs: the jobs one request started, and their final status.
@@ -145,8 +148,8 @@ pub trait Jobs: Send + Sync {
     /// dead workers).
     async fn recover_jobs(&self, dead_workers: Vec<String>) -> Result<u64>;
     async fn job(&self, id: i64) -> Result<Option<Job>>;
-    /// Every job ever queued for this lead, oldest first (the lead's history; dead jobs removed by
-    /// [`purge_dead`](Jobs::purge_dead) are gone).
+    /// Every job ever queued for this lead, oldest first (the lead's history; jobs removed by
+    /// [`purge_dead`](Jobs::purge_dead) and [`purge_done_jobs`](Jobs::purge_done_jobs) are gone).
     async fn lead_jobs(&self, lead: LeadId) -> Result<Vec<Job>>;
     async fn queue_counts(&self, run_id: Option<i64>) -> Result<Vec<KindCounts>>;
     async fn dead_jobs(&self, limit: usize) -> Result<Vec<Job>>;
@@ -157,6 +160,11 @@ pub trait Jobs: Send + Sync {
     async fn redrive(&self, ids: Option<Vec<i64>>, kind: Option<String>) -> Result<u64>;
     /// Deletes dead jobs last touched before `before_ms` (all dead jobs when `None`).
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64>;
+    /// Retention of finished work (see `rules::retention`): deletes done and cancelled jobs last touched
+    /// before `before_ms` whose run is over (or that have none), then runs that ended before it and have no
+    /// job left. Dead letters (and so their runs), open jobs, running runs, leads and their stage results are
+    /// kept. Batched, so a long backlog never holds the database for long.
+    async fn purge_done_jobs(&self, before_ms: i64) -> Result<Purged>;
 }
 
 /// Recurring runs and their slots.

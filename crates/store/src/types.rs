@@ -315,6 +315,15 @@ pub struct RunInfo {
     pub finished_at: Option<String>,
 }
 
+/// What [`Jobs::purge_done_jobs`](crate::Jobs::purge_done_jobs) deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Purged {
+    /// Done and cancelled jobs.
+    pub jobs: u64,
+    /// Runs that had ended and had no job left.
+    pub runs: u64,
+}
+
 /// A recurring run. `spec` is `every <duration>` or `cron <5-field expression>`; the app computes slots,
 /// the store keeps them and makes each slot fire at most once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod keys;
 pub mod leads;
 pub mod ops;
+pub mod retention;
 pub mod rules;
 pub mod run;
 pub mod sample_web;
@@ -113,6 +114,16 @@ enum Command {
     Dlq {
         #[command(subcommand)]
         command: ops::DlqCommand,
+    },
+    /// The crawler's page cache: prune old entries.
+    Cache {
+        #[command(subcommand)]
+        command: retention::CacheCommand,
+    },
+    /// Finished jobs: purge old done and cancelled jobs and the runs they leave empty.
+    Jobs {
+        #[command(subcommand)]
+        command: retention::JobsCommand,
     },
     /// API keys for the HTTP API: create (printed once; only a hash is stored), list, revoke.
     Keys {
@@ -227,6 +238,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Runs { command } => ops::runs(&ctx, command).await?,
         Command::Queue { command } => ops::queue(&ctx, command).await?,
         Command::Dlq { command } => ops::dlq(&ctx, command).await?,
+        Command::Cache { command } => retention::cache(&ctx, command).await?,
+        Command::Jobs { command } => retention::jobs(&ctx, command).await?,
         Command::Keys { command } => keys::run(ctx.store().await?.as_ref(), command).await?,
         Command::Config { command } => rules::config(&ctx, command)?,
         Command::Rules { command } => rules::rules(command)?,

@@ -1,5 +1,5 @@
-//! `leadsmith serve`: the HTTP API and, unless `--no-workers`, the pipeline's workers and scheduler, in one
-//! process.
+//! `leadsmith serve`: the HTTP API and, unless `--no-workers`, the pipeline's workers, scheduler and
+//! retention, in one process.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -76,6 +76,7 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
             }
         }));
         background.push(startup::spawn_scheduler(store.clone(), stop_rx.clone()));
+        background.push(startup::spawn_retention(store.clone(), &settings, stop_rx.clone()));
     }
     eprintln!(
         "leadsmith serving on http://{} ({}); API docs at /api/v1/docs; Ctrl-C to stop",

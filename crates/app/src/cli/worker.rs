@@ -1,5 +1,5 @@
 //! `leadsmith worker`: works queued jobs of any run until stopped (SIGTERM or Ctrl-C stops claiming, gives
-//! back the jobs in hand and exits 0), running the scheduler too unless told not to.
+//! back the jobs in hand and exits 0), running the scheduler and retention too unless told not to.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,8 +21,8 @@ pub struct WorkerArgs {
     /// Exit after this long with nothing to do (e.g. 5m); run forever when omitted.
     #[arg(long, value_parser = humantime::parse_duration)]
     idle_exit: Option<Duration>,
-    /// Do not run the scheduler in this process (by default every worker does; each slot still
-    /// fires once).
+    /// Do not run the scheduler (nor `[retention]`) in this process (by default every worker does; each
+    /// slot still fires once).
     #[arg(long)]
     no_scheduler: bool,
 }
@@ -39,17 +39,22 @@ pub async fn run(ctx: &Ctx, args: &WorkerArgs) -> Result<()> {
     };
     let worker = startup::worker(&store, &ctx.settings, config, &args.kinds).await?;
     let stop = startup::stop_on_signal("stopping: giving back the jobs in hand");
-    let scheduler = (!args.no_scheduler).then(|| startup::spawn_scheduler(store.clone(), stop.clone()));
+    let scheduler = (!args.no_scheduler).then(|| {
+        [
+            startup::spawn_scheduler(store.clone(), stop.clone()),
+            startup::spawn_retention(store.clone(), &ctx.settings, stop.clone()),
+        ]
+    });
     eprintln!(
         "worker {} working {} on {}{} (Ctrl-C or SIGTERM to stop)",
         worker.id(),
         args.kinds.join(", "),
         store.backend(),
-        if scheduler.is_some() { ", running the scheduler" } else { "" }
+        if scheduler.is_some() { ", running the scheduler and retention" } else { "" }
     );
     worker.run(stop).await?;
-    if let Some(s) = scheduler {
-        s.abort();
+    for task in scheduler.into_iter().flatten() {
+        task.abort();
     }
     let stats = worker.stats();
     let n = |a: &AtomicU64| a.load(Ordering::Relaxed);

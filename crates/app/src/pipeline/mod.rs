@@ -1,6 +1,6 @@
 //! The pipeline: the engine that builds every stage's handler from the [stage registry](stages), one file
 //! per stage (`crawl`, `score`, and `assess`, run inside the crawl job), importing (`import`), starting and
-//! resuming runs (`runs`), scheduled runs (`schedule`), the page cache and the progress bar; and
+//! resuming runs (`runs`), scheduled runs (`schedule`), the page cache, retention and the progress bar; and
 //! [`run_file`], which imports a file and works its run to the end, resumable after a crash or Ctrl-C.
 //!
 //! Dependencies point one way: `schedule` starts runs through `runs`; nothing here knows the CLI or HTTP.
@@ -10,6 +10,7 @@ pub mod cache;
 pub mod crawl;
 pub mod import;
 pub mod progress;
+pub mod retention;
 pub mod runs;
 pub mod schedule;
 pub mod score;

@@ -539,3 +539,55 @@ async fn runs_start_resumes_only_a_run_with_work_left() {
     let counts = store.queue_counts(Some(2)).await.unwrap();
     assert_eq!(counts.iter().map(|k| k.ready).sum::<u64>(), 2, "the new run has the file's work: {counts:?}");
 }
+
+#[tokio::test]
+async fn cache_prune_and_jobs_purge_report_what_they_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retention.db");
+    let store = SqliteStore::open(&db).unwrap();
+    let now = leadsmith_store::now_ms() / 1000;
+    for (url, age_secs) in
+        [("http://old.test/", 40 * 86_400), ("http://stale.test/", 2 * 86_400), ("http://new.test/", 0)]
+    {
+        store.put_cached_page(url, now - age_secs, "{}").await.unwrap();
+    }
+    let run_cmd = |args: &[&str]| {
+        let out = leadsmith().arg("--db").arg(&db).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    let out = run_cmd(&["cache", "prune", "--older-than", "30d"]);
+    assert!(out.starts_with("pruned 1 cached page fetched more than 30days ago"), "{out}");
+    assert!(store.cached_page("http://old.test/").await.unwrap().is_none());
+    let out = run_cmd(&["cache", "prune"]);
+    assert!(out.starts_with("pruned 1 cached page fetched more than 1day ago"), "the cache TTL by default: {out}");
+    assert!(store.cached_page("http://new.test/").await.unwrap().is_some());
+
+    // A finished run with one done job, and a dead letter of no run.
+    let run = store.create_run("f.csv", &serde_json::json!({}), None).await.unwrap();
+    let mut job = leadsmith_store::NewJob::new("crawl", Some(1));
+    job.run_id = Some(run);
+    store.enqueue(job).await.unwrap();
+    let j = store.claim("w", &[], Some(run), 1, 60_000).await.unwrap().remove(0);
+    store.complete(j.id, "w", vec![], vec![]).await.unwrap();
+    let mut doomed = leadsmith_store::NewJob::new("crawl", Some(2));
+    doomed.max_attempts = 1;
+    let dead = store.enqueue(doomed).await.unwrap().unwrap();
+    store.claim("w", &[], None, 1, 60_000).await.unwrap();
+    store.fail(dead, "w", "boom", None).await.unwrap();
+    assert_eq!(
+        run_cmd(&["jobs", "purge", "--older-than", "30d"]),
+        "purged 0 done jobs and 0 finished runs older than 30days\n"
+    );
+    // Run times are whole seconds: let the run's second pass.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(
+        run_cmd(&["jobs", "purge", "--older-than", "0s"]),
+        "purged 1 done job and 1 finished run older than 0s\n"
+    );
+    assert!(store.run(run).await.unwrap().is_none());
+    assert!(store.job(dead).await.unwrap().is_some(), "dead letters stay");
+    let missing = leadsmith().arg("--db").arg(&db).args(["jobs", "purge"]).output().unwrap();
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("--older-than"));
+}

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::{PgStore, exec, query_opt};
 use crate::PageCache;
 use crate::Result;
+use crate::rules::retention;
 
 #[async_trait]
 impl PageCache for PgStore {
@@ -18,5 +19,17 @@ impl PageCache for PgStore {
         let c = self.client().await?;
         exec(&c, sql!("cache/put"), &[&url, &fetched_at_unix, &data]).await?;
         Ok(())
+    }
+
+    async fn prune_cached_pages(&self, before_unix: i64) -> Result<u64> {
+        let c = self.client().await?;
+        let mut total = 0;
+        loop {
+            let n = exec(&c, sql!("cache/prune"), &[&before_unix, &retention::BATCH]).await?;
+            total += n;
+            if !retention::more(n) {
+                return Ok(total);
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The job table on PostgreSQL: atomic enqueue, claim with lease (`FOR UPDATE SKIP LOCKED`, so concurrent
 //! claimers never wait on each other or get the same job), complete-with-results, fail/retry/dead-letter,
-//! release, recovery, stats, redrive and purge.
+//! release, recovery, stats, redrive, purge and retention.
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object, Transaction};
@@ -13,8 +13,9 @@ use crate::Jobs;
 use crate::rules::{
     self,
     jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
+    retention::{self, PurgeTx},
 };
-use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result};
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Purged, Result};
 
 fn job_from_row(r: &Row) -> Result<Job> {
     let state: String = r.get(5);
@@ -441,6 +442,34 @@ impl Jobs for PgStore {
             Some(before) => exec(&c, sql!("jobs/purge_dead_before"), &[&before]).await,
             None => exec(&c, sql!("jobs/purge_dead"), &[]).await,
         }
+    }
+
+    async fn purge_done_jobs(&self, before_ms: i64) -> Result<Purged> {
+        let mut c = self.client().await?;
+        let mut total = Purged::default();
+        loop {
+            let tx = c.transaction().await?;
+            let batch = retention::purge_batch(&mut PgPurge(&tx), before_ms).await?;
+            tx.commit().await?;
+            total.jobs += batch.jobs;
+            total.runs += batch.runs;
+            if !retention::more(batch.jobs) {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// A purge's statements on one PostgreSQL transaction.
+struct PgPurge<'a, 'b>(&'a Transaction<'b>);
+
+impl PurgeTx for PgPurge<'_, '_> {
+    async fn delete_ended_jobs(&mut self, before_ms: i64, limit: i64) -> Result<u64> {
+        exec(self.0, sql!("jobs/purge_ended"), &[&before_ms, &limit]).await
+    }
+
+    async fn delete_emptied_runs(&mut self, before: &str) -> Result<u64> {
+        exec(self.0, sql!("runs/purge_emptied"), &[&before]).await
     }
 }
 

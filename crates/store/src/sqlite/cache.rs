@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use crate::PageCache;
 use crate::Result;
+use crate::rules::retention;
 
 #[async_trait]
 impl PageCache for SqliteStore {
@@ -24,5 +25,18 @@ impl PageCache for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn prune_cached_pages(&self, before_unix: i64) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n = self
+                .call(move |conn| Ok(conn.execute(sql!("cache/prune"), params![before_unix, retention::BATCH])? as u64))
+                .await?;
+            total += n;
+            if !retention::more(n) {
+                return Ok(total);
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The job table on SQLite: atomic enqueue, claim with lease, complete-with-results, fail/retry/dead-letter,
-//! release, recovery, stats, redrive and purge.
+//! release, recovery, stats, redrive, purge and retention.
 
 use async_trait::async_trait;
 use leadsmith_core::LeadId;
@@ -11,8 +11,9 @@ use crate::Jobs;
 use crate::rules::{
     self,
     jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
+    retention::{self, PurgeTx},
 };
-use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Result, StoreError};
+use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Purged, Result, StoreError};
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Job, String, String)> {
     let state: String = r.get(5)?;
@@ -368,6 +369,38 @@ impl Jobs for SqliteStore {
 
     async fn purge_dead(&self, before_ms: Option<i64>) -> Result<u64> {
         self.call(move |conn| Ok(conn.execute(sql!("jobs/purge_dead"), [before_ms])? as u64)).await
+    }
+
+    async fn purge_done_jobs(&self, before_ms: i64) -> Result<Purged> {
+        let mut total = Purged::default();
+        loop {
+            let batch = self
+                .call(move |conn| {
+                    let tx = conn.transaction()?;
+                    let batch = rules::ready(retention::purge_batch(&mut SqlitePurge(&tx), before_ms))?;
+                    tx.commit()?;
+                    Ok(batch)
+                })
+                .await?;
+            total.jobs += batch.jobs;
+            total.runs += batch.runs;
+            if !retention::more(batch.jobs) {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// A purge's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
+struct SqlitePurge<'a>(&'a Transaction<'a>);
+
+impl PurgeTx for SqlitePurge<'_> {
+    async fn delete_ended_jobs(&mut self, before_ms: i64, limit: i64) -> Result<u64> {
+        Ok(self.0.execute(sql!("jobs/purge_ended"), params![before_ms, limit])? as u64)
+    }
+
+    async fn delete_emptied_runs(&mut self, before: &str) -> Result<u64> {
+        Ok(self.0.execute(sql!("runs/purge_emptied"), [before])? as u64)
     }
 }
 

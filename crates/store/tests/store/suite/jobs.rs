@@ -1,9 +1,9 @@
 //! Suite cases for the job table: enqueue, claim, complete, fail, leases, release, recovery, stats, redrive,
-//! purge and the job signal.
+//! purge, retention and the job signal.
 
 use std::sync::Arc;
 
-use leadsmith_store::{JobState, NewJob, NewStageResult, Store};
+use leadsmith_store::{JobState, NewJob, NewStageResult, Purged, Store};
 use serde_json::json;
 
 use super::row;
@@ -180,4 +180,71 @@ pub async fn enqueue_many_inserts_a_batch_once(s: Arc<dyn Store>) {
     let first = s.claim("w", &["score".into()], None, 1, 60_000).await.unwrap().remove(0);
     assert_eq!((first.priority, first.kind.as_str()), (2, "score"), "highest priority first");
     assert_eq!(first.payload["i"].as_i64().unwrap() % 3, 2);
+}
+
+/// Retention: done and cancelled jobs go once old and their run is over; runs go once ended with no job
+/// left. Dead letters (and their runs), open work, running runs, leads and their results stay.
+pub async fn purge_done_jobs_keeps_dead_letters_open_work_and_leads(s: Arc<dyn Store>) {
+    s.import_rows("f", vec![row(2, "A", Some("a.test"), None)], false).await.unwrap();
+    let lead = s.lead_by_domain("a.test").await.unwrap().unwrap().id;
+    let job_in = |run: Option<i64>, max_attempts: u32| {
+        let mut job = NewJob::new("crawl", Some(lead));
+        job.run_id = run;
+        job.max_attempts = max_attempts;
+        job
+    };
+    // Run `done`: one job, completed with a result.
+    let done = s.create_run("done", &json!({}), None).await.unwrap();
+    s.enqueue(job_in(Some(done), 3)).await.unwrap();
+    let j = s.claim("w", &[], Some(done), 1, 60_000).await.unwrap().remove(0);
+    let result = NewStageResult { lead_id: lead, stage: "crawl".into(), status: "ok".into(), data: json!({}) };
+    s.complete(j.id, "w", vec![result], vec![]).await.unwrap();
+    // A job of no run, done.
+    s.enqueue(job_in(None, 3)).await.unwrap();
+    let j = s.claim("w", &[], None, 1, 60_000).await.unwrap().remove(0);
+    s.complete(j.id, "w", vec![], vec![]).await.unwrap();
+    // Run `errors`: one job done, one dead.
+    let errors = s.create_run("errors", &json!({}), None).await.unwrap();
+    s.enqueue(job_in(Some(errors), 3)).await.unwrap();
+    s.enqueue(job_in(Some(errors), 1)).await.unwrap();
+    for j in s.claim("w", &[], Some(errors), 2, 60_000).await.unwrap() {
+        if j.max_attempts == 1 {
+            s.fail(j.id, "w", "boom", None).await.unwrap();
+        } else {
+            s.complete(j.id, "w", vec![], vec![]).await.unwrap();
+        }
+    }
+    // Run `open`: one job done, one still ready.
+    let open = s.create_run("open", &json!({}), None).await.unwrap();
+    let open_done = s.enqueue(job_in(Some(open), 3)).await.unwrap().unwrap();
+    let open_ready = s.enqueue(job_in(Some(open), 3)).await.unwrap().unwrap();
+    let j = s.claim("w", &[], Some(open), 1, 60_000).await.unwrap().remove(0);
+    assert_eq!(j.id, open_done);
+    s.complete(j.id, "w", vec![], vec![]).await.unwrap();
+    // Run `cancelled`: its job cancelled before it started; run `empty`: nothing to do.
+    let cancelled = s.create_run("cancelled", &json!({}), None).await.unwrap();
+    s.enqueue(job_in(Some(cancelled), 3)).await.unwrap();
+    s.cancel_run(cancelled).await.unwrap();
+    let empty = s.create_run("empty", &json!({}), None).await.unwrap();
+    s.finish_run_if_done(empty).await.unwrap();
+    let loose_ready = s.enqueue(job_in(None, 3)).await.unwrap().unwrap();
+
+    assert_eq!(s.purge_done_jobs(0).await.unwrap(), Purged { jobs: 0, runs: 0 }, "nothing is that old");
+    let later = leadsmith_store::now_ms() + 60_000;
+    let purged = s.purge_done_jobs(later).await.unwrap();
+    assert_eq!(purged, Purged { jobs: 4, runs: 3 }, "jobs: done, errors' done, cancelled's, the loose done one");
+    for gone in [done, cancelled, empty] {
+        assert!(s.run(gone).await.unwrap().is_none(), "run {gone} ended and emptied");
+    }
+    assert_eq!(s.run(errors).await.unwrap().unwrap().status, "completed_with_errors", "its dead letter keeps it");
+    let errors_left = s.queue_counts(Some(errors)).await.unwrap();
+    assert_eq!((errors_left[0].done, errors_left[0].dead), (0, 1), "{errors_left:?}");
+    assert_eq!(s.dead_jobs(10).await.unwrap().len(), 1);
+    assert_eq!(s.run(open).await.unwrap().unwrap().status, "running");
+    assert_eq!(s.job(open_done).await.unwrap().unwrap().state, JobState::Done, "its run is still running");
+    assert_eq!(s.job(open_ready).await.unwrap().unwrap().state, JobState::Ready);
+    assert_eq!(s.job(loose_ready).await.unwrap().unwrap().state, JobState::Ready);
+    assert!(s.lead(lead).await.unwrap().is_some(), "leads stay");
+    assert_eq!(s.stage_results(lead).await.unwrap().len(), 1, "so do their latest results");
+    assert_eq!(s.purge_done_jobs(later).await.unwrap(), Purged::default(), "a second purge finds nothing");
 }

@@ -46,6 +46,8 @@ macro_rules! store_suite {
             list_filters_by_tier_and_orders_by_score,
             queue_stats_redrive_and_purge,
             page_cache_round_trips,
+            page_cache_prunes_pages_fetched_before_a_time,
+            purge_done_jobs_keeps_dead_letters_open_work_and_leads,
             keyed_runs_are_created_once,
             keyed_runs_keep_the_fingerprint_they_were_created_with,
             cancel_stops_a_run_without_losing_finished_work,
