@@ -43,7 +43,7 @@ pub async fn cache(ctx: &Ctx, command: &CacheCommand) -> Result<()> {
                 Some(age) => *age,
                 None => ctx.settings.fetch_config()?.cache_ttl,
             };
-            let n = retention::prune_cache(ctx.store().await?.as_ref(), age).await?;
+            let n = retention::prune_cache(ctx.existing_store().await?.as_ref(), age).await?;
             println!(
                 "pruned {} fetched more than {} ago",
                 plural(n, "cached page", "cached pages"),
@@ -58,7 +58,7 @@ pub async fn cache(ctx: &Ctx, command: &CacheCommand) -> Result<()> {
 pub async fn jobs(ctx: &Ctx, command: &JobsCommand) -> Result<()> {
     match command {
         JobsCommand::Purge { older_than } => {
-            let purged = retention::purge_jobs(ctx.store().await?.as_ref(), *older_than).await?;
+            let purged = retention::purge_jobs(ctx.existing_store().await?.as_ref(), *older_than).await?;
             println!(
                 "purged {} and {} older than {}",
                 plural(purged.jobs, "done job", "done jobs"),
