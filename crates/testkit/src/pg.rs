@@ -72,14 +72,49 @@ impl TempCluster {
             "initdb",
             &["-D", path_str(&data)?, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"],
         )?;
+        let ssl = if cluster.make_certificate(&data) { " -c ssl=on" } else { "" };
         let options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300",
+             -c full_page_writes=off -c max_connections=300{ssl}",
             path_str(&cluster.dir)?
         );
         let log = cluster.dir.join("server.log");
         cluster.pg("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-w", "-o", &options, "start"])?;
         Ok(cluster)
+    }
+
+    /// A self-signed certificate for `localhost` as the server's `server.crt`/`server.key`, like the
+    /// "snakeoil" one of Debian's default cluster, so the TLS tests run here too. Needs the `openssl`
+    /// program; without it the cluster runs without TLS (and the TLS tests say so).
+    fn make_certificate(&self, data: &Path) -> bool {
+        let (crt, key) = (data.join("server.crt"), data.join("server.key"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=localhost"])
+            // An end-entity certificate (CA:FALSE), as the snakeoil one: rustls refuses a CA as a server.
+            .args(["-addext", "subjectAltName=DNS:localhost", "-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return false;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).is_ok();
+        let owned = match &self.run_as {
+            Some(user) => Command::new("chown")
+                .arg(format!("{user}:{user}"))
+                .arg(&crt)
+                .arg(&key)
+                .status()
+                .is_ok_and(|s| s.success()),
+            None => true,
+        };
+        private && owned
     }
 
     /// `postgres://postgres@127.0.0.1:<port>/postgres`.

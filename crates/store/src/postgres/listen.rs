@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures_util::future::poll_fn;
 use tokio::sync::{oneshot, watch};
-use tokio_postgres::tls::NoTlsStream;
-use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket};
+use tokio_postgres::{AsyncMessage, Client, Config, Connection, Socket};
 
+use super::tls::{Tls, TlsStream};
 use crate::error::describe_pg;
 
 /// The NOTIFY channel. Channels are per database, not per schema, so the payload names the schema and
@@ -26,7 +26,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub(crate) struct Listener {
     /// Held so the connection stays open: dropping the client closes it.
     _client: Client,
-    connection: Connection<Socket, NoTlsStream>,
+    connection: Connection<Socket, TlsStream>,
     schema: String,
 }
 
@@ -36,8 +36,8 @@ fn bump(signal: &watch::Sender<u64>) {
 
 /// Connects and runs `LISTEN`, driving the connection meanwhile (tokio-postgres only makes progress while
 /// the connection is polled). Errors are text: they end up in a log line or a `StoreError::Pool`.
-pub(crate) async fn connect(config: &Config, signal: &watch::Sender<u64>) -> Result<Listener, String> {
-    let (client, mut connection) = config.connect(NoTls).await.map_err(|e| describe_pg(&e))?;
+pub(crate) async fn connect(config: &Config, tls: &Tls, signal: &watch::Sender<u64>) -> Result<Listener, String> {
+    let (client, mut connection) = config.connect(tls.clone()).await.map_err(|e| describe_pg(&e))?;
     let mut setup = Box::pin(async {
         let schema: String = client.query_one("SELECT coalesce(current_schema(), '')", &[]).await?.get(0);
         client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
@@ -81,6 +81,7 @@ impl Listener {
 /// The listener task: runs until `stop` fires or its sender is dropped (the last store clone went away).
 pub(crate) async fn run(
     config: Config,
+    tls: Tls,
     signal: std::sync::Arc<watch::Sender<u64>>,
     listener: Listener,
     mut stop: oneshot::Receiver<()>,
@@ -101,7 +102,7 @@ pub(crate) async fn run(
             _ = &mut stop => return,
         }
         let attempt = tokio::select! {
-            attempt = connect(&config, &signal) => attempt,
+            attempt = connect(&config, &tls, &signal) => attempt,
             _ = &mut stop => return,
         };
         match attempt {

@@ -4,8 +4,8 @@
 //! the shared decisions are `crate::rules`'). Each aggregate's trait is implemented in its own file here,
 //! with its statements in `sql/postgres/<aggregate>/`.
 //!
-//! Connections are plain TCP or Unix socket (`NoTls`): TLS is out of scope, so keep the server on a private
-//! network or a local socket.
+//! Connections are TCP (TLS as the URL's `sslmode`/`sslrootcert` say, libpq's way: see `tls`) or a Unix
+//! socket.
 
 /// The statement in `sql/postgres/{name}.sql`.
 macro_rules! sql {
@@ -22,6 +22,7 @@ mod listen;
 mod results;
 mod runs;
 mod schedules;
+mod tls;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio::sync::{oneshot, watch};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Config, NoTls, Row};
+use tokio_postgres::{Config, Row};
 
 use crate::error::describe_pg;
 use crate::{Result, Store, StoreError};
@@ -70,10 +71,13 @@ impl PgStore {
     /// pooled connections plus the listener's; connecting gives up after 10 s unless the URL sets
     /// `connect_timeout`.
     pub async fn connect(url: &str) -> Result<Self> {
-        let config = parse_config(url)?;
+        let (config, tls) = parse_config(url)?;
         let target = describe_target(&config);
-        let manager =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .build()
@@ -84,11 +88,11 @@ impl PgStore {
         }
         let signal = Arc::new(watch::channel(0).0);
         // Listening before `connect` returns: a caller that subscribes next misses nothing.
-        let listener = listen::connect(&config, &signal)
+        let listener = listen::connect(&config, &tls, &signal)
             .await
             .map_err(|e| StoreError::Pool(format!("connecting to PostgreSQL at {target}: {e}")))?;
         let (stop_tx, stop_rx) = oneshot::channel();
-        tokio::spawn(listen::run(config, signal.clone(), listener, stop_rx));
+        tokio::spawn(listen::run(config, tls, signal.clone(), listener, stop_rx));
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
@@ -117,13 +121,16 @@ impl PgStore {
     }
 }
 
-pub(crate) fn parse_config(url: &str) -> Result<Config> {
+/// The connection settings and the TLS connector `url` asks for (certificate files are read here).
+pub(crate) fn parse_config(url: &str) -> Result<(Config, tls::Tls)> {
+    let (url, tls_options) = tls::split(url)?;
     let mut config =
-        Config::from_str(url).map_err(|e| StoreError::Pool(format!("invalid PostgreSQL URL: {}", describe_pg(&e))))?;
+        Config::from_str(&url).map_err(|e| StoreError::Pool(format!("invalid PostgreSQL URL: {}", describe_pg(&e))))?;
+    config.ssl_mode(tls::wire_mode(&tls_options));
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    Ok(config)
+    Ok((config, tls::connector(&tls_options)?))
 }
 
 /// The hosts and ports `config` connects to, for messages.
@@ -242,10 +249,10 @@ pub(crate) async fn scratch_schema_url(base_url: &str, prefix: &str) -> Result<S
             "scratch schema prefix {prefix:?} must be 1-32 letters, digits or underscores, not starting with a digit"
         )));
     }
-    let config = parse_config(base_url)?;
+    let (config, tls) = parse_config(base_url)?;
     let target = describe_target(&config);
     let (client, connection) = config
-        .connect(NoTls)
+        .connect(tls)
         .await
         .map_err(|e| StoreError::Pool(format!("connecting to PostgreSQL at {target}: {}", describe_pg(&e))))?;
     let driver = tokio::spawn(connection);
