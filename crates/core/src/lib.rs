@@ -3,6 +3,7 @@
 
 mod cell;
 mod company;
+mod country;
 mod domain;
 mod email;
 mod facts;
@@ -14,6 +15,7 @@ mod score;
 
 pub use cell::Cell;
 pub use company::normalize_company_name;
+pub use country::{iso_country, normalise_country};
 pub use domain::{Domain, DomainError, website_url};
 pub use email::{Email, EmailError};
 pub use facts::{Address, Fact, FactKind, FactSource, Owner, PageFacts, PageLinks};

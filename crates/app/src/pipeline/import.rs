@@ -419,7 +419,7 @@ fn push_row(
             Some(Field::City) => input.address.city = Some(value),
             Some(Field::Region) => input.address.region = Some(value),
             Some(Field::PostalCode) => input.address.postal_code = Some(value),
-            Some(Field::Country) => input.address.country = Some(value),
+            Some(Field::Country) => input.address.country = Some(leadsmith_core::normalise_country(value)),
             Some(Field::FirstName) => input.first_name = Some(value),
             Some(Field::LastName) => input.last_name = Some(value),
             Some(Field::Title) => input.title = Some(value),
@@ -489,21 +489,7 @@ fn push_row(
 
 /// The ISO region of a country as people write it, for reading national phone numbers.
 fn region_for(address: &Address) -> Option<&'static str> {
-    let country = address.country.as_deref()?.trim().to_ascii_lowercase();
-    const COUNTRIES: &[(&str, &[&str])] = &[
-        ("US", &["us", "usa", "united states", "united states of america", "u.s.", "u.s.a."]),
-        ("GB", &["gb", "uk", "united kingdom", "great britain", "england", "scotland", "wales"]),
-        ("CA", &["ca", "canada"]),
-        ("AU", &["au", "australia"]),
-        ("DE", &["de", "germany", "deutschland"]),
-        ("FR", &["fr", "france"]),
-        ("IE", &["ie", "ireland"]),
-        ("NZ", &["nz", "new zealand"]),
-        ("ES", &["es", "spain", "españa"]),
-        ("IT", &["it", "italy", "italia"]),
-        ("NL", &["nl", "netherlands", "the netherlands"]),
-    ];
-    COUNTRIES.iter().find(|(_, names)| names.contains(&country.as_str())).map(|(code, _)| *code)
+    leadsmith_core::iso_country(address.country.as_deref()?)
 }
 
 /// Where the error report for `input` goes: `<input>.errors.csv`.

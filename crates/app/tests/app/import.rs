@@ -67,7 +67,7 @@ async fn messy_csv_is_imported_merged_and_rejected_with_line_numbers() {
     assert_eq!(smile.input.email.as_ref().unwrap().as_str(), "info@bright-smile.test", "gap filled from the duplicate");
     assert_eq!(smile.input.external_id.as_deref(), Some("00Q1"));
     assert_eq!(smile.input.vertical.as_deref(), Some("dentists"));
-    assert_eq!(smile.input.address.country.as_deref(), Some("USA"));
+    assert_eq!(smile.input.address.country.as_deref(), Some("US"), "\"USA\" is stored as its ISO 3166 code");
 
     // A business email gives a domain; a free-mail address does not.
     assert!(store.lead_by_domain("mail-only.test").await.unwrap().is_some());

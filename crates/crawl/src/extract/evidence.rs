@@ -234,7 +234,7 @@ fn tidy_address(a: Address) -> Address {
         city: clean(a.city),
         region: clean(a.region),
         postal_code: clean(a.postal_code),
-        country: clean(a.country),
+        country: clean(a.country).map(leadsmith_core::normalise_country),
     }
 }
 
