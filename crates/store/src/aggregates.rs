@@ -46,6 +46,10 @@ pub trait Leads: Send + Sync {
     /// cancelled (a run left with nothing to do is finished). `Ok(false)` when there is no such lead or it is
     /// already deleted.
     async fn delete_lead(&self, id: LeadId) -> Result<bool>;
+    /// Records `website` as the lead's website when it has none (a lead found through its email's domain,
+    /// whose home page was then crawled); a website the lead has is never replaced. `Ok(false)` when nothing
+    /// changed.
+    async fn fill_website(&self, id: LeadId, website: &str) -> Result<bool>;
 }
 
 /// Each lead's latest result per stage, written by [`Jobs::complete`].

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use leadsmith_core::{CrawlStatus, PageFacts, PageOutcome};
+use leadsmith_core::{CrawlStatus, LeadRecord, PageFacts, PageOutcome};
 use leadsmith_crawl::site::SiteOptions;
 use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
 use leadsmith_queue::{Handler, JobError, Outcome};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::stages::{Stage, StageData, new_result, stage_job_then};
-use super::{Engine, assess, job_lead};
+use super::{Engine, assess, job_lead, store_err};
 
 /// The stage's registration.
 pub const STAGE: Stage = Stage {
@@ -51,6 +51,20 @@ impl CrawlResult {
     }
 }
 
+/// The home page a successful crawl reached: where it ended up after redirects when that is still the lead's
+/// own domain, else the address that was crawled (a parked domain sent elsewhere is not the company's site).
+fn crawled_home(lead: &LeadRecord, crawl: &CrawlResult) -> Option<String> {
+    if crawl.status != CrawlStatus::Ok {
+        return None;
+    }
+    let crawled = crawl.home_url.clone()?;
+    let final_url = crawl.pages.first().and_then(|p| p.final_url.clone());
+    let same_domain = |url: &str| {
+        leadsmith_core::Domain::from_website(url).ok().is_some_and(|d| Some(&d) == lead.input.domain.as_ref())
+    };
+    Some(final_url.filter(|u| same_domain(u)).unwrap_or(crawled))
+}
+
 /// Works `crawl` jobs.
 pub struct CrawlHandler {
     pub store: Arc<dyn Store>,
@@ -82,6 +96,12 @@ impl Handler for CrawlHandler {
             }
         };
         tracing::debug!(lead_id, status = %crawl.status, "crawled");
+        if lead.input.website.is_none()
+            && let Some(home) = crawled_home(&lead, &crawl)
+        {
+            // Found through its email's domain: the home page that answered is the lead's website now.
+            self.store.fill_website(lead_id, &home).await.map_err(store_err)?;
+        }
         let status = crawl.status.as_str().to_string();
         crate::telemetry::global().lead_processed(STAGE.kind, &status);
         if crawl.status != CrawlStatus::Ok {

@@ -126,3 +126,40 @@ async fn summary_score(store: &dyn Store, id: i64) -> f64 {
     let r = store.stage_result(id, "score").await.unwrap().unwrap();
     r.data["score"].as_f64().unwrap()
 }
+
+/// A lead that came with only an email is crawled at its email's domain; the home page that answered
+/// becomes its website, and a lead whose site failed keeps none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_found_by_its_email_gets_the_crawled_home_page_as_its_website() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(11, 16));
+    let server = web.clone().serve(ServeOptions::default()).await.unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    let lines: Vec<String> = web
+        .sites()
+        .iter()
+        .map(|s| serde_json::json!({"company": s.company, "email": format!("office@{}", s.domain)}).to_string())
+        .collect();
+    std::fs::write(&leads, lines.join("\n")).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("w.db")).unwrap());
+    let engine = Engine::new(store.clone(), settings(), server.resolve_overrides()).unwrap();
+    let summary = run_file(&engine, &leads, false).await.unwrap();
+    assert_eq!(summary.lead_ids.len(), web.sites().len());
+    let mut filled = 0;
+    for id in summary.lead_ids {
+        let lead = store.lead(id).await.unwrap().unwrap();
+        let crawl: CrawlResult =
+            serde_json::from_value(store.stage_result(id, CrawlResult::NAME).await.unwrap().unwrap().data).unwrap();
+        let domain = lead.input.domain.as_ref().unwrap().to_string();
+        match lead.input.website.as_deref() {
+            Some(website) => {
+                assert_eq!(crawl.status, leadsmith_core::CrawlStatus::Ok, "{website}");
+                let host = url::Url::parse(website).unwrap().host_str().unwrap().to_string();
+                assert!(host == domain || host.ends_with(&format!(".{domain}")), "{website} for {domain}");
+                filled += 1;
+            }
+            None => assert_ne!(crawl.status, leadsmith_core::CrawlStatus::Ok, "{domain} crawled but no website"),
+        }
+    }
+    assert!(filled > 0);
+}

@@ -228,4 +228,9 @@ impl Leads for PgStore {
         let mut c = self.client().await?;
         delete_lead(&mut c, id).await
     }
+
+    async fn fill_website(&self, id: LeadId, website: &str) -> Result<bool> {
+        let c = self.client().await?;
+        Ok(exec(&c, sql!("leads/fill_website"), &[&website, &crate::now_rfc3339(), &id]).await? == 1)
+    }
 }

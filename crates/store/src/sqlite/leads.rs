@@ -227,4 +227,12 @@ impl Leads for SqliteStore {
     async fn delete_lead(&self, id: LeadId) -> Result<bool> {
         self.call(move |conn| delete_lead(conn, id)).await
     }
+
+    async fn fill_website(&self, id: LeadId, website: &str) -> Result<bool> {
+        let website = website.to_string();
+        self.call(move |conn| {
+            Ok(conn.execute(sql!("leads/fill_website"), params![website, crate::now_rfc3339(), id])? == 1)
+        })
+        .await
+    }
 }

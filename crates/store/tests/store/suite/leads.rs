@@ -431,6 +431,24 @@ pub async fn merge_fills_gaps_without_overwriting(s: Arc<dyn Store>) {
     assert_eq!(lead.input.phone.unwrap().as_str(), "+14155552671");
 }
 
+pub async fn fill_website_sets_a_missing_website_only(s: Arc<dyn Store>) {
+    // Found through its email: a domain, no website.
+    let mut from_email = row(2, "Acme", Some("acme.test"), None);
+    from_email.input.website = None;
+    let with_site = lead_row(3, "Beta", "beta.test", |_| {});
+    let ids = import(&s, vec![from_email, with_site]).await;
+    assert!(s.fill_website(ids[0], "https://www.acme.test/").await.unwrap());
+    let lead = s.lead(ids[0]).await.unwrap().unwrap();
+    assert_eq!(lead.input.website.as_deref(), Some("https://www.acme.test/"));
+    assert_eq!(lead.input.company.as_deref(), Some("Acme"), "the rest of the lead is kept");
+    assert_eq!(lead.input.domain.unwrap().to_string(), "acme.test");
+    // Never replaced: neither the one just filled nor one that came with the lead.
+    assert!(!s.fill_website(ids[0], "https://elsewhere.test/").await.unwrap());
+    assert!(!s.fill_website(ids[1], "https://elsewhere.test/").await.unwrap());
+    assert_eq!(s.lead(ids[1]).await.unwrap().unwrap().input.website.as_deref(), Some("http://beta.test/"));
+    assert!(!s.fill_website(9_999, "https://nobody.test/").await.unwrap());
+}
+
 pub async fn list_filters_by_tier_and_orders_by_score(s: Arc<dyn Store>) {
     let rows = vec![
         row(2, "A", Some("a.test"), None),

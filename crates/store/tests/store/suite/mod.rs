@@ -31,6 +31,7 @@ macro_rules! store_suite {
         $crate::store_suite!(@cases $factory; import_creates_merges_and_is_idempotent,
             dry_run_decides_but_writes_nothing,
             merge_fills_gaps_without_overwriting,
+            fill_website_sets_a_missing_website_only,
             a_shared_phone_never_merges_other_domains_and_a_crowded_key_merges_nothing,
             a_reimport_read_with_a_new_mapping_fills_its_lead,
             enqueue_is_unique_by_key_and_claim_leases,
