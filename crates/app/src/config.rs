@@ -428,6 +428,14 @@ pub struct ServeSettings {
     pub max_connections: usize,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight; connections still open are dropped.
     pub shutdown_timeout_secs: f64,
+    /// Directories `POST /api/v1/runs {"source": "file", "path": …}` may read files from (a relative path is
+    /// looked up in each, in order). Empty (the default): runs over server files are refused.
+    pub import_dirs: Vec<PathBuf>,
+    /// Where the reports of rejected rows of runs started over the API go (`FILE.TIME.errors.csv`), never
+    /// beside the file. Default: `leadsmith-reports/` beside the SQLite store, or in the working directory
+    /// with PostgreSQL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports_dir: Option<PathBuf>,
     pub rate_limit: RateLimitSettings,
 }
 
@@ -450,6 +458,8 @@ impl Default for ServeSettings {
             upload_timeout_secs: 600.0,
             max_connections: 1024,
             shutdown_timeout_secs: 10.0,
+            import_dirs: Vec::new(),
+            reports_dir: None,
             rate_limit: RateLimitSettings::default(),
         }
     }
@@ -490,6 +500,11 @@ impl ServeSettings {
                 && url::Url::parse(origin).is_ok_and(|u| u.has_host() && u.path() == "/" && !origin.ends_with('/'));
             if !ok {
                 bail!("[serve] cors_origins: {origin:?} is not an origin like https://app.example.com");
+            }
+        }
+        for dir in &self.import_dirs {
+            if !dir.is_dir() {
+                bail!("[serve] import_dirs: {} is not a directory", dir.display());
             }
         }
         self.rate_limit.validate()

@@ -109,14 +109,23 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: JsonBody) -> Res
             let Some(path) = req.path else {
                 return problem(StatusCode::UNPROCESSABLE_ENTITY, "source file needs a path", None);
             };
-            let path = std::path::PathBuf::from(path);
-            if !path.is_file() {
-                let detail = format!("{} is not a file on the server", path.display());
-                return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, None);
+            let dirs = &ctx.state.config.import_dirs;
+            if dirs.is_empty() {
+                let detail =
+                    "runs over server files are off: list the directories they may read in [serve] import_dirs";
+                return problem(StatusCode::FORBIDDEN, detail, Some(json!({"code": "file_runs_disabled"})));
             }
+            let Some(path) = confined(&path, dirs) else {
+                let detail = format!("{path} is not a file inside [serve] import_dirs");
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, detail, Some(json!({"code": "path_not_allowed"})));
+            };
             let mut request = match pipeline::RunRequest::new(&path, req.limit, &stages, None) {
                 Ok(r) => r,
                 Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None),
+            };
+            request.errors_to = match report_path(&ctx.state.reports_dir(), &path) {
+                Ok(p) => Some(p),
+                Err(e) => return store_failed(format!("the reports directory: {e:#}")),
             };
             (request.key, request.fingerprint) = key.map(|k| (Some(k.key), Some(k.fingerprint))).unwrap_or_default();
             return match pipeline::start_run(store, &request, &ctx.state.settings).await {
@@ -143,6 +152,34 @@ pub async fn start(Write(ctx): Write, headers: HeaderMap, body: JsonBody) -> Res
             None => store_failed(format!("{e:#}")),
         },
     }
+}
+
+/// The file a run over a server file may read: `asked` (absolute, or relative to one of `dirs`, tried in
+/// order) once symlinks and `..` are resolved, when that is a file inside one of `dirs`. The same `None`
+/// for a file outside them and for one that does not exist, so the answer tells nothing about the rest of
+/// the disk.
+fn confined(asked: &str, dirs: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
+    let asked = std::path::Path::new(asked);
+    let roots: Vec<std::path::PathBuf> = dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
+    let candidates: Vec<std::path::PathBuf> =
+        if asked.is_absolute() { vec![asked.to_path_buf()] } else { dirs.iter().map(|d| d.join(asked)).collect() };
+    candidates
+        .iter()
+        .filter_map(|c| std::fs::canonicalize(c).ok())
+        .find(|real| real.is_file() && roots.iter().any(|root| real.starts_with(root)))
+}
+
+/// Where a server file's report of rejected rows goes: `DIR/NAME.TIME.errors.csv`, in a directory only this
+/// user may open (created so when missing).
+fn report_path(dir: &std::path::Path, file: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    let name = file.file_name().map_or_else(|| "input".into(), |n| n.to_string_lossy().into_owned());
+    let time = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    Ok(dir.join(format!("{name}.{time}.errors.csv")))
 }
 
 /// What a start asks for, as a hash: the body without `key`, its members in order, so that the same request

@@ -30,6 +30,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// `[serve] reports_dir`, else `leadsmith-reports/` in the working directory (`leadsmith serve` sets it
+    /// beside a SQLite store).
+    pub fn reports_dir(&self) -> std::path::PathBuf {
+        self.config.reports_dir.clone().unwrap_or_else(|| std::path::PathBuf::from("leadsmith-reports"))
+    }
+
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>> {
         let config = settings.serve.clone();
         config.validate()?;

@@ -59,6 +59,13 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
     let store = ctx.store().await?;
     let mut settings = ctx.settings.clone();
     settings.serve = args.apply(settings.serve);
+    if settings.serve.reports_dir.is_none()
+        && let Some(db) = leadsmith_store::sqlite_path(ctx.location())
+    {
+        // Reports of rejected rows live with the store, never beside the files they came from.
+        let dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        settings.serve.reports_dir = Some(dir.join("leadsmith-reports"));
+    }
     let state = AppState::new(store.clone(), settings.clone())?;
     let bind: SocketAddr = state.config.bind.parse().context("[serve] bind")?;
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;

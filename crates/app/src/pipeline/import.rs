@@ -644,12 +644,23 @@ impl ImportReport {
 
 /// Reads `path`, writes `<path>.errors.csv` for rejected rows (unless dry run) and imports the rest.
 pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dry_run: bool) -> Result<ImportReport> {
+    import_file_to(store, path, settings, dry_run, None).await
+}
+
+/// [`import_file`] with the report of rejected rows written to `errors_to` (default `<path>.errors.csv`).
+pub async fn import_file_to(
+    store: &dyn Store,
+    path: &Path,
+    settings: &Settings,
+    dry_run: bool,
+    errors_to: Option<&Path>,
+) -> Result<ImportReport> {
     let options = ImportOptions::from_settings(settings)?;
     let mut parsed = parse_file(path, &options)?;
     let rows = std::mem::take(&mut parsed.rows);
     let outcome = store.import_rows(&source_name(path), rows, dry_run).await.context("importing rows")?;
     let mut report = ImportReport::new(&parsed, outcome);
-    let errors_path = errors_path(path);
+    let errors_path = errors_to.map_or_else(|| errors_path(path), Path::to_path_buf);
     if !dry_run {
         if parsed.rejected.is_empty() {
             // A stale report from an earlier import of this file would mislead.

@@ -67,6 +67,8 @@ pub struct RunRequest {
     /// With a client's key: a fingerprint of its request, so that the key reused for another request is
     /// refused ([`KeyReused`]) rather than answered with the first run.
     pub fingerprint: Option<String>,
+    /// Where the report of rejected rows goes; default `FILE.errors.csv` beside the file.
+    pub errors_to: Option<std::path::PathBuf>,
 }
 
 impl RunRequest {
@@ -75,12 +77,19 @@ impl RunRequest {
         if limit == Some(0) {
             anyhow::bail!("--limit must be at least 1");
         }
-        Ok(Self { source: source.to_path_buf(), limit, stages, key, fingerprint: None })
+        Ok(Self { source: source.to_path_buf(), limit, stages, key, fingerprint: None, errors_to: None })
     }
 
     /// Every stage of one file, resumable (`leadsmith run`).
     pub fn file(source: &Path) -> Self {
-        Self { source: source.to_path_buf(), limit: None, stages: stages::kinds(), key: None, fingerprint: None }
+        Self {
+            source: source.to_path_buf(),
+            limit: None,
+            stages: stages::kinds(),
+            key: None,
+            fingerprint: None,
+            errors_to: None,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use leadsmith_queue::local_worker_is_dead;
 use leadsmith_store::Store;
 
 use super::RunRequest;
-use super::import::{ImportReport, import_file, source_name};
+use super::import::{ImportReport, import_file_to, source_name};
 use super::stages::{run_stages, stage_job_then};
 use crate::config::Settings;
 
@@ -39,7 +39,7 @@ pub struct StartedRun {
 pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &Settings) -> Result<StartedRun> {
     recover_local(store.as_ref()).await?;
     let path = &request.source;
-    let report = import_file(store.as_ref(), path, settings, false).await?;
+    let report = import_file_to(store.as_ref(), path, settings, false, request.errors_to.as_deref()).await?;
     if request.key.is_none() {
         report.print(false);
     }

@@ -901,3 +901,58 @@ async fn server_errors_say_what_to_do_and_reveal_no_internal_text() {
     assert!(text.contains("the store is not answering"), "{text}");
     assert!(!text.contains("runs") && !text.to_lowercase().contains("table"), "internal text leaked: {text}");
 }
+
+/// Runs over server files read only inside `[serve] import_dirs` (symlinks and `..` resolved first), and the
+/// report of rejected rows goes to the reports directory with the input's permissions, never beside the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_runs_are_confined_to_the_import_dirs_and_report_under_the_store() {
+    let outside = tempfile::tempdir().unwrap();
+    let inbox = tempfile::tempdir().unwrap();
+    let reports = outside.path().join("reports");
+    let secret = outside.path().join("secret.csv");
+    std::fs::write(&secret, "company,website\nHidden,hidden.test\n").unwrap();
+    let leads = inbox.path().join("leads.csv");
+    std::fs::write(&leads, "company,website\nAcme,acme.test\n,\n\"Broken,x\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&leads, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink(&secret, inbox.path().join("link.csv")).unwrap();
+    }
+    let start = |path: &str| json!({"source": "file", "path": path}).to_string();
+
+    // Without import directories, file runs are off.
+    let off = spawn_with(|_| {}).await;
+    let r = call(&off, "POST", "/api/v1/runs", &auth(&off.admin), Some(&start("/etc/passwd"))).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (403, Some("file_runs_disabled")), "{}", r.body);
+
+    let (dirs, reports_dir) = (vec![inbox.path().to_path_buf()], reports.clone());
+    let app = spawn_with(move |s| {
+        s.serve.import_dirs = dirs;
+        s.serve.reports_dir = Some(reports_dir);
+    })
+    .await;
+    let a = auth(&app.admin);
+    let escape = format!("../{}/secret.csv", outside.path().file_name().unwrap().to_string_lossy());
+    for path in ["/etc/passwd", secret.to_str().unwrap(), &escape, "link.csv", "missing.csv"] {
+        let r = call(&app, "POST", "/api/v1/runs", &a, Some(&start(path))).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (422, Some("path_not_allowed")), "{path}: {}", r.body);
+    }
+    assert!(!reports.exists(), "nothing was written for a refused path");
+    assert_eq!(app.state.store.count_leads().await.unwrap(), 0);
+
+    // A file inside, by its name: imported, and its broken row reported under the reports directory.
+    let r = call(&app, "POST", "/api/v1/runs", &a, Some(&start("leads.csv"))).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["import"]["imported"].as_u64(), Some(1), "{}", r.body);
+    let report = PathBuf::from(r.body["import"]["errors_file"].as_str().unwrap());
+    assert!(report.starts_with(&reports), "{}", report.display());
+    assert!(std::fs::read_to_string(&report).unwrap().contains("unterminated quote"));
+    assert!(!inbox.path().join("leads.csv.errors.csv").exists(), "no report beside the input");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&report).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&reports).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+}
