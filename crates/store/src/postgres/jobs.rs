@@ -12,7 +12,7 @@ use super::{Params, PgStore, exec, json_value, notify, query, query_opt, results
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Held, OnFailure, RecoverTx},
     retention::{self, PurgeTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Purged, Result};
@@ -473,22 +473,23 @@ impl PurgeTx for PgPurge<'_, '_> {
     }
 }
 
+/// A row of `jobs/running_of_workers` or `jobs/expired_leases`.
+fn held(r: &Row) -> Held {
+    Held {
+        id: r.get(0),
+        worker: r.get(1),
+        attempts: r.get::<_, i32>(2).max(0) as u32,
+        max_attempts: r.get::<_, i32>(3).max(0) as u32,
+        run_id: r.get(4),
+    }
+}
+
 /// Recovery's statements on one PostgreSQL transaction.
 struct PgRecover<'a, 'b>(&'a Transaction<'b>);
 
 impl RecoverTx for PgRecover<'_, '_> {
     async fn running_jobs_of(&mut self, workers: &[String]) -> Result<Vec<Held>> {
-        let rows = query(self.0, sql!("jobs/running_of_workers"), &[&workers]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Held {
-                id: r.get(0),
-                worker: r.get(1),
-                attempts: r.get::<_, i32>(2).max(0) as u32,
-                max_attempts: r.get::<_, i32>(3).max(0) as u32,
-                run_id: r.get(4),
-            })
-            .collect())
+        Ok(query(self.0, sql!("jobs/running_of_workers"), &[&workers]).await?.iter().map(held).collect())
     }
 
     async fn requeue(&mut self, job_id: i64, entry: &str, now_ms: i64) -> Result<u64> {
@@ -508,18 +509,8 @@ impl RecoverTx for PgRecover<'_, '_> {
 struct PgExpire<'a, 'b>(&'a Transaction<'b>);
 
 impl ExpireTx for PgExpire<'_, '_> {
-    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
-        let rows = query(self.0, sql!("jobs/expired_leases"), &[&now_ms]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Expired {
-                id: r.get(0),
-                worker: r.get(1),
-                attempts: r.get::<_, i32>(2).max(0) as u32,
-                max_attempts: r.get::<_, i32>(3).max(0) as u32,
-                run_id: r.get(4),
-            })
-            .collect())
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Held>> {
+        Ok(query(self.0, sql!("jobs/expired_leases"), &[&now_ms]).await?.iter().map(held).collect())
     }
 
     async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64> {

@@ -115,10 +115,11 @@ impl OnFailure {
     }
 }
 
-/// A running job of a dead worker, as recovery finds it.
+/// A running job as recovery (its worker died) and the lease sweep (its lease ran out) find it: the
+/// columns `id, worker, attempts, max_attempts, run_id`, in that order, of both statements.
 pub(crate) struct Held {
     pub id: i64,
-    pub worker: String,
+    pub worker: Option<String>,
     pub attempts: u32,
     pub max_attempts: u32,
     pub run_id: Option<i64>,
@@ -153,7 +154,7 @@ pub(crate) async fn recover<T: RecoverTx, F: FinishTx>(
     let mut ended = Vec::new();
     let held = if dead_workers.is_empty() { Vec::new() } else { tx.running_jobs_of(dead_workers).await? };
     for job in held {
-        let entry = format!("worker {} died during attempt {}", job.worker, job.attempts);
+        let entry = format!("worker {} died during attempt {}", job.worker.as_deref().unwrap_or("?"), job.attempts);
         if job.attempts >= job.max_attempts {
             let times = if job.attempts == 1 { "time" } else { "times" };
             let buried = tx.bury(job.id, &format!("worker died {} {times}", job.attempts), &entry, now_ms).await?;
@@ -170,19 +171,10 @@ pub(crate) async fn recover<T: RecoverTx, F: FinishTx>(
     Ok(n)
 }
 
-/// A running job whose lease ran out, as the lease sweep finds it.
-pub(crate) struct Expired {
-    pub id: i64,
-    pub worker: Option<String>,
-    pub attempts: u32,
-    pub max_attempts: u32,
-    pub run_id: Option<i64>,
-}
-
 /// The statements returning expired leases to the queue needs, inside the backend's one transaction.
 pub(crate) trait ExpireTx {
     /// Running jobs whose lease ended before `now_ms` (locked, skipping rows others hold, where rows can be).
-    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>>;
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Held>>;
     /// Dead-letters the job with `last_error`, `entry` added to its errors; returns 1 if it was still running.
     async fn bury_expired(&mut self, job_id: i64, last_error: &str, entry: &str, now_ms: i64) -> Result<u64>;
     /// Makes the job ready at `now_ms`, `entry` added to its errors; returns 1 if it was still running.

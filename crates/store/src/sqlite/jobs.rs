@@ -10,7 +10,7 @@ use super::{SqliteStore, json_col, results};
 use crate::Jobs;
 use crate::rules::{
     self,
-    jobs::{Attempt, CompleteTx, ExpireTx, Expired, Held, OnFailure, RecoverTx},
+    jobs::{Attempt, CompleteTx, ExpireTx, Held, OnFailure, RecoverTx},
     retention::{self, PurgeTx},
 };
 use crate::{Completion, Job, JobState, KindCounts, KindStats, NewJob, NewStageResult, Purged, Result, StoreError};
@@ -404,6 +404,11 @@ impl PurgeTx for SqlitePurge<'_> {
     }
 }
 
+/// A row of `jobs/running_of_worker` or `jobs/expired_leases`.
+fn held(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
+    Ok(Held { id: r.get(0)?, worker: r.get(1)?, attempts: r.get(2)?, max_attempts: r.get(3)?, run_id: r.get(4)? })
+}
+
 /// Recovery's statements on one SQLite transaction (blocking calls: see [`rules::ready`]).
 struct SqliteRecover<'a>(&'a Transaction<'a>);
 
@@ -412,15 +417,7 @@ impl RecoverTx for SqliteRecover<'_> {
         let mut stmt = self.0.prepare_cached(sql!("jobs/running_of_worker"))?;
         let mut out = Vec::new();
         for worker in workers {
-            let rows = stmt.query_map([worker], |r| {
-                Ok(Held {
-                    id: r.get(0)?,
-                    worker: r.get(1)?,
-                    attempts: r.get(2)?,
-                    max_attempts: r.get(3)?,
-                    run_id: r.get(4)?,
-                })
-            })?;
+            let rows = stmt.query_map([worker], held)?;
             out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
         }
         Ok(out)
@@ -445,17 +442,9 @@ impl RecoverTx for SqliteRecover<'_> {
 struct SqliteExpire<'a>(&'a Transaction<'a>);
 
 impl ExpireTx for SqliteExpire<'_> {
-    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Expired>> {
+    async fn expired_leases(&mut self, now_ms: i64) -> Result<Vec<Held>> {
         let mut stmt = self.0.prepare_cached(sql!("jobs/expired_leases"))?;
-        let rows = stmt.query_map([now_ms], |r| {
-            Ok(Expired {
-                id: r.get(0)?,
-                worker: r.get(1)?,
-                attempts: r.get(2)?,
-                max_attempts: r.get(3)?,
-                run_id: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map([now_ms], held)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
