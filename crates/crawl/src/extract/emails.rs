@@ -89,6 +89,34 @@ pub(crate) fn obfuscated(text: &str, lower: &str, ev: &mut Evidence) {
     }
 }
 
+/// Addresses hidden by Cloudflare's email protection, in the raw HTML: `data-cfemail="HEX"` on the
+/// placeholder span and `href="/cdn-cgi/l/email-protection#HEX"` links. The hex is a key byte followed by
+/// the address XORed with it.
+pub(crate) fn cloudflare(html: &str, ev: &mut Evidence) {
+    let bytes = html.as_bytes();
+    for marker in [&b"data-cfemail="[..], &b"/cdn-cgi/l/email-protection#"[..]] {
+        for at in memchr::memmem::find_iter(bytes, marker) {
+            let start = at + marker.len();
+            let start = start + usize::from(matches!(bytes.get(start), Some(b'"' | b'\'')));
+            let hex_len = bytes[start..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            if let Some(address) = decode_cfemail(&html[start..start + hex_len]) {
+                ev.email(&address, FactSource::Text, PLAIN_CONFIDENCE, Some(json!({"encoding": "cloudflare"})));
+            }
+        }
+    }
+}
+
+/// Cloudflare's encoding: hex pairs, the first the key, every other one a byte of the address XOR the key.
+fn decode_cfemail(hex: &str) -> Option<String> {
+    if hex.len() < 4 || hex.len() % 2 != 0 || hex.len() > 1024 {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    let key = byte(0)?;
+    let decoded: Option<Vec<u8>> = (2..hex.len()).step_by(2).map(|i| byte(i).map(|b| b ^ key)).collect();
+    String::from_utf8(decoded?).ok().filter(|s| s.contains('@'))
+}
+
 /// Words that precede a bare "at" in prose; never local parts of an obfuscated address.
 const PROSE_WORDS: &[&str] = &[
     "us", "me", "them", "him", "her", "you", "it", "we", "our", "this", "that", "here", "there", "home", "now",
@@ -191,6 +219,32 @@ mod tests {
         ] {
             assert_eq!(emails_in(text), [want], "{text:?}");
         }
+    }
+
+    /// What Cloudflare writes for `jane.doe@acme.test` with the key 0x42.
+    fn cf_encode(address: &str, key: u8) -> String {
+        std::iter::once(key).chain(address.bytes().map(|b| b ^ key)).map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn cloudflare_protected_addresses_are_decoded() {
+        let hidden = cf_encode("jane.doe@acme.test", 0x42);
+        let linked = cf_encode("Sales@Acme.test", 0x9c);
+        let html = format!(
+            r#"<p><a href="/cdn-cgi/l/email-protection" class="__cf_email__" data-cfemail="{hidden}">[email&#160;protected]</a>
+               <a href="/cdn-cgi/l/email-protection#{linked}">Email sales</a>
+               <span data-cfemail="zz12">broken</span><span data-cfemail="{}">not an address</span></p>"#,
+            cf_encode("no at sign", 7)
+        );
+        let mut ev = Evidence::new("https://acme.test/", "US", None);
+        cloudflare(&html, &mut ev);
+        let mut page = PageFacts::default();
+        ev.finish(&mut page);
+        let found: Vec<String> =
+            page.facts.iter().filter(|f| f.kind == FactKind::Email).map(|f| f.value.clone()).collect();
+        assert_eq!(found, ["jane.doe@acme.test", "Sales@acme.test"]);
+        assert_eq!(decode_cfemail(&cf_encode("a@b.c", 0)), Some("a@b.c".into()));
+        assert_eq!(decode_cfemail("4"), None);
     }
 
     #[test]

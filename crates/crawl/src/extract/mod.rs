@@ -78,6 +78,7 @@ fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
     let lower = text.to_ascii_lowercase();
     emails::plain(text, &mut ev);
     emails::obfuscated(text, &lower, &mut ev);
+    emails::cloudflare(html, &mut ev);
     phones::in_text(text, &lower, &mut ev);
     address::in_text(text, &lower, &scanned.footers, &scanned.address_blocks, &mut ev);
     owner::in_text(text, &lower, &mut ev);
@@ -134,6 +135,19 @@ mod tests {
             assert_eq!(page.url, "https://acme.test/");
             assert!(page.emails.is_empty() && page.phones.is_empty() && page.owner.is_none());
         }
+    }
+
+    #[test]
+    fn cloudflare_protected_emails_are_found() {
+        let url = Url::parse("https://acme.test/contact").unwrap();
+        // `office@acme.test`, XORed with 0x2a as Cloudflare's email protection writes it.
+        let hex: String = std::iter::once(0x2a_u8)
+            .chain("office@acme.test".bytes().map(|b| b ^ 0x2a))
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let html = format!(r#"<p>Write to <a href="/cdn-cgi/l/email-protection#{hex}">[email&#160;protected]</a></p>"#);
+        let page = extract(&html, &url, &ExtractOptions::default());
+        assert_eq!(page.emails, ["office@acme.test"]);
     }
 
     #[test]
