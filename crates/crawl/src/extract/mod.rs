@@ -11,6 +11,7 @@ mod meta;
 mod microdata;
 mod owner;
 mod phones;
+mod region;
 mod scan;
 mod schema;
 mod text;
@@ -51,7 +52,6 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
 fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
     let scanned = scan::scan(html);
     let site_domain = url.host_str().and_then(|h| Domain::from_host(h).ok()).map(|d| d.as_str().to_string());
-    let mut ev = Evidence::new(url.as_str(), &opts.default_region, site_domain);
     let mut page = PageFacts {
         url: url.to_string(),
         title: scanned.title.as_deref().and_then(leadsmith_core::clean_value),
@@ -60,10 +60,13 @@ fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
     let mut warnings = scanned.warnings;
 
     let nodes = jsonld::parse_scripts(&scanned.jsonld, &mut warnings);
+    let microdata_nodes: Vec<_> = scanned.microdata.iter().map(Item::to_schema_node).collect();
+    // National numbers are read in the business's own country, not always the configured default.
+    let (region, _) =
+        region::site_region(url, scanned.lang.as_deref(), &[&nodes, &microdata_nodes], &opts.default_region);
+    let mut ev = Evidence::new(url.as_str(), &region, site_domain);
     schema::interpret(&nodes, FactSource::Jsonld, &mut ev);
     page.jsonld = nodes;
-
-    let microdata_nodes: Vec<_> = scanned.microdata.iter().map(Item::to_schema_node).collect();
     schema::interpret(&microdata_nodes, FactSource::Microdata, &mut ev);
     page.microdata = scanned.microdata.iter().map(Item::to_json).collect();
 
@@ -148,6 +151,24 @@ mod tests {
         let html = format!(r#"<p>Write to <a href="/cdn-cgi/l/email-protection#{hex}">[email&#160;protected]</a></p>"#);
         let page = extract(&html, &url, &ExtractOptions::default());
         assert_eq!(page.emails, ["office@acme.test"]);
+    }
+
+    #[test]
+    fn national_numbers_are_read_in_the_sites_country() {
+        let opts = ExtractOptions::default();
+        let de = Url::parse("https://www.baeckerei-krueger.de/kontakt").unwrap();
+        let page = extract("<p>Telefon: 030 12345678</p>", &de, &opts);
+        assert_eq!(page.phones, ["+493012345678"]);
+        let uk = Url::parse("https://plumbing.example/").unwrap();
+        let page = extract(r#"<html lang="en-GB"><p>Call 020 7946 0958</p></html>"#, &uk, &opts);
+        assert_eq!(page.phones, ["+442079460958"]);
+        // The business's address wins over the domain: an Austrian shop on a .de domain.
+        let html = r#"<script type="application/ld+json">{"@type": "Store", "address": {"addressCountry": "AT"}}</script>
+                      <p>Tel: 0662 123456</p>"#;
+        assert_eq!(extract(html, &de, &opts).phones, ["+43662123456"]);
+        // A generic site in the default region is read as before.
+        let us = Url::parse("https://acme.test/").unwrap();
+        assert_eq!(extract("<p>(415) 555-2671</p>", &us, &opts).phones, ["+14155552671"]);
     }
 
     #[test]

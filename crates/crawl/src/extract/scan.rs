@@ -34,6 +34,8 @@ pub(crate) struct Anchor {
 #[derive(Debug, Default)]
 pub(crate) struct Scanned {
     pub title: Option<String>,
+    /// `<html lang="…">` as written (`de-AT`, `en`).
+    pub lang: Option<String>,
     /// `(name or property, content)`, the key lower-cased.
     pub metas: Vec<(String, String)>,
     pub jsonld: Vec<String>,
@@ -211,6 +213,7 @@ fn on_element(state: &Shared, el: &mut Element) {
     }
 
     match tag {
+        "html" if st.out.lang.is_none() => st.out.lang = el.get_attribute("lang").map(|l| l.trim().to_string()),
         "title" if st.title.is_none() => {
             st.title = Some(String::new());
             st.in_title = true;
