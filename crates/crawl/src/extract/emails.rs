@@ -108,7 +108,7 @@ pub(crate) fn cloudflare(html: &str, ev: &mut Evidence) {
 
 /// Cloudflare's encoding: hex pairs, the first the key, every other one a byte of the address XOR the key.
 fn decode_cfemail(hex: &str) -> Option<String> {
-    if hex.len() < 4 || hex.len() % 2 != 0 || hex.len() > 1024 {
+    if hex.len() < 4 || !hex.len().is_multiple_of(2) || hex.len() > 1024 {
         return None;
     }
     let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
