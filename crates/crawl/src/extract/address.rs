@@ -1,6 +1,7 @@
 //! Postal addresses written as text: US style (`123 Main St, Suite 4, Springfield, IL 62704`) and UK style
-//! (`10 Downing Street, London SW1A 2AA`), split into street/city/region/postal code/country. Confidence
-//! depends on where the text sits: `<address>` element, footer, next to the word "address", elsewhere.
+//! (`10 Downing Street, London SW1A 2AA`) here, other countries in [`address_intl`](super::address_intl);
+//! split into street/city/region/postal code/country. Confidence depends on where the text sits:
+//! `<address>` element, footer, next to the word "address", elsewhere.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -8,6 +9,7 @@ use std::sync::LazyLock;
 use leadsmith_core::{Address, FactSource};
 use regex::{Captures, Regex};
 
+use super::address_intl as intl;
 use super::evidence::Evidence;
 use super::text::{ceil_boundary, floor_boundary, window_before};
 
@@ -28,18 +30,34 @@ const UK_SUFFIXES: &str = "Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Close|Drive|
     Gdns|Terrace|Crescent|Cres|Court|Ct|Hill|Row|Mews|Grove|Park|Walk|Green|Parade|Broadway|Yard|Wharf|Quay|\
     Embankment|Circus|Gate|Rise|View|Market|Passage|Buildings";
 
-static US: LazyLock<Regex> = LazyLock::new(|| {
+/// A North American street (also used for Canada and Australia): `123 Main St, Suite 4`, `PO Box 12`.
+pub(super) fn street_pattern() -> String {
     let word = r"(?:[A-Z][A-Za-z0-9.'&-]*|[0-9]+(?:st|nd|rd|th))";
-    let unit = r"(?:Suite|Ste|Unit|Apt|Floor|Fl|Bldg|Building|Room|Rm|#)\.?[ ]*#?[A-Za-z0-9-]+";
+    let unit = r"(?:Suite|Ste|Unit|Apt|Floor|Fl|Bldg|Building|Room|Rm|Level|Lvl|#)\.?[ ]*#?[A-Za-z0-9-]+";
+    format!(
+        r"P\.?[ ]?O\.?[ ]+Box[ ]+[0-9]+|[0-9]{{1,6}}[A-Za-z]?(?:-[0-9]{{1,5}})?[ ]+(?:(?:N|S|E|W|North|South|East|West)\.?[ ]+)?(?:{word}[ ]+){{0,5}}?(?i:{US_SUFFIXES})\.?(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)\.?)?(?:[ ]*[,\n]?[ ]*{unit})?"
+    )
+}
+
+/// A British or Irish street: `10 Downing Street`.
+pub(super) fn uk_street_pattern() -> String {
+    format!(
+        r"[0-9]{{1,5}}[A-Za-z]?(?:-[0-9]{{1,5}})?[ ]+(?:[A-Z][A-Za-z'&-]*[ ]+){{0,4}}?(?i:{UK_SUFFIXES})(?-u:\b)\.?"
+    )
+}
+
+static US: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
-        r"(?-u:\b)(?P<street>P\.?[ ]?O\.?[ ]+Box[ ]+[0-9]+|[0-9]{{1,6}}[A-Za-z]?(?:-[0-9]{{1,5}})?[ ]+(?:(?:N|S|E|W|North|South|East|West)\.?[ ]+)?(?:{word}[ ]+){{0,5}}?(?i:{US_SUFFIXES})\.?(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)\.?)?(?:[ ]*[,\n]?[ ]*{unit})?)(?:[ ]*[,\n][ ]*|[ ]+)(?P<city>[A-Z][A-Za-z.'-]*(?:[ ][A-Z][A-Za-z.'-]*){{0,3}})[ ]*,?[ ]*(?P<region>{US_STATES})[ ]+(?P<postal>[0-9]{{5}}(?:-[0-9]{{4}})?)(?-u:\b)(?:[ ]*,?[ ]*(?P<country>USA|U\.S\.A\.|United States(?: of America)?|US)(?-u:\b))?"
+        r"(?-u:\b)(?P<street>{})(?:[ ]*[,\n][ ]*|[ ]+)(?P<city>[A-Z][A-Za-z.'-]*(?:[ ][A-Z][A-Za-z.'-]*){{0,3}})[ ]*,?[ ]*(?P<region>{US_STATES})[ ]+(?P<postal>[0-9]{{5}}(?:-[0-9]{{4}})?)(?-u:\b)(?:[ ]*,?[ ]*(?P<country>USA|U\.S\.A\.|United States(?: of America)?|US)(?-u:\b))?",
+        street_pattern()
     );
     Regex::new(&pattern).expect("valid regex")
 });
 
 static UK: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
-        r"(?-u:\b)(?P<street>[0-9]{{1,5}}[A-Za-z]?(?:-[0-9]{{1,5}})?[ ]+(?:[A-Z][A-Za-z'&-]*[ ]+){{0,4}}?(?i:{UK_SUFFIXES})(?-u:\b)\.?)[ ]*[,\n][ ]*(?:(?P<district>[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})[ ]*[,\n][ ]*)?(?P<city>[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})[ ]*[,\n]?[ ]*(?P<postal>[A-Z]{{1,2}}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{{2}})(?-u:\b)(?:[ ]*,?[ ]*(?P<country>United Kingdom|UK|England|Scotland|Wales|Northern Ireland|Great Britain|GB)(?-u:\b))?"
+        r"(?-u:\b)(?P<street>{})[ ]*[,\n][ ]*(?:(?P<district>[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})[ ]*[,\n][ ]*)?(?P<city>[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})[ ]*[,\n]?[ ]*(?P<postal>[A-Z]{{1,2}}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{{2}})(?-u:\b)(?:[ ]*,?[ ]*(?P<country>United Kingdom|UK|England|Scotland|Wales|Northern Ireland|Great Britain|GB)(?-u:\b))?",
+        uk_street_pattern()
     );
     Regex::new(&pattern).expect("valid regex")
 });
@@ -113,10 +131,22 @@ fn postal_ends(text: &str) -> PostalEnds {
 const LOOK_BACK: usize = 240;
 /// Room after the postal code for a country name.
 const LOOK_AHEAD: usize = 40;
+/// Room after a continental postal code for the city and a country name.
+const CITY_LOOK_AHEAD: usize = 80;
 
 /// Matches of `full` in `text` as `(absolute start, captures)`, searched only in windows around the postal
 /// codes at `ends`; a match whose first character is glued to a number (`555-0100 Main St`) is skipped.
 fn find_addresses<'t>(full: &Regex, ends: &[usize], text: &'t str) -> Vec<(usize, Captures<'t>)> {
+    find_addresses_ahead(full, ends, text, LOOK_AHEAD)
+}
+
+/// [`find_addresses`] with `look_ahead` bytes of room after each end.
+fn find_addresses_ahead<'t>(
+    full: &Regex,
+    ends: &[usize],
+    text: &'t str,
+    look_ahead: usize,
+) -> Vec<(usize, Captures<'t>)> {
     let mut found = Vec::new();
     let mut covered = 0;
     for &anchor_end in ends {
@@ -133,7 +163,7 @@ fn find_addresses<'t>(full: &Regex, ends: &[usize], text: &'t str) -> Vec<(usize
             start = text[start..].find([' ', '\n']).map_or(start, |i| start + i + 1);
         }
         let base = start.min(anchor_start);
-        let stop = floor_boundary(text, anchor_end + LOOK_AHEAD);
+        let stop = floor_boundary(text, anchor_end + look_ahead);
         let window = &text[base..stop];
         let mut pos = 0;
         while let Some(caps) = full.captures_at(window, pos) {
@@ -159,11 +189,42 @@ fn find_addresses<'t>(full: &Regex, ends: &[usize], text: &'t str) -> Vec<(usize
 
 /// Parses a free-text address (a JSON-LD `address` string, an `<address>` element).
 pub(crate) fn parse_address_text(text: &str) -> Option<Address> {
+    parse_address_text_in(text, "")
+}
+
+/// [`parse_address_text`] on a page of `region` (which decides a continental address's country only when
+/// its text does not).
+pub(crate) fn parse_address_text_in(text: &str, region: &str) -> Option<Address> {
+    all_addresses(text, region).into_iter().min_by_key(|(start, _)| *start).map(|(_, a)| a)
+}
+
+/// Reads one country's match into an address (`None`: its country cannot be told).
+type ReadAddress<'r> = dyn Fn(&Captures) -> Option<Address> + 'r;
+
+/// Every address in `text`, with where it starts.
+fn all_addresses(text: &str, region: &str) -> Vec<(usize, Address)> {
     let ends = postal_ends(text);
-    if let Some((_, caps)) = find_addresses(&US, &ends.us, text).into_iter().next() {
-        return Some(us_address(&caps));
+    let mut found: Vec<(usize, Address)> = Vec::new();
+    found.extend(find_addresses(&US, &ends.us, text).into_iter().map(|(s, c)| (s, us_address(&c))));
+    found.extend(find_addresses(&UK, &ends.uk, text).into_iter().map(|(s, c)| (s, uk_address(&c))));
+    let intl = intl::intl_ends(text);
+    // Checked in this order, a span taken by one country is not read again as another's.
+    let others: [(&Regex, &[usize], usize, &ReadAddress); 4] = [
+        (intl::canada_regex(), &intl.canada, LOOK_AHEAD, &|c| Some(intl::canadian(c))),
+        (intl::australia_regex(), &intl.australia, LOOK_AHEAD, &|c| Some(intl::australian(c))),
+        (intl::ireland_regex(), &intl.ireland, LOOK_AHEAD, &|c| Some(intl::irish(c))),
+        (intl::continental_regex(), &intl.continental, CITY_LOOK_AHEAD, &|c| intl::continental(c, region)),
+    ];
+    for (regex, ends, ahead, read) in others {
+        for (start, caps) in find_addresses_ahead(regex, ends, text, ahead) {
+            let span = start..caps.get(0).map_or(start, |m| start + m.len());
+            let taken = found.iter().any(|(s, a)| span.contains(s) || (*s <= start && start < s + a.one_line().len()));
+            if !taken && let Some(address) = read(&caps) {
+                found.push((start, address));
+            }
+        }
     }
-    find_addresses(&UK, &ends.uk, text).into_iter().next().map(|(_, caps)| uk_address(&caps))
+    found
 }
 
 /// Words that announce an address in the text just before it.
@@ -171,7 +232,6 @@ const ADDRESS_WORDS: &[&str] = &["address", "located", "location", "visit us", "
 
 /// Finds addresses anywhere in the visible text.
 pub(crate) fn in_text(text: &str, lower: &str, footers: &[Range<usize>], blocks: &[Range<usize>], ev: &mut Evidence) {
-    let ends = postal_ends(text);
     let inside = |ranges: &[Range<usize>], at: usize| ranges.iter().any(|r| r.contains(&at));
     let confidence = |start: usize| {
         let announced = || ADDRESS_WORDS.iter().any(|w| window_before(lower, start, 80).contains(w));
@@ -183,11 +243,9 @@ pub(crate) fn in_text(text: &str, lower: &str, footers: &[Range<usize>], blocks:
             0.6
         }
     };
-    for (start, caps) in find_addresses(&US, &ends.us, text) {
-        ev.address(us_address(&caps), FactSource::Text, confidence(start));
-    }
-    for (start, caps) in find_addresses(&UK, &ends.uk, text) {
-        ev.address(uk_address(&caps), FactSource::Text, confidence(start));
+    let region = ev.region().to_string();
+    for (start, address) in all_addresses(text, &region) {
+        ev.address(address, FactSource::Text, confidence(start));
     }
 }
 

@@ -105,6 +105,12 @@ impl<'a> Evidence<'a> {
         true
     }
 
+    /// The region national phone numbers on this page are read in (also the country that decides an
+    /// address whose text does not say it).
+    pub fn region(&self) -> &str {
+        self.region
+    }
+
     pub fn address(&mut self, address: Address, source: FactSource, confidence: f32) {
         let address = tidy_address(address);
         if address.is_empty() {

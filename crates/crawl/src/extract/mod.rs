@@ -3,6 +3,7 @@
 //! value and derives the summary fields.
 
 mod address;
+mod address_intl;
 mod emails;
 mod evidence;
 mod jsonld;

@@ -1,5 +1,5 @@
-//! Postal addresses (JSON-LD, microdata, `<address>`, footer and free text, US and UK) and owners (JSON-LD
-//! founders and staff, every text pattern, company names and streets rejected).
+//! Postal addresses (JSON-LD, microdata, `<address>`, footer and free text: US, UK, Canada, Australia, Ireland,
+//! continental Europe) and owners (JSON-LD founders and staff, every text pattern, company names and streets rejected).
 
 use leadsmith_core::{Address, FactKind, FactSource, PageFacts};
 
@@ -227,4 +227,22 @@ fn jsonld_people_with_owner_titles() {
         {"@type":"Article","author":{"@type":"Person","name":"Sam Writer","jobTitle":"Staff Writer"}}]</script>"#;
     let page = page(html);
     assert_eq!(owners(&page), [("Jane Roe".to_string(), Some("Owner".to_string()))]);
+}
+
+#[test]
+fn addresses_abroad_are_read_from_plain_text_with_their_country() {
+    let de = page_at(
+        "<html lang=\"de\"><main><h1>Kontakt</h1><p>Bäckerei Krüger</p></main>\
+         <footer>Hauptstraße 12, 10115 Berlin · Telefon 030 12345678</footer></html>",
+        "https://www.baeckerei-krueger.de/kontakt",
+    );
+    assert_eq!(de.address, Some(addr("Hauptstraße 12", "Berlin", None, "10115", "DE")));
+    assert_eq!(de.phones, ["+493012345678"]);
+    let fr = page_at("<footer><p>12 rue de la Paix<br>75002 Paris</p></footer>", "https://bistro.example/");
+    assert_eq!(fr.address, Some(addr("12 rue de la Paix", "Paris", None, "75002", "FR")));
+    let ca = page_at("<address>200 Bay Street, Toronto, ON M5J 2J2</address>", "https://acme.example/");
+    assert_eq!(ca.address, Some(addr("200 Bay Street", "Toronto", Some("ON"), "M5J 2J2", "CA")));
+    // A year and a word after a comma are not a continental address.
+    let prose = page_at("<p>Chapter 3, 2019 Edition of our report.</p>", "https://acme.example/");
+    assert_eq!(prose.address, None);
 }
