@@ -126,6 +126,40 @@ pub struct PageLinks {
     pub about: Vec<String>,
 }
 
+/// What a legal notice says of the business behind a site: the legal name, the commercial register entry,
+/// the VAT id and who represents the company.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalNotice {
+    /// The page it was read from.
+    pub url: String,
+    /// The company's legal name with its legal form (`Krüger Backwaren GmbH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// The register entry: `HRB 123456` (Germany), `FN 123456a` (Austria), `CHE-123.456.789` (Switzerland).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register_number: Option<String>,
+    /// The court keeping the register (`Amtsgericht München`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register_court: Option<String>,
+    /// The VAT identification number, without spaces (`DE123456789`, `ATU12345678`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    /// Managing directors or the owner, as the notice names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representatives: Vec<String>,
+}
+
+impl LegalNotice {
+    /// How many of its fields the notice fills.
+    pub fn completeness(&self) -> usize {
+        [self.company.is_some(), self.register_number.is_some(), self.register_court.is_some(), self.vat_id.is_some()]
+            .into_iter()
+            .filter(|b| *b)
+            .count()
+            + usize::from(!self.representatives.is_empty())
+    }
+}
+
 /// Everything extracted from one page (or, merged, from all pages of a lead).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PageFacts {
@@ -154,6 +188,10 @@ pub struct PageFacts {
     pub opengraph: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub microdata: Vec<serde_json::Value>,
+    /// The site's legal notice (a German or Austrian *Impressum*, a French *mentions légales*), when a page
+    /// was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal: Option<LegalNotice>,
     /// Every piece of evidence behind the summary fields, with source and confidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facts: Vec<Fact>,
@@ -187,6 +225,10 @@ impl PageFacts {
         };
         self.owner = match (self.owner.take(), other.owner) {
             (Some(a), Some(b)) => Some(if b.confidence > a.confidence { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self.legal = match (self.legal.take(), other.legal) {
+            (Some(a), Some(b)) => Some(if b.completeness() > a.completeness() { b } else { a }),
             (a, b) => a.or(b),
         };
         for (k, v) in other.socials {

@@ -18,7 +18,7 @@ pub use company::normalize_company_name;
 pub use country::{iso_country, normalise_country};
 pub use domain::{Domain, DomainError, website_url};
 pub use email::{Email, EmailError};
-pub use facts::{Address, Fact, FactKind, FactSource, Owner, PageFacts, PageLinks};
+pub use facts::{Address, Fact, FactKind, FactSource, LegalNotice, Owner, PageFacts, PageLinks};
 pub use lead::{LeadId, LeadInput, LeadRecord};
 pub use outcome::{CrawlStatus, PageOutcome};
 pub use phone::{Phone, PhoneError};

@@ -173,6 +173,20 @@ pub fn render(v: &LeadView) -> String {
                 );
             }
         }
+        if let Some(l) = &f.legal {
+            let _ = writeln!(o, "\nlegal notice ({})", l.url);
+            for (label, value) in [
+                ("company", l.company.clone()),
+                ("register", l.register_number.clone()),
+                ("court", l.register_court.clone()),
+                ("vat id", l.vat_id.clone()),
+                ("directors", Some(l.representatives.join(", ")).filter(|s| !s.is_empty())),
+            ] {
+                if let Some(value) = value {
+                    let _ = writeln!(o, "  {label:<10} {value}");
+                }
+            }
+        }
         if !f.socials.is_empty() {
             let _ = writeln!(o, "\nsocial profiles");
             for (k, url) in &f.socials {

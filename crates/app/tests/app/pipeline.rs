@@ -163,3 +163,47 @@ async fn a_lead_found_by_its_email_gets_the_crawled_home_page_as_its_website() {
     }
     assert!(filled > 0);
 }
+
+/// A German site's Impressum is crawled first among its extra pages and read as its legal notice: the
+/// lead gets the legal name, register entry, VAT id and managing director, and `leads show` shows them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impressum_is_crawled_and_shown_as_the_legal_notice() {
+    use leadsmith_testkit::fake::{FakeServer, Reply};
+    let server = FakeServer::start(|req, _| match req.path.as_str() {
+        "/" => Reply::ok(
+            "<html lang=\"de\"><body><h1>Bäckerei Krüger</h1><a href=\"/kontakt\">Kontakt</a>\
+             <a href=\"/ueber-uns\">Über uns</a><a href=\"/galerie\">Galerie</a><footer><a href=\"/impressum\">Impressum</a></footer></body></html>",
+        )
+        .header("content-type", "text/html; charset=utf-8"),
+        "/impressum" => Reply::ok(
+            "<html lang=\"de\"><body><h1>Impressum</h1><p>Angaben gemäß § 5 DDG</p>\
+             <p>Krüger Backwaren GmbH<br>Hauptstraße 12<br>10115 Berlin</p>\
+             <p>Geschäftsführer: Jörg Weiß</p><p>Registergericht: Amtsgericht Charlottenburg<br>HRB 123456 B</p>\
+             <p>USt-IdNr.: DE123456789</p></body></html>",
+        )
+        .header("content-type", "text/html; charset=utf-8"),
+        "/robots.txt" => Reply::new(404, ""),
+        _ => Reply::ok("<html><body><p>Willkommen</p></body></html>").header("content-type", "text/html"),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, r#"{"company": "Bäckerei Krüger", "website": "http://krueger.test/"}"#).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("i.db")).unwrap());
+    let overrides = [("krueger.test".to_string(), server.addr)].into_iter().collect();
+    let mut s = settings();
+    s.crawl.max_extra_pages = 1;
+    let engine = Engine::new(store.clone(), s, overrides).unwrap();
+    let run = run_file(&engine, &leads, false).await.unwrap();
+    let view = leadsmith::view::LeadView::load(store.as_ref(), store.lead(run.lead_ids[0]).await.unwrap().unwrap())
+        .await
+        .unwrap();
+    let legal = view.facts.as_ref().and_then(|f| f.legal.clone()).expect("the Impressum was crawled");
+    assert_eq!(legal.url, "http://krueger.test/impressum");
+    assert_eq!(legal.company.as_deref(), Some("Krüger Backwaren GmbH"));
+    assert_eq!(legal.vat_id.as_deref(), Some("DE123456789"));
+    let text = leadsmith::cli::leads::render(&view);
+    for line in ["legal notice (http://krueger.test/impressum)", "register   HRB 123456 B", "directors  Jörg Weiß"] {
+        assert!(text.contains(line), "{line:?} in:\n{text}");
+    }
+}

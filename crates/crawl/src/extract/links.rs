@@ -125,7 +125,12 @@ pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
 enum LinkKind {
     Contact,
     About,
+    /// A legal notice (*Impressum*): the richest page of a German-speaking business site, fetched first.
+    LegalNotice,
 }
+
+const LEGAL_NOTICE_WORDS: &[&str] = &["impressum", "imprint", "offenlegung", "legalnotice"];
+const LEGAL_NOTICE_PHRASES: &[&[&str]] = &[&["legal", "notice"], &["mentions", "légales"], &["mentions", "legales"]];
 
 const CONTACT_WORDS: &[&str] = &[
     "contact",
@@ -224,6 +229,9 @@ fn has_phrase(words: &[String], phrase: &[&str]) -> bool {
 
 fn kind_of(words: &[String]) -> Option<LinkKind> {
     let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if any(LEGAL_NOTICE_WORDS) || LEGAL_NOTICE_PHRASES.iter().any(|p| has_phrase(words, p)) {
+        return Some(LinkKind::LegalNotice);
+    }
     if any(CONTACT_WORDS) || CONTACT_PHRASES.iter().any(|p| has_phrase(words, p)) {
         Some(LinkKind::Contact)
     } else if any(ABOUT_WORDS) || ABOUT_PHRASES.iter().any(|p| has_phrase(words, p)) {
@@ -243,6 +251,7 @@ fn classify(url: &Url, text: &str) -> Option<LinkKind> {
     let text_words = words(text);
     let from_text = if text_words.len() <= 5 { kind_of(&text_words) } else { None };
     match (from_path, from_text) {
+        (Some(LinkKind::LegalNotice), _) | (_, Some(LinkKind::LegalNotice)) => Some(LinkKind::LegalNotice),
         (Some(LinkKind::Contact), _) | (_, Some(LinkKind::Contact)) => Some(LinkKind::Contact),
         (a, b) => a.or(b),
     }
@@ -264,7 +273,8 @@ static LINK_HINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?i)contact|kontakt|contat|location|direction|appointment|book|enquir|inquir|touch|reach|find|visit|\
          about|team|staff|people|story|leadership|doctor|dentist|attorney|lawyer|provider|founder|history|company|\
-         meet|management|bio|who|nosotros|equip|quipe|ueber|uber|über|quienes|propos|sommes",
+         meet|management|bio|who|nosotros|equip|quipe|ueber|uber|über|quienes|propos|sommes|impressum|imprint|\
+         offenlegung|legal|mentions",
     )
     .expect("valid regex")
 });
@@ -275,6 +285,7 @@ pub(crate) fn page_links(anchors: &[Anchor], page: &Url) -> PageLinks {
     let mut page_no_fragment = page.clone();
     page_no_fragment.set_fragment(None);
     let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut legal_first = 0;
     for anchor in anchors {
         let short_text = if anchor.text.len() <= 60 { anchor.text.as_str() } else { "" };
         if !(LINK_HINT.is_match(&anchor.href) || LINK_HINT.is_match(short_text)) {
@@ -292,14 +303,21 @@ pub(crate) fn page_links(anchors: &[Anchor], page: &Url) -> PageLinks {
         if url == page_no_fragment || !same_site(page, &url) {
             continue;
         }
-        let list = match classify(&url, &anchor.text) {
-            Some(LinkKind::Contact) => &mut links.contact,
+        let kind = classify(&url, &anchor.text);
+        let list = match kind {
+            Some(LinkKind::Contact | LinkKind::LegalNotice) => &mut links.contact,
             Some(LinkKind::About) => &mut links.about,
             None => continue,
         };
         let url = url.to_string();
         if !list.contains(&url) {
-            list.push(url);
+            if kind == Some(LinkKind::LegalNotice) {
+                // Crawled first: the notice names the company, its register entry and its directors.
+                list.insert(legal_first, url);
+                legal_first += 1;
+            } else {
+                list.push(url);
+            }
         }
     }
     links
@@ -403,6 +421,28 @@ mod tests {
                 "https://www.acme.test/notre-%C3%A9quipe",
             ]
         );
+    }
+
+    #[test]
+    fn legal_notices_come_first() {
+        let page = Url::parse("https://www.krueger.de/").unwrap();
+        let anchors = [
+            anchor("/kontakt", "Kontakt"),
+            anchor("/ueber-uns", "Über uns"),
+            anchor("/impressum", "Impressum"),
+            anchor("/rechtliches", "Legal notice"),
+            anchor("/datenschutz", "Datenschutz"),
+        ];
+        let links = page_links(&anchors, &page);
+        assert_eq!(
+            links.contact,
+            [
+                "https://www.krueger.de/impressum",
+                "https://www.krueger.de/rechtliches",
+                "https://www.krueger.de/kontakt"
+            ]
+        );
+        assert_eq!(links.about, ["https://www.krueger.de/ueber-uns"]);
     }
 
     #[test]

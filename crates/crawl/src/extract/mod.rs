@@ -7,6 +7,7 @@ mod address_intl;
 mod emails;
 mod evidence;
 mod jsonld;
+mod legal;
 mod links;
 mod meta;
 mod microdata;
@@ -86,6 +87,9 @@ fn extract_page(html: &str, url: &Url, opts: &ExtractOptions) -> PageFacts {
     phones::in_text(text, &lower, &mut ev);
     address::in_text(text, &lower, &scanned.footers, &scanned.address_blocks, &mut ev);
     owner::in_text(text, &lower, &mut ev);
+    if legal::is_notice(url, text) {
+        page.legal = legal::read(url, text, &mut ev);
+    }
 
     page.links = links::page_links(&scanned.anchors, url);
     ev.finish(&mut page);

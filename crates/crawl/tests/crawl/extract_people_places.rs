@@ -246,3 +246,22 @@ fn addresses_abroad_are_read_from_plain_text_with_their_country() {
     let prose = page_at("<p>Chapter 3, 2019 Edition of our report.</p>", "https://acme.example/");
     assert_eq!(prose.address, None);
 }
+
+#[test]
+fn an_impressum_page_is_read_as_the_legal_notice() {
+    let html = "<html lang=\"de\"><body><nav><a href=\"/impressum\">Impressum</a></nav><main><h1>Impressum</h1>\
+        <p>Angaben gemäß § 5 DDG</p><p>Krüger Backwaren GmbH<br>Hauptstraße 12<br>10115 Berlin</p>\
+        <p>Vertreten durch den Geschäftsführer: Jörg Weiß</p>\
+        <p>Registereintrag: Eintragung im Handelsregister.<br>Registergericht: Amtsgericht Charlottenburg<br>\
+        Registernummer: HRB 123456 B</p><p>Umsatzsteuer-ID: DE123456789</p></main></body></html>";
+    let page = page_at(html, "https://www.krueger.de/impressum");
+    let legal = page.legal.expect("a legal notice");
+    assert_eq!(legal.company.as_deref(), Some("Krüger Backwaren GmbH"));
+    assert_eq!(legal.register_number.as_deref(), Some("HRB 123456 B"));
+    assert_eq!(legal.register_court.as_deref(), Some("Amtsgericht Charlottenburg"));
+    assert_eq!(legal.vat_id.as_deref(), Some("DE123456789"));
+    assert_eq!(legal.representatives, ["Jörg Weiß"]);
+    assert_eq!(page.name.as_deref(), Some("Krüger Backwaren GmbH"));
+    assert_eq!(page.owner.map(|o| o.name).as_deref(), Some("Jörg Weiß"));
+    assert_eq!(page.address, Some(addr("Hauptstraße 12", "Berlin", None, "10115", "DE")));
+}
