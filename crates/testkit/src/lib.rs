@@ -22,6 +22,8 @@ mod assign;
 mod contacts;
 mod facts;
 pub mod fake;
+pub mod fake_dns;
+pub mod fake_smtp;
 mod leads;
 mod markup;
 mod names;
