@@ -1,6 +1,6 @@
 //! What an address is, from its text alone: free-mail and disposable domains, role mailboxes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Free-mail providers: an address there is a person's own, not the business's domain.
 const FREE_MAIL: &[&str] = &[
@@ -238,7 +238,7 @@ const ROLES: &[&str] = &[
 ];
 
 /// What an address is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressKind {
     pub free_mail: bool,
     pub disposable: bool,

@@ -5,11 +5,11 @@
 //! addresses are never called valid.
 
 use leadsmith_core::Email;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{DomainSignals, SmtpVerdict, classify};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Valid,
@@ -17,7 +17,7 @@ pub enum Status {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deliverability {
     pub status: Status,
     pub reason: String,

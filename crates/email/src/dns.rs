@@ -7,10 +7,10 @@ use std::time::Duration;
 use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::{ResolveError, Resolver, TokioResolver};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One MX record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mx {
     pub priority: u16,
     /// Lower case, without the trailing dot.
@@ -18,18 +18,18 @@ pub struct Mx {
 }
 
 /// The domain's SPF record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spf {
     pub record: String,
     /// What `all` says of everyone else: `fail` (`-all`), `softfail` (`~all`), `neutral` (`?all`), `pass`
     /// (`+all`, anyone may send) or `none` (no `all`).
-    pub policy: &'static str,
+    pub policy: String,
     /// The domains it includes (`_spf.google.com`).
     pub includes: Vec<String>,
 }
 
 /// The domain's DMARC record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dmarc {
     pub record: String,
     /// `none`, `quarantine` or `reject`.
@@ -39,7 +39,7 @@ pub struct Dmarc {
 }
 
 /// What DNS says of a domain's mail.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainSignals {
     pub domain: String,
     /// Best (lowest priority) first.
@@ -51,7 +51,7 @@ pub struct DomainSignals {
     /// Without MX, whether the domain has an address (mail then goes there, RFC 5321 §5.1).
     pub has_address: bool,
     /// Who runs the domain's mail, told from its MX hosts (`Google Workspace`, `Microsoft 365`, …).
-    pub provider: Option<&'static str>,
+    pub provider: Option<String>,
     pub spf: Option<Spf>,
     pub dmarc: Option<Dmarc>,
     /// A lookup that failed for another reason than "no such record" (timeout, server failure): the
@@ -133,7 +133,7 @@ pub fn parse_spf(record: &str) -> Option<Spf> {
             _ => policy,
         };
     }
-    Some(Spf { record: record.to_string(), policy, includes })
+    Some(Spf { record: record.to_string(), policy: policy.to_string(), includes })
 }
 
 /// Reads a DMARC record (`v=DMARC1; p=…`).
@@ -235,7 +235,7 @@ impl DnsChecker {
                 Err(e) => note(&e, "DMARC"),
             }
         }
-        out.provider = provider_of(&out.mx);
+        out.provider = provider_of(&out.mx).map(str::to_string);
         out
     }
 
@@ -267,7 +267,7 @@ mod tests {
     fn spf_and_dmarc_records() {
         let spf = parse_spf("v=spf1 include:_spf.google.com include:mailgun.org ~all").unwrap();
         assert_eq!(
-            (spf.policy, spf.includes.as_slice()),
+            (spf.policy.as_str(), spf.includes.as_slice()),
             ("softfail", &["_spf.google.com".to_string(), "mailgun.org".into()][..])
         );
         assert_eq!(parse_spf("v=spf1 mx -all").unwrap().policy, "fail");

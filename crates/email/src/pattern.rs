@@ -2,7 +2,7 @@
 //! from personal addresses found on its site whose people are named there too, applied to the owner's
 //! name. Always an inference, never a verified address: the confidence says how many examples agree.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The patterns tried, most common first (ties in the examples go to the earlier one).
 const PATTERNS: &[&str] = &[
@@ -20,11 +20,11 @@ const PATTERNS: &[&str] = &[
 ];
 
 /// An inferred address.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inferred {
     pub address: String,
     /// `first.last`, `flast`, …
-    pub pattern: &'static str,
+    pub pattern: String,
     /// 0–1: the share of examples that follow the pattern, discounted when there are few.
     pub confidence: f64,
     /// How many examples the pattern was learnt from, and how many follow it.
@@ -108,6 +108,11 @@ fn patterns_of(local: &str, name: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether `local` (an address's local part) is made from the person `name` by one of the patterns.
+pub fn fits(local: &str, name: &str) -> bool {
+    !patterns_of(local, name).is_empty()
+}
+
 /// The owner's likely address at `domain`, from `examples` (a person's name and their address found on the
 /// site, any domain: only those at `domain` count). `None` without an example that fits a pattern.
 pub fn infer_address(owner: &str, domain: &str, examples: &[(String, String)]) -> Option<Inferred> {
@@ -134,7 +139,7 @@ pub fn infer_address(owner: &str, domain: &str, examples: &[(String, String)]) -
     let (f, l) = (spellings(first).into_iter().last()?, spellings(last).into_iter().last()?);
     Some(Inferred {
         address: format!("{}@{domain}", apply(pattern, &f, &l)),
-        pattern,
+        pattern: pattern.to_string(),
         confidence,
         examples: examples_n,
         agreeing,
@@ -158,7 +163,10 @@ mod tests {
     fn the_sites_pattern_is_applied_to_the_owner() {
         let examples = ex(&[("Anna Schmidt", "anna.schmidt@acme.test"), ("Tom Baker", "tom.baker@acme.test")]);
         let got = infer_address("Jörg Weiß", "acme.test", &examples).unwrap();
-        assert_eq!((got.address.as_str(), got.pattern, got.inferred), ("joerg.weiss@acme.test", "first.last", true));
+        assert_eq!(
+            (got.address.as_str(), got.pattern.as_str(), got.inferred),
+            ("joerg.weiss@acme.test", "first.last", true)
+        );
         assert_eq!((got.examples, got.agreeing), (2, 2));
         let flast = ex(&[
             ("Anna Schmidt", "aschmidt@acme.test"),
@@ -166,7 +174,7 @@ mod tests {
             ("Li Wu", "lwu@acme.test"),
         ]);
         let got = infer_address("Mary Jo Bennett", "acme.test", &flast).unwrap();
-        assert_eq!((got.address.as_str(), got.pattern), ("mbennett@acme.test", "flast"));
+        assert_eq!((got.address.as_str(), got.pattern.as_str()), ("mbennett@acme.test", "flast"));
         assert!(got.confidence > infer_address("Mary Bennett", "acme.test", &flast[..1]).unwrap().confidence);
     }
 

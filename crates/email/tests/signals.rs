@@ -33,9 +33,9 @@ async fn mx_spf_dmarc_and_the_provider_come_from_dns() {
     assert_eq!(acme.error, None);
     let hosts: Vec<&str> = acme.mx.iter().map(|m| m.host.as_str()).collect();
     assert_eq!(hosts, ["aspmx.l.google.com", "alt1.aspmx.l.google.com"], "best first");
-    assert_eq!(acme.provider, Some("Google Workspace"));
+    assert_eq!(acme.provider.as_deref(), Some("Google Workspace"));
     let spf = acme.spf.as_ref().unwrap();
-    assert_eq!((spf.policy, spf.includes.as_slice()), ("softfail", &["_spf.google.com".to_string()][..]));
+    assert_eq!((spf.policy.as_str(), spf.includes.as_slice()), ("softfail", &["_spf.google.com".to_string()][..]));
     let dmarc = acme.dmarc.as_ref().unwrap();
     assert_eq!((dmarc.policy.as_str(), dmarc.reports), ("quarantine", true));
     assert_eq!(judge("jo@acme.test", Some(&acme), None).status, Status::Unknown, "unchecked is never valid");
