@@ -26,6 +26,49 @@ pub struct Settings {
     pub export: ExportSettings,
     /// How long the page cache and finished jobs are kept.
     pub retention: RetentionSettings,
+    /// Email and domain signals (MX, SPF, DMARC, deliverability) of each crawled lead.
+    pub email: EmailSettings,
+}
+
+/// `[email]`: the DNS lookups behind each lead's email signals.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Look up the MX, SPF and DMARC records of each lead's domain (and of its addresses' domains).
+    /// Special-use names (`.test`, `.example`, `.invalid`, `.localhost`) are never looked up.
+    pub dns: bool,
+    /// The name server to ask (`IP:port`); empty: the system's (`/etc/resolv.conf`).
+    pub resolver: String,
+    /// Seconds to wait for each DNS answer.
+    pub timeout_secs: f64,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self { dns: true, resolver: String::new(), timeout_secs: 3.0 }
+    }
+}
+
+impl EmailSettings {
+    /// The configured name server, if one is.
+    pub fn resolver(&self) -> Result<Option<SocketAddr>> {
+        if self.resolver.trim().is_empty() {
+            return Ok(None);
+        }
+        let addr =
+            self.resolver.trim().parse().with_context(|| {
+                format!("[email] resolver = {:?}: not an IP:port such as 10.0.0.2:53", self.resolver)
+            })?;
+        Ok(Some(addr))
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.resolver()?;
+        if !(self.timeout_secs > 0.0 && self.timeout_secs <= 60.0) {
+            bail!("[email] timeout_secs must be more than 0 and at most 60, not {}", self.timeout_secs);
+        }
+        Ok(())
+    }
 }
 
 /// `[export]`: every CSV leadsmith writes (exports, `run --out`, `*.errors.csv`).
@@ -172,6 +215,7 @@ impl Settings {
         self.scoring.validate()?;
         self.serve.validate()?;
         self.retention.validate()?;
+        self.email.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",

@@ -9,6 +9,7 @@ use leadsmith_store::{SourceRow, StageResult, Store};
 use serde::Serialize;
 
 use crate::pipeline::assess::{Findings, assess};
+use crate::pipeline::email::EmailSignals;
 use crate::pipeline::stages::{Undecodable, find};
 
 pub use crate::pipeline::crawl::CrawlResult;
@@ -29,6 +30,9 @@ pub struct LeadView {
     pub score: Option<ScoreBreakdown>,
     pub best: Best,
     pub findings: Vec<String>,
+    /// What each address is and whether mail to it would arrive; the domain's MX, SPF and DMARC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSignals>,
 }
 
 /// The one value per field a salesperson would use.
@@ -79,6 +83,10 @@ impl LeadView {
             keep(e);
             None
         });
+        let email: Option<EmailSignals> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
         let sources = store.lead_sources(id).await?;
         let best = best_of(&record, facts.as_ref());
         let mut findings = match (&crawl, stored) {
@@ -88,7 +96,7 @@ impl LeadView {
             (Some(c), None) => assess(&record, c, facts.as_ref()).findings,
         };
         findings.extend(unreadable);
-        Ok(Self { id, record, sources, crawl, facts, score, best, findings })
+        Ok(Self { id, record, sources, crawl, facts, score, best, findings, email })
     }
 
     pub fn company(&self) -> &str {

@@ -119,6 +119,51 @@ fn group_facts(facts: &[leadsmith_core::Fact]) -> Vec<FactGroup> {
     groups.into_iter().map(|(_, g, _)| g).collect()
 }
 
+/// The card's email block: the domains' mail set-up, each address's kind and deliverability, the owner's
+/// inferred address.
+fn render_email(o: &mut String, e: &crate::pipeline::email::EmailSignals) {
+    if e.domains.is_empty() && e.addresses.is_empty() && e.owner_address.is_none() && e.note.is_none() {
+        return;
+    }
+    let _ = writeln!(o, "\nemail");
+    for d in &e.domains {
+        let mx = d.mx.first().map_or_else(|| "no MX".to_string(), |m| format!("MX {}", m.host));
+        let _ = writeln!(
+            o,
+            "  {:<28} {} ({mx}) · SPF {} · DMARC {}{}",
+            d.domain,
+            d.provider.as_deref().unwrap_or("mail provider unknown"),
+            d.spf.as_ref().map_or("none", |s| s.policy.as_str()),
+            d.dmarc.as_ref().map_or("none", |m| m.policy.as_str()),
+            d.error.as_deref().map(|err| format!(" · lookup incomplete: {err}")).unwrap_or_default()
+        );
+    }
+    for a in &e.addresses {
+        let kind = if a.kind.disposable {
+            "disposable"
+        } else if a.kind.free_mail {
+            "free-mail"
+        } else if a.kind.role {
+            "role"
+        } else {
+            "personal"
+        };
+        let status = serde_json::to_value(a.deliverability.status).ok();
+        let status = status.as_ref().and_then(|s| s.as_str()).unwrap_or("unknown");
+        let _ = writeln!(o, "  {:<28} {kind:<10} {status}: {}", a.address, a.deliverability.reason);
+    }
+    if let Some(i) = &e.owner_address {
+        let _ = writeln!(
+            o,
+            "  {:<28} owner's address, inferred ({}: {} of {} site addresses, confidence {:.2}; not verified)",
+            i.address, i.pattern, i.agreeing, i.examples, i.confidence
+        );
+    }
+    if let Some(note) = &e.note {
+        let _ = writeln!(o, "  ({note})");
+    }
+}
+
 /// The human-readable lead card.
 pub fn render(v: &LeadView) -> String {
     let mut o = String::new();
@@ -193,6 +238,9 @@ pub fn render(v: &LeadView) -> String {
                 let _ = writeln!(o, "  {k:<10} {url}");
             }
         }
+    }
+    if let Some(e) = &v.email {
+        render_email(&mut o, e);
     }
     if let Some(c) = &v.crawl
         && !c.pages.is_empty()

@@ -1,6 +1,7 @@
 //! The `crawl` stage: fetches a lead's site (home, contact and about pages), extracts facts from it and
 //! judges what it found; stores `crawl` ([`CrawlResult`]), `facts` ([`PageFacts`]) and `assess`
-//! ([`Findings`](super::assess::Findings)), then queues the run's next stage.
+//! ([`Findings`](super::assess::Findings)) and `email` ([`EmailSignals`](super::email::EmailSignals)), then
+//! queues the run's next stage.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use leadsmith_store::{Job, Store};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::email::{EmailChecker, EmailSignals};
 use super::stages::{Stage, StageData, new_result, stage_job_then};
 use super::{Engine, assess, job_lead, store_err};
 
@@ -20,7 +22,7 @@ use super::{Engine, assess, job_lead, store_err};
 pub const STAGE: Stage = Stage {
     kind: "crawl",
     about: "fetch the lead's site, extract contacts, owner and address, and assess it",
-    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME],
+    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME, EmailSignals::NAME],
     handler,
 };
 
@@ -29,7 +31,8 @@ fn handler(engine: &Engine) -> Arc<dyn Handler> {
         max_extra_pages: engine.settings.crawl.max_extra_pages,
         extract: ExtractOptions { default_region: engine.settings.pipeline.default_region.clone() },
     };
-    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site })
+    let email = Arc::new(EmailChecker::new(&engine.settings.email));
+    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email })
 }
 
 /// The `crawl` result: the lead-level outcome and every page's.
@@ -70,6 +73,7 @@ pub struct CrawlHandler {
     pub store: Arc<dyn Store>,
     pub pool: HostPool,
     pub site: SiteOptions,
+    pub email: Arc<EmailChecker>,
 }
 
 #[async_trait]
@@ -108,10 +112,12 @@ impl Handler for CrawlHandler {
             crate::telemetry::global().crawl_error(&status);
         }
         let findings = assess::assess(&lead, &crawl, Some(&facts));
+        let email = self.email.signals(&lead, crawl.status.is_success().then_some(&facts)).await;
         let results = vec![
             new_result(lead_id, status.clone(), &crawl),
             new_result(lead_id, status.clone(), &facts),
-            new_result(lead_id, status, &findings),
+            new_result(lead_id, status.clone(), &findings),
+            new_result(lead_id, status, &email),
         ];
         // The run's later stages travel with the job (`then`); jobs queued before stages were selectable
         // carry none and go on to scoring.

@@ -8,6 +8,7 @@
 pub mod assess;
 pub mod cache;
 pub mod crawl;
+pub mod email;
 pub mod import;
 pub mod progress;
 pub mod retention;

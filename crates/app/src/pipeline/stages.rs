@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::Engine;
 use super::assess::Findings;
 use super::crawl::CrawlResult;
+use super::email::EmailSignals;
 
 /// A value a stage stores for a lead under a fixed name (`stage_results.stage`), and what readers decode
 /// that name as.
@@ -33,6 +34,10 @@ impl StageData for PageFacts {
 
 impl StageData for Findings {
     const NAME: &'static str = "assess";
+}
+
+impl StageData for EmailSignals {
+    const NAME: &'static str = "email";
 }
 
 impl StageData for ScoreBreakdown {

@@ -194,7 +194,7 @@ async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() 
     }
     for id in 1..=leads_total as i64 {
         let stages: Vec<String> = store.stage_results(id).await.unwrap().into_iter().map(|r| r.stage).collect();
-        assert_eq!(stages, ["assess", "crawl", "facts", "score"], "lead {id}");
+        assert_eq!(stages, ["assess", "crawl", "email", "facts", "score"], "lead {id}");
     }
     let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
     assert_eq!(exported.lines().count() as u64, leads_total + 1);

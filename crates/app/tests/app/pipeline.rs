@@ -81,7 +81,7 @@ async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
     let score = counts.iter().find(|k| k.kind == "score").unwrap();
     assert_eq!(score.done as usize, 2 * web.sites().len());
     for id in &first.lead_ids {
-        assert_eq!(store.stage_results(*id).await.unwrap().len(), 4, "assess, crawl, facts, score");
+        assert_eq!(store.stage_results(*id).await.unwrap().len(), 5, "assess, crawl, email, facts, score");
     }
 }
 
@@ -204,6 +204,61 @@ async fn an_impressum_is_crawled_and_shown_as_the_legal_notice() {
     assert_eq!(legal.vat_id.as_deref(), Some("DE123456789"));
     let text = leadsmith::cli::leads::render(&view);
     for line in ["legal notice (http://krueger.test/impressum)", "register   HRB 123456 B", "directors  Jörg Weiß"] {
+        assert!(text.contains(line), "{line:?} in:\n{text}");
+    }
+}
+
+/// Email signals: the lead's domain is looked up in DNS (a zone on loopback), each address is classified
+/// and judged, the owner's address is inferred from the site's pattern, and `leads show` shows it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_signals_come_from_dns_and_the_site() {
+    use leadsmith::pipeline::email::EmailSignals;
+    use leadsmith_testkit::fake::{FakeServer, Reply};
+    use leadsmith_testkit::fake_dns::{FakeDns, Rec, Zone};
+    let site = FakeServer::start(|req, _| match req.path.as_str() {
+        "/" => Reply::ok(
+            "<html lang=\"de\"><body><h1>Bäckerei Krüger</h1><p>Inhaberin: Lena Krüger</p>\
+             <p>Anna Schmidt, Sales Director: anna.schmidt@krueger-backwaren.de</p>\
+             <p>Bestellungen: info@krueger-backwaren.de</p></body></html>",
+        )
+        .header("content-type", "text/html; charset=utf-8"),
+        _ => Reply::new(404, ""),
+    })
+    .await;
+    let mut zone = Zone::new();
+    zone.insert(
+        "krueger-backwaren.de".into(),
+        vec![Rec::Mx(10, "mx00.ionos.de"), Rec::Txt("v=spf1 include:_spf-eu.ionos.com -all")],
+    );
+    let dns = FakeDns::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, r#"{"company": "Bäckerei Krüger", "website": "http://krueger-backwaren.de/"}"#).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("e.db")).unwrap());
+    let overrides = [("krueger-backwaren.de".to_string(), site.addr)].into_iter().collect();
+    let mut s = settings();
+    s.email.resolver = dns.addr.to_string();
+    let engine = Engine::new(store.clone(), s, overrides).unwrap();
+    let run = run_file(&engine, &leads, false).await.unwrap();
+    let id = run.lead_ids[0];
+    let stored: EmailSignals =
+        serde_json::from_value(store.stage_result(id, EmailSignals::NAME).await.unwrap().unwrap().data).unwrap();
+    let domain = &stored.domains[0];
+    assert_eq!((domain.domain.as_str(), domain.provider.as_deref()), ("krueger-backwaren.de", Some("IONOS")));
+    assert_eq!(domain.spf.as_ref().map(|s| s.policy.as_str()), Some("fail"));
+    assert!(domain.dmarc.is_none());
+    let roles: Vec<(&str, bool)> = stored.addresses.iter().map(|a| (a.address.as_str(), a.kind.role)).collect();
+    assert_eq!(roles, [("anna.schmidt@krueger-backwaren.de", false), ("info@krueger-backwaren.de", true)]);
+    assert!(stored.addresses.iter().all(|a| a.deliverability.status == leadsmith_email::Status::Unknown));
+    let inferred = stored.owner_address.as_ref().expect("the owner's address is inferred");
+    assert_eq!(inferred.address, "lena.krueger@krueger-backwaren.de");
+    let view = leadsmith::view::LeadView::load(store.as_ref(), store.lead(id).await.unwrap().unwrap()).await.unwrap();
+    let text = leadsmith::cli::leads::render(&view);
+    for line in [
+        "krueger-backwaren.de         IONOS (MX mx00.ionos.de) · SPF fail · DMARC none",
+        "info@krueger-backwaren.de    role       unknown: the domain takes mail; the recipient was not checked",
+        "lena.krueger@krueger-backwaren.de owner's address, inferred (first.last",
+    ] {
         assert!(text.contains(line), "{line:?} in:\n{text}");
     }
 }

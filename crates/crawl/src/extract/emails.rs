@@ -33,8 +33,25 @@ pub(crate) fn plain(text: &str, ev: &mut Evidence) {
         }
         let local = text[start..at].trim_start_matches(['.', '\'', '-']);
         let domain = text[at + 1..end].trim_end_matches(['.', '-']);
-        ev.email(&format!("{local}@{domain}"), FactSource::Text, PLAIN_CONFIDENCE, None);
+        let people = people_before(text, start);
+        let detail = (!people.is_empty()).then(|| json!({ "people": people }));
+        ev.email(&format!("{local}@{domain}"), FactSource::Text, PLAIN_CONFIDENCE, detail);
     }
+}
+
+/// Names written just before an address on its line (`Anna Schmidt, Sales Director: anna@…` gives both
+/// "Anna Schmidt" and "Sales Director"), nearest last, for pairing the address with its person: the caller
+/// keeps the one the address is made from.
+static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\p{Lu}[\p{Ll}'’]+(?:[ -](?:(?:van|von|de|der|den|da|di|du|le|la)[ ])?\p{Lu}[\p{Ll}'’]+){1,2}")
+        .expect("valid regex")
+});
+
+fn people_before(text: &str, at: usize) -> Vec<String> {
+    let window = window_before(text, at, 80);
+    let line = window.rsplit('\n').next().unwrap_or(window);
+    let found: Vec<String> = PERSON_NAME.find_iter(line).map(|m| m.as_str().to_string()).collect();
+    found[found.len().saturating_sub(3)..].to_vec()
 }
 
 /// The "at" of an obfuscated address: bracketed forms, or a bare ` at ` (only trusted with more evidence).
@@ -245,6 +262,19 @@ mod tests {
         assert_eq!(found, ["jane.doe@acme.test", "Sales@acme.test"]);
         assert_eq!(decode_cfemail(&cf_encode("a@b.c", 0)), Some("a@b.c".into()));
         assert_eq!(decode_cfemail("4"), None);
+    }
+
+    #[test]
+    fn the_person_written_before_an_address_is_kept_with_it() {
+        let mut ev = Evidence::new("https://acme.test/", "US", None);
+        plain("Team\nAnna Schmidt, Sales Director: anna.schmidt@acme.test\ninfo@acme.test", &mut ev);
+        let mut page = PageFacts::default();
+        ev.finish(&mut page);
+        let people = |v: &str| {
+            page.facts.iter().find(|f| f.value == v).and_then(|f| f.detail.as_ref()).map(|d| d["people"].clone())
+        };
+        assert_eq!(people("anna.schmidt@acme.test"), Some(json!(["Anna Schmidt", "Sales Director"])));
+        assert_eq!(people("info@acme.test"), None, "no name on its line");
     }
 
     #[test]
