@@ -199,7 +199,11 @@ impl DnsChecker {
                 out.error = Some(format!("{what}: {e}"));
             }
         };
-        match self.resolver.mx_lookup(fqdn.as_str()).await {
+        // The three lookups go out at once: a slow resolver costs one timeout, not three.
+        let dmarc_name = format!("_dmarc.{fqdn}");
+        let (mx, spf, dmarc) =
+            tokio::join!(self.resolver.mx_lookup(fqdn.as_str()), self.txt(&fqdn), self.txt(&dmarc_name));
+        match mx {
             Ok(found) => {
                 let mut mx: Vec<Mx> = found
                     .iter()
@@ -226,11 +230,11 @@ impl DnsChecker {
             }
         }
         if !out.nx_domain {
-            match self.txt(&fqdn).await {
+            match spf {
                 Ok(records) => out.spf = records.iter().find_map(|r| parse_spf(r)),
                 Err(e) => note(&e, "SPF"),
             }
-            match self.txt(&format!("_dmarc.{fqdn}")).await {
+            match dmarc {
                 Ok(records) => out.dmarc = records.iter().find_map(|r| parse_dmarc(r)),
                 Err(e) => note(&e, "DMARC"),
             }

@@ -89,9 +89,7 @@ impl EmailChecker {
         let mut out = EmailSignals { note: self.off.clone(), ..Default::default() };
         if let Some(dns) = &self.dns {
             let (special, asked): (Vec<String>, Vec<String>) = domains.into_iter().partition(|d| special_use(d));
-            for d in asked {
-                out.domains.push(dns.lookup(&d).await);
-            }
+            out.domains = futures_util::future::join_all(asked.iter().map(|d| dns.lookup(d))).await;
             if !special.is_empty() {
                 out.note = Some(format!("not looked up (special-use names): {}", special.join(", ")));
             }
