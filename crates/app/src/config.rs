@@ -39,13 +39,34 @@ pub struct EmailSettings {
     pub dns: bool,
     /// The name server to ask (`IP:port`); empty: the system's (`/etc/resolv.conf`).
     pub resolver: String,
-    /// Seconds to wait for each DNS answer.
+    /// Seconds to wait for each DNS answer (and each SMTP reply).
     pub timeout_secs: f64,
+    /// Ask each address's mail server whether it takes mail for it (SMTP RCPT, no mail is sent): the only
+    /// way an address becomes `valid`. Off by default: servers rate-limit and blocklist probes, and port 25
+    /// is closed on many networks. Needs `smtp_helo`.
+    pub smtp_check: bool,
+    /// The host name sent in EHLO: one of yours that resolves (and whose IP has reverse DNS).
+    pub smtp_helo: String,
+    /// The envelope sender (`MAIL FROM`); empty: the null sender.
+    pub smtp_from: String,
+    /// The mail servers' port.
+    pub smtp_port: u16,
+    /// Addresses checked per lead, at most.
+    pub smtp_max_per_lead: usize,
 }
 
 impl Default for EmailSettings {
     fn default() -> Self {
-        Self { dns: true, resolver: String::new(), timeout_secs: 3.0 }
+        Self {
+            dns: true,
+            resolver: String::new(),
+            timeout_secs: 3.0,
+            smtp_check: false,
+            smtp_helo: String::new(),
+            smtp_from: String::new(),
+            smtp_port: 25,
+            smtp_max_per_lead: 3,
+        }
     }
 }
 
@@ -66,6 +87,12 @@ impl EmailSettings {
         self.resolver()?;
         if !(self.timeout_secs > 0.0 && self.timeout_secs <= 60.0) {
             bail!("[email] timeout_secs must be more than 0 and at most 60, not {}", self.timeout_secs);
+        }
+        if self.smtp_check && !self.dns {
+            bail!("[email] smtp_check needs dns = true (the mail servers come from MX records)");
+        }
+        if self.smtp_check && self.smtp_helo.trim().is_empty() {
+            bail!("[email] smtp_check needs smtp_helo: a host name of yours that resolves (servers refuse others)");
         }
         Ok(())
     }
@@ -225,7 +252,8 @@ impl Settings {
         Ok(())
     }
 
-    fn allow_list(&self) -> Result<Vec<ipnet::IpNet>> {
+    /// `crawl.allow_addresses`, parsed: what the SSRF guard lets through, for every outbound connection.
+    pub fn allow_list(&self) -> Result<Vec<ipnet::IpNet>> {
         self.crawl
             .allow_addresses
             .iter()

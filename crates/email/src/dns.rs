@@ -243,6 +243,15 @@ impl DnsChecker {
         out
     }
 
+    /// The addresses of a host (a mail server from an MX record); none when it has none or the lookup
+    /// failed.
+    pub async fn addresses(&self, host: &str) -> Vec<std::net::IpAddr> {
+        match self.resolver.lookup_ip(format!("{}.", host.trim_end_matches('.'))).await {
+            Ok(ips) => ips.iter().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// TXT records of `name`, each one string (its character-strings joined); none when there are none.
     async fn txt(&self, name: &str) -> Result<Vec<String>, ResolveError> {
         match self.resolver.txt_lookup(name).await {

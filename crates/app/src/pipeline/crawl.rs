@@ -31,7 +31,9 @@ fn handler(engine: &Engine) -> Arc<dyn Handler> {
         max_extra_pages: engine.settings.crawl.max_extra_pages,
         extract: ExtractOptions { default_region: engine.settings.pipeline.default_region.clone() },
     };
-    let email = Arc::new(EmailChecker::new(&engine.settings.email));
+    // Validated with the settings: an allow list that does not parse has been refused before a worker starts.
+    let allow = engine.settings.allow_list().unwrap_or_default();
+    let email = Arc::new(EmailChecker::new(&engine.settings.email, allow));
     Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email })
 }
 

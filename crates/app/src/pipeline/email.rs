@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use leadsmith_core::{Email, FactKind, LeadRecord, PageFacts};
-use leadsmith_email::{AddressKind, Deliverability, DnsChecker, DomainSignals, Inferred, classify, judge};
+use leadsmith_email::{
+    AddressKind, Deliverability, DnsChecker, DomainSignals, Inferred, SmtpOptions, SmtpVerdict, classify, judge, probe,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::config::EmailSettings;
@@ -44,25 +46,61 @@ pub struct AddressSignals {
 pub struct EmailChecker {
     dns: Option<DnsChecker>,
     off: Option<String>,
+    /// The RCPT check's settings, when it is on.
+    smtp: Option<Smtp>,
+}
+
+struct Smtp {
+    options: SmtpOptions,
+    port: u16,
+    max_per_lead: usize,
+    /// What the SSRF guard lets through (`crawl.allow_addresses`).
+    allow: Vec<ipnet::IpNet>,
 }
 
 impl EmailChecker {
-    pub fn new(settings: &EmailSettings) -> Self {
+    /// From `[email]`, with `allow` (`crawl.allow_addresses`) opening the SSRF guard for the RCPT check.
+    pub fn new(settings: &EmailSettings, allow: Vec<ipnet::IpNet>) -> Self {
         if !settings.dns {
-            return Self { dns: None, off: Some("DNS lookups are off ([email] dns = false)".into()) };
+            return Self { dns: None, off: Some("DNS lookups are off ([email] dns = false)".into()), smtp: None };
         }
         let timeout = Duration::from_secs_f64(settings.timeout_secs);
-        match settings.resolver() {
-            Ok(Some(server)) => Self { dns: Some(DnsChecker::with_server(server, timeout)), off: None },
+        let smtp = settings.smtp_check.then(|| Smtp {
+            options: SmtpOptions { helo: settings.smtp_helo.clone(), from: settings.smtp_from.clone(), timeout },
+            port: settings.smtp_port,
+            max_per_lead: settings.smtp_max_per_lead,
+            allow,
+        });
+        let (dns, off) = match settings.resolver() {
+            Ok(Some(server)) => (Some(DnsChecker::with_server(server, timeout)), None),
             Ok(None) => match DnsChecker::system(timeout) {
-                Ok(dns) => Self { dns: Some(dns), off: None },
+                Ok(dns) => (Some(dns), None),
                 Err(e) => {
                     tracing::warn!(error = %e, "no system DNS configuration; email signals without DNS");
-                    Self { dns: None, off: Some(format!("no DNS resolver: {e}")) }
+                    (None, Some(format!("no DNS resolver: {e}")))
                 }
             },
             // Validated with the settings; a bad value here means no lookups rather than a crash.
-            Err(e) => Self { dns: None, off: Some(format!("{e:#}")) },
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
+        Self { dns, off, smtp }
+    }
+
+    /// Asks the best mail server of `domain` about `address`, through the SSRF guard.
+    async fn rcpt(&self, dns: &DnsChecker, smtp: &Smtp, signals: &DomainSignals, address: &str) -> SmtpVerdict {
+        let Some(mx) = signals.mx.first() else {
+            return SmtpVerdict::Unreachable { reason: "no MX host".into() };
+        };
+        let ips = dns.addresses(&mx.host).await;
+        let mut refused = None;
+        for ip in ips {
+            match leadsmith_crawl::fetch::check_outbound(ip, &smtp.allow) {
+                Ok(()) => return probe(std::net::SocketAddr::new(ip, smtp.port), address, &smtp.options).await,
+                Err(why) => refused = Some(why),
+            }
+        }
+        SmtpVerdict::Unreachable {
+            reason: refused.map_or_else(|| format!("{} has no address", mx.host), |why| format!("{}: {why}", mx.host)),
         }
     }
 
@@ -94,13 +132,24 @@ impl EmailChecker {
                 out.note = Some(format!("not looked up (special-use names): {}", special.join(", ")));
             }
         }
+        let mut probed = 0;
         for a in &addresses {
             let domain = a.domain_part().to_ascii_lowercase();
-            let dns = out.domains.iter().find(|d| d.domain == domain);
+            let signals = out.domains.iter().find(|d| d.domain == domain);
+            let kind = classify(a.local_part(), &domain);
+            let verdict = match (&self.dns, &self.smtp, signals) {
+                (Some(dns), Some(smtp), Some(s))
+                    if !s.mx.is_empty() && !kind.free_mail && !kind.disposable && probed < smtp.max_per_lead =>
+                {
+                    probed += 1;
+                    Some(self.rcpt(dns, smtp, s, a.as_str()).await)
+                }
+                _ => None,
+            };
             out.addresses.push(AddressSignals {
                 address: a.as_str().to_string(),
-                kind: classify(a.local_part(), &domain),
-                deliverability: judge(a.as_str(), dns, None),
+                kind,
+                deliverability: judge(a.as_str(), signals, verdict.as_ref()),
             });
         }
         out.owner_address = owner_address(lead, facts, &addresses);
@@ -110,7 +159,7 @@ impl EmailChecker {
 
 /// RFC 6761 names, never registered: asking DNS about them can only leak or mislead.
 fn special_use(domain: &str) -> bool {
-    [".test", ".example", ".invalid", ".localhost"].iter().any(|s| domain.ends_with(s) || domain == &s[1..])
+    leadsmith_crawl::fetch::is_special_use_name(domain)
 }
 
 /// The owner's address inferred from the site's personal addresses whose people the site names, unless the
@@ -180,7 +229,7 @@ mod tests {
             facts: vec![person("Lena Becker"), person("Anna Schmidt")],
             ..Default::default()
         };
-        let checker = EmailChecker::new(&EmailSettings::default());
+        let checker = EmailChecker::new(&EmailSettings::default(), Vec::new());
         let s = checker.signals(&lead(), Some(&facts)).await;
         let listed: Vec<(&str, bool, bool)> =
             s.addresses.iter().map(|a| (a.address.as_str(), a.kind.role, a.kind.free_mail)).collect();
@@ -196,7 +245,7 @@ mod tests {
         assert_eq!(s.note.as_deref(), Some("not looked up (special-use names): acme.test"));
         let inferred = s.owner_address.unwrap();
         assert_eq!((inferred.address.as_str(), inferred.inferred), ("lena.becker@acme.test", true));
-        let off = EmailChecker::new(&EmailSettings { dns: false, ..Default::default() });
+        let off = EmailChecker::new(&EmailSettings { dns: false, ..Default::default() }, Vec::new());
         assert_eq!(off.signals(&lead(), None).await.note.as_deref(), Some("DNS lookups are off ([email] dns = false)"));
     }
 }

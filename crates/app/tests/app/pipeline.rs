@@ -262,3 +262,72 @@ async fn email_signals_come_from_dns_and_the_site() {
         assert!(text.contains(line), "{line:?} in:\n{text}");
     }
 }
+
+/// With `[email] smtp_check`, each business address is asked of its domain's mail server (found through
+/// MX, reached only through the SSRF guard): accepted and unknown recipients told apart, so `valid` and
+/// `invalid` mean what they say; without the guard opened, a loopback mail server is refused, not asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rcpt_check_makes_addresses_valid_or_invalid_through_the_ssrf_guard() {
+    use leadsmith::pipeline::email::EmailChecker;
+    use leadsmith_core::{Domain, Email, LeadInput, LeadRecord, PageFacts};
+    use leadsmith_email::Status;
+    use leadsmith_testkit::fake_dns::{FakeDns, Rec, Zone};
+    use leadsmith_testkit::fake_smtp::FakeSmtp;
+    let smtp = FakeSmtp::start(
+        (220, "mx.krueger-backwaren.de ESMTP"),
+        Box::new(|rcpt| match rcpt {
+            "anna.schmidt@krueger-backwaren.de" | "info@krueger-backwaren.de" => (250, "OK".into()),
+            _ => (550, "5.1.1 unknown user".into()),
+        }),
+    )
+    .await;
+    let mut zone = Zone::new();
+    zone.insert("krueger-backwaren.de".into(), vec![Rec::Mx(10, "mx.krueger-backwaren.de")]);
+    zone.insert("mx.krueger-backwaren.de".into(), vec![Rec::Addr("127.0.0.1".parse().unwrap())]);
+    let dns = FakeDns::start(zone).await;
+    let mut s = settings();
+    s.email.resolver = dns.addr.to_string();
+    s.email.smtp_check = true;
+    s.email.smtp_helo = "probe.leadsmith.test".into();
+    s.email.smtp_port = smtp.addr.port();
+    s.validate().unwrap();
+    let lead = LeadRecord {
+        id: 1,
+        input: LeadInput {
+            domain: Some(Domain::from_website("krueger-backwaren.de").unwrap()),
+            email: Some(Email::parse("info@krueger-backwaren.de").unwrap()),
+            ..Default::default()
+        },
+        source_rows: 1,
+        created_at: String::new(),
+    };
+    let facts = PageFacts {
+        emails: vec!["anna.schmidt@krueger-backwaren.de".into(), "old.account@krueger-backwaren.de".into()],
+        ..Default::default()
+    };
+    let checker = EmailChecker::new(&s.email, s.allow_list().unwrap());
+    let got = checker.signals(&lead, Some(&facts)).await;
+    let statuses: Vec<(&str, Status)> =
+        got.addresses.iter().map(|a| (a.address.as_str(), a.deliverability.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("info@krueger-backwaren.de", Status::Valid),
+            ("anna.schmidt@krueger-backwaren.de", Status::Valid),
+            ("old.account@krueger-backwaren.de", Status::Invalid),
+        ]
+    );
+    assert!(smtp.commands.lock().unwrap().iter().any(|c| c == "EHLO probe.leadsmith.test"));
+
+    // The guard closed: the loopback mail server is never contacted.
+    let asked = smtp.commands.lock().unwrap().len();
+    let guarded = EmailChecker::new(&s.email, Vec::new());
+    let got = guarded.signals(&lead, Some(&facts)).await;
+    let first = &got.addresses[0].deliverability;
+    assert_eq!(first.status, Status::Unknown);
+    assert!(first.reason.contains("refused 127.0.0.1: loopback address"), "{}", first.reason);
+    assert_eq!(smtp.commands.lock().unwrap().len(), asked);
+
+    s.email.smtp_helo.clear();
+    assert!(s.validate().unwrap_err().to_string().contains("smtp_check needs smtp_helo"));
+}

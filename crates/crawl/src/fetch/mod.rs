@@ -30,6 +30,19 @@ use leadsmith_core::{CrawlStatus, PageOutcome};
 use tokio::time::Instant;
 use url::Url;
 
+/// The SSRF guard for leadsmith's other outbound connections (the SMTP recipient check): `Err` with the
+/// reason when `ip` is in a private, loopback, link-local or other forbidden range that `allow` does not
+/// open.
+pub fn check_outbound(ip: std::net::IpAddr, allow: &[ipnet::IpNet]) -> Result<(), String> {
+    guard::check_ip(ip, allow).map_err(|r| r.to_string())
+}
+
+/// `localhost` and names under the RFC 6761 special-use TLDs (`.test`, `.example`, `.invalid`,
+/// `.localhost`): never registered, so never looked up.
+pub fn is_special_use_name(host: &str) -> bool {
+    guard::is_special_use_name(host)
+}
+
 pub use cache::{CachedPage, MemoryCache, PageCache};
 pub use charset::decode_html;
 
