@@ -1,0 +1,5 @@
+//! Every integration test of this crate, in one test binary.
+
+mod keys;
+mod loading;
+mod support;
