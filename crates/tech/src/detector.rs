@@ -405,19 +405,35 @@ impl Detector {
 
 /// The literals that gate a pattern living in the HTML; `None` runs it on every page.
 fn prefilter(rule: &Rule) -> Option<Vec<String>> {
+    // Decoded values (script URLs, attribute values) may spell `&` as `&amp;` in the raw HTML.
+    let raw_safe =
+        |lits: Option<Vec<String>>| lits.filter(|l| l.iter().all(|s| !s.contains(['&', '<', '>', '"', '\''])));
     match (&rule.dom, rule.kind) {
-        (Some(dom), _) => {
-            // A text or attribute pattern's literal is as good a gate as the selector's.
-            let own = rule.pattern.literals.clone().filter(|_| !matches!(dom.cond, DomCond::Exists));
-            own.or_else(|| dom.literals.clone())
-        }
+        (Some(dom), _) => match dom.cond {
+            DomCond::Exists => dom.literals.clone(),
+            DomCond::Text => words(rule.pattern.literals.clone()).or_else(|| dom.literals.clone()),
+            DomCond::Attribute(_) => raw_safe(rule.pattern.literals.clone()).or_else(|| dom.literals.clone()),
+        },
         (None, Kind::Js) => rule.key.as_ref().map(|chain| vec![chain.to_ascii_lowercase()]),
-        // Decoded values (script URLs, text) may spell `&` as `&amp;` in the raw HTML.
         (None, Kind::Html) => rule.pattern.literals.clone(),
-        (None, _) => {
-            rule.pattern.literals.clone().filter(|l| l.iter().all(|s| !s.contains(['&', '<', '>', '"', '\''])))
-        }
+        (None, Kind::Text) => words(rule.pattern.literals.clone()),
+        (None, _) => raw_safe(rule.pattern.literals.clone()),
     }
+}
+
+/// Text runs across inline tags (`Made with <b>Wix</b>`): gate on each literal's longest word, which
+/// the raw HTML must contain.
+fn words(lits: Option<Vec<String>>) -> Option<Vec<String>> {
+    let lits = lits?;
+    let mut out = Vec::with_capacity(lits.len());
+    for lit in lits {
+        let word = lit.split(|c: char| c.is_whitespace() || "&<>\"'".contains(c)).max_by_key(|w| w.len())?;
+        if word.len() < 3 {
+            return None;
+        }
+        out.push(word.to_string());
+    }
+    Some(out)
 }
 
 fn provenance(s: &Source) -> Provenance {

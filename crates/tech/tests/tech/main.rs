@@ -2,4 +2,6 @@
 
 mod keys;
 mod loading;
+mod mention;
+mod rules;
 mod support;
