@@ -395,7 +395,8 @@ pub(crate) fn render_version(template: &str, groups: &[&str]) -> Option<String> 
 }
 
 fn clean_version(v: &str) -> Option<String> {
-    let v = v.trim();
+    // `([\d.]+)` before `.min.js` often takes the dot with it.
+    let v = v.trim().trim_end_matches('.');
     (!v.is_empty() && v.len() <= 32 && !v.contains('\\')).then(|| v.to_string())
 }
 
@@ -447,6 +448,7 @@ mod tests {
         assert_eq!(render_version("\\1?4.0:", &[""]), None);
         assert_eq!(render_version("\\1.\\2", &["5", "2"]).as_deref(), Some("5.2"));
         assert_eq!(render_version("2", &[]).as_deref(), Some("2"));
+        assert_eq!(render_version("\\1", &["3.7.1."]).as_deref(), Some("3.7.1"));
         let p = Pattern::parse("gtag/js(\\?id=G-)?\\;version:\\1?GA4:UA").unwrap();
         assert_eq!(p.find("googletagmanager.com/gtag/js?id=G-XYZ").unwrap().version.as_deref(), Some("GA4"));
         assert_eq!(p.find("googletagmanager.com/gtag/js?id=UA-1").unwrap().version.as_deref(), Some("UA"));

@@ -119,7 +119,23 @@ impl Technology {
 }
 
 /// Our own default fingerprints, embedded: `(file name, JSON)`.
-pub(crate) const BUILTIN: &[(&str, &str)] = &[("builtin/servers.json", include_str!("../fingerprints/servers.json"))];
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
+    ("builtin/advertising.json", include_str!("../fingerprints/advertising.json")),
+    ("builtin/analytics.json", include_str!("../fingerprints/analytics.json")),
+    ("builtin/booking.json", include_str!("../fingerprints/booking.json")),
+    ("builtin/cdn-hosting.json", include_str!("../fingerprints/cdn-hosting.json")),
+    ("builtin/chat.json", include_str!("../fingerprints/chat.json")),
+    ("builtin/cms.json", include_str!("../fingerprints/cms.json")),
+    ("builtin/consent.json", include_str!("../fingerprints/consent.json")),
+    ("builtin/ecommerce.json", include_str!("../fingerprints/ecommerce.json")),
+    ("builtin/email.json", include_str!("../fingerprints/email.json")),
+    ("builtin/javascript.json", include_str!("../fingerprints/javascript.json")),
+    ("builtin/marketing.json", include_str!("../fingerprints/marketing.json")),
+    ("builtin/misc.json", include_str!("../fingerprints/misc.json")),
+    ("builtin/payments.json", include_str!("../fingerprints/payments.json")),
+    ("builtin/reviews.json", include_str!("../fingerprints/reviews.json")),
+    ("builtin/servers.json", include_str!("../fingerprints/servers.json")),
+];
 
 /// Technologies and categories to build a [`Detector`](crate::Detector) from.
 #[derive(Debug, Clone)]
