@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::dom::DomCond;
 use crate::error::{Warning, WarningKind};
@@ -19,6 +19,8 @@ use crate::{js, resolve};
 /// Matches of one `html` pattern looked at before it is called prose: enough for a page that mentions a
 /// product a few times before its markup does.
 const MAX_HTML_MATCHES: usize = 16;
+/// Up to this many prefilter literals the automaton is a full DFA.
+const DFA_LITERALS: usize = 10_000;
 
 /// A technology as the detector needs it: names resolved to indexes.
 #[derive(Debug)]
@@ -174,9 +176,14 @@ impl Detector {
         let mut by_id: Vec<(String, usize)> = literal_ids.into_iter().collect();
         by_id.sort_by_key(|(_, i)| *i);
         if !by_id.is_empty() {
+            // A full DFA scans several times faster than the NFAs the builder picks for large sets on its
+            // own (the overlapping search is most of a page's time); past a few thousand literals its
+            // memory grows too much, and the contiguous NFA takes over.
+            let kind = if by_id.len() <= DFA_LITERALS { AhoCorasickKind::DFA } else { AhoCorasickKind::ContiguousNFA };
             d.literals = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(kind))
                 .build(by_id.iter().map(|(l, _)| l.as_str()))
                 .ok();
         }
