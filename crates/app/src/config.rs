@@ -28,6 +28,28 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Email and domain signals (MX, SPF, DMARC, deliverability) of each crawled lead.
     pub email: EmailSettings,
+    /// What the crawl job judges of each site: technology fingerprints.
+    pub assess: AssessSettings,
+}
+
+/// `[assess]`: technology fingerprints beyond the defaults.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AssessSettings {
+    /// More fingerprints in the Wappalyzer format: files, or directories of `*.json` files (as the
+    /// community sets are split by letter). A technology named like a default one replaces it.
+    pub fingerprints: Vec<PathBuf>,
+}
+
+impl AssessSettings {
+    pub fn validate(&self) -> Result<()> {
+        for path in &self.fingerprints {
+            if !path.exists() {
+                bail!("[assess] fingerprints: {} does not exist", path.display());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[email]`: the DNS lookups behind each lead's email signals.
@@ -243,6 +265,7 @@ impl Settings {
         self.serve.validate()?;
         self.retention.validate()?;
         self.email.validate()?;
+        self.assess.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",

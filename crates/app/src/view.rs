@@ -33,6 +33,9 @@ pub struct LeadView {
     /// What each address is and whether mail to it would arrive; the domain's MX, SPF and DMARC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailSignals>,
+    /// The technologies the site runs, each with its evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technologies: Option<leadsmith_tech::Detections>,
 }
 
 /// The one value per field a salesperson would use.
@@ -87,6 +90,10 @@ impl LeadView {
             keep(e);
             None
         });
+        let technologies: Option<leadsmith_tech::Detections> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
         let sources = store.lead_sources(id).await?;
         let best = best_of(&record, facts.as_ref());
         let mut findings = match (&crawl, stored) {
@@ -96,7 +103,7 @@ impl LeadView {
             (Some(c), None) => assess(&record, c, facts.as_ref()).findings,
         };
         findings.extend(unreadable);
-        Ok(Self { id, record, sources, crawl, facts, score, best, findings, email })
+        Ok(Self { id, record, sources, crawl, facts, score, best, findings, email, technologies })
     }
 
     pub fn company(&self) -> &str {

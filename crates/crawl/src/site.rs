@@ -11,12 +11,23 @@ pub struct SiteOptions {
     /// How many contact/about pages to fetch besides the home page.
     pub max_extra_pages: usize,
     pub extract: ExtractOptions,
+    /// Return the fetched pages themselves ([`SiteCrawl::documents`]) for readers beyond extraction
+    /// (technology detection).
+    pub keep_documents: bool,
 }
 
 impl Default for SiteOptions {
     fn default() -> Self {
-        Self { max_extra_pages: 3, extract: ExtractOptions::default() }
+        Self { max_extra_pages: 3, extract: ExtractOptions::default(), keep_documents: false }
     }
+}
+
+/// A page that was fetched: where it ended up, its response headers and its decoded HTML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub html: String,
 }
 
 /// The result of crawling a site: the lead-level status, every page's outcome (home first) and the
@@ -27,6 +38,8 @@ pub struct SiteCrawl {
     pub reason: Option<String>,
     pub pages: Vec<PageOutcome>,
     pub facts: PageFacts,
+    /// The pages fetched, home first, when [`SiteOptions::keep_documents`] asked for them.
+    pub documents: Vec<Document>,
 }
 
 /// Fetches `home` and its contact/about pages. The status is the home page's when it failed, `Ok` when
@@ -47,9 +60,14 @@ async fn crawl_with(pool: &HostPool, home: &Url, opts: &SiteOptions, extractor: 
             reason: outcome.reason.clone(),
             facts: PageFacts { url: home.to_string(), ..PageFacts::default() },
             pages: vec![outcome],
+            documents: Vec::new(),
         };
     };
     let final_url = outcome.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| home.clone());
+    let mut documents = Vec::new();
+    if opts.keep_documents {
+        documents.push(Document { url: final_url.to_string(), headers: home_page.headers, html: html.clone() });
+    }
     let mut facts = extract_off_runtime(extractor, html, final_url.clone(), opts.extract.clone()).await;
     let extra = extra_pages(&facts, home, &final_url, opts.max_extra_pages);
 
@@ -57,24 +75,32 @@ async fn crawl_with(pool: &HostPool, home: &Url, opts: &SiteOptions, extractor: 
     for (index, url) in extra.iter().cloned().enumerate() {
         let pool = pool.clone();
         let extract_opts = opts.extract.clone();
+        let keep = opts.keep_documents;
         tasks.spawn(async move {
             let page = pool.fetch(&url).await;
+            let mut document = None;
             let page_facts = match page.html {
                 Some(html) if page.outcome.status == CrawlStatus::Ok => {
                     let at = page.outcome.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or(url);
+                    if keep {
+                        document = Some(Document { url: at.to_string(), headers: page.headers, html: html.clone() });
+                    }
                     Some(extract_off_runtime(extractor, html, at, extract_opts).await)
                 }
                 _ => None,
             };
-            (index, page.outcome, page_facts)
+            (index, page.outcome, page_facts, document)
         });
     }
     let mut results: Vec<Option<(PageOutcome, Option<PageFacts>)>> = vec![None; extra.len()];
+    let mut extra_documents: Vec<Option<Document>> = vec![None; extra.len()];
     while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, outcome, page_facts)) = joined {
+        if let Ok((index, outcome, page_facts, document)) = joined {
             results[index] = Some((outcome, page_facts));
+            extra_documents[index] = document;
         }
     }
+    documents.extend(extra_documents.into_iter().flatten());
 
     let mut pages = vec![outcome];
     let mut failures = Vec::new();
@@ -111,7 +137,7 @@ async fn crawl_with(pool: &HostPool, home: &Url, opts: &SiteOptions, extractor: 
         let reason = format!("{} of {fetched} extra pages failed: {}", failures.len(), failures.join("; "));
         (CrawlStatus::Partial, Some(reason))
     };
-    SiteCrawl { status, reason, pages, facts }
+    SiteCrawl { status, reason, pages, facts, documents }
 }
 
 /// HTML parsing is CPU work: it runs on the blocking pool, never on the async runtime.

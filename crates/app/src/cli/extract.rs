@@ -1,5 +1,6 @@
-//! `leadsmith extract PATH… [--url URL] [--stats]`: the extractor on saved HTML files, one JSON object per
-//! page on stdout; with `--stats`, throughput on stderr.
+//! `leadsmith extract PATH… [--url URL] [--fingerprints PATH] [--stats]`: the extractor and technology
+//! detection on saved HTML files, one JSON object per page on stdout (the page's facts, and its
+//! `"technologies"`); with `--stats`, throughput on stderr.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,15 +59,32 @@ pub struct ExtractArgs {
     /// Print pages/s and MB/s to stderr.
     #[arg(long)]
     stats: bool,
+    /// More technology fingerprints (Wappalyzer format: a file or a directory of `*.json`), besides the
+    /// defaults and `[assess] fingerprints`; repeatable.
+    #[arg(long, value_name = "PATH")]
+    fingerprints: Vec<PathBuf>,
 }
 
 /// `leadsmith extract`.
 pub fn run(ctx: &super::Ctx, args: &ExtractArgs) -> Result<()> {
-    extract_pages(&args.paths, args.url.as_deref(), args.stats, &ctx.settings.pipeline.default_region)
+    let mut assess = ctx.settings.assess.clone();
+    assess.fingerprints.extend(args.fingerprints.iter().cloned());
+    let (detector, warnings) = crate::pipeline::tech::detector(&assess)?;
+    for w in &warnings {
+        eprintln!("warning: fingerprint skipped: {w}");
+    }
+    extract_pages(&args.paths, args.url.as_deref(), args.stats, &ctx.settings.pipeline.default_region, Some(&detector))
 }
 
-/// Runs the extractor on `paths` (files, or directories of `.html` files), one JSON object per page.
-pub fn extract_pages(paths: &[PathBuf], base: Option<&str>, stats: bool, default_region: &str) -> Result<()> {
+/// Runs the extractor (and, given a detector, technology detection) on `paths` (files, or directories of
+/// `.html` files), one JSON object per page.
+pub fn extract_pages(
+    paths: &[PathBuf],
+    base: Option<&str>,
+    stats: bool,
+    default_region: &str,
+    detector: Option<&leadsmith_tech::Detector>,
+) -> Result<()> {
     let base = base.map(|b| leadsmith_core::website_url(b).with_context(|| format!("--url {b:?}"))).transpose()?;
     let files = collect(paths)?;
     if files.is_empty() {
@@ -83,21 +101,27 @@ pub fn extract_pages(paths: &[PathBuf], base: Option<&str>, stats: bool, default
         let started = Instant::now();
         let html = leadsmith_crawl::fetch::decode_html(&bytes, None).0;
         let facts = extract(&html, &url, &opts);
+        let mut page = serde_json::to_value(&facts)?;
+        if let Some(detector) = detector {
+            let found = detector.detect(&leadsmith_tech::Page::new(url.as_str(), html.as_str()));
+            page["technologies"] = serde_json::to_value(&found.technologies)?;
+        }
         busy += started.elapsed();
         bytes_total += bytes.len() as u64;
-        serde_json::to_writer(&mut out, &facts)?;
+        serde_json::to_writer(&mut out, &page)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
     if stats {
         let secs = busy.as_secs_f64().max(1e-9);
         eprintln!(
-            "{} pages, {:.1} MB in {:.3} s: {:.0} pages/s, {:.1} MB/s (decode + extract, one thread)",
+            "{} pages, {:.1} MB in {:.3} s: {:.0} pages/s, {:.1} MB/s (decode + extract{}, one thread)",
             files.len(),
             bytes_total as f64 / 1e6,
             secs,
             files.len() as f64 / secs,
-            bytes_total as f64 / 1e6 / secs
+            bytes_total as f64 / 1e6 / secs,
+            if detector.is_some() { " + technologies" } else { "" }
         );
     }
     Ok(())

@@ -164,6 +164,34 @@ fn render_email(o: &mut String, e: &crate::pipeline::email::EmailSignals) {
     }
 }
 
+/// The card's technologies: detected ones with version, categories, confidence and the first evidence;
+/// possible ones (a weak hint only) on one line.
+fn render_technologies(o: &mut String, t: &leadsmith_tech::Detections) {
+    let _ = writeln!(o, "\ntechnologies (confidence · evidence)");
+    for d in t.detected() {
+        let name = match &d.version {
+            Some(v) => format!("{} {v}", d.name),
+            None => d.name.clone(),
+        };
+        let categories: Vec<&str> = d.categories.iter().map(|c| c.name.as_str()).collect();
+        let evidence = d.evidence.first().map_or_else(String::new, |e| {
+            let key = e.key.as_deref().map(|k| format!(" {k}")).unwrap_or_default();
+            format!("{}{key}: {}", e.kind.as_str(), clip(&e.snippet, 48))
+        });
+        let _ = writeln!(
+            o,
+            "  {:<28} {:<30} {:>3}  {evidence}",
+            clip(&name, 28),
+            clip(&categories.join(", "), 30),
+            d.confidence
+        );
+    }
+    let possible: Vec<String> = t.possible().map(|d| format!("{} ({})", d.name, d.confidence)).collect();
+    if !possible.is_empty() {
+        let _ = writeln!(o, "  possible: {}", possible.join(", "));
+    }
+}
+
 /// The human-readable lead card.
 pub fn render(v: &LeadView) -> String {
     let mut o = String::new();
@@ -241,6 +269,9 @@ pub fn render(v: &LeadView) -> String {
     }
     if let Some(e) = &v.email {
         render_email(&mut o, e);
+    }
+    if let Some(t) = v.technologies.as_ref().filter(|t| !t.technologies.is_empty()) {
+        render_technologies(&mut o, t);
     }
     if let Some(c) = &v.crawl
         && !c.pages.is_empty()

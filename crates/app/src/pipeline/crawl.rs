@@ -11,6 +11,7 @@ use leadsmith_crawl::site::SiteOptions;
 use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
 use leadsmith_queue::{Handler, JobError, Outcome};
 use leadsmith_store::{Job, Store};
+use leadsmith_tech::Detections;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -22,7 +23,7 @@ use super::{Engine, assess, job_lead, store_err};
 pub const STAGE: Stage = Stage {
     kind: "crawl",
     about: "fetch the lead's site, extract contacts, owner and address, and assess it",
-    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME, EmailSignals::NAME],
+    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME, EmailSignals::NAME, Detections::NAME],
     handler,
 };
 
@@ -30,11 +31,13 @@ fn handler(engine: &Engine) -> Arc<dyn Handler> {
     let site = SiteOptions {
         max_extra_pages: engine.settings.crawl.max_extra_pages,
         extract: ExtractOptions { default_region: engine.settings.pipeline.default_region.clone() },
+        keep_documents: true,
     };
+    let detector = super::tech::worker_detector(&engine.settings.assess);
     // Validated with the settings: an allow list that does not parse has been refused before a worker starts.
     let allow = engine.settings.allow_list().unwrap_or_default();
     let email = Arc::new(EmailChecker::new(&engine.settings.email, allow));
-    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email })
+    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email, detector })
 }
 
 /// The `crawl` result: the lead-level outcome and every page's.
@@ -76,6 +79,7 @@ pub struct CrawlHandler {
     pub pool: HostPool,
     pub site: SiteOptions,
     pub email: Arc<EmailChecker>,
+    pub detector: Arc<leadsmith_tech::Detector>,
 }
 
 #[async_trait]
@@ -87,9 +91,11 @@ impl Handler for CrawlHandler {
         let lead_id = lead.id;
         // Without a website, a business email's domain is the next best place to look.
         let website = lead.input.website.clone().or_else(|| lead.input.domain.as_ref().map(|d| format!("http://{d}/")));
-        let (crawl, facts) = match website.as_deref().map(Url::parse) {
-            None => (CrawlResult::without_site("the lead has no website".into()), PageFacts::default()),
-            Some(Err(e)) => (CrawlResult::without_site(format!("unusable website: {e}")), PageFacts::default()),
+        let (crawl, facts, documents) = match website.as_deref().map(Url::parse) {
+            None => (CrawlResult::without_site("the lead has no website".into()), PageFacts::default(), Vec::new()),
+            Some(Err(e)) => {
+                (CrawlResult::without_site(format!("unusable website: {e}")), PageFacts::default(), Vec::new())
+            }
             Some(Ok(url)) => {
                 let site = crawl_site(&self.pool, &url, &self.site).await;
                 let crawl = CrawlResult {
@@ -98,7 +104,7 @@ impl Handler for CrawlHandler {
                     home_url: Some(url.to_string()),
                     pages: site.pages,
                 };
-                (crawl, site.facts)
+                (crawl, site.facts, site.documents)
             }
         };
         tracing::debug!(lead_id, status = %crawl.status, "crawled");
@@ -115,11 +121,17 @@ impl Handler for CrawlHandler {
         }
         let findings = assess::assess(&lead, &crawl, Some(&facts));
         let email = self.email.signals(&lead, crawl.status.is_success().then_some(&facts)).await;
+        // Pattern matching over every page is CPU work: off the async runtime.
+        let (detector, signals) = (self.detector.clone(), email.clone());
+        let tech = tokio::task::spawn_blocking(move || super::tech::detect(&detector, &documents, &signals))
+            .await
+            .map_err(|e| JobError::transient(format!("technology detection failed: {e}")))?;
         let results = vec![
             new_result(lead_id, status.clone(), &crawl),
             new_result(lead_id, status.clone(), &facts),
             new_result(lead_id, status.clone(), &findings),
-            new_result(lead_id, status, &email),
+            new_result(lead_id, status.clone(), &email),
+            new_result(lead_id, status, &tech),
         ];
         // The run's later stages travel with the job (`then`); jobs queued before stages were selectable
         // carry none and go on to scoring.

@@ -16,6 +16,7 @@ pub mod runs;
 pub mod schedule;
 pub mod score;
 pub mod stages;
+pub mod tech;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -40,6 +40,10 @@ impl StageData for EmailSignals {
     const NAME: &'static str = "email";
 }
 
+impl StageData for leadsmith_tech::Detections {
+    const NAME: &'static str = "tech";
+}
+
 impl StageData for ScoreBreakdown {
     const NAME: &'static str = "score";
 }

@@ -194,7 +194,7 @@ async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() 
     }
     for id in 1..=leads_total as i64 {
         let stages: Vec<String> = store.stage_results(id).await.unwrap().into_iter().map(|r| r.stage).collect();
-        assert_eq!(stages, ["assess", "crawl", "email", "facts", "score"], "lead {id}");
+        assert_eq!(stages, ["assess", "crawl", "email", "facts", "tech", "score"], "lead {id}");
     }
     let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
     assert_eq!(exported.lines().count() as u64, leads_total + 1);
@@ -590,4 +590,41 @@ async fn cache_prune_and_jobs_purge_report_what_they_removed() {
     assert!(store.job(dead).await.unwrap().is_some(), "dead letters stay");
     let missing = leadsmith().arg("--db").arg(&db).args(["jobs", "purge"]).output().unwrap();
     assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("--older-than"));
+}
+
+/// `extract` reports each page's technologies with their evidence — the defaults and `--fingerprints`
+/// files in the Wappalyzer format — and never a product the page only mentions.
+#[test]
+fn extract_reports_technologies_with_default_and_given_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("home.html");
+    std::fs::write(
+        &page,
+        "<html><head><meta name=\"generator\" content=\"WordPress 6.4.2\">\
+         <script src=\"https://widget.acme.test/v2.1/w.js\"></script></head>\
+         <body><p>We integrate with Mailchimp.</p></body></html>",
+    )
+    .unwrap();
+    let fingerprints = dir.path().join("mine.json");
+    std::fs::write(
+        &fingerprints,
+        r#"{"$license": "MIT", "Acme Widget": {"cats": [5], "scriptSrc": "widget\\.acme\\.test/v([\\d.]+)/\\;version:\\1"}}"#,
+    )
+    .unwrap();
+    let out = leadsmith().arg("extract").arg(&page).arg("--fingerprints").arg(&fingerprints).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let techs = json["technologies"].as_array().unwrap();
+    let find = |name: &str| techs.iter().find(|t| t["name"] == name);
+    let wp = find("WordPress").expect("WordPress from its generator tag");
+    assert_eq!((wp["version"].as_str(), wp["status"].as_str()), (Some("6.4.2"), Some("detected")));
+    assert_eq!(wp["evidence"][0]["kind"], "meta");
+    let mine = find("Acme Widget").expect("a technology from --fingerprints");
+    assert_eq!(mine["version"], "2.1");
+    assert_eq!(mine["source"]["file"].as_str().map(|f| f.ends_with("mine.json")), Some(true));
+    assert_eq!(mine["source"]["license"], "MIT");
+    assert!(find("Mailchimp").is_none(), "a mention is not a detection: {techs:?}");
+    let missing = leadsmith().arg("extract").arg(&page).args(["--fingerprints", "/no/such/dir"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/dir"));
 }

@@ -81,7 +81,7 @@ async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
     let score = counts.iter().find(|k| k.kind == "score").unwrap();
     assert_eq!(score.done as usize, 2 * web.sites().len());
     for id in &first.lead_ids {
-        assert_eq!(store.stage_results(*id).await.unwrap().len(), 5, "assess, crawl, email, facts, score");
+        assert_eq!(store.stage_results(*id).await.unwrap().len(), 6, "assess, crawl, email, facts, score, tech");
     }
 }
 
@@ -217,11 +217,13 @@ async fn email_signals_come_from_dns_and_the_site() {
     use leadsmith_testkit::fake_dns::{FakeDns, Rec, Zone};
     let site = FakeServer::start(|req, _| match req.path.as_str() {
         "/" => Reply::ok(
-            "<html lang=\"de\"><body><h1>Bäckerei Krüger</h1><p>Inhaberin: Lena Krüger</p>\
+            "<html lang=\"de\"><head><meta name=\"generator\" content=\"WordPress 6.4.2\"></head>\
+             <body><h1>Bäckerei Krüger</h1><p>Inhaberin: Lena Krüger</p>\
              <p>Anna Schmidt, Sales Director: anna.schmidt@krueger-backwaren.de</p>\
              <p>Bestellungen: info@krueger-backwaren.de</p></body></html>",
         )
-        .header("content-type", "text/html; charset=utf-8"),
+        .header("content-type", "text/html; charset=utf-8")
+        .header("x-powered-by", "PHP/8.2.1"),
         _ => Reply::new(404, ""),
     })
     .await;
@@ -252,8 +254,16 @@ async fn email_signals_come_from_dns_and_the_site() {
     assert!(stored.addresses.iter().all(|a| a.deliverability.status == leadsmith_email::Status::Unknown));
     let inferred = stored.owner_address.as_ref().expect("the owner's address is inferred");
     assert_eq!(inferred.address, "lena.krueger@krueger-backwaren.de");
+    // The technologies: from the page's markup, its response headers and the domain's MX record.
+    let tech: leadsmith_tech::Detections =
+        serde_json::from_value(store.stage_result(id, "tech").await.unwrap().unwrap().data).unwrap();
+    let wordpress = tech.get("WordPress").expect("WordPress from the generator tag");
+    assert_eq!(wordpress.version.as_deref(), Some("6.4.2"));
+    let php = tech.get("PHP").expect("PHP from X-Powered-By");
+    assert!(php.evidence.iter().any(|e| e.kind.as_str() == "headers"), "{php:?}");
     let view = leadsmith::view::LeadView::load(store.as_ref(), store.lead(id).await.unwrap().unwrap()).await.unwrap();
     let text = leadsmith::cli::leads::render(&view);
+    assert!(text.contains("technologies (confidence · evidence)") && text.contains("WordPress 6.4.2"), "{text}");
     for line in [
         "krueger-backwaren.de         IONOS (MX mx00.ionos.de) · SPF fail · DMARC none",
         "info@krueger-backwaren.de    role       unknown: the domain takes mail; the recipient was not checked",

@@ -16,6 +16,8 @@ pub struct CachedPage {
     pub outcome: PageOutcome,
     pub html: Option<String>,
     pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
 }
 
 /// Where fetched pages are kept between runs. Implementations return whatever they stored; freshness is

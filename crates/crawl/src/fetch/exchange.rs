@@ -31,6 +31,7 @@ pub(crate) enum Exchange {
         html: String,
         content_type: Option<String>,
         bytes: u64,
+        headers: Vec<(String, String)>,
     },
     Redirect {
         http_status: u16,
@@ -135,7 +136,7 @@ pub(crate) async fn page(client: &HttpClient, user_agent: &HeaderValue, url: &Ur
             failure.content_type = content_type;
             return Exchange::Done(failure);
         }
-        return Exchange::Page { http_status: status, html, content_type, bytes };
+        return Exchange::Page { http_status: status, html, content_type, bytes, headers: kept_headers(headers) };
     }
 
     // Challenge and WAF block pages come as 403/405/429/503; read them so they end as Blocked instead of
@@ -201,6 +202,23 @@ fn body_failure(err: BodyError, status: u16) -> Exchange {
         },
         BodyError::Decode(why) => Exchange::Done(Failure::new(CrawlStatus::HttpError, why).http(status)),
     }
+}
+
+/// Most response headers kept with a page, and the longest value kept.
+const MAX_KEPT_HEADERS: usize = 64;
+const MAX_HEADER_VALUE: usize = 4096;
+
+/// The response's headers as (lower-case name, value) pairs, for readers of the page (technology
+/// detection reads `server`, `x-powered-by`, `set-cookie`, …); values that are not text are left out.
+fn kept_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok()?;
+            (value.len() <= MAX_HEADER_VALUE).then(|| (name.as_str().to_string(), value.to_string()))
+        })
+        .take(MAX_KEPT_HEADERS)
+        .collect()
 }
 
 pub(crate) fn header(headers: &HeaderMap, name: &http::header::HeaderName) -> Option<String> {

@@ -111,6 +111,9 @@ pub struct FetchedPage {
     pub outcome: PageOutcome,
     pub html: Option<String>,
     pub content_type: Option<String>,
+    /// The final response's headers, lower-case names (pages read from the cache have those stored with
+    /// them; pages cached before headers were kept have none).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a [`HostPool`] could not be built. Fetching itself never errors; it reports outcomes.
@@ -195,7 +198,7 @@ impl HostPool {
         {
             let mut outcome = hit.outcome;
             outcome.from_cache = true;
-            return FetchedPage { outcome, html: hit.html, content_type: hit.content_type };
+            return FetchedPage { outcome, html: hit.html, content_type: hit.content_type, headers: hit.headers };
         }
         let page = self.fetch_uncached(url, started).await;
         if let Some(cache) = cache
@@ -208,6 +211,7 @@ impl HostPool {
                     outcome: page.outcome.clone(),
                     html: page.html.clone(),
                     content_type: page.content_type.clone(),
+                    headers: page.headers.clone(),
                 })
                 .await;
         }
@@ -235,9 +239,9 @@ impl HostPool {
                 return report.failed(&current, Failure::new(CrawlStatus::RobotsDisallowed, why));
             }
             match self.with_retries(&current, &mut report.attempts).await {
-                Exchange::Page { http_status, html, content_type, bytes } => {
+                Exchange::Page { http_status, html, content_type, bytes, headers } => {
                     let outcome = report.outcome(&current, CrawlStatus::Ok, Some(http_status), None, bytes);
-                    return FetchedPage { outcome, html: Some(html), content_type };
+                    return FetchedPage { outcome, html: Some(html), content_type, headers };
                 }
                 Exchange::Redirect { http_status, location } => {
                     let next = match redirect_target(&current, http_status, location.as_deref()) {
@@ -348,7 +352,7 @@ impl Report<'_> {
 
     fn failed(&self, final_url: &Url, failure: Failure) -> FetchedPage {
         let outcome = self.outcome(final_url, failure.status, failure.http_status, Some(failure.reason), failure.bytes);
-        FetchedPage { outcome, html: None, content_type: failure.content_type }
+        FetchedPage { outcome, html: None, content_type: failure.content_type, headers: Vec::new() }
     }
 }
 
