@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadRecord};
 
 use crate::{
-    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadFilter,
-    LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow, StageResult,
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadExport,
+    LeadFilter, LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow,
+    StageResult,
 };
 
 /// Everything leadsmith keeps: every aggregate, on one backend.
@@ -38,6 +39,12 @@ pub trait Leads: Send + Sync {
     /// Leads that pass `filter`, with their latest score and crawl status, in the listing order: best score
     /// first, gated (tier `FAILED`) below every tiered lead, unscored last (see [`LeadCursor`](crate::LeadCursor)).
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>>;
+    /// Every lead `filter` selects, in the listing order, with its stage results and source rows, sent on
+    /// `out` as it is read; returns how many were sent. One query walks the whole listing (keyset pages of
+    /// [`list_leads`](Leads::list_leads) would sort it again for every page), and the bounded channel keeps
+    /// memory flat however many leads there are. Stops early, without an error, when `out`'s receiver is
+    /// dropped. On SQLite the store's connection is held until the walk ends.
+    async fn stream_leads(&self, filter: &LeadFilter, out: tokio::sync::mpsc::Sender<LeadExport>) -> Result<u64>;
     /// Leads that are not deleted.
     async fn count_leads(&self) -> Result<u64>;
     /// Soft-deletes a lead: it disappears from [`lead`](Leads::lead), [`lead_by_domain`](Leads::lead_by_domain),

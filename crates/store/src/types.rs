@@ -93,6 +93,15 @@ pub struct LeadSummary {
     pub deleted_at: Option<String>,
 }
 
+/// A lead as an export writes it: its place in the listing, every stage result and its source rows, read
+/// together so a streamed export needs no query of its own per lead.
+#[derive(Debug, Clone)]
+pub struct LeadExport {
+    pub summary: LeadSummary,
+    pub results: Vec<StageResult>,
+    pub sources: Vec<SourceRow>,
+}
+
 /// A position in the lead listing, whose order is: `rank` (0: scored, 1: scored but gated, tier `FAILED`,
 /// 2: no score), then score from best to worst, then id. A page's last lead gives the cursor for the next
 /// page, which stays exact while leads are added or rescored (unlike an offset).

@@ -1,6 +1,8 @@
 //! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source
 //! rows, the listing and soft delete.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object, Transaction};
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
@@ -11,7 +13,7 @@ use super::{Params, PgStore, exec, json_value, query, query_one, query_opt};
 use crate::Leads;
 use crate::listing::{self, Arg, Dialect};
 use crate::rules::import::{self, ImportTx, SourceRecord};
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, SourceRow};
+use crate::{ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, SourceRow, StageResult};
 
 pub(crate) async fn import_rows(
     client: &mut Object,
@@ -151,7 +153,8 @@ impl Dialect for PgDialect {
     }
 }
 
-pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+/// The listing's statement for `filter` and its arguments.
+fn listing_sql(filter: &LeadFilter) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
     let mut sql = sql!("leads/list").replace("{rank}", listing::RANK_SQL);
     let mut dialect = PgDialect(Vec::new());
     sql.push_str(&listing::where_sql(filter, &mut dialect));
@@ -162,19 +165,92 @@ pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> 
     args.push(Box::new(super::sql_limit(filter.offset)));
     // LIMIT NULL is no limit.
     sql.push_str(&format!(" LIMIT ${}::int8 OFFSET ${}::int8", args.len() - 1, args.len()));
+    (sql, args)
+}
+
+fn to_summary(r: &Row) -> Result<LeadSummary> {
+    Ok(LeadSummary {
+        lead: to_record(r)?,
+        score: r.get(4),
+        tier: r.get(5),
+        crawl_status: r.get(6),
+        deleted_at: r.get(7),
+    })
+}
+
+pub(crate) async fn list_leads<C: GenericClient>(c: &C, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    let (sql, args) = listing_sql(filter);
     let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
     let rows = query(c, &sql, &refs).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LeadSummary {
-                lead: to_record(r)?,
-                score: r.get(4),
-                tier: r.get(5),
-                crawl_status: r.get(6),
-                deleted_at: r.get(7),
-            })
-        })
-        .collect()
+    rows.iter().map(to_summary).collect()
+}
+
+/// How many leads a streamed listing fetches from its cursor at a time.
+const STREAM_PAGE: i32 = 500;
+
+/// Walks the listing through one server-side cursor (a portal) in a read-only repeatable-read transaction,
+/// so every page comes from the same snapshot and none sorts the listing again; each page's results and
+/// sources are read with one query each.
+pub(crate) async fn stream_leads(
+    client: &mut Object,
+    filter: &LeadFilter,
+    out: &tokio::sync::mpsc::Sender<LeadExport>,
+) -> Result<u64> {
+    let (sql, args) = listing_sql(filter);
+    let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let stmt = tx.prepare(&sql).await?;
+    let portal = tx.bind(&stmt, &refs).await?;
+    let mut sent = 0;
+    loop {
+        let rows = tx.query_portal(&portal, STREAM_PAGE).await?;
+        let ids: Vec<LeadId> = rows.iter().map(|r| r.get(0)).collect();
+        let mut results: HashMap<LeadId, Vec<StageResult>> = HashMap::new();
+        for r in query(&tx, sql!("results/of_leads"), &[&ids]).await? {
+            let result = StageResult {
+                lead_id: r.get(0),
+                stage: r.get(1),
+                status: r.get(2),
+                data: r.get(3),
+                job_id: r.get(4),
+                updated_at: r.get(5),
+            };
+            results.entry(result.lead_id).or_default().push(result);
+        }
+        let mut sources: HashMap<LeadId, Vec<SourceRow>> = HashMap::new();
+        for r in query(&tx, sql!("leads/sources_of_leads"), &[&ids]).await? {
+            sources.entry(r.get(0)).or_default().push(SourceRow {
+                import_id: r.get(1),
+                source: r.get(2),
+                line: r.get::<_, i64>(3) as u64,
+                raw: r.get(4),
+                matched_on: r.get(5),
+            });
+        }
+        for row in &rows {
+            let summary = to_summary(row)?;
+            let id = summary.lead.id;
+            let lead = LeadExport {
+                summary,
+                results: results.remove(&id).unwrap_or_default(),
+                sources: sources.remove(&id).unwrap_or_default(),
+            };
+            if out.send(lead).await.is_err() {
+                return Ok(sent);
+            }
+            sent += 1;
+        }
+        if rows.len() < STREAM_PAGE as usize {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok(sent)
 }
 
 /// Soft-deletes the lead and cancels its jobs that have not started; `false` when there is no such lead
@@ -217,6 +293,11 @@ impl Leads for PgStore {
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
         let c = self.client().await?;
         list_leads(&c, filter).await
+    }
+
+    async fn stream_leads(&self, filter: &LeadFilter, out: tokio::sync::mpsc::Sender<LeadExport>) -> Result<u64> {
+        let mut c = self.client().await?;
+        stream_leads(&mut c, filter, &out).await
     }
 
     async fn count_leads(&self) -> Result<u64> {

@@ -12,7 +12,7 @@ use crate::rules::{
     self,
     import::{self, ImportTx, SourceRecord},
 };
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, SourceRow, StoreError};
+use crate::{ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, SourceRow, StoreError};
 
 pub(crate) fn import_rows(
     conn: &mut Connection,
@@ -153,29 +153,61 @@ impl Dialect for SqliteDialect {
     }
 }
 
-pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+/// The listing's statement for `filter` and the values of its placeholders.
+fn listing_sql(filter: &LeadFilter) -> (String, Vec<rusqlite::types::Value>) {
     let mut sql = sql!("leads/list").replace("{rank}", listing::RANK_SQL);
     let mut dialect = SqliteDialect(Vec::new());
     sql.push_str(&listing::where_sql(filter, &mut dialect));
     // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
     sql.push_str(listing::ORDER_SQL);
     sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
+    (sql, dialect.0)
+}
+
+type SummaryRow = ((LeadId, String, u32, String), Option<f64>, Option<String>, Option<String>, Option<String>);
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+    Ok((
+        record_from_row(r)?,
+        r.get::<_, Option<f64>>(4)?,
+        r.get::<_, Option<String>>(5)?,
+        r.get::<_, Option<String>>(6)?,
+        r.get::<_, Option<String>>(7)?,
+    ))
+}
+
+fn to_summary((rec, score, tier, crawl_status, deleted_at): SummaryRow) -> Result<LeadSummary> {
+    Ok(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status, deleted_at })
+}
+
+pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    let (sql, args) = listing_sql(filter);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(dialect.0.iter()), |r| {
-        Ok((
-            record_from_row(r)?,
-            r.get::<_, Option<f64>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (rec, score, tier, crawl_status, deleted_at) = row?;
-        out.push(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status, deleted_at });
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), summary_row)?;
+    rows.map(|row| to_summary(row?)).collect()
+}
+
+/// Walks the listing with one statement, reading each lead's results and sources beside it (the same
+/// connection can step one statement while it runs others), and hands each lead to `out`.
+pub(crate) fn stream_leads(
+    conn: &Connection,
+    filter: &LeadFilter,
+    out: &tokio::sync::mpsc::Sender<LeadExport>,
+) -> Result<u64> {
+    let (sql, args) = listing_sql(filter);
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut sent = 0;
+    while let Some(row) = rows.next()? {
+        let summary = to_summary(summary_row(row)?)?;
+        let results = super::results::stage_results(conn, summary.lead.id, None)?;
+        let sources = lead_sources(conn, summary.lead.id)?;
+        if out.blocking_send(LeadExport { summary, results, sources }).is_err() {
+            break;
+        }
+        sent += 1;
     }
-    Ok(out)
+    Ok(sent)
 }
 
 /// Soft-deletes the lead and cancels its jobs that have not started; `false` when there is no such lead
@@ -218,6 +250,11 @@ impl Leads for SqliteStore {
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
         let filter = filter.clone();
         self.call(move |conn| list_leads(conn, &filter)).await
+    }
+
+    async fn stream_leads(&self, filter: &LeadFilter, out: tokio::sync::mpsc::Sender<LeadExport>) -> Result<u64> {
+        let filter = filter.clone();
+        self.call(move |conn| stream_leads(conn, &filter, &out)).await
     }
 
     async fn count_leads(&self) -> Result<u64> {

@@ -460,3 +460,67 @@ pub async fn list_filters_by_tier_and_orders_by_score(s: Arc<dyn Store>) {
     let limited = s.list_leads(&LeadFilter { limit: Some(1), ..Default::default() }).await.unwrap();
     assert_eq!(limited.len(), 1);
 }
+
+/// What the stream sent, with each lead's results and sources as JSON for comparing.
+async fn streamed(s: &Arc<dyn Store>, filter: &LeadFilter) -> Vec<(LeadId, serde_json::Value, serde_json::Value)> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let walk = s.stream_leads(filter, tx);
+    let collect = async move {
+        let mut got = Vec::new();
+        while let Some(lead) = rx.recv().await {
+            got.push((lead.summary.lead.id, json!(lead.results), json!(lead.sources)));
+        }
+        got
+    };
+    let (sent, got) = tokio::join!(walk, collect);
+    assert_eq!(sent.unwrap(), got.len() as u64);
+    got
+}
+
+pub async fn stream_leads_walks_the_listing_once_with_results_and_sources(s: Arc<dyn Store>) {
+    // More leads than one fetch from a PostgreSQL cursor, so the walk crosses pages.
+    let many = 1_203;
+    let mut rows: Vec<ImportRow> =
+        (0..many).map(|i| lead_row(i + 2, &format!("L{i}"), &format!("l{i}.test"), |_| {})).collect();
+    // A second source row for one lead.
+    rows.push(lead_row(many + 2, "L7 again", "l7.test", |_| {}));
+    let ids = import(&s, rows).await;
+    for (n, &id) in ids.iter().take(700).step_by(7).enumerate() {
+        let tier = if n % 5 == 0 { "FAILED" } else { "B" };
+        scored(&s, id, (n % 13) as f64 * 7.5, tier).await;
+    }
+    record(&s, ids[3], vec![("crawl", "ok", json!({"status": "ok"})), ("facts", "ok", json!({"emails": []}))]).await;
+
+    let listed: Vec<LeadId> = s.list_leads(&LeadFilter::default()).await.unwrap().iter().map(|l| l.lead.id).collect();
+    let all = streamed(&s, &LeadFilter::default()).await;
+    assert_eq!(all.iter().map(|(id, ..)| *id).collect::<Vec<_>>(), listed, "the listing order, every lead once");
+    for (id, results, sources) in &all {
+        assert_eq!(*results, json!(s.stage_results(*id).await.unwrap()), "lead {id}'s results");
+        assert_eq!(*sources, json!(s.lead_sources(*id).await.unwrap()), "lead {id}'s sources");
+    }
+    let lead_7 = all.iter().find(|(id, ..)| *id == ids[7]).unwrap();
+    assert_eq!(lead_7.2.as_array().unwrap().len(), 2, "both source rows of the merged lead");
+
+    // Filters, limit and offset are the listing's.
+    for filter in [
+        LeadFilter { tier: Some("b".into()), ..Default::default() },
+        LeadFilter { limit: Some(600), offset: 3, ..Default::default() },
+        LeadFilter { crawl_status: Some("none".into()), limit: Some(10), ..Default::default() },
+    ] {
+        let listed: Vec<LeadId> = s.list_leads(&filter).await.unwrap().iter().map(|l| l.lead.id).collect();
+        let got: Vec<LeadId> = streamed(&s, &filter).await.iter().map(|(id, ..)| *id).collect();
+        assert_eq!(got, listed, "{filter:?}");
+    }
+
+    // A reader that stops early ends the walk without an error.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let everything = LeadFilter::default();
+    let walk = s.stream_leads(&everything, tx);
+    let take_three = async move {
+        for _ in 0..3 {
+            rx.recv().await.unwrap();
+        }
+    };
+    let (sent, ()) = tokio::join!(walk, take_three);
+    assert!(sent.unwrap() < many, "the walk stopped when the reader went away");
+}
