@@ -9,7 +9,7 @@ use leadsmith_core::{LeadId, LeadRecord};
 use crate::{
     ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadExport,
     LeadFilter, LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow,
-    StageResult,
+    StageResult, StreamRow, StreamedImport,
 };
 
 /// Everything leadsmith keeps: every aggregate, on one backend.
@@ -29,6 +29,26 @@ pub trait Leads: Send + Sync {
     /// that already holds one of its keys, or is recognised as already imported. With `dry_run` nothing is
     /// written (the transaction is rolled back) but the decisions are the same.
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome>;
+
+    /// Imports a file's rows as they arrive on `batches`, one transaction per batch, under one import of
+    /// `source`: each batch's decisions are sent on `decided` once it has committed, and the import's tallies
+    /// grow with each batch. `crowded` are the phones and external ids that too many of the file's rows
+    /// share to merge on (the caller has seen the whole file; see [`MERGE_KEY_LIMIT`](crate::MERGE_KEY_LIMIT)).
+    /// A crash loses at most the batch in flight: rows already committed are recognised by their
+    /// fingerprints when the file is imported again. With `dry_run` every batch runs in one transaction that
+    /// is rolled back at the end, so later batches see earlier ones and nothing is written. Ends when
+    /// `batches` closes or `decided`'s receiver is dropped. The leads are then
+    /// [`import_lead_ids`](Leads::import_lead_ids).
+    async fn import_stream(
+        &self,
+        source: &str,
+        crowded: Vec<String>,
+        batches: tokio::sync::mpsc::Receiver<Vec<StreamRow>>,
+        decided: tokio::sync::mpsc::Sender<Vec<crate::RowDecision>>,
+        dry_run: bool,
+    ) -> Result<StreamedImport>;
+    /// The leads of streamed import `import_id`, by id, the first `limit` after `after`.
+    async fn import_lead_ids(&self, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>>;
 
     /// The lead, `None` when there is none or it is deleted. Importing a row that merges into a deleted lead
     /// (or that it already holds) restores the lead.

@@ -48,6 +48,24 @@ pub struct ImportOutcome {
     pub crowded_keys: Vec<(String, usize)>,
 }
 
+/// One row of a streamed import ([`Leads::import_stream`](crate::Leads::import_stream)) and which
+/// occurrence of its text in the whole file it is (1 for the first): a row's fingerprint is its text and
+/// that number, so the caller, which sees the whole file, counts them.
+#[derive(Debug, Clone)]
+pub struct StreamRow {
+    pub row: ImportRow,
+    pub occurrence: u32,
+}
+
+/// What a streamed import recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StreamedImport {
+    /// `None` for a dry run.
+    pub import_id: Option<i64>,
+    /// How many leads the rows went into (each once).
+    pub leads: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceRow {
     pub import_id: i64,

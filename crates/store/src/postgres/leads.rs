@@ -1,7 +1,9 @@
 //! Leads on PostgreSQL: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source
 //! rows, the listing and soft delete.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use tokio::sync::mpsc::{Receiver, Sender};
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Object, Transaction};
@@ -13,7 +15,10 @@ use super::{Params, PgStore, exec, json_value, query, query_one, query_opt};
 use crate::Leads;
 use crate::listing::{self, Arg, Dialect};
 use crate::rules::import::{self, ImportTx, SourceRecord};
-use crate::{ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, SourceRow, StageResult};
+use crate::{
+    ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StageResult,
+    StreamRow, StreamedImport,
+};
 
 pub(crate) async fn import_rows(
     client: &mut Object,
@@ -93,6 +98,55 @@ impl ImportTx for PgImport<'_, '_> {
     async fn finish_import(&mut self, import_id: i64, imported: i64, merged: i64, unchanged: i64) -> Result<()> {
         exec(self.0, sql!("leads/finish_import"), &[&imported, &merged, &unchanged, &import_id]).await.map(drop)
     }
+
+    async fn add_to_import(&mut self, import_id: i64, [rows, imported, merged, unchanged]: [i64; 4]) -> Result<()> {
+        exec(self.0, sql!("leads/add_to_import"), &[&rows, &imported, &merged, &unchanged, &import_id]).await.map(drop)
+    }
+
+    async fn add_import_lead(&mut self, import_id: i64, lead: LeadId) -> Result<()> {
+        exec(self.0, sql!("leads/add_import_lead"), &[&import_id, &lead]).await.map(drop)
+    }
+}
+
+/// A streamed import on PostgreSQL (see [`Leads::import_stream`]): a transaction per batch, each taking the
+/// import lock, or one rolled back for a dry run.
+pub(crate) async fn import_stream(
+    client: &mut Object,
+    source: &str,
+    crowded: &HashSet<String>,
+    mut batches: Receiver<Vec<StreamRow>>,
+    decided: Sender<Vec<RowDecision>>,
+    dry_run: bool,
+) -> Result<StreamedImport> {
+    let now = crate::now_rfc3339();
+    if dry_run {
+        let tx = client.transaction().await?;
+        exec(&tx, sql!("leads/import_lock"), &[]).await?;
+        let import_id = PgImport(&tx).create_import(source, 0, &now).await?;
+        while let Some(rows) = batches.recv().await {
+            let decisions = import::import_batch(&mut PgImport(&tx), import_id, rows, crowded).await?;
+            if decided.send(decisions).await.is_err() {
+                break;
+            }
+        }
+        let leads = query_one(&tx, sql!("leads/count_import_leads"), &[&import_id]).await?.get::<_, i64>(0);
+        tx.rollback().await?;
+        return Ok(StreamedImport { import_id: None, leads: leads as u64 });
+    }
+    let tx = client.transaction().await?;
+    let import_id = PgImport(&tx).create_import(source, 0, &now).await?;
+    tx.commit().await?;
+    while let Some(rows) = batches.recv().await {
+        let tx = client.transaction().await?;
+        exec(&tx, sql!("leads/import_lock"), &[]).await?;
+        let decisions = import::import_batch(&mut PgImport(&tx), import_id, rows, crowded).await?;
+        tx.commit().await?;
+        if decided.send(decisions).await.is_err() {
+            break;
+        }
+    }
+    let leads = query_one(&*client, sql!("leads/count_import_leads"), &[&import_id]).await?.get::<_, i64>(0);
+    Ok(StreamedImport { import_id: Some(import_id), leads: leads as u64 })
 }
 
 fn to_json(input: &LeadInput) -> serde_json::Value {
@@ -272,6 +326,25 @@ impl Leads for PgStore {
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
         let mut c = self.client().await?;
         import_rows(&mut c, source, rows, dry_run).await
+    }
+
+    async fn import_stream(
+        &self,
+        source: &str,
+        crowded: Vec<String>,
+        batches: Receiver<Vec<StreamRow>>,
+        decided: Sender<Vec<RowDecision>>,
+        dry_run: bool,
+    ) -> Result<StreamedImport> {
+        let mut c = self.client().await?;
+        let crowded: HashSet<String> = crowded.into_iter().collect();
+        import_stream(&mut c, source, &crowded, batches, decided, dry_run).await
+    }
+
+    async fn import_lead_ids(&self, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>> {
+        let c = self.client().await?;
+        let rows = query(&c, sql!("leads/import_leads"), &[&import_id, &after, &super::sql_limit(limit)]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {

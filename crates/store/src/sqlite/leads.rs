@@ -1,9 +1,12 @@
 //! Leads on SQLite: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source rows,
 //! the listing and soft delete.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
+use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::SqliteStore;
 use crate::Leads;
@@ -12,7 +15,10 @@ use crate::rules::{
     self,
     import::{self, ImportTx, SourceRecord},
 };
-use crate::{ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, SourceRow, StoreError};
+use crate::{
+    ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StoreError,
+    StreamRow, StreamedImport,
+};
 
 pub(crate) fn import_rows(
     conn: &mut Connection,
@@ -100,6 +106,66 @@ impl ImportTx for SqliteImport<'_> {
         self.0.execute(sql!("leads/finish_import"), params![imported, merged, unchanged, import_id])?;
         Ok(())
     }
+
+    async fn add_to_import(&mut self, import_id: i64, [rows, imported, merged, unchanged]: [i64; 4]) -> Result<()> {
+        self.0.execute(sql!("leads/add_to_import"), params![rows, imported, merged, unchanged, import_id])?;
+        Ok(())
+    }
+
+    async fn add_import_lead(&mut self, import_id: i64, lead: LeadId) -> Result<()> {
+        self.0.prepare_cached(sql!("leads/add_import_lead"))?.execute(params![import_id, lead])?;
+        Ok(())
+    }
+}
+
+/// A streamed import on SQLite (see [`Leads::import_stream`]): a transaction per batch, or one rolled back
+/// for a dry run. Runs on the blocking pool, waiting for each batch there.
+pub(crate) fn import_stream(
+    conn: &mut Connection,
+    source: &str,
+    crowded: &HashSet<String>,
+    mut batches: Receiver<Vec<StreamRow>>,
+    decided: Sender<Vec<RowDecision>>,
+    dry_run: bool,
+) -> Result<StreamedImport> {
+    let count = |tx: &Transaction<'_>, import_id: i64| -> Result<u64> {
+        Ok(tx.query_row(sql!("leads/count_import_leads"), [import_id], |r| r.get::<_, i64>(0))? as u64)
+    };
+    if dry_run {
+        let tx = conn.transaction()?;
+        let import_id = rules::ready(SqliteImport(&tx).create_import(source, 0, &crate::now_rfc3339()))?;
+        while let Some(rows) = batches.blocking_recv() {
+            let decisions = rules::ready(import::import_batch(&mut SqliteImport(&tx), import_id, rows, crowded))?;
+            if decided.blocking_send(decisions).is_err() {
+                break;
+            }
+        }
+        let leads = count(&tx, import_id)?;
+        tx.rollback()?;
+        return Ok(StreamedImport { import_id: None, leads });
+    }
+    let tx = conn.transaction()?;
+    let import_id = rules::ready(SqliteImport(&tx).create_import(source, 0, &crate::now_rfc3339()))?;
+    tx.commit()?;
+    while let Some(rows) = batches.blocking_recv() {
+        let tx = conn.transaction()?;
+        let decisions = rules::ready(import::import_batch(&mut SqliteImport(&tx), import_id, rows, crowded))?;
+        tx.commit()?;
+        if decided.blocking_send(decisions).is_err() {
+            break;
+        }
+    }
+    let tx = conn.transaction()?;
+    let leads = count(&tx, import_id)?;
+    tx.commit()?;
+    Ok(StreamedImport { import_id: Some(import_id), leads })
+}
+
+fn import_lead_ids(conn: &Connection, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>> {
+    let mut stmt = conn.prepare_cached(sql!("leads/import_leads"))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let ids = stmt.query_map(params![import_id, after, limit], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<Vec<LeadId>>>()?)
 }
 
 fn to_json(input: &LeadInput) -> String {
@@ -232,6 +298,23 @@ impl Leads for SqliteStore {
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome> {
         let source = source.to_string();
         self.call(move |conn| import_rows(conn, &source, rows, dry_run)).await
+    }
+
+    async fn import_stream(
+        &self,
+        source: &str,
+        crowded: Vec<String>,
+        batches: Receiver<Vec<StreamRow>>,
+        decided: Sender<Vec<RowDecision>>,
+        dry_run: bool,
+    ) -> Result<StreamedImport> {
+        let source = source.to_string();
+        let crowded: HashSet<String> = crowded.into_iter().collect();
+        self.call(move |conn| import_stream(conn, &source, &crowded, batches, decided, dry_run)).await
+    }
+
+    async fn import_lead_ids(&self, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>> {
+        self.call(move |conn| import_lead_ids(conn, import_id, after, limit)).await
     }
 
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
