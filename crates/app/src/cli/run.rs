@@ -123,10 +123,13 @@ pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     let store = ctx.store().await?;
     let report = pipeline::import_file(store.as_ref(), &args.file, &settings, args.dry_run).await?;
     if args.dry_run {
-        for d in &report.decisions {
+        for d in &report.merges {
             if let RowDecision::Merged { line, lead_id, key } = d {
                 eprintln!("line {line} would merge into lead {lead_id} (same {key})");
             }
+        }
+        if report.merged > report.merges.len() {
+            eprintln!("… and {} more merges", report.merged - report.merges.len());
         }
     }
     report.print(args.dry_run);

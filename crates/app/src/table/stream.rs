@@ -31,7 +31,7 @@ impl<'a> Source<'a> {
     }
 
     /// The size in bytes, when it is known.
-    pub fn len(&self) -> Option<u64> {
+    pub fn size(&self) -> Option<u64> {
         match *self {
             Source::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
             Source::Bytes(bytes) => Some(bytes.len() as u64),
@@ -223,6 +223,23 @@ impl Stream<'_> {
     /// The source's bytes read so far, updated as the stream reads (for progress).
     pub fn bytes_read(&self) -> Arc<AtomicU64> {
         self.bytes_read.clone()
+    }
+
+    /// The stream counting the bytes it reads into `counter` (those read so far included).
+    pub fn counting_into(mut self, counter: Arc<AtomicU64>) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        counter.fetch_add(self.bytes_read.load(Relaxed), Relaxed);
+        match &mut self.kind {
+            Kind::Csv(csv) => {
+                if let Some(reader) = csv.reader.as_mut() {
+                    reader.get_mut().bytes_read = counter.clone();
+                }
+            }
+            Kind::Jsonl { tape, .. } => tape.bytes_read = counter.clone(),
+            Kind::Done => {}
+        }
+        self.bytes_read = counter;
+        self
     }
 
     /// The next record or unreadable row, in the file's order; `None` at the end. One-cell rows after the

@@ -30,7 +30,7 @@ pub(super) struct Tape<'a> {
     /// Whether bytes the encoding cannot read were replaced.
     pub lossy: bool,
     /// Source bytes read so far (progress), shared with whoever draws it.
-    bytes_read: Arc<AtomicU64>,
+    pub bytes_read: Arc<AtomicU64>,
     strip_bom: bool,
     started: bool,
     /// Lines counted up to `counted` (absolute): `line` is the 1-based line there.
