@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use leadsmith_store::{LeadCursor, LeadFilter, Store};
+use leadsmith_store::{LeadExport, LeadFilter, Store};
 
 use crate::csv_out::CsvOut;
 use crate::view::LeadView;
@@ -47,8 +47,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "scores",
 ];
 
-/// How many leads an export reads from the store at a time.
-const PAGE: usize = 500;
+/// How many leads may wait between the store's walk of the listing and the writer.
+const IN_FLIGHT: usize = 256;
 
 /// Where an export goes: `--out PATH`, or stdout for `--out -` and no `--out`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,34 +136,31 @@ impl<W: Write> LeadWriter<W> {
     }
 }
 
-/// Writes every lead `filter` selects, best first, reading the store a page at a time so memory stays
-/// bounded however many leads there are; `progress` is told the count after each page.
+/// Writes every lead `filter` selects, best first, as the store walks its listing in one pass
+/// ([`Leads::stream_leads`](leadsmith_store::Leads::stream_leads)): each lead is written as it is read, so
+/// memory stays flat and the time linear however many leads there are; `progress` is told the count after
+/// each lead. A write error stops the walk.
 pub async fn stream_filtered<W: Write>(
     store: &dyn Store,
     filter: &LeadFilter,
     writer: &mut LeadWriter<W>,
     mut progress: impl FnMut(u64),
 ) -> Result<()> {
-    let mut left = filter.limit;
-    let mut page = LeadFilter { offset: filter.offset, ..filter.clone() };
-    loop {
-        let take = left.map_or(PAGE, |n| n.min(PAGE));
-        if take == 0 {
-            return Ok(());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+    let walk = store.stream_leads(filter, tx);
+    let write = async move {
+        while let Some(lead) = rx.recv().await {
+            let LeadExport { summary, results, sources } = lead;
+            writer.write(&LeadView::from_stored(summary.lead, results, sources))?;
+            progress(writer.written);
         }
-        page.limit = Some(take);
-        let rows = store.list_leads(&page).await?;
-        for summary in &rows {
-            writer.write(&LeadView::load(store, summary.lead.clone()).await?)?;
-        }
-        progress(writer.written);
-        match rows.last() {
-            Some(last) if rows.len() == take => page.after = Some(LeadCursor::of(last)),
-            _ => return Ok(()),
-        }
-        page.offset = 0;
-        left = left.map(|n| n - rows.len());
-    }
+        anyhow::Ok(())
+    };
+    // The writer owns the receiver: when it fails it drops it, and the walk stops at its next send.
+    let (walked, written) = tokio::join!(walk, write);
+    written?;
+    walked.context("reading the leads to export")?;
+    Ok(())
 }
 
 /// Loads the leads to export: the given ids, or every lead best first.

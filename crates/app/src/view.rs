@@ -63,6 +63,13 @@ impl LeadView {
         record: LeadRecord,
         results: Vec<StageResult>,
     ) -> anyhow::Result<Self> {
+        let sources = store.lead_sources(record.id).await?;
+        Ok(Self::from_stored(record, results, sources))
+    }
+
+    /// The view from everything stored about the lead, read by the caller (a streamed export reads it all
+    /// with the listing).
+    pub fn from_stored(record: LeadRecord, results: Vec<StageResult>, sources: Vec<SourceRow>) -> Self {
         let id = record.id;
         // A stored result that no longer decodes is shown as a finding and logged, never taken for none.
         let mut unreadable = Vec::new();
@@ -94,7 +101,6 @@ impl LeadView {
             keep(e);
             None
         });
-        let sources = store.lead_sources(id).await?;
         let best = best_of(&record, facts.as_ref());
         let mut findings = match (&crawl, stored) {
             (None, _) => vec!["not crawled yet".to_string()],
@@ -103,7 +109,7 @@ impl LeadView {
             (Some(c), None) => assess(&record, c, facts.as_ref()).findings,
         };
         findings.extend(unreadable);
-        Ok(Self { id, record, sources, crawl, facts, score, best, findings, email, technologies })
+        Self { id, record, sources, crawl, facts, score, best, findings, email, technologies }
     }
 
     pub fn company(&self) -> &str {

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadRecord};
 
 use crate::{
-    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadFilter,
-    LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow, StageResult,
+    ApiKey, Completion, ImportOutcome, ImportRow, Job, JobState, KeyedRun, KindCounts, KindStats, LeadExport,
+    LeadFilter, LeadSummary, NewApiKey, NewJob, NewStageResult, Purged, Result, RunInfo, Schedule, SourceRow,
+    StageResult, StreamRow, StreamedImport,
 };
 
 /// Everything leadsmith keeps: every aggregate, on one backend.
@@ -29,6 +30,26 @@ pub trait Leads: Send + Sync {
     /// written (the transaction is rolled back) but the decisions are the same.
     async fn import_rows(&self, source: &str, rows: Vec<ImportRow>, dry_run: bool) -> Result<ImportOutcome>;
 
+    /// Imports a file's rows as they arrive on `batches`, one transaction per batch, under one import of
+    /// `source`: each batch's decisions are sent on `decided` once it has committed, and the import's tallies
+    /// grow with each batch. `crowded` are the phones and external ids that too many of the file's rows
+    /// share to merge on (the caller has seen the whole file; see [`MERGE_KEY_LIMIT`](crate::MERGE_KEY_LIMIT)).
+    /// A crash loses at most the batch in flight: rows already committed are recognised by their
+    /// fingerprints when the file is imported again. With `dry_run` every batch runs in one transaction that
+    /// is rolled back at the end, so later batches see earlier ones and nothing is written. Ends when
+    /// `batches` closes or `decided`'s receiver is dropped. The leads are then
+    /// [`import_lead_ids`](Leads::import_lead_ids).
+    async fn import_stream(
+        &self,
+        source: &str,
+        crowded: Vec<String>,
+        batches: tokio::sync::mpsc::Receiver<Vec<StreamRow>>,
+        decided: tokio::sync::mpsc::Sender<Vec<crate::RowDecision>>,
+        dry_run: bool,
+    ) -> Result<StreamedImport>;
+    /// The leads of streamed import `import_id`, by id, the first `limit` after `after`.
+    async fn import_lead_ids(&self, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>>;
+
     /// The lead, `None` when there is none or it is deleted. Importing a row that merges into a deleted lead
     /// (or that it already holds) restores the lead.
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>>;
@@ -38,6 +59,12 @@ pub trait Leads: Send + Sync {
     /// Leads that pass `filter`, with their latest score and crawl status, in the listing order: best score
     /// first, gated (tier `FAILED`) below every tiered lead, unscored last (see [`LeadCursor`](crate::LeadCursor)).
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>>;
+    /// Every lead `filter` selects, in the listing order, with its stage results and source rows, sent on
+    /// `out` as it is read; returns how many were sent. One query walks the whole listing (keyset pages of
+    /// [`list_leads`](Leads::list_leads) would sort it again for every page), and the bounded channel keeps
+    /// memory flat however many leads there are. Stops early, without an error, when `out`'s receiver is
+    /// dropped. On SQLite the store's connection is held until the walk ends.
+    async fn stream_leads(&self, filter: &LeadFilter, out: tokio::sync::mpsc::Sender<LeadExport>) -> Result<u64>;
     /// Leads that are not deleted.
     async fn count_leads(&self) -> Result<u64>;
     /// Soft-deletes a lead: it disappears from [`lead`](Leads::lead), [`lead_by_domain`](Leads::lead_by_domain),

@@ -21,7 +21,7 @@ pub use api_keys::{
 };
 pub use error::StoreError;
 pub use postgres::PgStore;
-pub use rules::import::MERGE_KEY_LIMIT;
+pub use rules::import::{MERGE_KEY_LIMIT, crowdable_keys};
 pub use sqlite::SqliteStore;
 pub use types::*;
 

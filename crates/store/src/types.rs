@@ -48,6 +48,24 @@ pub struct ImportOutcome {
     pub crowded_keys: Vec<(String, usize)>,
 }
 
+/// One row of a streamed import ([`Leads::import_stream`](crate::Leads::import_stream)) and which
+/// occurrence of its text in the whole file it is (1 for the first): a row's fingerprint is its text and
+/// that number, so the caller, which sees the whole file, counts them.
+#[derive(Debug, Clone)]
+pub struct StreamRow {
+    pub row: ImportRow,
+    pub occurrence: u32,
+}
+
+/// What a streamed import recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StreamedImport {
+    /// `None` for a dry run.
+    pub import_id: Option<i64>,
+    /// How many leads the rows went into (each once).
+    pub leads: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceRow {
     pub import_id: i64,
@@ -91,6 +109,15 @@ pub struct LeadSummary {
     pub crawl_status: Option<String>,
     /// When the lead was soft-deleted (RFC 3339); `None` unless it is.
     pub deleted_at: Option<String>,
+}
+
+/// A lead as an export writes it: its place in the listing, every stage result and its source rows, read
+/// together so a streamed export needs no query of its own per lead.
+#[derive(Debug, Clone)]
+pub struct LeadExport {
+    pub summary: LeadSummary,
+    pub results: Vec<StageResult>,
+    pub sources: Vec<SourceRow>,
 }
 
 /// A position in the lead listing, whose order is: `rank` (0: scored, 1: scored but gated, tier `FAILED`,

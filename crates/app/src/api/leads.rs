@@ -82,10 +82,10 @@ pub struct ImportResponse {
 async fn import(ctx: &Ctx, source: &str, mut parsed: Parsed, by_index: bool) -> Result<ImportResponse, Response> {
     let rows = std::mem::take(&mut parsed.rows);
     let outcome = ctx.state.store.import_rows(source, rows, false).await.map_err(store_failed)?;
-    let report = ImportReport::new(&parsed, outcome);
+    let report = ImportReport::new(&parsed, &outcome);
     let place = |line: u64| if by_index { (Some(line as usize - 1), None) } else { (None, Some(line)) };
     let mut results = Vec::with_capacity(report.read);
-    for d in &report.decisions {
+    for d in &outcome.decisions {
         let (line, outcome, matched_on) = match d {
             RowDecision::New { line, .. } => (*line, "new", None),
             RowDecision::Merged { line, key, .. } => (*line, "merged", Some(key.clone())),

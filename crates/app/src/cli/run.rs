@@ -121,12 +121,28 @@ pub async fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     let mut settings = ctx.settings.clone();
     args.read.apply(&mut settings)?;
     let store = ctx.store().await?;
-    let report = pipeline::import_file(store.as_ref(), &args.file, &settings, args.dry_run).await?;
+    let progress = pipeline::import::ImportProgress {
+        file_len: std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0),
+        ..Default::default()
+    };
+    let shown = {
+        let progress = progress.clone();
+        let total = progress.total();
+        pipeline::progress::ByteProgress::start("importing", total, move || progress.done(), ctx.progress)
+    };
+    let batch = pipeline::import_stream::batch_size();
+    let report =
+        pipeline::import::import_file_with(store.as_ref(), &args.file, &settings, args.dry_run, &progress, batch).await;
+    shown.finish();
+    let report = report?;
     if args.dry_run {
-        for d in &report.decisions {
+        for d in &report.merges {
             if let RowDecision::Merged { line, lead_id, key } = d {
                 eprintln!("line {line} would merge into lead {lead_id} (same {key})");
             }
+        }
+        if report.merged > report.merges.len() {
+            eprintln!("… and {} more merges", report.merged - report.merges.len());
         }
     }
     report.print(args.dry_run);

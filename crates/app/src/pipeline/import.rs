@@ -7,13 +7,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use leadsmith_core::{Address, Domain, Email, LeadId, LeadInput, Phone, clean_value, website_url};
-use leadsmith_store::{ImportOutcome, ImportRow, MERGE_KEY_LIMIT, RowDecision, Store};
+use leadsmith_core::{Address, Domain, Email, LeadInput, Phone, clean_value, website_url};
+use leadsmith_store::{ImportOutcome, ImportRow, MERGE_KEY_LIMIT, RowDecision};
 use serde::Serialize;
 
 use crate::config::Settings;
 use crate::csv_out::CsvOut;
 use crate::table::{self, Format, Table};
+
+pub use super::import_stream::{ImportProgress, import_file, import_file_to, import_file_with};
 
 /// A field of `LeadInput` that an input column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +223,7 @@ impl ColumnMap {
 
     /// Maps each column index to the field it fills; each field takes the column chosen for it, else its
     /// best-named column; the columns nobody claims are kept as extra fields.
-    fn map(&self, headers: &[String]) -> Vec<Option<Field>> {
+    pub(super) fn map(&self, headers: &[String]) -> Vec<Option<Field>> {
         let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
         let mut mapping = vec![None; headers.len()];
         let mut decided = vec![false; headers.len()];
@@ -259,7 +261,7 @@ pub struct ColumnMapping {
 }
 
 impl ColumnMapping {
-    fn new(headers: &[String], mapping: &[Option<Field>]) -> Self {
+    pub(super) fn new(headers: &[String], mapping: &[Option<Field>]) -> Self {
         Self { columns: headers.iter().cloned().zip(mapping.iter().map(|f| f.map(Field::name))).collect() }
     }
 
@@ -267,7 +269,7 @@ impl ColumnMapping {
         self.columns.iter().filter(|(_, f)| f.is_none()).map(|(c, _)| c.as_str()).collect()
     }
 
-    fn has(&self, field: Field) -> bool {
+    pub(super) fn has(&self, field: Field) -> bool {
         self.columns.iter().any(|(_, f)| *f == Some(field.name()))
     }
 
@@ -356,14 +358,7 @@ fn parse_table(table: Table, options: &ImportOptions) -> Parsed {
     if !table.columns.is_empty()
         && ![Field::Company, Field::Website, Field::Email].iter().any(|f| parsed.mapping.has(*f))
     {
-        parsed.warnings.insert(
-            0,
-            format!(
-                "no company, website or email column among {:?}: rows without them are rejected; name one with \
-                 --map \"COLUMN=company\" (or website, email)",
-                table.columns
-            ),
-        );
+        parsed.warnings.insert(0, super::import_stream::no_key_column(&table.columns));
     }
     parsed.rejected.extend(table.unreadable.into_iter().map(|u| Rejected {
         line: u.line,
@@ -371,37 +366,51 @@ fn parse_table(table: Table, options: &ImportOptions) -> Parsed {
         raw: u.raw,
     }));
     for record in table.records {
-        let values = match &record.own {
-            None => record
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (mapping[i], table.columns[i].as_str(), v.as_str()))
-                .collect(),
-            // Keys differ by record (JSONL): each record's own keys are mapped to fields.
-            Some(own) => {
-                let keys: Vec<String> = own.iter().map(|&i| table.columns[i].clone()).collect();
-                let own_mapping = options.columns.map(&keys);
-                own.iter()
-                    .zip(own_mapping)
-                    .map(|(&i, field)| (field, table.columns[i].as_str(), record.values[i].as_str()))
-                    .collect()
-            }
-        };
-        push_row(&mut parsed, record.line, record.raw.clone(), values, &options.default_region);
+        let values = record_values(&record, &table.columns, &mapping, &options.columns);
+        match normalise(record.line, record.raw.clone(), values, &options.default_region, &mut parsed.warnings) {
+            Ok(row) => parsed.rows.push(row),
+            Err(rejected) => parsed.rejected.push(rejected),
+        }
     }
     parsed.rejected.sort_by_key(|r| r.line);
     parsed
 }
 
-/// Normalises one row's values into a `LeadInput`, or rejects it with a reason.
-fn push_row(
-    parsed: &mut Parsed,
+/// A record's values with the field each fills and its column's name: CSV columns by the header's
+/// mapping; a JSONL record's own keys mapped on their own (keys differ by record).
+pub(super) fn record_values<'r>(
+    record: &'r table::Record,
+    columns: &'r [String],
+    mapping: &[Option<Field>],
+    map: &ColumnMap,
+) -> Vec<(Option<Field>, &'r str, &'r str)> {
+    match &record.own {
+        None => record
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (mapping.get(i).copied().flatten(), columns[i].as_str(), v.as_str()))
+            .collect(),
+        Some(own) => {
+            let keys: Vec<String> = own.iter().map(|&i| columns[i].clone()).collect();
+            let own_mapping = map.map(&keys);
+            own.iter()
+                .zip(own_mapping)
+                .map(|(&i, field)| (field, columns[i].as_str(), record.values[i].as_str()))
+                .collect()
+        }
+    }
+}
+
+/// Normalises one row's values into a `LeadInput`, or rejects it with a reason; problems that do not
+/// reject it go to `warnings`.
+pub(super) fn normalise(
     line: u64,
     raw: String,
     values: Vec<(Option<Field>, &str, &str)>,
     default_region: &str,
-) {
+    warnings: &mut Vec<String>,
+) -> Result<ImportRow, Rejected> {
     let mut input = LeadInput::default();
     let mut extra = BTreeMap::new();
     let mut website_raw = None;
@@ -457,7 +466,7 @@ fn push_row(
                 input.email = Some(email);
             }
             Err(err) => {
-                parsed.warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_email\""));
+                warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_email\""));
                 extra.insert("invalid_email".into(), e.clone());
             }
         }
@@ -467,7 +476,7 @@ fn push_row(
         match Phone::parse(p, region) {
             Ok(phone) => input.phone = Some(phone),
             Err(err) => {
-                parsed.warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_phone\""));
+                warnings.push(format!("line {line}: {err}; kept as extra field \"invalid_phone\""));
                 extra.insert("invalid_phone".into(), p.clone());
             }
         }
@@ -477,14 +486,13 @@ fn push_row(
             Some(why) => format!("{why} and no company or email"),
             None => "no company and no website or email".into(),
         };
-        parsed.rejected.push(Rejected { line, reason, raw });
-        return;
+        return Err(Rejected { line, reason, raw });
     }
     if let Some(why) = bad_website {
-        parsed.warnings.push(format!("line {line}: {why}; kept as extra field \"invalid_website\", not crawled"));
+        warnings.push(format!("line {line}: {why}; kept as extra field \"invalid_website\", not crawled"));
     }
     input.extra = extra;
-    parsed.rows.push(ImportRow { line, raw, input });
+    Ok(ImportRow { line, raw, input })
 }
 
 /// The ISO region of a country as people write it, for reading national phone numbers.
@@ -514,7 +522,7 @@ pub fn write_errors(path: &Path, like: &Path, rejected: &[Rejected], keep_formul
 }
 
 /// Creates (or truncates) `path` with the permission bits of `like` where the platform has them.
-fn create_like(path: &Path, like: &Path) -> std::io::Result<std::fs::File> {
+pub(super) fn create_like(path: &Path, like: &Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -553,18 +561,26 @@ pub struct ImportReport {
     #[serde(skip)]
     pub plain_reading: bool,
     pub mapping: ColumnMapping,
+    /// The import recorded (`None` for a dry run); a streamed import's leads are the store's
+    /// [`import_lead_ids`](leadsmith_store::Leads::import_lead_ids).
     #[serde(skip)]
-    pub lead_ids: Vec<LeadId>,
+    pub import_id: Option<i64>,
+    /// How many leads the rows went into, each counted once.
     #[serde(skip)]
-    pub decisions: Vec<RowDecision>,
+    pub leads: u64,
+    /// The first merges (at most [`MERGES_KEPT`]), which a dry run shows.
+    #[serde(skip)]
+    pub merges: Vec<RowDecision>,
     pub errors_file: Option<String>,
 }
 
+/// How many merges a report keeps to show; the rest are counted.
+pub const MERGES_KEPT: usize = 1_000;
+
 impl ImportReport {
-    /// What the store decided for the rows of `parsed` (whose rows were taken to import).
-    pub fn new(parsed: &Parsed, outcome: ImportOutcome) -> Self {
+    /// What the store decided for the rows of `parsed` (whose rows were taken to import) in one import.
+    pub fn new(parsed: &Parsed, outcome: &ImportOutcome) -> Self {
         let mut report = ImportReport {
-            read: outcome.decisions.len() + parsed.rejected.len(),
             rejected: parsed.rejected.len(),
             blank_rows: parsed.blank_rows,
             warnings: parsed.warnings.clone(),
@@ -572,26 +588,33 @@ impl ImportReport {
             plain_reading: parsed.reading.is_plain(),
             reading: parsed.reading.describe(),
             mapping: parsed.mapping.clone(),
-            crowded_keys: outcome.crowded_keys,
+            crowded_keys: outcome.crowded_keys.clone(),
+            import_id: outcome.import_id,
             ..Default::default()
         };
-        let mut ids = BTreeSet::new();
-        for d in &outcome.decisions {
-            match d {
-                RowDecision::New { .. } => report.imported += 1,
-                RowDecision::Merged { key, .. } => {
-                    report.merged += 1;
-                    let kind = key.split_once(':').map_or(key.as_str(), |(kind, _)| kind);
-                    *report.merges_by_key.entry(kind.to_string()).or_default() += 1;
-                }
-                RowDecision::Unchanged { .. } => report.unchanged += 1,
-                RowDecision::Updated { .. } => report.updated += 1,
-            }
-            ids.insert(d.lead_id());
-        }
-        report.lead_ids = ids.into_iter().collect();
-        report.decisions = outcome.decisions;
+        report.count(&outcome.decisions);
+        report.read = outcome.decisions.len() + parsed.rejected.len();
+        report.leads = outcome.decisions.iter().map(RowDecision::lead_id).collect::<BTreeSet<_>>().len() as u64;
         report
+    }
+
+    /// Counts `decisions` in (a batch of a streamed import, or all of one import).
+    pub fn count(&mut self, decisions: &[RowDecision]) {
+        for d in decisions {
+            match d {
+                RowDecision::New { .. } => self.imported += 1,
+                RowDecision::Merged { key, .. } => {
+                    self.merged += 1;
+                    let kind = key.split_once(':').map_or(key.as_str(), |(kind, _)| kind);
+                    *self.merges_by_key.entry(kind.to_string()).or_default() += 1;
+                    if self.merges.len() < MERGES_KEPT {
+                        self.merges.push(d.clone());
+                    }
+                }
+                RowDecision::Unchanged { .. } => self.unchanged += 1,
+                RowDecision::Updated { .. } => self.updated += 1,
+            }
+        }
     }
 
     /// Whether rows were read and none of them went into a lead.
@@ -640,39 +663,6 @@ impl ImportReport {
             eprintln!("warning: {w}");
         }
     }
-}
-
-/// Reads `path`, writes `<path>.errors.csv` for rejected rows (unless dry run) and imports the rest.
-pub async fn import_file(store: &dyn Store, path: &Path, settings: &Settings, dry_run: bool) -> Result<ImportReport> {
-    import_file_to(store, path, settings, dry_run, None).await
-}
-
-/// [`import_file`] with the report of rejected rows written to `errors_to` (default `<path>.errors.csv`).
-pub async fn import_file_to(
-    store: &dyn Store,
-    path: &Path,
-    settings: &Settings,
-    dry_run: bool,
-    errors_to: Option<&Path>,
-) -> Result<ImportReport> {
-    let options = ImportOptions::from_settings(settings)?;
-    let mut parsed = parse_file(path, &options)?;
-    let rows = std::mem::take(&mut parsed.rows);
-    let outcome = store.import_rows(&source_name(path), rows, dry_run).await.context("importing rows")?;
-    let mut report = ImportReport::new(&parsed, outcome);
-    let errors_path = errors_to.map_or_else(|| errors_path(path), Path::to_path_buf);
-    if !dry_run {
-        if parsed.rejected.is_empty() {
-            // A stale report from an earlier import of this file would mislead.
-            let _ = std::fs::remove_file(&errors_path);
-        } else {
-            write_errors(&errors_path, path, &parsed.rejected, settings.export.keep_formulas)?;
-            report.errors_file = Some(errors_path.display().to_string());
-        }
-    } else {
-        report.warnings.extend(parsed.rejected.iter().map(|r| format!("line {}: rejected: {}", r.line, r.reason)));
-    }
-    Ok(report)
 }
 
 /// The name a file's run and imports are recorded under: its absolute path.

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod crawl;
 pub mod email;
 pub mod import;
+pub mod import_stream;
 pub mod progress;
 pub mod retention;
 pub mod runs;
@@ -154,7 +155,7 @@ pub struct RunSummary {
 pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result<RunSummary> {
     let started = Instant::now();
     let store = &engine.store;
-    let StartedRun { run_id, resumed, report, .. } =
+    let StartedRun { run_id, resumed, report, queued } =
         start_run(store, &RunRequest::file(path), &engine.settings).await?;
     let worker = engine.run_worker(run_id);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -169,7 +170,7 @@ pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result
             }
         })
     };
-    let bar = progress::RunProgress::start(store.clone(), run_id, report.lead_ids.len(), STAGES.len(), interactive);
+    let bar = progress::RunProgress::start(store.clone(), run_id, queued, STAGES.len(), interactive);
     let result = worker.run(stop_rx).await;
     ctrl_c.abort();
     bar.finish().await;
@@ -179,7 +180,8 @@ pub async fn run_file(engine: &Engine, path: &Path, interactive: bool) -> Result
         run_id,
         resumed,
         status: run.status,
-        lead_ids: report.lead_ids,
+        lead_ids: runs::import_leads(store.as_ref(), report.import_id.context("the import was not recorded")?, queued)
+            .await?,
         elapsed: started.elapsed(),
         interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
     })

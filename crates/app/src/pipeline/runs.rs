@@ -44,13 +44,14 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
         report.print(false);
     }
     let source = source_name(path);
-    let lead_ids = &report.lead_ids[..request.limit.map_or(report.lead_ids.len(), |l| l.min(report.lead_ids.len()))];
+    let import_id = report.import_id.context("the import was not recorded")?;
+    let found = request.limit.map_or(report.leads as usize, |l| l.min(report.leads as usize));
     let params = serde_json::json!({
         "source": source,
         "kind": "file",
         "limit": request.limit,
         "stages": request.stages,
-        "found": lead_ids.len(),
+        "found": found,
     });
     let (run_id, resumed) = match (&request.key, &request.fingerprint) {
         (Some(key), Some(fingerprint)) => {
@@ -66,9 +67,41 @@ pub async fn start_run(store: &Arc<dyn Store>, request: &RunRequest, settings: &
         eprintln!("resuming run {run_id}");
     }
     crate::telemetry::global().run_event(if resumed { "resumed" } else { "started" });
-    enqueue_stages(store.as_ref(), run_id, lead_ids, &request.stages).await?;
+    enqueue_import(store.as_ref(), run_id, import_id, found, &request.stages).await?;
     store.finish_run_if_done(run_id).await?;
-    Ok(StartedRun { run_id, resumed, queued: lead_ids.len(), report })
+    Ok(StartedRun { run_id, resumed, queued: found, report })
+}
+
+/// How many leads a run queues or reads at a time.
+const PAGE: usize = 500;
+
+/// Queues the first of `stages` for the first `limit` leads (by id) of import `import_id`, a page at a
+/// time, so a file of any size is queued in flat memory.
+async fn enqueue_import(store: &dyn Store, run_id: i64, import_id: i64, limit: usize, stages: &[String]) -> Result<()> {
+    let mut after = 0;
+    let mut left = limit;
+    while left > 0 {
+        let page = store.import_lead_ids(import_id, after, left.min(PAGE)).await?;
+        let Some(&last) = page.last() else { break };
+        enqueue_stages(store, run_id, &page, stages).await?;
+        after = last;
+        left -= page.len();
+    }
+    Ok(())
+}
+
+/// The first `limit` leads (by id) of import `import_id`.
+pub async fn import_leads(store: &dyn Store, import_id: i64, limit: usize) -> Result<Vec<LeadId>> {
+    let mut ids: Vec<LeadId> = Vec::new();
+    while ids.len() < limit {
+        let page =
+            store.import_lead_ids(import_id, ids.last().copied().unwrap_or(0), (limit - ids.len()).min(PAGE)).await?;
+        if page.is_empty() {
+            break;
+        }
+        ids.extend(page);
+    }
+    Ok(ids)
 }
 
 /// Whether a `running` run is worth resuming: it has jobs still to do, or none queued yet (its start was

@@ -85,7 +85,7 @@ async fn reimport_changes_nothing_and_dry_run_writes_nothing() {
     assert_eq!((dry.imported, dry.merged, dry.rejected), (6, 1, 3));
     assert_eq!(store.count_leads().await.unwrap(), 0, "dry run wrote nothing");
     assert!(!leadsmith::pipeline::import::errors_path(&path).exists(), "dry run wrote no error file");
-    assert!(dry.decisions.iter().any(|d| matches!(d, RowDecision::Merged { line: 3, .. })));
+    assert!(dry.merges.iter().any(|d| matches!(d, RowDecision::Merged { line: 3, .. })));
 
     import_file(store.as_ref(), &path, &Settings::default(), false).await.unwrap();
     let again = import_file(store.as_ref(), &path, &Settings::default(), false).await.unwrap();
@@ -275,4 +275,75 @@ async fn a_workbook_is_told_to_be_saved_as_csv() {
     std::fs::write(&path, b"PK\x03\x04\x14\x00\x06\x00rest of a zip").unwrap();
     let err = import_file(store.as_ref(), &path, &Settings::default(), false).await.unwrap_err();
     assert!(format!("{err:#}").contains("save it as CSV"), "{err:#}");
+}
+
+/// A file whose rows interact across any batch boundary: merges by domain, phone and id far apart, a phone
+/// too many rows share, the same text twice, rejected and unreadable rows, a stray quote.
+fn batched_file() -> String {
+    let mut text = String::from("Id,Company,Website,Email,Phone\n");
+    for i in 0..40 {
+        let row = match i % 8 {
+            0 => format!("A{i},Alpha {i},alpha{}.test,,\n", i / 16),
+            1 => format!("B{i},Beta {i},,,(415) 555-{:04}\n", 2600 + i / 10),
+            6 if i == 14 => format!("Q{i},\"Stray {i},stray.test,,\n"),
+            2 | 6 => format!("C{i},Franchise {i},,,(212) 555-2699\n"),
+            3 => format!("X{},Extern {i},,,\n", i / 20),
+            4 => "D1,Twice Co,twice.test,,\n".to_string(),
+            5 if i % 16 == 5 => format!("E{i},,,,\n"),
+            5 => format!("F{i},Too,Few\n"),
+            _ => format!("G{i},Gamma {i},gamma{i}.test,,not a phone\n"),
+        };
+        text.push_str(&row);
+    }
+    text
+}
+
+#[tokio::test]
+async fn an_import_in_many_batches_gives_the_same_leads_report_and_errors_as_one() {
+    use leadsmith::pipeline::import::{ImportProgress, import_file_with};
+    let text = batched_file();
+    let mut seen = Vec::new();
+    for batch in [1_000_000, 3, 1] {
+        let (_dir, path, store) = setup(&text, "leads.csv").await;
+        let report =
+            import_file_with(store.as_ref(), &path, &Settings::default(), false, &ImportProgress::default(), batch)
+                .await
+                .unwrap();
+        let errors = std::fs::read_to_string(leadsmith::pipeline::import::errors_path(&path)).unwrap();
+        let leads: Vec<String> = store
+            .list_leads(&Default::default())
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| format!("{} {:?} {}", l.lead.id, l.lead.input, l.lead.source_rows))
+            .collect();
+        let totals = (
+            report.read,
+            report.imported,
+            report.merged,
+            report.unchanged,
+            report.rejected,
+            report.leads,
+            report.merges_by_key.clone(),
+            report.crowded_keys.clone(),
+            report.warnings.clone(),
+        );
+        // Again in the same batches: every row is recognised.
+        let again =
+            import_file_with(store.as_ref(), &path, &Settings::default(), false, &ImportProgress::default(), batch)
+                .await
+                .unwrap();
+        assert_eq!((again.unchanged, again.imported, again.merged), (report.read - report.rejected, 0, 0));
+        seen.push((batch, totals, errors, leads));
+    }
+    let (_, totals, errors, leads) = &seen[0];
+    assert_eq!(totals.7, [("phone:+12125552699".to_string(), 9)], "the franchise phone, counted over the whole file");
+    assert!(totals.2 > 0 && totals.6.len() >= 2, "merges on more than one key: {totals:?}");
+    let lines: Vec<u64> = errors.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(lines, [7, 15, 16, 23, 31, 39], "{errors}");
+    for (batch, other_totals, other_errors, other_leads) in &seen[1..] {
+        assert_eq!(other_totals, totals, "batches of {batch}");
+        assert_eq!(other_errors, errors, "batches of {batch}");
+        assert_eq!(other_leads, leads, "batches of {batch}");
+    }
 }

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_api_keys.sql"),
     include_str!("../../migrations/postgres/0004_soft_delete.sql"),
     include_str!("../../migrations/postgres/0005_run_key_fingerprint.sql"),
+    include_str!("../../migrations/postgres/0006_import_leads.sql"),
 ];
 
 const POOL_SIZE: usize = 16;

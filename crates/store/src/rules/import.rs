@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use leadsmith_core::{LeadId, LeadInput};
 
-use crate::{ImportRow, Result, RowDecision};
+use crate::{ImportRow, Result, RowDecision, StreamRow};
 
 /// The most rows of one import that may share a phone or an external id for it to merge them.
 pub const MERGE_KEY_LIMIT: usize = 5;
@@ -23,6 +23,12 @@ fn lead_keys_except(input: &LeadInput, crowded: &HashSet<String>) -> Vec<String>
     let mut keys = raw_keys(input);
     keys.retain(|k| !crowded.contains(k));
     keys
+}
+
+/// The phones and external ids of `input` that count towards [`MERGE_KEY_LIMIT`]: what a caller streaming
+/// a file counts over the whole file before [`Leads::import_stream`](crate::Leads::import_stream).
+pub fn crowdable_keys(input: &LeadInput) -> impl Iterator<Item = String> {
+    raw_keys(input).into_iter().filter(|k| !k.starts_with("domain:"))
 }
 
 /// The exact-match keys a lead is known by. Two rows sharing any key are the same business. Fuzzy entity
@@ -73,6 +79,10 @@ pub(crate) trait ImportTx {
     async fn insert_source(&mut self, row: SourceRecord<'_>) -> Result<()>;
     /// The import's tallies: new leads, merged rows, unchanged rows.
     async fn finish_import(&mut self, import_id: i64, imported: i64, merged: i64, unchanged: i64) -> Result<()>;
+    /// Adds one batch's rows and tallies to a streamed import's.
+    async fn add_to_import(&mut self, import_id: i64, tallies: [i64; 4]) -> Result<()>;
+    /// Records that a row of the import went into `lead` (once per lead).
+    async fn add_import_lead(&mut self, import_id: i64, lead: LeadId) -> Result<()>;
 }
 
 /// What [`import_rows`] decided.
@@ -94,23 +104,56 @@ pub(crate) async fn import_rows<T: ImportTx>(tx: &mut T, source: &str, rows: Vec
     for row in rows {
         let n = occurrences.entry(row.raw.clone()).or_default();
         *n += 1;
-        // The same text at its n-th occurrence is the same source row: re-importing a file changes nothing.
-        let fingerprint = format!("{}\u{1f}{}", row.raw, n);
+        let fingerprint = fingerprint(&row.raw, *n);
         decisions.push(import_one(tx, import_id, &fingerprint, row, &crowded, &now).await?);
     }
-    let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
-    let imported = count(|d| matches!(d, RowDecision::New { .. }));
-    let merged = count(|d| matches!(d, RowDecision::Merged { .. }));
-    let unchanged = count(|d| matches!(d, RowDecision::Unchanged { .. } | RowDecision::Updated { .. }));
+    let [_, imported, merged, unchanged] = tallies(&decisions);
     tx.finish_import(import_id, imported, merged, unchanged).await?;
     Ok(Imported { import_id, decisions, crowded_keys })
+}
+
+/// Rows, new leads, merged rows and unchanged (or updated) rows among `decisions`.
+fn tallies(decisions: &[RowDecision]) -> [i64; 4] {
+    let count = |f: fn(&RowDecision) -> bool| decisions.iter().filter(|d| f(d)).count() as i64;
+    [
+        decisions.len() as i64,
+        count(|d| matches!(d, RowDecision::New { .. })),
+        count(|d| matches!(d, RowDecision::Merged { .. })),
+        count(|d| matches!(d, RowDecision::Unchanged { .. } | RowDecision::Updated { .. })),
+    ]
+}
+
+/// The fingerprint of the `occurrence`-th row of a file with this text: the same text at its n-th
+/// occurrence is the same source row, so re-importing a file changes nothing.
+fn fingerprint(raw: &str, occurrence: u32) -> String {
+    format!("{raw}\u{1f}{occurrence}")
+}
+
+/// Imports one batch of a streamed import through `tx` (the caller commits): the same decisions, row by
+/// row, as [`import_rows`] makes for the whole file, given the file's `crowded` keys and each row's
+/// occurrence. Records each row's lead as one of the import's and adds the batch to its tallies.
+pub(crate) async fn import_batch<T: ImportTx>(
+    tx: &mut T,
+    import_id: i64,
+    rows: Vec<StreamRow>,
+    crowded: &HashSet<String>,
+) -> Result<Vec<RowDecision>> {
+    let now = crate::now_rfc3339();
+    let mut decisions = Vec::with_capacity(rows.len());
+    for StreamRow { row, occurrence } in rows {
+        let decision = import_one(tx, import_id, &fingerprint(&row.raw, occurrence), row, crowded, &now).await?;
+        tx.add_import_lead(import_id, decision.lead_id()).await?;
+        decisions.push(decision);
+    }
+    tx.add_to_import(import_id, tallies(&decisions)).await?;
+    Ok(decisions)
 }
 
 /// The phones and external ids that more than [`MERGE_KEY_LIMIT`] distinct rows hold.
 fn crowded_keys(rows: &[ImportRow]) -> Vec<(String, usize)> {
     let mut holders: HashMap<String, HashSet<&str>> = HashMap::new();
     for row in rows {
-        for key in raw_keys(&row.input).into_iter().filter(|k| !k.starts_with("domain:")) {
+        for key in crowdable_keys(&row.input) {
             holders.entry(key).or_default().insert(row.raw.as_str());
         }
     }

@@ -1,9 +1,12 @@
 //! Leads on SQLite: import with exact-key dedupe (the decisions are `rules::import`'s), reads, source rows,
 //! the listing and soft delete.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use leadsmith_core::{LeadId, LeadInput, LeadRecord};
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, params};
+use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::SqliteStore;
 use crate::Leads;
@@ -12,7 +15,10 @@ use crate::rules::{
     self,
     import::{self, ImportTx, SourceRecord},
 };
-use crate::{ImportOutcome, ImportRow, LeadFilter, LeadSummary, Result, SourceRow, StoreError};
+use crate::{
+    ImportOutcome, ImportRow, LeadExport, LeadFilter, LeadSummary, Result, RowDecision, SourceRow, StoreError,
+    StreamRow, StreamedImport,
+};
 
 pub(crate) fn import_rows(
     conn: &mut Connection,
@@ -100,6 +106,66 @@ impl ImportTx for SqliteImport<'_> {
         self.0.execute(sql!("leads/finish_import"), params![imported, merged, unchanged, import_id])?;
         Ok(())
     }
+
+    async fn add_to_import(&mut self, import_id: i64, [rows, imported, merged, unchanged]: [i64; 4]) -> Result<()> {
+        self.0.execute(sql!("leads/add_to_import"), params![rows, imported, merged, unchanged, import_id])?;
+        Ok(())
+    }
+
+    async fn add_import_lead(&mut self, import_id: i64, lead: LeadId) -> Result<()> {
+        self.0.prepare_cached(sql!("leads/add_import_lead"))?.execute(params![import_id, lead])?;
+        Ok(())
+    }
+}
+
+/// A streamed import on SQLite (see [`Leads::import_stream`]): a transaction per batch, or one rolled back
+/// for a dry run. Runs on the blocking pool, waiting for each batch there.
+pub(crate) fn import_stream(
+    conn: &mut Connection,
+    source: &str,
+    crowded: &HashSet<String>,
+    mut batches: Receiver<Vec<StreamRow>>,
+    decided: Sender<Vec<RowDecision>>,
+    dry_run: bool,
+) -> Result<StreamedImport> {
+    let count = |tx: &Transaction<'_>, import_id: i64| -> Result<u64> {
+        Ok(tx.query_row(sql!("leads/count_import_leads"), [import_id], |r| r.get::<_, i64>(0))? as u64)
+    };
+    if dry_run {
+        let tx = conn.transaction()?;
+        let import_id = rules::ready(SqliteImport(&tx).create_import(source, 0, &crate::now_rfc3339()))?;
+        while let Some(rows) = batches.blocking_recv() {
+            let decisions = rules::ready(import::import_batch(&mut SqliteImport(&tx), import_id, rows, crowded))?;
+            if decided.blocking_send(decisions).is_err() {
+                break;
+            }
+        }
+        let leads = count(&tx, import_id)?;
+        tx.rollback()?;
+        return Ok(StreamedImport { import_id: None, leads });
+    }
+    let tx = conn.transaction()?;
+    let import_id = rules::ready(SqliteImport(&tx).create_import(source, 0, &crate::now_rfc3339()))?;
+    tx.commit()?;
+    while let Some(rows) = batches.blocking_recv() {
+        let tx = conn.transaction()?;
+        let decisions = rules::ready(import::import_batch(&mut SqliteImport(&tx), import_id, rows, crowded))?;
+        tx.commit()?;
+        if decided.blocking_send(decisions).is_err() {
+            break;
+        }
+    }
+    let tx = conn.transaction()?;
+    let leads = count(&tx, import_id)?;
+    tx.commit()?;
+    Ok(StreamedImport { import_id: Some(import_id), leads })
+}
+
+fn import_lead_ids(conn: &Connection, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>> {
+    let mut stmt = conn.prepare_cached(sql!("leads/import_leads"))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let ids = stmt.query_map(params![import_id, after, limit], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<Vec<LeadId>>>()?)
 }
 
 fn to_json(input: &LeadInput) -> String {
@@ -153,29 +219,61 @@ impl Dialect for SqliteDialect {
     }
 }
 
-pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+/// The listing's statement for `filter` and the values of its placeholders.
+fn listing_sql(filter: &LeadFilter) -> (String, Vec<rusqlite::types::Value>) {
     let mut sql = sql!("leads/list").replace("{rank}", listing::RANK_SQL);
     let mut dialect = SqliteDialect(Vec::new());
     sql.push_str(&listing::where_sql(filter, &mut dialect));
     // A gated lead (tier FAILED) keeps its score for explanation but ranks below every tiered lead.
     sql.push_str(listing::ORDER_SQL);
     sql.push_str(&format!(" LIMIT {} OFFSET {}", filter.limit.map_or(-1, |l| l as i64), filter.offset));
+    (sql, dialect.0)
+}
+
+type SummaryRow = ((LeadId, String, u32, String), Option<f64>, Option<String>, Option<String>, Option<String>);
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+    Ok((
+        record_from_row(r)?,
+        r.get::<_, Option<f64>>(4)?,
+        r.get::<_, Option<String>>(5)?,
+        r.get::<_, Option<String>>(6)?,
+        r.get::<_, Option<String>>(7)?,
+    ))
+}
+
+fn to_summary((rec, score, tier, crawl_status, deleted_at): SummaryRow) -> Result<LeadSummary> {
+    Ok(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status, deleted_at })
+}
+
+pub(crate) fn list_leads(conn: &Connection, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
+    let (sql, args) = listing_sql(filter);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(dialect.0.iter()), |r| {
-        Ok((
-            record_from_row(r)?,
-            r.get::<_, Option<f64>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (rec, score, tier, crawl_status, deleted_at) = row?;
-        out.push(LeadSummary { lead: to_record(rec)?, score, tier, crawl_status, deleted_at });
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), summary_row)?;
+    rows.map(|row| to_summary(row?)).collect()
+}
+
+/// Walks the listing with one statement, reading each lead's results and sources beside it (the same
+/// connection can step one statement while it runs others), and hands each lead to `out`.
+pub(crate) fn stream_leads(
+    conn: &Connection,
+    filter: &LeadFilter,
+    out: &tokio::sync::mpsc::Sender<LeadExport>,
+) -> Result<u64> {
+    let (sql, args) = listing_sql(filter);
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut sent = 0;
+    while let Some(row) = rows.next()? {
+        let summary = to_summary(summary_row(row)?)?;
+        let results = super::results::stage_results(conn, summary.lead.id, None)?;
+        let sources = lead_sources(conn, summary.lead.id)?;
+        if out.blocking_send(LeadExport { summary, results, sources }).is_err() {
+            break;
+        }
+        sent += 1;
     }
-    Ok(out)
+    Ok(sent)
 }
 
 /// Soft-deletes the lead and cancels its jobs that have not started; `false` when there is no such lead
@@ -202,6 +300,23 @@ impl Leads for SqliteStore {
         self.call(move |conn| import_rows(conn, &source, rows, dry_run)).await
     }
 
+    async fn import_stream(
+        &self,
+        source: &str,
+        crowded: Vec<String>,
+        batches: Receiver<Vec<StreamRow>>,
+        decided: Sender<Vec<RowDecision>>,
+        dry_run: bool,
+    ) -> Result<StreamedImport> {
+        let source = source.to_string();
+        let crowded: HashSet<String> = crowded.into_iter().collect();
+        self.call(move |conn| import_stream(conn, &source, &crowded, batches, decided, dry_run)).await
+    }
+
+    async fn import_lead_ids(&self, import_id: i64, after: LeadId, limit: usize) -> Result<Vec<LeadId>> {
+        self.call(move |conn| import_lead_ids(conn, import_id, after, limit)).await
+    }
+
     async fn lead(&self, id: LeadId) -> Result<Option<LeadRecord>> {
         self.call(move |conn| lead_by(conn, sql!("leads/by_id"), [id])).await
     }
@@ -218,6 +333,11 @@ impl Leads for SqliteStore {
     async fn list_leads(&self, filter: &LeadFilter) -> Result<Vec<LeadSummary>> {
         let filter = filter.clone();
         self.call(move |conn| list_leads(conn, &filter)).await
+    }
+
+    async fn stream_leads(&self, filter: &LeadFilter, out: tokio::sync::mpsc::Sender<LeadExport>) -> Result<u64> {
+        let filter = filter.clone();
+        self.call(move |conn| stream_leads(conn, &filter, &out)).await
     }
 
     async fn count_leads(&self) -> Result<u64> {

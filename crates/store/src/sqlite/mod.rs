@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_api_keys.sql"),
     include_str!("../../migrations/sqlite/0004_soft_delete.sql"),
     include_str!("../../migrations/sqlite/0005_run_key_fingerprint.sql"),
+    include_str!("../../migrations/sqlite/0006_import_leads.sql"),
 ];
 
 /// The embedded store. Cheap to clone; all clones share one connection.

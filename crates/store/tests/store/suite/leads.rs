@@ -478,3 +478,198 @@ pub async fn list_filters_by_tier_and_orders_by_score(s: Arc<dyn Store>) {
     let limited = s.list_leads(&LeadFilter { limit: Some(1), ..Default::default() }).await.unwrap();
     assert_eq!(limited.len(), 1);
 }
+
+/// What the stream sent, with each lead's results and sources as JSON for comparing.
+async fn streamed(s: &Arc<dyn Store>, filter: &LeadFilter) -> Vec<(LeadId, serde_json::Value, serde_json::Value)> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let walk = s.stream_leads(filter, tx);
+    let collect = async move {
+        let mut got = Vec::new();
+        while let Some(lead) = rx.recv().await {
+            got.push((lead.summary.lead.id, json!(lead.results), json!(lead.sources)));
+        }
+        got
+    };
+    let (sent, got) = tokio::join!(walk, collect);
+    assert_eq!(sent.unwrap(), got.len() as u64);
+    got
+}
+
+pub async fn stream_leads_walks_the_listing_once_with_results_and_sources(s: Arc<dyn Store>) {
+    // More leads than one fetch from a PostgreSQL cursor, so the walk crosses pages.
+    let many = 1_203;
+    let mut rows: Vec<ImportRow> =
+        (0..many).map(|i| lead_row(i + 2, &format!("L{i}"), &format!("l{i}.test"), |_| {})).collect();
+    // A second source row for one lead.
+    rows.push(lead_row(many + 2, "L7 again", "l7.test", |_| {}));
+    let ids = import(&s, rows).await;
+    for (n, &id) in ids.iter().take(700).step_by(7).enumerate() {
+        let tier = if n % 5 == 0 { "FAILED" } else { "B" };
+        scored(&s, id, (n % 13) as f64 * 7.5, tier).await;
+    }
+    record(&s, ids[3], vec![("crawl", "ok", json!({"status": "ok"})), ("facts", "ok", json!({"emails": []}))]).await;
+
+    let listed: Vec<LeadId> = s.list_leads(&LeadFilter::default()).await.unwrap().iter().map(|l| l.lead.id).collect();
+    let all = streamed(&s, &LeadFilter::default()).await;
+    assert_eq!(all.iter().map(|(id, ..)| *id).collect::<Vec<_>>(), listed, "the listing order, every lead once");
+    for (id, results, sources) in &all {
+        assert_eq!(*results, json!(s.stage_results(*id).await.unwrap()), "lead {id}'s results");
+        assert_eq!(*sources, json!(s.lead_sources(*id).await.unwrap()), "lead {id}'s sources");
+    }
+    let lead_7 = all.iter().find(|(id, ..)| *id == ids[7]).unwrap();
+    assert_eq!(lead_7.2.as_array().unwrap().len(), 2, "both source rows of the merged lead");
+
+    // Filters, limit and offset are the listing's.
+    for filter in [
+        LeadFilter { tier: Some("b".into()), ..Default::default() },
+        LeadFilter { limit: Some(600), offset: 3, ..Default::default() },
+        LeadFilter { crawl_status: Some("none".into()), limit: Some(10), ..Default::default() },
+    ] {
+        let listed: Vec<LeadId> = s.list_leads(&filter).await.unwrap().iter().map(|l| l.lead.id).collect();
+        let got: Vec<LeadId> = streamed(&s, &filter).await.iter().map(|(id, ..)| *id).collect();
+        assert_eq!(got, listed, "{filter:?}");
+    }
+
+    // A reader that stops early ends the walk without an error.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let everything = LeadFilter::default();
+    let walk = s.stream_leads(&everything, tx);
+    let take_three = async move {
+        for _ in 0..3 {
+            rx.recv().await.unwrap();
+        }
+    };
+    let (sent, ()) = tokio::join!(walk, take_three);
+    assert!(sent.unwrap() < many, "the walk stopped when the reader went away");
+}
+
+/// Streams `rows` in batches of `batch` as the app does (each text's occurrence counted over all of them),
+/// stopping after `stop_after` batches when set (a crash). Returns the decisions and what was recorded.
+async fn stream(
+    s: &Arc<dyn Store>,
+    source: &str,
+    rows: &[ImportRow],
+    crowded: &[String],
+    batch: usize,
+    stop_after: Option<usize>,
+    dry_run: bool,
+) -> (Vec<RowDecision>, leadsmith_store::StreamedImport) {
+    let mut seen: std::collections::HashMap<String, u32> = Default::default();
+    let rows: Vec<leadsmith_store::StreamRow> = rows
+        .iter()
+        .map(|row| {
+            let n = seen.entry(row.raw.clone()).or_default();
+            *n += 1;
+            leadsmith_store::StreamRow { row: row.clone(), occurrence: *n }
+        })
+        .collect();
+    let (batches_tx, batches_rx) = tokio::sync::mpsc::channel(1);
+    let (decided_tx, mut decided_rx) = tokio::sync::mpsc::channel(1);
+    let feed = async move {
+        for (i, chunk) in rows.chunks(batch).enumerate() {
+            if stop_after.is_some_and(|n| i >= n) {
+                break;
+            }
+            batches_tx.send(chunk.to_vec()).await.unwrap();
+        }
+    };
+    let collect = async move {
+        let mut all = Vec::new();
+        while let Some(d) = decided_rx.recv().await {
+            all.extend(d);
+        }
+        all
+    };
+    let (recorded, (), decisions) =
+        tokio::join!(s.import_stream(source, crowded.to_vec(), batches_rx, decided_tx, dry_run), feed, collect);
+    (decisions, recorded.unwrap())
+}
+
+/// Decisions with lead ids numbered by first appearance, to compare imports whose ids differ.
+fn shape(decisions: &[RowDecision]) -> Vec<(String, usize)> {
+    let mut ids: Vec<LeadId> = Vec::new();
+    decisions
+        .iter()
+        .map(|d| {
+            let id = d.lead_id();
+            let n = ids.iter().position(|&i| i == id).unwrap_or_else(|| {
+                ids.push(id);
+                ids.len() - 1
+            });
+            let what = match d {
+                RowDecision::New { line, .. } => format!("new {line}"),
+                RowDecision::Merged { line, key, .. } => format!("merged {line} on {key}"),
+                RowDecision::Unchanged { line, .. } => format!("unchanged {line}"),
+                RowDecision::Updated { line, .. } => format!("updated {line}"),
+            };
+            (what, n)
+        })
+        .collect()
+}
+
+pub async fn a_streamed_import_in_batches_decides_as_one_import_does(s: Arc<dyn Store>) {
+    let franchise = "(212) 555-2699";
+    let mut rows = vec![
+        row(2, "North Dental", Some("north.test"), Some("(415) 555-2680")),
+        row(3, "North Dental HQ", Some("north.test"), None),
+        row(4, "Southside", None, Some("(415) 555-2680")),
+        row(5, "East Dental", Some("east.test"), Some("(415) 555-2680")),
+        // The same text twice: two source rows of one lead.
+        row(6, "Twice", Some("twice.test"), None),
+        row(7, "Twice", Some("twice.test"), None),
+    ];
+    let mut twin = lead_row(8, "Ext", "ext.test", |i| i.external_id = Some("X-1".into()));
+    rows.push(twin.clone());
+    twin.line = 9;
+    twin.input.domain = None;
+    twin.raw.push_str(" again");
+    rows.push(twin);
+    // A phone more rows share than may merge on, across batch boundaries.
+    for i in 0..=leadsmith_store::MERGE_KEY_LIMIT {
+        rows.push(row(20 + i as u64, &format!("Franchise {i}"), None, Some(franchise)));
+    }
+    let whole = s.import_rows("whole.csv", rows.clone(), true).await.unwrap();
+    assert_eq!(whole.crowded_keys.len(), 1, "{:?}", whole.crowded_keys);
+    let crowded: Vec<String> = whole.crowded_keys.iter().map(|(k, _)| k.clone()).collect();
+
+    let (decisions, recorded) = stream(&s, "streamed.csv", &rows, &crowded, 3, None, false).await;
+    assert_eq!(shape(&decisions), shape(&whole.decisions), "batches of 3 decide as one import");
+    let import_id = recorded.import_id.expect("recorded");
+    let mut leads: Vec<LeadId> = decisions.iter().map(RowDecision::lead_id).collect();
+    leads.sort();
+    leads.dedup();
+    assert_eq!(recorded.leads, leads.len() as u64);
+    assert_eq!(s.count_leads().await.unwrap(), leads.len() as u64);
+    let mut paged = Vec::new();
+    loop {
+        let page = s.import_lead_ids(import_id, paged.last().copied().unwrap_or(0), 4).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged, leads, "the import's leads, a page at a time");
+
+    // Again, in other batches: every row is recognised; a dry run writes nothing.
+    let (again, recorded) = stream(&s, "streamed.csv", &rows, &crowded, 5, None, false).await;
+    assert!(again.iter().all(|d| matches!(d, RowDecision::Unchanged { .. })), "{again:?}");
+    assert_eq!(recorded.leads, leads.len() as u64);
+    let (dry, recorded) = stream(&s, "streamed.csv", &rows, &crowded, 2, None, true).await;
+    assert!(dry.iter().all(|d| matches!(d, RowDecision::Unchanged { .. })), "{dry:?}");
+    assert_eq!(recorded.import_id, None);
+
+    // A dry run of new rows: later batches see earlier ones, and nothing stays.
+    let new: Vec<ImportRow> = (0..7).map(|i| row(40 + i, "Same Co", Some("same.test"), None)).collect();
+    let (dry, _) = stream(&s, "new.csv", &new, &[], 2, None, true).await;
+    assert_eq!(dry.iter().filter(|d| matches!(d, RowDecision::Merged { .. })).count(), 6, "{dry:?}");
+    assert_eq!(s.count_leads().await.unwrap(), leads.len() as u64);
+
+    // Cut off after two batches, then run again: nothing lost, nothing twice.
+    let (_, _) = stream(&s, "new.csv", &new, &[], 2, Some(2), false).await;
+    let (rerun, _) = stream(&s, "new.csv", &new, &[], 2, None, false).await;
+    let unchanged = rerun.iter().filter(|d| matches!(d, RowDecision::Unchanged { .. })).count();
+    assert_eq!(unchanged, 4, "the committed batches are recognised: {rerun:?}");
+    assert_eq!(s.count_leads().await.unwrap(), leads.len() as u64 + 1);
+    let lead = s.lead(rerun[0].lead_id()).await.unwrap().unwrap();
+    assert_eq!(lead.source_rows, 7, "every row once");
+}

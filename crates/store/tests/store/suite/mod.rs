@@ -62,6 +62,8 @@ macro_rules! store_suite {
             verify_touches_last_used_at_most_once_a_minute,
             list_filters_alone_and_combined,
             cursor_pages_equal_the_unpaged_listing,
+            stream_leads_walks_the_listing_once_with_results_and_sources,
+            a_streamed_import_in_batches_decides_as_one_import_does,
             cursor_round_trips_as_text_and_rejects_garbage,
             delete_hides_a_lead_keeps_its_data_and_cancels_ready_jobs,
             reimport_restores_a_deleted_lead,

@@ -1,0 +1,1 @@
+SELECT count(*) FROM import_leads WHERE import_id = $1
