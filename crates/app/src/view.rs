@@ -36,6 +36,9 @@ pub struct LeadView {
     /// The technologies the site runs, each with its evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technologies: Option<leadsmith_tech::Detections>,
+    /// The website audit: findings with evidence and a score per category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<leadsmith_crawl::audit::Audit>,
 }
 
 /// The one value per field a salesperson would use.
@@ -101,6 +104,10 @@ impl LeadView {
             keep(e);
             None
         });
+        let audit: Option<leadsmith_crawl::audit::Audit> = find(&results).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
         let best = best_of(&record, facts.as_ref());
         let mut findings = match (&crawl, stored) {
             (None, _) => vec!["not crawled yet".to_string()],
@@ -109,7 +116,7 @@ impl LeadView {
             (Some(c), None) => assess(&record, c, facts.as_ref()).findings,
         };
         findings.extend(unreadable);
-        Self { id, record, sources, crawl, facts, score, best, findings, email, technologies }
+        Self { id, record, sources, crawl, facts, score, best, findings, email, technologies, audit }
     }
 
     pub fn company(&self) -> &str {

@@ -2,6 +2,7 @@
 //! request goes; `extract` turns HTML into [`PageFacts`](leadsmith_core::PageFacts) in one streaming pass;
 //! `site` crawls a business site (home plus contact/about pages) with both.
 
+pub mod audit;
 pub mod extract;
 pub mod fetch;
 pub mod site;

@@ -273,6 +273,16 @@ pub fn render(v: &LeadView) -> String {
     if let Some(t) = v.technologies.as_ref().filter(|t| !t.technologies.is_empty()) {
         render_technologies(&mut o, t);
     }
+    if let Some(a) = &v.audit {
+        let scores: Vec<String> = a.scores.iter().map(|(c, s)| format!("{c} {s}")).collect();
+        let _ = writeln!(o, "\nwebsite audit ({} checks) · {}", a.checks, scores.join(" · "));
+        for f in &a.findings {
+            let severity = serde_json::to_value(f.severity).ok();
+            let severity = severity.as_ref().and_then(|s| s.as_str()).unwrap_or("");
+            let _ = writeln!(o, "  {severity:<8} {:<28} {}", f.id, clip(&f.evidence, 70));
+        }
+        let _ = writeln!(o, "  not measured without a browser: {}", a.not_measured.join(", "));
+    }
     if let Some(c) = &v.crawl
         && !c.pages.is_empty()
     {

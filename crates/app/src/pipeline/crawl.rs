@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use leadsmith_core::{CrawlStatus, LeadRecord, PageFacts, PageOutcome};
+use leadsmith_crawl::audit::{Audit, AuditPage};
 use leadsmith_crawl::site::SiteOptions;
 use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
 use leadsmith_queue::{Handler, JobError, Outcome};
@@ -23,7 +24,14 @@ use super::{Engine, assess, job_lead, store_err};
 pub const STAGE: Stage = Stage {
     kind: "crawl",
     about: "fetch the lead's site, extract contacts, owner and address, and assess it",
-    writes: &[CrawlResult::NAME, PageFacts::NAME, assess::Findings::NAME, EmailSignals::NAME, Detections::NAME],
+    writes: &[
+        CrawlResult::NAME,
+        PageFacts::NAME,
+        assess::Findings::NAME,
+        EmailSignals::NAME,
+        Detections::NAME,
+        Audit::NAME,
+    ],
     handler,
 };
 
@@ -57,6 +65,12 @@ impl CrawlResult {
     pub fn without_site(reason: String) -> Self {
         Self { status: CrawlStatus::NoWebsite, reason: Some(reason), home_url: None, pages: Vec::new() }
     }
+}
+
+/// The current year, for the audit's stale-copyright check.
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Utc::now().year()
 }
 
 /// The home page a successful crawl reached: where it ended up after redirects when that is still the lead's
@@ -123,16 +137,26 @@ impl Handler for CrawlHandler {
         let email = self.email.signals(&lead, crawl.status.is_success().then_some(&facts)).await;
         // Pattern matching over every page is CPU work: off the async runtime.
         let (detector, signals) = (self.detector.clone(), email.clone());
-        let tech = tokio::task::spawn_blocking(move || super::tech::detect(&detector, &documents, &signals))
-            .await
-            .map_err(|e| JobError::transient(format!("technology detection failed: {e}")))?;
+        let (tech, audit) = tokio::task::spawn_blocking(move || {
+            let tech = super::tech::detect(&detector, &documents, &signals);
+            let pages: Vec<AuditPage> =
+                documents.iter().map(|d| AuditPage { url: &d.url, headers: &d.headers, html: &d.html }).collect();
+            let audit = (!pages.is_empty()).then(|| leadsmith_crawl::audit::audit(&pages, this_year()));
+            (tech, audit)
+        })
+        .await
+        .map_err(|e| JobError::transient(format!("technology detection or the audit failed: {e}")))?;
         let results = vec![
             new_result(lead_id, status.clone(), &crawl),
             new_result(lead_id, status.clone(), &facts),
             new_result(lead_id, status.clone(), &findings),
             new_result(lead_id, status.clone(), &email),
-            new_result(lead_id, status, &tech),
+            new_result(lead_id, status.clone(), &tech),
         ];
+        let mut results = results;
+        if let Some(audit) = &audit {
+            results.push(new_result(lead_id, status, audit));
+        }
         // The run's later stages travel with the job (`then`); jobs queued before stages were selectable
         // carry none and go on to scoring.
         let then: Vec<String> = match job.payload.get("then") {

@@ -44,6 +44,10 @@ impl StageData for leadsmith_tech::Detections {
     const NAME: &'static str = "tech";
 }
 
+impl StageData for leadsmith_crawl::audit::Audit {
+    const NAME: &'static str = "audit";
+}
+
 impl StageData for ScoreBreakdown {
     const NAME: &'static str = "score";
 }

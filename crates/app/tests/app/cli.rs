@@ -195,6 +195,8 @@ async fn an_interrupted_then_killed_run_resumes_and_processes_every_lead_once() 
     for id in 1..=leads_total as i64 {
         let mut stages: Vec<String> = store.stage_results(id).await.unwrap().into_iter().map(|r| r.stage).collect();
         stages.sort();
+        // A site that answered is audited too.
+        stages.retain(|s| s != "audit");
         assert_eq!(stages, ["assess", "crawl", "email", "facts", "score", "tech"], "lead {id}");
     }
     let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();

@@ -81,7 +81,16 @@ async fn a_second_run_inside_the_ttl_uses_the_page_cache() {
     let score = counts.iter().find(|k| k.kind == "score").unwrap();
     assert_eq!(score.done as usize, 2 * web.sites().len());
     for id in &first.lead_ids {
-        assert_eq!(store.stage_results(*id).await.unwrap().len(), 6, "assess, crawl, email, facts, score, tech");
+        let stored = store.stage_results(*id).await.unwrap();
+        let crawl = stored.iter().find(|r| r.stage == "crawl").unwrap();
+        // assess, crawl, email, facts, score, tech; and audit for a site that answered.
+        let answered = crawl.data["pages"][0]["status"] == "ok";
+        assert_eq!(
+            stored.len(),
+            6 + usize::from(answered),
+            "{:?}",
+            stored.iter().map(|r| &r.stage).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -264,6 +273,11 @@ async fn email_signals_come_from_dns_and_the_site() {
     let view = leadsmith::view::LeadView::load(store.as_ref(), store.lead(id).await.unwrap().unwrap()).await.unwrap();
     let text = leadsmith::cli::leads::render(&view);
     assert!(text.contains("technologies (confidence · evidence)") && text.contains("WordPress 6.4.2"), "{text}");
+    // The website audit of the same pages: a plain-http site without a viewport.
+    let audit = view.audit.as_ref().expect("the site was audited");
+    assert!(audit.has("no_https") && audit.has("no_viewport"), "{:?}", audit.findings);
+    assert!(audit.score("security").unwrap() < 100);
+    assert!(text.contains("website audit (") && text.contains("critical no_https"), "{text}");
     for line in [
         "krueger-backwaren.de         IONOS (MX mx00.ionos.de) · SPF fail · DMARC none",
         "info@krueger-backwaren.de    role       unknown: the domain takes mail; the recipient was not checked",
