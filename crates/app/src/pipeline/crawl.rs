@@ -146,14 +146,13 @@ impl Handler for CrawlHandler {
         })
         .await
         .map_err(|e| JobError::transient(format!("technology detection or the audit failed: {e}")))?;
-        let results = vec![
+        let mut results = vec![
             new_result(lead_id, status.clone(), &crawl),
             new_result(lead_id, status.clone(), &facts),
             new_result(lead_id, status.clone(), &findings),
             new_result(lead_id, status.clone(), &email),
             new_result(lead_id, status.clone(), &tech),
         ];
-        let mut results = results;
         if let Some(audit) = &audit {
             results.push(new_result(lead_id, status, audit));
         }

@@ -126,7 +126,10 @@ impl EmailChecker {
         }
         let mut out = EmailSignals { note: self.off.clone(), ..Default::default() };
         if let Some(dns) = &self.dns {
-            let (special, asked): (Vec<String>, Vec<String>) = domains.into_iter().partition(|d| special_use(d));
+            let (special, asked): (Vec<String>, Vec<String>) = domains
+                .into_iter()
+                // RFC 6761 names are never registered: asking DNS about them can only leak or mislead.
+                .partition(|d| leadsmith_crawl::fetch::is_special_use_name(d));
             out.domains = futures_util::future::join_all(asked.iter().map(|d| dns.lookup(d))).await;
             if !special.is_empty() {
                 out.note = Some(format!("not looked up (special-use names): {}", special.join(", ")));
@@ -155,11 +158,6 @@ impl EmailChecker {
         out.owner_address = owner_address(lead, facts, &addresses);
         out
     }
-}
-
-/// RFC 6761 names, never registered: asking DNS about them can only leak or mislead.
-fn special_use(domain: &str) -> bool {
-    leadsmith_crawl::fetch::is_special_use_name(domain)
 }
 
 /// The owner's address inferred from the site's personal addresses whose people the site names, unless the
