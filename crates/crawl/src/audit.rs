@@ -355,7 +355,7 @@ pub fn audit(pages: &[AuditPage<'_>], year: i32) -> Audit {
     let https = home_url.as_ref().is_some_and(|u| u.scheme() == "https");
     let lower = home.html.to_ascii_lowercase();
     let head_end = lower.find("</head>").unwrap_or(lower.len().min(20_000));
-    let top = &lower[..lower.len().min(head_end + 8_000)];
+    let top = &lower[..lower.floor_char_boundary(head_end + 8_000)];
 
     // Security.
     f.check(
@@ -710,7 +710,7 @@ pub fn audit(pages: &[AuditPage<'_>], year: i32) -> Audit {
         "Add a short contact form (name, phone or email, message) on every page's footer or a contact page.",
     );
     let body_start = lower.find("<body").unwrap_or(0);
-    let first_screen = &lower[body_start..lower.len().min(body_start + 6_000)];
+    let first_screen = &lower[body_start..lower.floor_char_boundary(body_start + 6_000)];
     f.check(
         !CALLS_TO_ACTION.iter().any(|w| first_screen.contains(w)),
         "no_call_to_action",
@@ -773,7 +773,7 @@ fn copyright_year(lower: &str) -> Option<i32> {
     let mut best = None;
     for marker in ["©", "&copy;", "copyright"] {
         for (at, _) in lower.match_indices(marker) {
-            let after = &lower[at + marker.len()..lower.len().min(at + marker.len() + 30)];
+            let after = &lower[at + marker.len()..lower.floor_char_boundary(at + marker.len() + 30)];
             let digits: Vec<i32> = after
                 .split(|c: char| !c.is_ascii_digit())
                 .filter(|d| d.len() == 4)
@@ -815,6 +815,22 @@ mod tests {
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .to_vec()
+    }
+
+    #[test]
+    fn windows_cut_through_a_multibyte_character_are_moved_to_its_start() {
+        // Every byte offset where a window ends (head + 8,000; body + 6,000; 30 bytes after "©") lands inside
+        // a two-byte "·" for one of these paddings.
+        for pad in 0..2 {
+            let filler = "·".repeat(5_000);
+            let html = format!(
+                "<html><head><title>T</title>{}</head><body>{}{filler}<p>© ·{filler}</p></body></html>",
+                "x".repeat(pad),
+                "y".repeat(pad)
+            );
+            let audit = audit(&[page("https://example.test/", &[], &html)], 2026);
+            assert!(audit.checks >= 40, "{} checks", audit.checks);
+        }
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub struct WorkerConfig {
     pub run_id: Option<i64>,
     /// Exit once no job (of the run, if set) is ready, delayed or running.
     pub exit_when_drained: bool,
-    /// Exit after this long without any work in hand or in the queue (a worker fleet scaling down).
+    /// Exit after this long without any work in hand or in the queue (a worker fleet scaling down). A
+    /// delayed retry is work in the queue: the worker stays until it has been taken.
     pub idle_exit: Option<Duration>,
 }
 
@@ -206,8 +207,14 @@ impl Worker {
                 {
                     let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
                     if since.elapsed() >= limit {
-                        tracing::info!(worker = %self.id, "idle for {limit:?}; exiting");
-                        break;
+                        // A retry waiting for its time is work in the queue: exiting now would leave its
+                        // run unfinished until some later worker comes along.
+                        if self.waiting_jobs().await.unwrap_or(true) {
+                            idle_since = Some(tokio::time::Instant::now());
+                        } else {
+                            tracing::info!(worker = %self.id, "idle for {limit:?}; exiting");
+                            break;
+                        }
                     }
                 }
                 tokio::select! {
@@ -246,6 +253,13 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// Whether a job this worker could take is waiting in the queue (a delayed retry, or one that came due
+    /// since the last claim).
+    async fn waiting_jobs(&self) -> Result<bool, leadsmith_store::StoreError> {
+        let counts = self.store.queue_counts(self.config.run_id).await?;
+        Ok(counts.iter().any(|k| self.handlers.contains_key(&k.kind) && k.ready > 0))
     }
 
     async fn drained(&self) -> Result<bool, leadsmith_store::StoreError> {

@@ -138,10 +138,15 @@ impl Handler for CrawlHandler {
         // Pattern matching over every page is CPU work: off the async runtime.
         let (detector, signals) = (self.detector.clone(), email.clone());
         let (tech, audit) = tokio::task::spawn_blocking(move || {
-            let tech = super::tech::detect(&detector, &documents, &signals);
+            let tech =
+                contained(lead_id, "technology detection", || super::tech::detect(&detector, &documents, &signals));
             let pages: Vec<AuditPage> =
                 documents.iter().map(|d| AuditPage { url: &d.url, headers: &d.headers, html: &d.html }).collect();
-            let audit = (!pages.is_empty()).then(|| leadsmith_crawl::audit::audit(&pages, this_year()));
+            let audit = if pages.is_empty() {
+                None
+            } else {
+                contained(lead_id, "the website audit", || leadsmith_crawl::audit::audit(&pages, this_year()))
+            };
             (tech, audit)
         })
         .await
@@ -151,8 +156,10 @@ impl Handler for CrawlHandler {
             new_result(lead_id, status.clone(), &facts),
             new_result(lead_id, status.clone(), &findings),
             new_result(lead_id, status.clone(), &email),
-            new_result(lead_id, status.clone(), &tech),
         ];
+        if let Some(tech) = &tech {
+            results.push(new_result(lead_id, status.clone(), tech));
+        }
         if let Some(audit) = &audit {
             results.push(new_result(lead_id, status, audit));
         }
@@ -165,5 +172,36 @@ impl Handler for CrawlHandler {
         let follow_ups =
             then.iter().take(1).map(|kind| stage_job_then(kind, lead_id, job.run_id, &then[1..])).collect();
         Ok(Outcome { results, follow_ups })
+    }
+}
+
+/// Runs one analysis of the fetched pages; a panic in it (a defect on some page we did not foresee) costs
+/// the lead that one signal, logged with the reason, not the whole crawl: retrying would fail the same way.
+fn contained<T>(lead_id: i64, what: &str, analysis: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(analysis)) {
+        Ok(v) => Some(v),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic without a message");
+            let reason: String = reason.chars().take(300).collect();
+            tracing::error!(lead_id, "{what} failed on this lead's pages and is left out: {reason}");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contained;
+
+    #[test]
+    fn a_panicking_analysis_is_left_out_and_the_rest_goes_on() {
+        assert_eq!(contained(1, "an analysis", || 7), Some(7));
+        let cut = "a·b";
+        let broken: Option<&str> = contained(1, "an analysis", || &cut[..2]);
+        assert_eq!(broken, None);
     }
 }

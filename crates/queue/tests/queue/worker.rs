@@ -194,3 +194,25 @@ async fn idle_workers_exit_and_runs_get_their_final_status() {
     let info = store.run(run).await.unwrap().unwrap();
     assert_eq!(info.status, "completed", "the worker that ran the last job closed the run");
 }
+
+#[tokio::test]
+async fn an_idle_worker_stays_for_a_retry_that_is_not_yet_due() {
+    let (store, lead) = setup().await;
+    let run = store.create_run("f", &json!({}), None).await.unwrap();
+    let mut job = NewJob::new("t", Some(lead));
+    job.run_id = Some(run);
+    store.enqueue(job).await.unwrap();
+    let mut config = fast_config(None);
+    config.exit_when_drained = false;
+    // The retry comes due well after the idle limit has passed.
+    config.idle_exit = Some(Duration::from_millis(100));
+    config.retry = RetryPolicy { base: Duration::from_millis(400), max: Duration::from_millis(400), jitter: 0.0 };
+    let handler = Arc::new(Flaky { calls: AtomicU32::new(0), fail_times: 1, permanent: false });
+    let (_tx, rx) = watch::channel(false);
+    let started = std::time::Instant::now();
+    Worker::new(store.clone(), config).handle("t", handler.clone()).run(rx).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(400), "waited for the retry");
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 2, "the retry ran");
+    let info = store.run(run).await.unwrap().unwrap();
+    assert_eq!(info.status, "completed");
+}

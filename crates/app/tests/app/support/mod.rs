@@ -124,8 +124,19 @@ pub fn completed(stderr: &str) -> u64 {
 /// first attempt unless `allow_retries`, and one result per stage.
 pub async fn assert_run_exact(store: &dyn Store, run: i64, leads: u64, allow_retries: bool) {
     let info = store.run(run).await.unwrap().unwrap();
-    assert_eq!(info.status, "completed", "{info:?}");
     let counts = store.queue_counts(Some(run)).await.unwrap();
+    if info.status != "completed" {
+        let mut unfinished = Vec::new();
+        for id in 1..=40 * leads as i64 {
+            if let Some(job) = store.job(id).await.unwrap()
+                && job.run_id == Some(run)
+                && job.state != JobState::Done
+            {
+                unfinished.push(format!("job {} ({}, {:?}): {:?}", job.id, job.kind, job.state, job.errors));
+            }
+        }
+        panic!("run {run} is {}: {counts:?}\n{}", info.status, unfinished.join("\n"));
+    }
     for stage in ["crawl", "score"] {
         let k = counts.iter().find(|k| k.kind == stage).unwrap();
         assert_eq!((k.done, k.ready, k.running, k.dead, k.cancelled), (leads, 0, 0, 0, 0), "{stage}: {k:?}");
