@@ -157,9 +157,9 @@ impl Manifest {
             let given = features.get(&spec.name);
             known += usize::from(given.is_some());
             let value = match given {
+                // A null is the feature left out: its default, or refused when it has none.
                 None | Some(serde_json::Value::Null) => match spec.default {
                     Some(d) => Ok(d.unwrap_or(f64::NAN)),
-                    None if given.is_some() => Ok(f64::NAN),
                     None => Err("required and missing".to_string()),
                 },
                 Some(v) => spec.parse(v),
@@ -297,6 +297,13 @@ mod tests {
         );
         let missing = m.row(&BTreeMap::new()).unwrap_err();
         assert_eq!(missing.iter().map(|e| e.feature.as_str()).collect::<Vec<_>>(), vec!["demo_views", "fit"]);
+        // A null is a feature left out: refused when required, its default otherwise.
+        let nulls: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(json!({"demo_views": null, "has_website": null, "revenue": null, "fit": null}))
+                .unwrap();
+        let refused = m.row(&nulls).unwrap_err();
+        assert_eq!(refused.iter().map(|e| e.feature.as_str()).collect::<Vec<_>>(), vec!["demo_views", "fit"]);
+        assert!(refused.iter().all(|e| e.problem == "required and missing"));
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub struct Scored {
 impl ScoringModel {
     /// Opens a model file and its manifest: the one given, else `MODEL.manifest.json` beside the model
     /// (what `leadsmith train` writes) when it exists, else one made from the feature names the model
-    /// stores (all numbers, all required; an explicit `null` is a missing value).
+    /// stores (all numbers, all required; an explicit `null` is a feature left out; `leadsmith score` reads
+    /// an empty cell of such a model's columns as its missing value).
     pub fn open(model_path: &Path, manifest: Option<&Path>) -> Result<Self, OpenError> {
         let loaded = crate::load(model_path)
             .map_err(|source| OpenError::Model { path: model_path.display().to_string(), source })?;
@@ -135,7 +136,7 @@ impl ScoringModel {
     }
 
     /// The `top` features that moved this row's score most, largest effect first (features with no
-    /// effect left out).
+    /// effect, and missing values, left out).
     pub fn reasons(&self, row: &[f64], top: usize) -> Vec<Reason> {
         let contributions = self.model.contributions(row);
         let features = &self.manifest.features;
@@ -143,7 +144,8 @@ impl ScoringModel {
         order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
         order
             .into_iter()
-            .filter(|&i| contributions[i] != 0.0)
+            // A missing value is no reason: the gap says nothing about the lead.
+            .filter(|&i| contributions[i] != 0.0 && !row[i].is_nan())
             .take(top)
             .map(|i| Reason {
                 feature: features[i].name.clone(),
@@ -223,6 +225,12 @@ mod tests {
         let all = m.model.contributions(&row);
         let largest = all[..all.len() - 1].iter().map(|c| c.abs()).fold(0.0, f64::max);
         assert_eq!(reasons[0].contribution.abs(), largest);
+        // A missing value is never a reason, however much it moved the margin.
+        let mut gap = row.clone();
+        let top_feature = m.features().iter().position(|f| f.name == reasons[0].feature).unwrap();
+        gap[top_feature] = f64::NAN;
+        let without = m.reasons(&gap, m.features().len());
+        assert!(without.iter().all(|r| !r.value.is_nan() && r.feature != reasons[0].feature), "{without:?}");
         let text = reasons[0].to_string();
         assert!(text.contains(&reasons[0].feature.replace('_', " ")), "{text}");
         assert!(text.ends_with(&format!("({:+.2})", reasons[0].contribution)), "{text}");

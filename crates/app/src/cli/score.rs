@@ -21,7 +21,8 @@ pub struct ScoreArgs {
     pub model: PathBuf,
     /// A manifest (JSON) naming the model's features with types, defaults and ranges, its output mapping
     /// and calibration. Default: MODEL.manifest.json beside the model when it exists (what `leadsmith
-    /// train` writes), else the feature names stored in the model are required columns.
+    /// train` writes), else the feature names stored in the model are required columns. A required
+    /// feature's column must be present and filled; the command fails when no row could be scored.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
     /// Rows to score: CSV with a header, or JSONL (one object per line).
@@ -146,16 +147,30 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         Some(path) => Some(remote_scorer(path, model.clone())?),
         None => None,
     };
-    let manifest = &model.manifest;
     let (columns, rows, mut rejected) = read_rows(&args.input)?;
+    // Without a manifest nothing says which features may be missing: every one is a required column, and
+    // an empty cell is the model's own missing value, as XGBoost or LightGBM read the same file.
+    let mut manifest = model.manifest.clone();
     if model.manifest_path.is_none() {
-        // Without a manifest every model feature must be a column: say which are not, once.
-        let missing: Vec<&str> =
-            manifest.features.iter().map(|f| f.name.as_str()).filter(|n| !columns.iter().any(|c| c == n)).collect();
-        if !missing.is_empty() && !rows.is_empty() {
-            bail!("{} lacks the model's features: {}", args.input.display(), missing.join(", "));
+        for f in &mut manifest.features {
+            f.default = Some(None);
         }
     }
+    let manifest = &manifest;
+    let required: Vec<&str> =
+        model.manifest.features.iter().filter(|f| f.default.is_none()).map(|f| f.name.as_str()).collect();
+    // A required feature (no default in the manifest) must be a column: say which are not, once, rather
+    // than reject every row for the same reason.
+    let missing: Vec<&str> = required.into_iter().filter(|n| !columns.iter().any(|c| c == n)).collect();
+    if !missing.is_empty() && !rows.is_empty() {
+        bail!(
+            "{} lacks the model's required features: {} (a feature may be left out only where the manifest \
+             gives it a default; `leadsmith train` allows it for features that were missing in the history)",
+            args.input.display(),
+            missing.join(", ")
+        );
+    }
+    let total = rows.len() + rejected.len();
     let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
     let bar = crate::pipeline::progress::bar(rows.len() as u64, interactive, "scoring");
     let started = Instant::now();
@@ -262,6 +277,14 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             None => String::new(),
         }
     );
+    if scored == 0 && total > 0 {
+        bail!(
+            "no row of {} could be scored ({} rejected{})",
+            args.input.display(),
+            rejected.len(),
+            errors_file.as_ref().map(|p| format!("; reasons in {}", p.display())).unwrap_or_default()
+        );
+    }
     Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
 }
 

@@ -252,11 +252,14 @@ fn train_numeric<M: TrainedModel>(
     let name = args.out.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
     let version = format!("{} ({} training rows)", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"), fit_on.num_rows());
     let calibration = t.calibration.as_ref().map(|c| c.calibration.clone());
+    // A feature missing anywhere in the history (training or holdout rows) may be missing when scoring.
+    let missing: Vec<bool> =
+        fit_on.missing_per_feature().iter().zip(holdout.missing_per_feature()).map(|(a, b)| *a || b).collect();
     Ok(Trained {
         json: to_json(&t.model),
         report: report::evaluate_training(&t, holdout, 10)?,
         rows: t.fitted_on.num_rows(),
-        manifest: train::training_manifest(&t.model, &fit_on.feature_names, &name, &version, calibration)?,
+        manifest: train::training_manifest(&t.model, &fit_on.feature_names, &missing, &name, &version, calibration)?,
     })
 }
 

@@ -95,7 +95,55 @@ fn missing_columns_and_unknown_models_fail_clearly() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!run.status.success() && stderr.contains("lacks the model's features: x2, x3"), "{stderr}");
+    assert!(!run.status.success() && stderr.contains("lacks the model's required features: x2, x3"), "{stderr}");
+    // With a manifest: x0 required, the rest may be missing. A file without the optional columns scores;
+    // one whose every row lacks x0 fails, each row reported.
+    let names: Vec<String> = std::fs::read_to_string(fixture("xgboost/binary_small.inputs.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let features: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(
+            |(i, n)| {
+                if i == 0 { serde_json::json!({"name": n}) } else { serde_json::json!({"name": n, "default": null}) }
+            },
+        )
+        .collect();
+    let manifest = dir.path().join("m.manifest.json");
+    std::fs::write(&manifest, serde_json::json!({"name": "m", "version": "1", "features": features}).to_string())
+        .unwrap();
+    let score = |text: &str| {
+        std::fs::write(&input, text).unwrap();
+        let run = leadsmith()
+            .args(["score", "--model"])
+            .arg(fixture("xgboost/binary_small.json"))
+            .arg("--manifest")
+            .arg(&manifest)
+            .args(["--reasons", "5", "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (run.status.success(), String::from_utf8_lossy(&run.stderr).into_owned())
+    };
+    let (ok, stderr) = score(&format!("id,{}\na,0.5\nb,\n", names[0]));
+    assert!(ok && stderr.contains("scored 1 rows") && stderr.contains("rejected 1 rows"), "{stderr}");
+    let scored = std::fs::read_to_string(&out).unwrap();
+    assert!(scored.contains("a,") && !scored.contains("missing"), "a missing value is never a reason: {scored}");
+    let errors = std::fs::read_to_string(dir.path().join("o.csv.errors.csv")).unwrap();
+    assert!(errors.contains(&format!("3,{}: required and missing", names[0])), "{errors}");
+    let (ok, stderr) = score(&format!("id,{},{}\na,,1\nb,,2\n", names[0], names[1]));
+    assert!(!ok && stderr.contains("no row of") && stderr.contains("(2 rejected; reasons in"), "{stderr}");
+    let (ok, stderr) = score(&format!("id,{}\na,1\n", names[1]));
+    assert!(!ok && stderr.contains(&format!("lacks the model's required features: {}", names[0])), "{stderr}");
+
     let bogus = dir.path().join("m.json");
     std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
     let run = leadsmith().args(["model", "info"]).arg(&bogus).output().unwrap();
@@ -192,11 +240,12 @@ async fn remote_endpoint_scores_and_falls_back_to_the_local_model() {
         assert!((cols[1].parse::<f64>().unwrap() - p).abs() < 1e-6, "{row} vs {p}");
     }
 
-    // Without fallback a failing endpoint rejects the rows, saying why.
+    // Without fallback a failing endpoint rejects the rows, saying why; with none scored the command fails.
     down.store(false, std::sync::atomic::Ordering::SeqCst);
     let out = dir.path().join("nokey.csv");
     let (ok, stderr) = score(config("wrong", false), out.clone()).await;
-    assert!(ok && stderr.contains(&format!("rejected {} rows", want.len() + 1)), "{stderr}");
+    assert!(!ok && stderr.contains(&format!("rejected {} rows", want.len() + 1)), "{stderr}");
+    assert!(stderr.contains(&format!("({} rejected; reasons in", want.len() + 1)), "{stderr}");
     let errors = std::fs::read_to_string(dir.path().join("nokey.csv.errors.csv")).unwrap();
     assert!(errors.contains("remote endpoint") && errors.contains("401"), "{errors}");
     assert!(!errors.contains("wrong"), "the key is never printed: {errors}");

@@ -279,15 +279,16 @@ fn train_calibrates_by_default_and_score_applies_it() {
         assert!(stdout.contains(&format!("(uncalibrated {uncalibrated:.4};")), "{stdout}");
         assert!(stdout.contains("by decile of calibrated probability"), "{stdout}");
 
-        // The manifest: every model feature a number that may be missing, and the calibration.
+        // The manifest: every model feature a number, required (none was missing in the history), and the
+        // calibration.
         let manifest_path = format!("{}.manifest.json", out.display());
         let manifest = read_json(&manifest_path);
         assert_eq!(manifest["name"], format!("{model}-cal"));
         assert_eq!(
             manifest["features"],
             serde_json::json!([
-                {"name": "demo_views", "type": "number", "default": null},
-                {"name": "days_to_reply", "type": "number", "default": null}
+                {"name": "demo_views", "type": "number"},
+                {"name": "days_to_reply", "type": "number"}
             ])
         );
         assert_eq!(manifest["output"]["kind"], "bucket");
@@ -307,7 +308,11 @@ fn train_calibrates_by_default_and_score_applies_it() {
         let raw = scores_uncalibrated(dir.path(), &out, &input);
         let with = scores(dir.path(), &out, &manifest_path, &input);
         let (a, b) = (manifest["calibration"]["a"].as_f64().unwrap(), manifest["calibration"]["b"].as_f64().unwrap());
-        assert_eq!(raw.len(), 7);
+        // With the manifest, the row without demo_views is refused by name, not scored as if the gap were a
+        // value (the model alone, without a manifest, reads the empty cell as its missing value).
+        assert_eq!((raw.len(), with.len()), (7, 6));
+        let errors = std::fs::read_to_string(dir.path().join("scored.csv.errors.csv")).unwrap();
+        assert!(errors.contains("8,demo_views: required and missing"), "{errors}");
         for ((id, p), (id2, q)) in raw.iter().zip(&with) {
             assert_eq!(id, id2);
             let margin = (p / (1.0 - p)).ln();
@@ -342,7 +347,13 @@ fn calibration_none_and_isotonic() {
     assert!(manifest.get("calibration").is_none(), "{manifest}");
     assert_eq!(manifest["features"].as_array().unwrap().len(), 2);
     // A manifest without calibration scores exactly as the model does.
-    assert_eq!(scores(dir.path(), &out, &manifest_path, &input), scores_uncalibrated(dir.path(), &out, &input));
+    let mut alone = scores_uncalibrated(dir.path(), &out, &input);
+    assert_eq!(
+        alone.pop().map(|(id, _)| id).as_deref(),
+        Some("gap"),
+        "the manifest refuses the row without demo_views"
+    );
+    assert_eq!(scores(dir.path(), &out, &manifest_path, &input), alone);
 
     let out = dir.path().join("iso.json");
     let (stdout, _, report) =

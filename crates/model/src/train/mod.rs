@@ -78,6 +78,17 @@ impl Dataset {
         Ok(self)
     }
 
+    /// Per feature, whether some row lacks it (`NaN`): what a model trained on these rows learned to handle.
+    pub fn missing_per_feature(&self) -> Vec<bool> {
+        let mut missing = vec![false; self.feature_names.len()];
+        for row in &self.rows {
+            for (m, v) in missing.iter_mut().zip(row) {
+                *m |= v.is_nan();
+            }
+        }
+        missing
+    }
+
     pub fn num_rows(&self) -> usize {
         self.rows.len()
     }
@@ -375,12 +386,15 @@ pub fn train_calibrated<M: Predictor>(
     }
 }
 
-/// The manifest `leadsmith train` writes beside a model: every feature a `number` that may be missing
-/// (`default: null`, the model's own missing-value handling), the default bucket mapping, and the
-/// calibration when there is one.
+/// The manifest `leadsmith train` writes beside a model: every feature a `number`; a feature that was
+/// missing in some training rows may be missing when scoring (`default: null`, the missing-value handling
+/// the model learned), one present in every row is required (a model never saw it missing, so a score
+/// without it would be a guess); the default bucket mapping, and the calibration when there is one.
+/// `missing_in_history` is [`Dataset::missing_per_feature`] over the rows the model learned from.
 pub fn training_manifest(
     model: &dyn Predictor,
     feature_names: &[String],
+    missing_in_history: &[bool],
     name: &str,
     version: &str,
     calibration: Option<Calibration>,
@@ -392,9 +406,23 @@ pub fn training_manifest(
             model.num_features()
         )));
     }
+    if missing_in_history.len() != feature_names.len() {
+        return Err(TrainError::InvalidData(format!(
+            "missing-value flags for {} of {} features",
+            missing_in_history.len(),
+            feature_names.len()
+        )));
+    }
     let features = feature_names
         .iter()
-        .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: Some(None), min: None, max: None })
+        .zip(missing_in_history)
+        .map(|(n, &missing)| FeatureSpec {
+            name: n.clone(),
+            kind: FeatureType::Number,
+            default: missing.then_some(None),
+            min: None,
+            max: None,
+        })
         .collect();
     let manifest = Manifest {
         name: name.into(),
@@ -659,28 +687,46 @@ mod tests {
     }
 
     #[test]
-    fn training_manifest_allows_missing_and_carries_the_calibration() {
-        let data = imbalanced(500, 6);
+    fn training_manifest_requires_what_history_always_had_and_carries_the_calibration() {
+        let mut data = imbalanced(500, 6);
+        // "noise" is missing in one row of the history: it may be missing; "x" never was: required.
+        data.rows[3][1] = f64::NAN;
+        assert_eq!(data.missing_per_feature(), [false, true]);
         let model = balanced_logistic(&data).unwrap();
         let calibration = Calibration::Platt { a: 0.8, b: -1.5 };
-        let manifest =
-            training_manifest(&model, &data.feature_names, "m", "2026-01-01T00:00:00Z", Some(calibration.clone()))
-                .unwrap();
+        let missing = data.missing_per_feature();
+        let manifest = training_manifest(
+            &model,
+            &data.feature_names,
+            &missing,
+            "m",
+            "2026-01-01T00:00:00Z",
+            Some(calibration.clone()),
+        )
+        .unwrap();
         assert_eq!(manifest.name, "m");
         assert_eq!(manifest.calibration, Some(calibration));
         assert_eq!(manifest.output, OutputMapping::default());
         let names: Vec<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["x", "noise"]);
-        assert!(manifest.features.iter().all(|f| f.kind == FeatureType::Number && f.default == Some(None)));
-        // A request may leave any feature out: it is the model's missing value.
-        let row = manifest.row(&Default::default()).unwrap();
-        assert!(row.iter().all(|v| v.is_nan()));
+        assert!(manifest.features.iter().all(|f| f.kind == FeatureType::Number));
+        assert_eq!(manifest.features[0].default, None);
+        assert_eq!(manifest.features[1].default, Some(None));
+        // Leaving out the required feature is refused by name; the other is the model's missing value.
+        let errors = manifest.row(&Default::default()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].feature, "x");
+        let row = manifest.row(&[("x".to_string(), serde_json::json!(1.5))].into()).unwrap();
+        assert_eq!(row[0], 1.5);
+        assert!(row[1].is_nan());
         let json = serde_json::to_value(&manifest).unwrap();
-        assert_eq!(json["features"][0], serde_json::json!({"name": "x", "type": "number", "default": null}));
+        assert_eq!(json["features"][0], serde_json::json!({"name": "x", "type": "number"}));
+        assert_eq!(json["features"][1], serde_json::json!({"name": "noise", "type": "number", "default": null}));
         assert_eq!(json["calibration"]["method"], "platt");
-        let without = training_manifest(&model, &data.feature_names, "m", "1", None).unwrap();
+        let without = training_manifest(&model, &data.feature_names, &missing, "m", "1", None).unwrap();
         assert!(serde_json::to_value(&without).unwrap().get("calibration").is_none());
-        assert!(training_manifest(&model, &data.feature_names[..1], "m", "1", None).is_err());
+        assert!(training_manifest(&model, &data.feature_names[..1], &missing[..1], "m", "1", None).is_err());
+        assert!(training_manifest(&model, &data.feature_names, &missing[..1], "m", "1", None).is_err());
     }
 
     #[test]
