@@ -176,8 +176,8 @@ fn worker_ids_name_host_and_process() {
     assert!(!local_worker_is_dead("some-other-host:1:00"), "other hosts are never judged here");
 }
 
-#[tokio::test]
-async fn idle_workers_exit_and_runs_get_their_final_status() {
+/// A store holding one ready job of a run, and a worker config that exits when idle rather than drained.
+async fn one_job_of_a_run_for_an_idle_worker() -> (Arc<dyn Store>, i64, WorkerConfig) {
     let (store, lead) = setup().await;
     let run = store.create_run("f", &json!({}), None).await.unwrap();
     let mut job = NewJob::new("t", Some(lead));
@@ -185,6 +185,12 @@ async fn idle_workers_exit_and_runs_get_their_final_status() {
     store.enqueue(job).await.unwrap();
     let mut config = fast_config(None);
     config.exit_when_drained = false;
+    (store, run, config)
+}
+
+#[tokio::test]
+async fn idle_workers_exit_and_runs_get_their_final_status() {
+    let (store, run, mut config) = one_job_of_a_run_for_an_idle_worker().await;
     config.idle_exit = Some(Duration::from_millis(150));
     let handler = Arc::new(Flaky { calls: AtomicU32::new(0), fail_times: 0, permanent: false });
     let (_tx, rx) = watch::channel(false);
@@ -197,13 +203,7 @@ async fn idle_workers_exit_and_runs_get_their_final_status() {
 
 #[tokio::test]
 async fn an_idle_worker_stays_for_a_retry_that_is_not_yet_due() {
-    let (store, lead) = setup().await;
-    let run = store.create_run("f", &json!({}), None).await.unwrap();
-    let mut job = NewJob::new("t", Some(lead));
-    job.run_id = Some(run);
-    store.enqueue(job).await.unwrap();
-    let mut config = fast_config(None);
-    config.exit_when_drained = false;
+    let (store, run, mut config) = one_job_of_a_run_for_an_idle_worker().await;
     // The retry comes due well after the idle limit has passed.
     config.idle_exit = Some(Duration::from_millis(100));
     config.retry = RetryPolicy { base: Duration::from_millis(400), max: Duration::from_millis(400), jitter: 0.0 };
