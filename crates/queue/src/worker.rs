@@ -156,6 +156,7 @@ impl Worker {
         let mut idle_since: Option<tokio::time::Instant> = None;
         let mut signal = self.store.job_signal();
         let mut store_down = StoreBackoff::default();
+        let mut claim_unsure = false;
         let (acks, acker) = spawn_acker(self.store.clone(), self.id.clone(), self.config.lease / 2);
         loop {
             if *stop.borrow() {
@@ -167,6 +168,27 @@ impl Worker {
                     Err(e) => e.id(),
                 };
                 held.remove(&id);
+            }
+            // A claim that failed may still have committed (the answer lost with the connection): the jobs
+            // it leased would wait out their lease, unseen. Once the store answers again, give them back.
+            if claim_unsure {
+                let holding: Vec<i64> = held.values().copied().collect();
+                match self.store.release_unheld(&self.id, holding).await {
+                    Ok(n) => {
+                        claim_unsure = false;
+                        if n > 0 {
+                            tracing::info!(worker = %self.id, jobs = n, "gave back jobs leased by a claim whose answer was lost");
+                        }
+                    }
+                    Err(e) => {
+                        let wait = store_down.next(&e);
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = stop.changed() => {}
+                        }
+                        continue;
+                    }
+                }
             }
             let free = self.config.concurrency.saturating_sub(in_flight.len());
             let mut claimed = Vec::new();
@@ -180,6 +202,7 @@ impl Worker {
                     }
                     Err(e) => {
                         // The database restarting or unreachable: keep the jobs in hand, try again later.
+                        claim_unsure = true;
                         let wait = store_down.next(&e);
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}

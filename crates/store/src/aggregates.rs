@@ -170,6 +170,10 @@ pub trait Jobs: Send + Sync {
     async fn fail(&self, job_id: i64, worker: &str, error: &str, retry_at_ms: Option<i64>) -> Result<JobState>;
     /// Gives a claimed job back untouched (graceful shutdown): ready again, the attempt not counted.
     async fn release(&self, job_id: i64, worker: &str) -> Result<()>;
+    /// Gives back every running job leased to `worker` except those in `held`, the attempts not counted: a
+    /// claim can commit while its answer is lost with the connection, leaving jobs leased to a worker that
+    /// never saw them. Returns how many went back.
+    async fn release_unheld(&self, worker: &str, held: Vec<i64>) -> Result<u64>;
     /// The workers currently holding running jobs.
     async fn running_workers(&self) -> Result<Vec<String>>;
     /// Makes the running jobs of workers known to be gone claimable again at once (crash recovery on

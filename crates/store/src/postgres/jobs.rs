@@ -387,6 +387,20 @@ impl Jobs for PgStore {
         Ok(())
     }
 
+    async fn release_unheld(&self, worker: &str, held: Vec<i64>) -> Result<u64> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = exec(&tx, sql!("jobs/release_unheld"), &[&crate::now_ms(), &worker, &held]).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+
     async fn running_workers(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
         let rows = query(&c, sql!("jobs/workers"), &[]).await?;

@@ -327,6 +327,14 @@ impl Jobs for SqliteStore {
         .await
     }
 
+    async fn release_unheld(&self, worker: &str, held: Vec<i64>) -> Result<u64> {
+        let (worker, held) = (worker.to_string(), serde_json::to_string(&held).expect("ids serialise"));
+        self.call_and_signal(move |conn| {
+            Ok(conn.execute(sql!("jobs/release_unheld"), params![crate::now_ms(), worker, held])? as u64)
+        })
+        .await
+    }
+
     async fn running_workers(&self) -> Result<Vec<String>> {
         self.call(|conn| {
             let mut stmt = conn.prepare(sql!("jobs/workers"))?;

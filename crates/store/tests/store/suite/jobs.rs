@@ -116,6 +116,34 @@ pub async fn release_and_recovery_give_jobs_back(s: Arc<dyn Store>) {
     assert!(jb.errors[0].contains("died"));
 }
 
+pub async fn a_claim_whose_answer_was_lost_is_given_back(s: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap());
+    }
+    let claimed = s.claim("w", &[], None, 3, 600_000).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    let theirs = s.enqueue(NewJob::new("crawl", None)).await.unwrap().unwrap();
+    assert_eq!(s.claim("other", &[], None, 1, 600_000).await.unwrap()[0].id, theirs);
+    // The worker only ever saw the first job: the other two were claimed by an answer that never arrived.
+    assert_eq!(s.release_unheld("w", vec![ids[0]]).await.unwrap(), 2);
+    let states: Vec<_> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            let j = s.job(*id).await.unwrap().unwrap();
+            v.push((j.state, j.attempts, j.worker));
+        }
+        v
+    };
+    assert_eq!(states[0], (JobState::Running, 1, Some("w".to_string())), "a held job is kept");
+    assert_eq!(states[1], (JobState::Ready, 0, None), "the attempt is not counted");
+    assert_eq!(states[2], (JobState::Ready, 0, None));
+    assert_eq!(s.release_unheld("w", vec![]).await.unwrap(), 1, "holding nothing gives back everything");
+    assert_eq!(s.release_unheld("nobody", vec![]).await.unwrap(), 0);
+    assert_eq!(s.claim("w2", &[], None, 5, 600_000).await.unwrap().len(), 3, "given back jobs are claimable at once");
+    assert_eq!(s.job(theirs).await.unwrap().unwrap().worker.as_deref(), Some("other"), "another worker's job is kept");
+}
+
 pub async fn queue_stats_redrive_and_purge(s: Arc<dyn Store>) {
     let run = s.create_run("f", &json!({}), None).await.unwrap();
     let mut doomed = NewJob::new("crawl", None);

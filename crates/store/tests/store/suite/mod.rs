@@ -41,6 +41,7 @@ macro_rules! store_suite {
             permanent_failure_and_foreign_fail_are_handled,
             expired_leases_are_redelivered_then_dead_lettered,
             release_and_recovery_give_jobs_back,
+            a_claim_whose_answer_was_lost_is_given_back,
             runs_finish_with_a_status,
             a_run_finishes_in_the_transaction_that_ends_its_last_job,
             recovery_dead_letters_a_job_past_its_attempts,
