@@ -42,11 +42,12 @@ impl<W: Write> CsvOut<W> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        if self.keep_formulas {
-            return self.writer.write_record(record.into_iter().map(|c| c.as_ref().to_string()));
+        for cell in record {
+            let cell = cell.as_ref();
+            let cell = if self.keep_formulas { Cow::Borrowed(cell) } else { neutralise(cell) };
+            self.writer.write_field(cell.as_bytes())?;
         }
-        let cells: Vec<String> = record.into_iter().map(|c| neutralise(c.as_ref()).into_owned()).collect();
-        self.writer.write_record(&cells)
+        self.writer.write_record(None::<&[u8]>)
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {

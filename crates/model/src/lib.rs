@@ -26,7 +26,7 @@ pub mod xgboost;
 
 pub use calibration::Calibration;
 pub use error::ModelError;
-pub use manifest::{Manifest, OutputMapping, Shown};
+pub use manifest::{FeatureError, FeatureSpec, FeatureType, Manifest, OutputMapping, Shown};
 pub use scorer::{Reason, ScoringModel};
 
 /// What a model's output means.
@@ -54,6 +54,31 @@ pub trait Predictor: Send + Sync {
             Objective::Probability => sigmoid(margin),
             Objective::Regression => margin,
         }
+    }
+    /// Margins of many rows, row-major with [`num_features`](Predictor::num_features) values each: `out`
+    /// is cleared and gets exactly [`predict_margin`](Predictor::predict_margin) of each row. Models with
+    /// a faster way to score a batch (tree ensembles walking rows in lockstep) override it.
+    ///
+    /// # Panics
+    /// When `rows` is not a whole number of rows.
+    fn predict_margin_batch(&self, rows: &[f64], out: &mut Vec<f64>) {
+        let nf = self.num_features();
+        assert!(nf > 0 && rows.len().is_multiple_of(nf), "rows.len() is not a multiple of num_features");
+        out.clear();
+        out.extend(rows.chunks_exact(nf).map(|row| self.predict_margin(row)));
+    }
+    /// Margins and outputs of many rows (as [`predict_margin_batch`](Predictor::predict_margin_batch)):
+    /// `margins` and `outputs` are cleared and get exactly [`predict_margin`](Predictor::predict_margin)
+    /// and [`predict`](Predictor::predict) of each row. The default links the margins as the default
+    /// `predict` does; a model that overrides `predict` overrides this too.
+    fn predict_batch(&self, rows: &[f64], margins: &mut Vec<f64>, outputs: &mut Vec<f64>) {
+        self.predict_margin_batch(rows, margins);
+        let objective = self.objective();
+        outputs.clear();
+        outputs.extend(margins.iter().map(|&m| match objective {
+            Objective::Probability => sigmoid(m),
+            Objective::Regression => m,
+        }));
     }
     /// Per-feature contributions to the margin, then the bias (expected margin) as the last element: they
     /// sum to [`predict_margin`](Predictor::predict_margin). The layout of XGBoost's `pred_contribs`.

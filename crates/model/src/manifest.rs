@@ -156,15 +156,7 @@ impl Manifest {
         for spec in &self.features {
             let given = features.get(&spec.name);
             known += usize::from(given.is_some());
-            let value = match given {
-                // A null is the feature left out: its default, or refused when it has none.
-                None | Some(serde_json::Value::Null) => match spec.default {
-                    Some(d) => Ok(d.unwrap_or(f64::NAN)),
-                    None => Err("required and missing".to_string()),
-                },
-                Some(v) => spec.parse(v),
-            };
-            match value {
+            match spec.value(given) {
                 Ok(v) => row.push(v),
                 Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
             }
@@ -199,6 +191,18 @@ impl Manifest {
 }
 
 impl FeatureSpec {
+    /// The feature's value in a row from what a request gave (`None`: left out): a null or absent value
+    /// is its default, or refused when it has none; anything else must be of its type and in range.
+    pub fn value(&self, given: Option<&serde_json::Value>) -> Result<f64, String> {
+        match given {
+            None | Some(serde_json::Value::Null) => match self.default {
+                Some(d) => Ok(d.unwrap_or(f64::NAN)),
+                None => Err("required and missing".to_string()),
+            },
+            Some(v) => self.parse(v),
+        }
+    }
+
     fn parse(&self, v: &serde_json::Value) -> Result<f64, String> {
         let x = match (self.kind, v) {
             (FeatureType::Bool, serde_json::Value::Bool(b)) => f64::from(u8::from(*b)),
@@ -212,7 +216,8 @@ impl FeatureSpec {
         Ok(x)
     }
 
-    fn check(&self, x: f64) -> Result<(), String> {
+    /// Whether a number is allowed: finite, whole for integers, within the range.
+    pub fn check(&self, x: f64) -> Result<(), String> {
         if !x.is_finite() {
             return Err("must be finite".into());
         }

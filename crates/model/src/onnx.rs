@@ -632,6 +632,16 @@ impl Predictor for OnnxModel {
         self.output_of(row)
     }
 
+    fn predict_batch(&self, rows: &[f64], margins: &mut Vec<f64>, outputs: &mut Vec<f64>) {
+        let n = self.num_features.max(1);
+        margins.clear();
+        outputs.clear();
+        for row in rows.chunks_exact(n) {
+            margins.push(self.predict_margin(row));
+            outputs.push(self.predict(row));
+        }
+    }
+
     /// Shapley values of the margin against the [baseline](OnnxModel::baseline), then `margin(baseline)`; see the
     /// [module documentation](self). All NaN if the model fails to run.
     fn contributions(&self, row: &[f64]) -> Vec<f64> {

@@ -13,6 +13,7 @@ pub mod rules;
 pub mod run;
 pub mod sample_web;
 pub mod score;
+mod score_batch;
 pub mod serve;
 pub mod train;
 pub mod worker;

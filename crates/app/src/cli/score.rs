@@ -67,7 +67,8 @@ fn id_column(columns: &[String]) -> Option<String> {
 
 /// A read input file: its columns, the rows that parsed, and (line, reason) for those that did not.
 type Input = (Vec<String>, Vec<Row>, Rejected);
-type Rejected = Vec<(u64, String)>;
+/// Rows that could not be scored: (line, reason).
+pub(super) type Rejected = Vec<(u64, String)>;
 
 fn read_rows(path: &Path) -> Result<Input> {
     let table = crate::table::read_file(path, None, &Default::default())?;
@@ -147,7 +148,6 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         Some(path) => Some(remote_scorer(path, model.clone())?),
         None => None,
     };
-    let (columns, rows, mut rejected) = read_rows(&args.input)?;
     // Without a manifest nothing says which features may be missing: every one is a required column, and
     // an empty cell is the model's own missing value, as XGBoost or LightGBM read the same file.
     let mut manifest = model.manifest.clone();
@@ -156,102 +156,19 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
             f.default = Some(None);
         }
     }
-    let manifest = &manifest;
-    let required: Vec<&str> =
-        model.manifest.features.iter().filter(|f| f.default.is_none()).map(|f| f.name.as_str()).collect();
-    // A required feature (no default in the manifest) must be a column: say which are not, once, rather
-    // than reject every row for the same reason.
-    let missing: Vec<&str> = required.into_iter().filter(|n| !columns.iter().any(|c| c == n)).collect();
-    if !missing.is_empty() && !rows.is_empty() {
-        bail!(
-            "{} lacks the model's required features: {} (a feature may be left out only where the manifest \
-             gives it a default; `leadsmith train` allows it for features that were missing in the history)",
-            args.input.display(),
-            missing.join(", ")
-        );
-    }
-    let total = rows.len() + rejected.len();
-    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
-    let bar = crate::pipeline::progress::bar(rows.len() as u64, interactive, "scoring");
-    let started = Instant::now();
     let jsonl = matches!(args.out.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"));
-    let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    let mut csv_out = (!jsonl).then(|| CsvOut::new(Vec::new(), args.keep_formulas));
-    if let Some(w) = csv_out.as_mut() {
-        let mut header = vec!["id", "score", "bucket", "tier"];
-        if args.reasons.is_some() {
-            header.push("reasons");
-        }
-        if remote.is_some() {
-            header.push("source");
-        }
-        w.write(&header)?;
-    }
-    let mut scored = 0;
-    for row in rows {
-        let features: BTreeMap<String, Value> = only_features(row.values, &known);
-        let values = match manifest.row(&features) {
-            Ok(v) => v,
-            Err(errors) => {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                rejected.push((row.line, list.join("; ")));
-                bar.inc(1);
-                continue;
-            }
-        };
-        let (p, source) = match &remote {
-            None => (model.predict(&values), None),
-            Some(call) => match call(features.clone().into_iter().collect()).await {
-                Ok((p, source)) => (p, Some(source)),
-                Err(e) => {
-                    rejected.push((row.line, format!("remote endpoint: {e}")));
-                    bar.inc(1);
-                    continue;
-                }
-            },
-        };
-        let source = source.map(|s| match s {
-            leadsmith_remote::Source::Remote => "remote".to_string(),
-            leadsmith_remote::Source::Fallback => "fallback".to_string(),
-        });
-        let (bucket, tier) = match model.objective() {
-            Objective::Probability => {
-                let shown = manifest.show(p);
-                (shown.bucket.map(|b| b.to_string()).unwrap_or_default(), shown.tier)
-            }
-            Objective::Regression => (String::new(), String::new()),
-        };
-        let reasons = args
-            .reasons
-            .map(|n| model.reasons(&values, n).iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
-        match csv_out.as_mut() {
-            Some(w) => {
-                let mut record = vec![row.id.clone(), p.to_string(), bucket, tier];
-                record.extend(reasons);
-                record.extend(source);
-                w.write(&record)?
-            }
-            None => {
-                let bucket: Option<u8> = bucket.parse().ok();
-                let mut line = serde_json::json!({"id": row.id, "score": p, "bucket": bucket, "tier": tier});
-                if let Some(r) = reasons {
-                    line["reasons"] = Value::String(r);
-                }
-                if let Some(s) = source {
-                    line["source"] = Value::String(s);
-                }
-                writeln!(out, "{line}")?;
-            }
-        }
-        scored += 1;
-        bar.inc(1);
-    }
-    if let Some(w) = csv_out {
-        out.write_all(&w.into_inner()?)?;
-    }
-    out.flush()?;
-    bar.finish_and_clear();
+    let started = Instant::now();
+    let mut header = Written::new(jsonl, args.keep_formulas);
+    header.header(args.reasons.is_some(), remote.is_some())?;
+    let header = header.into_bytes()?;
+    let fast = match remote {
+        None => score_fast(args, &model, &manifest, jsonl, &header, interactive).await?,
+        Some(_) => None,
+    };
+    let (scored, mut rejected, total) = match fast {
+        Some(done) => done,
+        None => score_careful(args, &model, &manifest, jsonl, &header, remote.as_ref(), interactive).await?,
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let errors_file = if rejected.is_empty() {
         None
@@ -259,7 +176,7 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         rejected.sort();
         let path = PathBuf::from(format!("{}.errors.csv", args.out.display()));
         let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w = CsvOut::new(file, args.keep_formulas);
+        let mut w = CsvOut::new(std::io::BufWriter::new(file), args.keep_formulas);
         w.write(["line", "reason"])?;
         for (line, reason) in &rejected {
             w.write([line.to_string(), reason.clone()])?;
@@ -286,6 +203,238 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
         );
     }
     Ok(ScoreSummary { scored, rejected: rejected.len(), errors_file })
+}
+
+/// Rows scored, rows rejected, and rows read (both).
+type Done = (usize, Rejected, usize);
+
+/// The required features (no default in `manifest`) that are not among `columns`. Given the model's own
+/// manifest: without a manifest file, every feature it names is a required column (an empty cell of it is
+/// the model's missing value).
+fn missing_required<'m>(manifest: &'m leadsmith_model::Manifest, columns: &[String]) -> Vec<&'m str> {
+    manifest
+        .features
+        .iter()
+        .filter(|f| f.default.is_none() && !columns.iter().any(|c| *c == f.name))
+        .map(|f| f.name.as_str())
+        .collect()
+}
+
+fn lacks_required(input: &Path, missing: &[&str]) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} lacks the model's required features: {} (a feature may be left out only where the manifest gives it \
+         a default; `leadsmith train` allows it for features that were missing in the history)",
+        input.display(),
+        missing.join(", ")
+    )
+}
+
+/// The fast path ([`super::score_batch`]) for a CSV file of UTF-8 text with every required column; `None`
+/// when the file is for the careful path (another format or encoding, a missing column, irregular rows).
+async fn score_fast(
+    args: &ScoreArgs,
+    model: &std::sync::Arc<ScoringModel>,
+    manifest: &leadsmith_model::Manifest,
+    jsonl: bool,
+    header: &[u8],
+    interactive: bool,
+) -> Result<Option<Done>> {
+    use crate::table::{Source, Stream};
+    let stream = Stream::open(Source::File(&args.input), None, &Default::default())
+        .with_context(|| format!("reading {}", args.input.display()))?;
+    let Some(delimiter) = stream.plan().utf8_csv_delimiter() else { return Ok(None) };
+    let columns = stream.columns().to_vec();
+    drop(stream);
+    let Some(id_name) = id_column(&columns) else { return Ok(None) };
+    if !missing_required(&model.manifest, &columns).is_empty() {
+        return Ok(None);
+    }
+    let (args, model, features) = (args.clone(), model.clone(), manifest.features.clone());
+    let header = header.to_vec();
+    let total = std::fs::metadata(&args.input).map(|m| m.len()).unwrap_or(0);
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let bar = {
+        let read = read.clone();
+        crate::pipeline::progress::ByteProgress::start(
+            "scoring",
+            total,
+            move || read.load(std::sync::atomic::Ordering::Relaxed),
+            interactive,
+        )
+    };
+    let done = tokio::task::spawn_blocking(move || -> Result<Option<Done>> {
+        let plan = super::score_batch::Plan {
+            model: &model,
+            features: &features,
+            columns: &columns,
+            id_column: columns.iter().position(|c| *c == id_name).unwrap_or(0),
+            delimiter,
+            reasons: args.reasons,
+            jsonl,
+            keep_formulas: args.keep_formulas,
+        };
+        let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&header)?;
+        let Some(scored) = super::score_batch::score(&plan, &args.input, &mut out, &read)? else { return Ok(None) };
+        out.flush().with_context(|| format!("writing {}", args.out.display()))?;
+        let total = scored.scored + scored.rejected.len();
+        Ok(Some((scored.scored, scored.rejected, total)))
+    })
+    .await
+    .context("the scoring threads")?;
+    bar.finish();
+    done
+}
+
+/// Row by row, through the reader that takes any file (JSONL, other encodings, broken rows reported one by
+/// one) and through a remote endpoint when one is set.
+async fn score_careful(
+    args: &ScoreArgs,
+    model: &ScoringModel,
+    manifest: &leadsmith_model::Manifest,
+    jsonl: bool,
+    header: &[u8],
+    remote: Option<&RemoteFn>,
+    interactive: bool,
+) -> Result<Done> {
+    let (columns, rows, mut rejected) = read_rows(&args.input)?;
+    // A required feature (no default in the manifest) must be a column: say which are not, once, rather
+    // than reject every row for the same reason.
+    let missing = missing_required(&model.manifest, &columns);
+    if !missing.is_empty() && !rows.is_empty() {
+        return Err(lacks_required(&args.input, &missing));
+    }
+    let total = rows.len() + rejected.len();
+    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let bar = crate::pipeline::progress::bar(rows.len() as u64, interactive, "scoring");
+    let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(header)?;
+    let mut written = Written::new(jsonl, args.keep_formulas);
+    let mut scored = 0;
+    for row in rows {
+        let features: BTreeMap<String, Value> = only_features(row.values, &known);
+        let values = match manifest.row(&features) {
+            Ok(v) => v,
+            Err(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                rejected.push((row.line, list.join("; ")));
+                bar.inc(1);
+                continue;
+            }
+        };
+        let (p, source) = match remote {
+            None => (model.predict(&values), None),
+            Some(call) => match call(features.clone().into_iter().collect()).await {
+                Ok((p, source)) => (p, Some(source)),
+                Err(e) => {
+                    rejected.push((row.line, format!("remote endpoint: {e}")));
+                    bar.inc(1);
+                    continue;
+                }
+            },
+        };
+        let source = source.map(|s| match s {
+            leadsmith_remote::Source::Remote => "remote",
+            leadsmith_remote::Source::Fallback => "fallback",
+        });
+        let reasons = args.reasons.map(|n| reasons(model, &values, n));
+        written.row(model, &row.id, p, reasons, source)?;
+        scored += 1;
+        bar.inc(1);
+        if scored % 4096 == 0 {
+            let full = std::mem::replace(&mut written, Written::new(jsonl, args.keep_formulas));
+            out.write_all(&full.into_bytes()?)?;
+        }
+    }
+    out.write_all(&written.into_bytes()?)?;
+    out.flush().with_context(|| format!("writing {}", args.out.display()))?;
+    bar.finish_and_clear();
+    Ok((scored, rejected, total))
+}
+
+/// The `reasons` cell: the `n` features that moved a score most, in words.
+pub(super) fn reasons(model: &ScoringModel, values: &[f64], n: usize) -> String {
+    model.reasons(values, n).iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// Scored rows as the output file has them: CSV (id, score, bucket, tier, then reasons and source when
+/// asked for) or JSON lines, gathered in memory to be written in order.
+pub(super) enum Written {
+    Csv(CsvOut<Vec<u8>>),
+    Jsonl(Vec<u8>),
+}
+
+impl Written {
+    pub(super) fn new(jsonl: bool, keep_formulas: bool) -> Self {
+        if jsonl { Self::Jsonl(Vec::new()) } else { Self::Csv(CsvOut::new(Vec::new(), keep_formulas)) }
+    }
+
+    /// The CSV header (JSON lines have none).
+    fn header(&mut self, reasons: bool, source: bool) -> Result<()> {
+        if let Self::Csv(w) = self {
+            let mut header = vec!["id", "score", "bucket", "tier"];
+            if reasons {
+                header.push("reasons");
+            }
+            if source {
+                header.push("source");
+            }
+            w.write(&header)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn row(
+        &mut self,
+        model: &ScoringModel,
+        id: &str,
+        p: f64,
+        reasons: Option<String>,
+        source: Option<&str>,
+    ) -> Result<()> {
+        let (bucket, tier) = match model.objective() {
+            Objective::Probability => {
+                let shown = model.manifest.show(p);
+                (shown.bucket, shown.tier)
+            }
+            Objective::Regression => (None, String::new()),
+        };
+        match self {
+            Self::Csv(w) => {
+                let score = p.to_string();
+                let bucket = bucket.map(|b| b.to_string()).unwrap_or_default();
+                let mut record: Vec<&str> = vec![id, &score, &bucket, &tier];
+                if let Some(r) = &reasons {
+                    record.push(r);
+                }
+                if let Some(s) = source {
+                    record.push(s);
+                }
+                w.write(&record)?;
+            }
+            Self::Jsonl(out) => {
+                let mut line = serde_json::json!({"id": id, "score": p, "bucket": bucket, "tier": tier});
+                if let Some(r) = reasons {
+                    line["reasons"] = Value::String(r);
+                }
+                if let Some(s) = source {
+                    line["source"] = Value::String(s.to_string());
+                }
+                serde_json::to_writer(&mut *out, &line)?;
+                out.push(b'\n');
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn into_bytes(self) -> Result<Vec<u8>> {
+        match self {
+            Self::Csv(w) => w.into_inner(),
+            Self::Jsonl(out) => Ok(out),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -456,5 +605,136 @@ pub fn model(command: &ModelCommand) -> Result<()> {
             calibrate(path, manifest.as_deref(), data, label, *method, out)
         }
         ModelCommand::Importance { path, data, manifest, top } => importance(path, manifest.as_deref(), data, *top),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scoring file with everything a CRM export throws at a reader: a byte-order mark, CRLF line breaks,
+    /// blank lines, quoted cells with commas, quotes and line breaks, empty and formula-like ids, padded and
+    /// odd numbers, yes/no, values out of range or of the wrong type; long enough for several blocks.
+    fn awkward_file(rows: usize) -> String {
+        let cells =
+            ["0.25", " 1.5 ", "-3", "+4", "1e-3", "", "NaN", "null", "inf", "abc", "\u{a0}2.5\u{a0}", "7", "-0", ".5"];
+        let bools = ["yes", "no", "true", "FALSE", "", "1", "maybe"];
+        let ints = ["3", "-2", "0", "2.5", "9", "", "4.0"];
+        let mut seed = 7u64;
+        let mut next = move |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut text = String::from("\u{feff}id,x0,x1,note,x2,x3,x4,x5,x6,x7\r\n");
+        for i in 0..rows {
+            let id = match next(20) {
+                0 => String::new(),
+                1 => format!("=HYPERLINK(\"{i}\")"),
+                _ => format!("lead-{i}"),
+            };
+            let id = if id.contains('"') { format!("\"{}\"", id.replace('"', "\"\"")) } else { id };
+            let note = match next(6) {
+                0 => "\"Acme, Inc.\"".to_string(),
+                1 => "\"said \"\"hi\"\"\nthen left\"".to_string(),
+                _ => "plain".to_string(),
+            };
+            let mut row = vec![id, ints[next(ints.len())].to_string(), bools[next(bools.len())].to_string(), note];
+            for _ in 0..6 {
+                // Mostly plain numbers, as a real file is.
+                let cell = if next(3) == 0 {
+                    cells[next(cells.len())].to_string()
+                } else {
+                    format!("{:.3}", next(4000) as f64 / 1000.0 - 2.0)
+                };
+                row.push(cell);
+            }
+            text.push_str(&row.join(","));
+            text.push_str(if next(2) == 0 { "\r\n" } else { "\n" });
+            if next(50) == 0 {
+                text.push_str(if next(2) == 0 { "\n" } else { " , ,,,,,,,,\n" });
+            }
+        }
+        text
+    }
+
+    fn manifest() -> serde_json::Value {
+        let mut features = vec![
+            serde_json::json!({"name": "x0", "type": "integer", "min": -5, "max": 5, "default": null}),
+            serde_json::json!({"name": "x1", "type": "bool", "default": 0}),
+        ];
+        for i in 2..8 {
+            features.push(serde_json::json!({"name": format!("x{i}"), "default": null}));
+        }
+        serde_json::json!({"name": "awkward", "version": "1", "features": features})
+    }
+
+    fn args(dir: &Path, input: &Path, out: &str, reasons: Option<usize>, keep_formulas: bool) -> ScoreArgs {
+        ScoreArgs {
+            model: Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/fixtures/xgboost/binary_small.json"),
+            manifest: Some(dir.join("m.manifest.json")),
+            input: input.to_path_buf(),
+            out: dir.join(out),
+            reasons,
+            keep_formulas,
+            remote: None,
+        }
+    }
+
+    async fn both_paths(args: &ScoreArgs) -> (Option<(Done, Vec<u8>)>, (Done, Vec<u8>)) {
+        let model = std::sync::Arc::new(open_model(&args.model, args.manifest.as_deref()).unwrap());
+        let jsonl = args.out.extension().is_some_and(|e| e == "jsonl");
+        let mut header = Written::new(jsonl, args.keep_formulas);
+        header.header(args.reasons.is_some(), false).unwrap();
+        let header = header.into_bytes().unwrap();
+        let fast = score_fast(args, &model, &model.manifest, jsonl, &header, false).await.unwrap();
+        let fast = fast.map(|mut done| {
+            done.1.sort();
+            (done, std::fs::read(&args.out).unwrap())
+        });
+        let mut careful = score_careful(args, &model, &model.manifest, jsonl, &header, None, false).await.unwrap();
+        careful.1.sort();
+        let written = std::fs::read(&args.out).unwrap();
+        (fast, (careful, written))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_fast_path_scores_exactly_as_the_careful_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.manifest.json"), manifest().to_string()).unwrap();
+        let input = dir.path().join("awkward.csv");
+        std::fs::write(&input, awkward_file(25_000)).unwrap();
+        assert!(std::fs::metadata(&input).unwrap().len() > 3 << 19, "more than one block");
+        for (out, reasons, keep) in
+            [("o.csv", None, false), ("o.csv", Some(3), true), ("o.jsonl", Some(2), false), ("o.jsonl", None, true)]
+        {
+            let args = args(dir.path(), &input, out, reasons, keep);
+            let (fast, careful) = both_paths(&args).await;
+            let (fast_done, fast_bytes) = fast.expect("a regular file takes the fast path");
+            let (careful_done, careful_bytes) = careful;
+            assert_eq!(fast_done.0, careful_done.0, "{out}: rows scored");
+            assert_eq!(fast_done.2, careful_done.2, "{out}: rows read");
+            let first_difference = fast_done.1.iter().zip(&careful_done.1).find(|(a, b)| a != b);
+            assert_eq!(first_difference, None, "{out}: rejected rows, their lines and reasons");
+            assert_eq!(fast_done.1.len(), careful_done.1.len(), "{out}: rows rejected");
+            assert!(fast_bytes == careful_bytes, "{out} {reasons:?} {keep}: the outputs differ");
+            assert!(fast_done.0 > 10_000 && fast_done.1.len() > 1_000, "both kinds of rows: {:?}", fast_done.0);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn irregular_files_are_left_to_the_careful_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.manifest.json"), manifest().to_string()).unwrap();
+        let regular = awkward_file(300);
+        let footer = format!("{regular}\n\"Acme Corp\"\n\"Confidential Information - Do Not Distribute\"\n");
+        let short_row = regular.replacen("\nlead-5,", "\nlead-5,1\nlead-5,", 1);
+        let stray_quote = regular.replacen("\nlead-7,", "\nlead-7,\"", 1);
+        for (name, text) in [("footer", footer), ("short", short_row), ("quote", stray_quote)] {
+            let input = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&input, text).unwrap();
+            let (fast, (careful, _)) = both_paths(&args(dir.path(), &input, "o.csv", None, false)).await;
+            assert!(fast.is_none(), "{name}: the fast path declined");
+            assert!(careful.0 > 50 && careful.1.len() > 50, "{name}: {} scored", careful.0);
+        }
     }
 }

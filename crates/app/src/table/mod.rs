@@ -5,6 +5,7 @@
 //! [`Stream`] reads a record at a time in constant memory (`stream.rs`, over the decoded text of
 //! `tape.rs`, after the detection of `detect.rs`); [`read_file`] and friends collect it into a [`Table`].
 
+pub mod blocks;
 mod detect;
 mod stream;
 mod tape;

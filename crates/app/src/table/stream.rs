@@ -209,6 +209,15 @@ impl<'a> Stream<'a> {
     }
 }
 
+impl Plan {
+    /// The delimiter of a CSV source of UTF-8 text, whose bytes can be parsed as they are (after a
+    /// byte-order mark); `None` for JSONL and other encodings.
+    pub fn utf8_csv_delimiter(&self) -> Option<u8> {
+        (self.format == Format::Csv && self.decoding.encoding == encoding_rs::UTF_8)
+            .then(|| self.delimiter.unwrap_or(b','))
+    }
+}
+
 impl Stream<'_> {
     /// How the source was read, to read it again the same way.
     pub fn plan(&self) -> Plan {

@@ -164,6 +164,10 @@ impl Predictor for XgbModel {
         self.margin(row)
     }
 
+    fn predict_margin_batch(&self, rows: &[f64], out: &mut Vec<f64>) {
+        XgbModel::predict_margin_batch(self, rows, self.num_features, out);
+    }
+
     /// # Panics
     /// When `row.len()` is not [`num_features`](Predictor::num_features).
     fn contributions(&self, row: &[f64]) -> Vec<f64> {
