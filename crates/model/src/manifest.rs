@@ -174,17 +174,23 @@ impl Manifest {
 
     /// Maps a model output (a probability for classifiers) to what is shown.
     pub fn show(&self, p: f64) -> Shown {
-        let display = display_probability(p);
+        let (bucket, score, tier) = self.place(p);
+        Shown { raw_score: p, bucket, score, tier: tier.to_string(), display: display_probability(p) }
+    }
+
+    /// Where an output lands: its bucket (bucket mapping) or 0–100 score (score mapping), and its tier;
+    /// [`show`](Self::show) without building the text, for scoring many rows.
+    pub fn place(&self, p: f64) -> (Option<u8>, Option<f64>, &str) {
         match &self.output {
             OutputMapping::Bucket { tiers } => {
                 let bucket = bucket(p);
-                let tier = tiers.get(5 - bucket as usize).cloned().unwrap_or_default();
-                Shown { raw_score: p, bucket: Some(bucket), score: None, tier, display }
+                let tier = tiers.get(5 - bucket as usize).map_or("", String::as_str);
+                (Some(bucket), None, tier)
             }
             OutputMapping::Score100 { tiers } => {
                 let score = (p * 100.0).clamp(0.0, 100.0);
-                let tier = tiers.iter().find(|(_, min)| score >= *min).map(|(t, _)| t.clone()).unwrap_or_default();
-                Shown { raw_score: p, bucket: None, score: Some(score), tier, display }
+                let tier = tiers.iter().find(|(_, min)| score >= *min).map_or("", |(t, _)| t.as_str());
+                (None, Some(score), tier)
             }
         }
     }
@@ -193,6 +199,7 @@ impl Manifest {
 impl FeatureSpec {
     /// The feature's value in a row from what a request gave (`None`: left out): a null or absent value
     /// is its default, or refused when it has none; anything else must be of its type and in range.
+    #[inline]
     pub fn value(&self, given: Option<&serde_json::Value>) -> Result<f64, String> {
         match given {
             None | Some(serde_json::Value::Null) => match self.default {
@@ -217,11 +224,13 @@ impl FeatureSpec {
     }
 
     /// Whether a number is allowed: finite, whole for integers, within the range.
+    #[inline]
     pub fn check(&self, x: f64) -> Result<(), String> {
         if !x.is_finite() {
             return Err("must be finite".into());
         }
-        if self.kind == FeatureType::Integer && x.fract() != 0.0 {
+        // Not `x.fract()`: LLVM may compute it before looking at the kind, and without SSE4.1 it is a call.
+        if self.kind == FeatureType::Integer && x.abs() < 4_503_599_627_370_496.0 && (x as i64) as f64 != x {
             return Err(format!("expected a whole number, got {x}"));
         }
         if let Some(lo) = self.min

@@ -215,7 +215,7 @@ fn missing_required<'m>(manifest: &'m leadsmith_model::Manifest, columns: &[Stri
     manifest
         .features
         .iter()
-        .filter(|f| f.default.is_none() && !columns.iter().any(|c| *c == f.name))
+        .filter(|f| f.default.is_none() && !columns.contains(&f.name))
         .map(|f| f.name.as_str())
         .collect()
 }
@@ -362,13 +362,13 @@ pub(super) fn reasons(model: &ScoringModel, values: &[f64], n: usize) -> String 
 /// Scored rows as the output file has them: CSV (id, score, bucket, tier, then reasons and source when
 /// asked for) or JSON lines, gathered in memory to be written in order.
 pub(super) enum Written {
-    Csv(CsvOut<Vec<u8>>),
+    Csv(Box<CsvOut<Vec<u8>>>),
     Jsonl(Vec<u8>),
 }
 
 impl Written {
     pub(super) fn new(jsonl: bool, keep_formulas: bool) -> Self {
-        if jsonl { Self::Jsonl(Vec::new()) } else { Self::Csv(CsvOut::new(Vec::new(), keep_formulas)) }
+        if jsonl { Self::Jsonl(Vec::new()) } else { Self::Csv(Box::new(CsvOut::new(Vec::new(), keep_formulas))) }
     }
 
     /// The CSV header (JSON lines have none).
@@ -396,23 +396,33 @@ impl Written {
     ) -> Result<()> {
         let (bucket, tier) = match model.objective() {
             Objective::Probability => {
-                let shown = model.manifest.show(p);
-                (shown.bucket, shown.tier)
+                let (bucket, _, tier) = model.manifest.place(p);
+                (bucket, tier)
             }
-            Objective::Regression => (None, String::new()),
+            Objective::Regression => (None, ""),
         };
         match self {
             Self::Csv(w) => {
-                let score = p.to_string();
-                let bucket = bucket.map(|b| b.to_string()).unwrap_or_default();
-                let mut record: Vec<&str> = vec![id, &score, &bucket, &tier];
+                // The score and the bucket in one string: one allocation a row.
+                use std::fmt::Write as _;
+                let mut text = String::with_capacity(32);
+                let _ = write!(text, "{p}");
+                let split = text.len();
+                if let Some(b) = bucket {
+                    let _ = write!(text, "{b}");
+                }
+                let (score, bucket) = text.split_at(split);
+                let mut record: [&str; 6] = [id, score, bucket, tier, "", ""];
+                let mut n = 4;
                 if let Some(r) = &reasons {
-                    record.push(r);
+                    record[n] = r;
+                    n += 1;
                 }
                 if let Some(s) = source {
-                    record.push(s);
+                    record[n] = s;
+                    n += 1;
                 }
-                w.write(&record)?;
+                w.write(&record[..n])?;
             }
             Self::Jsonl(out) => {
                 let mut line = serde_json::json!({"id": id, "score": p, "bucket": bucket, "tier": tier});
@@ -615,7 +625,7 @@ mod tests {
     /// A scoring file with everything a CRM export throws at a reader: a byte-order mark, CRLF line breaks,
     /// blank lines, quoted cells with commas, quotes and line breaks, empty and formula-like ids, padded and
     /// odd numbers, yes/no, values out of range or of the wrong type; long enough for several blocks.
-    fn awkward_file(rows: usize) -> String {
+    fn awkward_file(rows: usize, quoted: bool) -> String {
         let cells =
             ["0.25", " 1.5 ", "-3", "+4", "1e-3", "", "NaN", "null", "inf", "abc", "\u{a0}2.5\u{a0}", "7", "-0", ".5"];
         let bools = ["yes", "no", "true", "FALSE", "", "1", "maybe"];
@@ -629,13 +639,14 @@ mod tests {
         for i in 0..rows {
             let id = match next(20) {
                 0 => String::new(),
-                1 => format!("=HYPERLINK(\"{i}\")"),
+                1 if quoted => format!("=HYPERLINK(\"{i}\")"),
+                1 => format!("=cmd|{i}"),
                 _ => format!("lead-{i}"),
             };
             let id = if id.contains('"') { format!("\"{}\"", id.replace('"', "\"\"")) } else { id };
             let note = match next(6) {
-                0 => "\"Acme, Inc.\"".to_string(),
-                1 => "\"said \"\"hi\"\"\nthen left\"".to_string(),
+                0 if quoted => "\"Acme, Inc.\"".to_string(),
+                1 if quoted => "\"said \"\"hi\"\"\nthen left\"".to_string(),
                 _ => "plain".to_string(),
             };
             let mut row = vec![id, ints[next(ints.len())].to_string(), bools[next(bools.len())].to_string(), note];
@@ -701,13 +712,17 @@ mod tests {
     async fn the_fast_path_scores_exactly_as_the_careful_one() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("m.manifest.json"), manifest().to_string()).unwrap();
-        let input = dir.path().join("awkward.csv");
-        std::fs::write(&input, awkward_file(25_000)).unwrap();
-        assert!(std::fs::metadata(&input).unwrap().len() > 3 << 19, "more than one block");
-        for (out, reasons, keep) in
-            [("o.csv", None, false), ("o.csv", Some(3), true), ("o.jsonl", Some(2), false), ("o.jsonl", None, true)]
-        {
-            let args = args(dir.path(), &input, out, reasons, keep);
+        let (quoted, plain) = (dir.path().join("quoted.csv"), dir.path().join("plain.csv"));
+        std::fs::write(&quoted, awkward_file(30_000, true)).unwrap();
+        std::fs::write(&plain, awkward_file(30_000, false)).unwrap();
+        assert!(std::fs::metadata(&quoted).unwrap().len() > 5 << 18, "more than one block");
+        for (input, out, reasons, keep) in [
+            (&quoted, "o.csv", None, false),
+            (&quoted, "o.jsonl", Some(2), true),
+            (&plain, "o.csv", Some(3), true),
+            (&plain, "o.jsonl", None, false),
+        ] {
+            let args = args(dir.path(), input, out, reasons, keep);
             let (fast, careful) = both_paths(&args).await;
             let (fast_done, fast_bytes) = fast.expect("a regular file takes the fast path");
             let (careful_done, careful_bytes) = careful;
@@ -725,7 +740,7 @@ mod tests {
     async fn irregular_files_are_left_to_the_careful_reader() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("m.manifest.json"), manifest().to_string()).unwrap();
-        let regular = awkward_file(300);
+        let regular = awkward_file(300, true);
         let footer = format!("{regular}\n\"Acme Corp\"\n\"Confidential Information - Do Not Distribute\"\n");
         let short_row = regular.replacen("\nlead-5,", "\nlead-5,1\nlead-5,", 1);
         let stray_quote = regular.replacen("\nlead-7,", "\nlead-7,\"", 1);

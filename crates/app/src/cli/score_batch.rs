@@ -149,65 +149,20 @@ struct Scratch {
 /// Parses, scores and formats one block.
 fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch: &mut Scratch) -> Output {
     let mut output = Output { seq: block.seq, bytes: Vec::new(), scored: 0, rejected: Vec::new(), irregular: None };
-    let width = plan.columns.len();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(plan.delimiter)
-        .from_reader(&block.bytes[..]);
-    let mut record = csv::ByteRecord::new();
-    let mut header_skipped = block.seq != 0;
-    // Lines are counted from byte offsets, as the careful reader counts them.
-    let (mut line, mut counted_to) = (block.first_line, 0usize);
     let Scratch { rows, ids, margins, scores } = scratch;
     rows.clear();
     ids.clear();
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                output.irregular = Some(format!("unreadable CSV: {e}"));
-                return output;
-            }
-        }
-        // A record's position can be the line break before it (the `\n` of a CRLF, a blank line): its line
-        // is that of its first character.
-        let mut start = record.position().map_or(0, |p| p.byte() as usize).max(counted_to);
-        start += block.bytes[start..].iter().take_while(|&&b| matches!(b, b'\n' | b'\r')).count();
-        line += memchr::memchr_iter(b'\n', &block.bytes[counted_to..start]).count() as u64;
-        counted_to = start;
-        if !header_skipped {
-            header_skipped = true;
-            continue;
-        }
-        if record.iter().all(is_blank) {
-            continue;
-        }
-        if record.len() != width {
-            output.irregular = Some(format!("line {line} has {} fields, the header {width}", record.len()));
-            return output;
-        }
-        let row_start = rows.len();
-        errors.clear();
-        for (spec, slot) in plan.features.iter().zip(slots) {
-            match value(spec, slot.map(|c| &record[c])) {
-                Ok(v) => rows.push(v),
-                Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
-            }
-        }
-        if !errors.is_empty() {
-            rows.truncate(row_start);
-            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            output.rejected.push((line, list.join("; ")));
-            continue;
-        }
-        let id = &record[plan.id_column];
-        ids.push(if id.is_empty() { line.to_string() } else { String::from_utf8_lossy(id).into_owned() });
-        lines.push(line);
+    let mut sink = Rows { plan, slots, rows, ids, rejected: &mut output.rejected, header_skipped: block.seq != 0 };
+    let read = if splits_plainly(&block.bytes, plan.delimiter) {
+        split_lines(block, plan.delimiter, &mut sink)
+    } else {
+        read_csv(block, plan.delimiter, &mut sink)
+    };
+    if let Err(why) = read {
+        output.irregular = Some(why);
+        return output;
     }
+    let (rows, ids) = (&*sink.rows, &*sink.ids);
     plan.model.predict_batch(rows, margins, scores);
     let nf = plan.features.len().max(1);
     let mut written = Written::new(plan.jsonl, plan.keep_formulas);
@@ -226,6 +181,111 @@ fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch:
     output
 }
 
+/// Where a block's rows go: checked, turned into the model's values, or rejected with their reasons.
+struct Rows<'b> {
+    plan: &'b Plan<'b>,
+    slots: &'b [Option<usize>],
+    rows: &'b mut Vec<f64>,
+    ids: &'b mut Vec<String>,
+    rejected: &'b mut Rejected,
+    /// False until the header (the first record of the first block) has gone by.
+    header_skipped: bool,
+}
+
+impl Rows<'_> {
+    /// Takes one record that starts on `line`; `Err` when the file is irregular (a row of the wrong width).
+    fn take(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), String> {
+        if !self.header_skipped {
+            self.header_skipped = true;
+            return Ok(());
+        }
+        if fields.iter().all(|f| is_blank(f)) {
+            return Ok(());
+        }
+        let width = self.plan.columns.len();
+        if fields.len() != width {
+            return Err(format!("line {line} has {} fields, the header {width}", fields.len()));
+        }
+        let row_start = self.rows.len();
+        let mut errors = Vec::new();
+        for (spec, slot) in self.plan.features.iter().zip(self.slots) {
+            match value(spec, slot.map(|c| fields[c])) {
+                Ok(v) => self.rows.push(v),
+                Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
+            }
+        }
+        if !errors.is_empty() {
+            self.rows.truncate(row_start);
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            self.rejected.push((line, list.join("; ")));
+            return Ok(());
+        }
+        let id = fields[self.plan.id_column];
+        self.ids.push(if id.is_empty() { line.to_string() } else { String::from_utf8_lossy(id).into_owned() });
+        Ok(())
+    }
+}
+
+/// Whether a block's records are its lines split at the delimiter: no quotes, and no carriage return but
+/// those of CRLF line breaks (the CSV reader ends a record at a lone one too).
+fn splits_plainly(bytes: &[u8], delimiter: u8) -> bool {
+    delimiter != b'"'
+        && memchr::memchr(b'"', bytes).is_none()
+        && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
+}
+
+/// The records of a block that [`splits_plainly`]: each non-empty line, split at the delimiter.
+fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), String> {
+    let bytes = &block.bytes[..];
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(sink.plan.columns.len());
+    let (mut line, mut pos) = (block.first_line, 0);
+    while pos < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let text = &bytes[pos..end];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if !text.is_empty() {
+            // Cells are short: a plain scan beats searching for each delimiter.
+            fields.clear();
+            let mut from = 0;
+            for (at, &b) in text.iter().enumerate() {
+                if b == delimiter {
+                    fields.push(&text[from..at]);
+                    from = at + 1;
+                }
+            }
+            fields.push(&text[from..]);
+            sink.take(line, &fields)?;
+        }
+        line += 1;
+        pos = end + 1;
+    }
+    Ok(())
+}
+
+/// The records of any block, through the CSV reader (quoted cells, line breaks inside them).
+fn read_csv(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), String> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(&block.bytes[..]);
+    let mut record = csv::ByteRecord::new();
+    // Lines are counted from byte offsets, as the careful reader counts them.
+    let (mut line, mut counted_to) = (block.first_line, 0usize);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(format!("unreadable CSV: {e}")),
+        }
+        // A record's position can be the line break before it (the `\n` of a CRLF, a blank line): its line
+        // is that of its first character.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize).max(counted_to);
+        start += block.bytes[start..].iter().take_while(|&&b| matches!(b, b'\n' | b'\r')).count();
+        line += memchr::memchr_iter(b'\n', &block.bytes[counted_to..start]).count() as u64;
+        counted_to = start;
+        let fields: Vec<&[u8]> = record.iter().collect();
+        sink.take(line, &fields)?;
+    }
+}
+
 /// Whether a cell is empty once trimmed, as the careful reader trims it.
 fn is_blank(cell: &[u8]) -> bool {
     cell.trim_ascii().is_empty() || std::str::from_utf8(cell).is_ok_and(|s| s.trim().is_empty())
@@ -236,14 +296,112 @@ fn is_blank(cell: &[u8]) -> bool {
 /// cell of a scoring file is) is parsed on the spot; `Cell::parse` reads it as the same number.
 fn value(spec: &FeatureSpec, cell: Option<&[u8]>) -> Result<f64, String> {
     let Some(cell) = cell else { return spec.value(None) };
-    if spec.kind != leadsmith_model::FeatureType::Bool
-        && let Ok(text) = std::str::from_utf8(cell.trim_ascii())
-        && let Ok(x) = text.parse::<f64>()
-        && x.is_finite()
-    {
-        spec.check(x)?;
-        return Ok(x);
+    let trimmed = cell.trim_ascii();
+    if trimmed.is_empty() {
+        // `Cell::parse` reads it as empty: the feature left out.
+        return spec.value(None);
+    }
+    if spec.kind != leadsmith_model::FeatureType::Bool {
+        let number = match plain_decimal(trimmed) {
+            Some(x) => Some(x),
+            None => std::str::from_utf8(trimmed).ok().and_then(|t| t.parse::<f64>().ok()).filter(|x| x.is_finite()),
+        };
+        if let Some(x) = number {
+            spec.check(x)?;
+            return Ok(x);
+        }
     }
     let text = String::from_utf8_lossy(cell);
     spec.value(Some(&leadsmith_core::Cell::parse(&text).to_json()))
+}
+
+/// Powers of ten that are exact in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// A plain decimal (`-12.345`, `7`, `+.5`: a sign, digits and at most one point, no exponent) of at most
+/// 15 digits, as `str::parse::<f64>` reads it: the digits are an exact integer and the power of ten is
+/// exact, so one division rounds correctly, to the same number (Clinger's fast path). `None` for anything
+/// else, which the standard parser then reads.
+fn plain_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let (mut mantissa, mut count, mut point) = (0u64, 0usize, None);
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                count += 1;
+                if count > 15 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let decimals = point.map_or(0, |p| digits.len() - p - 1);
+    let x = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
+    Some(if negative { -x } else { x })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_decimals_read_as_the_standard_parser_reads_them() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "7",
+            "-7",
+            "0.1",
+            "-0.007",
+            ".5",
+            "5.",
+            "+.25",
+            "123456789012345",
+            "0.00000000000001",
+            "999999999999999",
+            "1.23456789012345",
+            "-98765.4321",
+            "00012.50",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut seed = 3u64;
+        for _ in 0..200_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let digits = 1 + (seed >> 60) as usize;
+            let value = (seed >> 11) % 10u64.pow(digits.min(15) as u32);
+            let text = value.to_string();
+            let point = (seed >> 20) as usize % (text.len() + 1);
+            let sign = ["", "-", "+"][(seed >> 30) as usize % 3];
+            cases.push(format!("{sign}{}.{}", &text[..point], &text[point..]));
+        }
+        for case in &cases {
+            let want: f64 = case.parse().unwrap();
+            let got = plain_decimal(case.as_bytes()).unwrap_or_else(|| panic!("{case} is plain"));
+            assert_eq!(got.to_bits(), want.to_bits(), "{case}");
+        }
+        for not_plain in
+            ["", "-", ".", "1e5", "1.2.3", "1,5", "0x10", "nan", "inf", " 1", "1234567890123456", "3.141592653589793"]
+        {
+            assert_eq!(plain_decimal(not_plain.as_bytes()), None, "{not_plain:?}");
+        }
+    }
 }
