@@ -214,15 +214,20 @@ impl Rows<'_> {
                 Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
             }
         }
+        self.finish(line, fields[self.plan.id_column], row_start, &errors);
+        Ok(())
+    }
+
+    /// Ends a row whose values were pushed from `row_start` on: kept with its id, or taken back and
+    /// rejected with its problems (in the features' order).
+    fn finish(&mut self, line: u64, id: &[u8], row_start: usize, errors: &[FeatureError]) {
         if !errors.is_empty() {
             self.rows.truncate(row_start);
             let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
             self.rejected.push((line, list.join("; ")));
-            return Ok(());
+            return;
         }
-        let id = fields[self.plan.id_column];
         self.ids.push(if id.is_empty() { line.to_string() } else { String::from_utf8_lossy(id).into_owned() });
-        Ok(())
     }
 }
 
@@ -234,32 +239,142 @@ fn splits_plainly(bytes: &[u8], delimiter: u8) -> bool {
         && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
 }
 
-/// The records of a block that [`splits_plainly`]: each non-empty line, split at the delimiter.
+/// The records of a block that [`splits_plainly`], in one pass over its bytes: each non-empty line is split
+/// at the delimiter while its number cells are parsed as they go by (a sign, digits, a point, padding; see
+/// [`plain_decimal`]). Any other cell is read by [`value`], so a row gets what [`Rows::take`] would give it.
 fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), String> {
+    let plan = sink.plan;
+    let (width, nf) = (plan.columns.len(), plan.features.len());
+    // Per column: the feature it holds, if any, and whether its cells are numbers to parse on the spot.
+    let mut feature_of: Vec<Option<(usize, bool)>> = vec![None; width];
+    for (f, slot) in sink.slots.iter().enumerate() {
+        if let Some(c) = *slot {
+            feature_of[c] = Some((f, plan.features[f].kind != leadsmith_model::FeatureType::Bool));
+        }
+    }
+    let mut values = vec![0.0; nf];
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    let mut errors: Vec<FeatureError> = Vec::new();
     let bytes = &block.bytes[..];
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(sink.plan.columns.len());
     let (mut line, mut pos) = (block.first_line, 0);
     while pos < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         let text = &bytes[pos..end];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if !text.is_empty() {
-            // Cells are short: a plain scan beats searching for each delimiter.
-            fields.clear();
-            let mut from = 0;
-            for (at, &b) in text.iter().enumerate() {
-                if b == delimiter {
-                    fields.push(&text[from..at]);
-                    from = at + 1;
-                }
-            }
-            fields.push(&text[from..]);
-            sink.take(line, &fields)?;
-        }
+        let this_line = line;
         line += 1;
         pos = end + 1;
+        if text.is_empty() {
+            continue;
+        }
+        if !sink.header_skipped {
+            sink.header_skipped = true;
+            continue;
+        }
+        problems.clear();
+        let (mut column, mut at, mut blank, mut id) = (0usize, 0usize, true, &text[..0]);
+        loop {
+            let start = at;
+            let (end, number) = match feature_of.get(column).copied().flatten() {
+                Some((_, true)) => number_cell(text, start, delimiter),
+                _ => (text[start..].iter().position(|&b| b == delimiter).map_or(text.len(), |i| start + i), None),
+            };
+            let cell = &text[start..end];
+            if blank && !is_blank(cell) {
+                blank = false;
+            }
+            if column == plan.id_column {
+                id = cell;
+            }
+            if let Some(Some((f, _))) = feature_of.get(column) {
+                let spec = &plan.features[*f];
+                let read = match number {
+                    Some(x) => spec.check(x).map(|()| x),
+                    None => value(spec, Some(cell)),
+                };
+                match read {
+                    Ok(v) => values[*f] = v,
+                    Err(problem) => problems.push((*f, problem)),
+                }
+            }
+            column += 1;
+            if end >= text.len() {
+                break;
+            }
+            at = end + 1;
+        }
+        if blank {
+            continue;
+        }
+        if column != width {
+            return Err(format!("line {this_line} has {column} fields, the header {width}"));
+        }
+        for (f, slot) in sink.slots.iter().enumerate() {
+            if slot.is_none() {
+                match plan.features[f].value(None) {
+                    Ok(v) => values[f] = v,
+                    Err(problem) => problems.push((f, problem)),
+                }
+            }
+        }
+        let row_start = sink.rows.len();
+        errors.clear();
+        if problems.is_empty() {
+            sink.rows.extend_from_slice(&values);
+        } else {
+            problems.sort_by_key(|(f, _)| *f);
+            errors.extend(
+                problems.drain(..).map(|(f, problem)| FeatureError { feature: plan.features[f].name.clone(), problem }),
+            );
+        }
+        sink.finish(this_line, id, row_start, &errors);
     }
     Ok(())
+}
+
+/// A number cell starting at `start` of a line: where it ends (the next delimiter or the line's end), and
+/// its value when it is a plain decimal with ASCII padding, read exactly as [`plain_decimal`] reads it.
+#[inline]
+fn number_cell(text: &[u8], start: usize, delimiter: u8) -> (usize, Option<f64>) {
+    let n = text.len();
+    let pad = |b: u8| b != delimiter && b.is_ascii_whitespace();
+    let mut i = start;
+    while i < n && pad(text[i]) {
+        i += 1;
+    }
+    let negative = i < n && text[i] == b'-';
+    if i < n && (text[i] == b'-' || text[i] == b'+') {
+        i += 1;
+    }
+    let (mut mantissa, mut count, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
+    while i < n {
+        let b = text[i];
+        if b.is_ascii_digit() {
+            count += 1;
+            if count > 15 {
+                break;
+            }
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            decimals += usize::from(point);
+        } else if b == b'.' && !point {
+            point = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    while i < n && pad(text[i]) {
+        i += 1;
+    }
+    if i >= n || text[i] == delimiter {
+        if (1..=15).contains(&count) {
+            let x = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
+            return (i, Some(if negative { -x } else { x }));
+        }
+        return (i, None);
+    }
+    let end = text[i..].iter().position(|&b| b == delimiter).map_or(n, |j| i + j);
+    (end, None)
 }
 
 /// The records of any block, through the CSV reader (quoted cells, line breaks inside them).
@@ -324,36 +439,13 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 /// A plain decimal (`-12.345`, `7`, `+.5`: a sign, digits and at most one point, no exponent) of at most
 /// 15 digits, as `str::parse::<f64>` reads it: the digits are an exact integer and the power of ten is
 /// exact, so one division rounds correctly, to the same number (Clinger's fast path). `None` for anything
-/// else, which the standard parser then reads.
+/// else, which the standard parser then reads. `text` is trimmed.
 fn plain_decimal(text: &[u8]) -> Option<f64> {
-    let (negative, digits) = match text.first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if digits.is_empty() {
-        return None;
+    // A line break never is inside a trimmed cell: as the "delimiter" it only ends the text.
+    match number_cell(text, 0, b'\n') {
+        (end, Some(x)) if end == text.len() => Some(x),
+        _ => None,
     }
-    let (mut mantissa, mut count, mut point) = (0u64, 0usize, None);
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                count += 1;
-                if count > 15 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-            }
-            b'.' if point.is_none() => point = Some(i),
-            _ => return None,
-        }
-    }
-    if count == 0 {
-        return None;
-    }
-    let decimals = point.map_or(0, |p| digits.len() - p - 1);
-    let x = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
-    Some(if negative { -x } else { x })
 }
 
 #[cfg(test)]
@@ -399,7 +491,7 @@ mod tests {
             assert_eq!(got.to_bits(), want.to_bits(), "{case}");
         }
         for not_plain in
-            ["", "-", ".", "1e5", "1.2.3", "1,5", "0x10", "nan", "inf", " 1", "1234567890123456", "3.141592653589793"]
+            ["", "-", ".", "1e5", "1.2.3", "1,5", "0x10", "nan", "inf", "1 2", "1234567890123456", "3.141592653589793"]
         {
             assert_eq!(plain_decimal(not_plain.as_bytes()), None, "{not_plain:?}");
         }
