@@ -239,8 +239,23 @@ async fn score_fast(
     header: &[u8],
     interactive: bool,
 ) -> Result<Option<Done>> {
-    use crate::table::{Source, Stream};
-    let stream = Stream::open(Source::File(&args.input), None, &Default::default())
+    use crate::table::{ReadOptions, Source, Stream};
+    // The careful reader reads a whole file once to learn that it is UTF-8; here each block is checked
+    // instead (a block that is not UTF-8 sends the file to the careful reader, which finds its encoding).
+    // A file that starts like UTF-16 or UTF-32 (a byte-order mark, NUL bytes) is for the careful reader.
+    let mut head = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?,
+            4096,
+        ),
+        &mut head,
+    )?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        return Ok(None);
+    }
+    let utf8 = ReadOptions { encoding: Some("utf-8".into()), ..Default::default() };
+    let stream = Stream::open(Source::File(&args.input), None, &utf8)
         .with_context(|| format!("reading {}", args.input.display()))?;
     let Some(delimiter) = stream.plan().utf8_csv_delimiter() else { return Ok(None) };
     let columns = stream.columns().to_vec();
@@ -744,7 +759,21 @@ mod tests {
         let footer = format!("{regular}\n\"Acme Corp\"\n\"Confidential Information - Do Not Distribute\"\n");
         let short_row = regular.replacen("\nlead-5,", "\nlead-5,1\nlead-5,", 1);
         let stray_quote = regular.replacen("\nlead-7,", "\nlead-7,\"", 1);
-        for (name, text) in [("footer", footer), ("short", short_row), ("quote", stray_quote)] {
+        // Windows-1252: "Café" with a lone 0xE9 byte, which is not UTF-8.
+        let latin1: Vec<u8> = regular
+            .trim_start_matches('\u{feff}')
+            .replacen(",plain,", ",Caf\u{e9},", 1)
+            .chars()
+            .map(|c| c as u8)
+            .collect();
+        assert!(std::str::from_utf8(&latin1).is_err());
+        let cases = [
+            ("footer", footer.into_bytes()),
+            ("short", short_row.into_bytes()),
+            ("quote", stray_quote.into_bytes()),
+            ("latin1", latin1),
+        ];
+        for (name, text) in cases {
             let input = dir.path().join(format!("{name}.csv"));
             std::fs::write(&input, text).unwrap();
             let (fast, (careful, _)) = both_paths(&args(dir.path(), &input, "o.csv", None, false)).await;

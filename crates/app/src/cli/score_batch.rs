@@ -5,7 +5,7 @@
 //!
 //! It gives exactly what the careful path gives (the same cell reading, the same rejections and reasons,
 //! the same output) for the files it takes. A file with a row of the wrong width (a broken row, a report
-//! footer) or a quote that never closes is left to the careful reader, which reports such rows one by one:
+//! footer), a quote that never closes or text that is not UTF-8 is left to the careful reader, which reports such rows one by one:
 //! [`score`] then answers `None` and the caller starts again.
 
 use std::collections::BTreeMap;
@@ -149,6 +149,10 @@ struct Scratch {
 /// Parses, scores and formats one block.
 fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch: &mut Scratch) -> Output {
     let mut output = Output { seq: block.seq, bytes: Vec::new(), scored: 0, rejected: Vec::new(), irregular: None };
+    if std::str::from_utf8(&block.bytes).is_err() {
+        output.irregular = Some(format!("the text from line {} on is not UTF-8", block.first_line));
+        return output;
+    }
     let Scratch { rows, ids, margins, scores } = scratch;
     rows.clear();
     ids.clear();
