@@ -293,6 +293,7 @@ fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), 
             if let Some(Some((f, _))) = feature_of.get(column) {
                 let spec = &plan.features[*f];
                 let read = match number {
+                    Some(x) if spec.allows(x) => Ok(x),
                     Some(x) => spec.check(x).map(|()| x),
                     None => value(spec, Some(cell)),
                 };
@@ -338,7 +339,7 @@ fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), 
 
 /// A number cell starting at `start` of a line: where it ends (the next delimiter or the line's end), and
 /// its value when it is a plain decimal with ASCII padding, read exactly as [`plain_decimal`] reads it.
-#[inline]
+#[inline(always)]
 fn number_cell(text: &[u8], start: usize, delimiter: u8) -> (usize, Option<f64>) {
     let n = text.len();
     let pad = |b: u8| b != delimiter && b.is_ascii_whitespace();
@@ -346,10 +347,10 @@ fn number_cell(text: &[u8], start: usize, delimiter: u8) -> (usize, Option<f64>)
     while i < n && pad(text[i]) {
         i += 1;
     }
-    let negative = i < n && text[i] == b'-';
-    if i < n && (text[i] == b'-' || text[i] == b'+') {
-        i += 1;
-    }
+    // Branch-free: the sign of a column's numbers is as likely one way as the other.
+    let first = text.get(i).copied().unwrap_or(0);
+    let negative = first == b'-';
+    i += usize::from(negative | (first == b'+'));
     let (mut mantissa, mut count, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
     while i < n {
         let b = text[i];
@@ -373,7 +374,7 @@ fn number_cell(text: &[u8], start: usize, delimiter: u8) -> (usize, Option<f64>)
     if i >= n || text[i] == delimiter {
         if (1..=15).contains(&count) {
             let x = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
-            return (i, Some(if negative { -x } else { x }));
+            return (i, Some(f64::from_bits(x.to_bits() | (u64::from(negative) << 63))));
         }
         return (i, None);
     }
