@@ -767,7 +767,13 @@ mod tests {
             .map(|c| c as u8)
             .collect();
         assert!(std::str::from_utf8(&latin1).is_err());
+        // Several blocks, the broken row in the middle: blocks after it are in flight or waiting their turn.
+        let mut big = awkward_file(80_000, false);
+        let middle = big.match_indices('\n').nth(40_000).unwrap().0 + 1;
+        big.insert_str(middle, "lead-short,1\n");
+        assert!(big.len() > 3 << 20, "{} bytes", big.len());
         let cases = [
+            ("several blocks", big.into_bytes()),
             ("footer", footer.into_bytes()),
             ("short", short_row.into_bytes()),
             ("quote", stray_quote.into_bytes()),

@@ -64,51 +64,70 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
         plan.features.iter().map(|f| plan.columns.iter().position(|c| *c == f.name)).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let stop = AtomicBool::new(false);
-    let (blocks_tx, blocks_rx) = mpsc::sync_channel::<Block>(workers * 2);
-    let blocks_rx = Mutex::new(blocks_rx);
-    let (done_tx, done_rx) = mpsc::channel::<Output>();
     std::thread::scope(|scope| -> Result<Option<Scored>> {
-        let reader = scope.spawn(|| -> Result<bool> {
+        // Every channel end lives in a thread or in this closure, so that when one side ends (an error,
+        // the end of the file) the others see it and end too. Blocks in flight are bounded by tokens: the
+        // reader takes one per block and the writer gives it back once the block is written, so a slow
+        // block holds back reading, not memory.
+        let (blocks_tx, blocks_rx) = mpsc::sync_channel::<Block>(workers * 2);
+        let blocks_rx = std::sync::Arc::new(Mutex::new(blocks_rx));
+        let (done_tx, done_rx) = mpsc::channel::<Output>();
+        let in_flight = workers * 4;
+        let (tokens_tx, tokens_rx) = mpsc::sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            tokens_tx.send(()).expect("room for every token");
+        }
+        let stop = &stop;
+        let reader = scope.spawn(move || -> Result<bool> {
             let mut blocks = Blocks::new(std::io::BufReader::with_capacity(0, file), BLOCK_BYTES);
-            while let Some(block) = blocks.next_block().context("reading the input")? {
+            loop {
+                if tokens_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
+                    return Ok(true);
+                }
+                let Some(block) = blocks.next_block().context("reading the input")? else { break };
                 progress.store(blocks.bytes_read(), Ordering::Relaxed);
-                if stop.load(Ordering::Relaxed) || blocks_tx.send(block).is_err() {
+                if blocks_tx.send(block).is_err() {
                     return Ok(true);
                 }
             }
-            drop(blocks_tx);
             Ok(blocks.balanced())
         });
         for _ in 0..workers {
-            let done_tx = done_tx.clone();
-            let (blocks_rx, slots, stop) = (&blocks_rx, &slots, &stop);
+            let (done_tx, blocks_rx, slots) = (done_tx.clone(), blocks_rx.clone(), &slots);
             scope.spawn(move || {
                 let mut scratch = Scratch::default();
                 loop {
                     let block = blocks_rx.lock().expect("the block queue").recv();
                     let Ok(block) = block else { break };
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let output = score_block(plan, slots, &block, &mut scratch);
+                    let output = if stop.load(Ordering::Relaxed) {
+                        // Going to the careful reader: only the token matters.
+                        Output { seq: block.seq, bytes: Vec::new(), scored: 0, rejected: Vec::new(), irregular: None }
+                    } else {
+                        score_block(plan, slots, &block, &mut scratch)
+                    };
                     if done_tx.send(output).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(done_tx);
+        drop((done_tx, blocks_rx));
         // Write the blocks in the file's order as they come back.
         let (mut next, mut waiting) = (0u64, BTreeMap::new());
         let (mut scored, mut rejected) = (0, Vec::new());
         let mut irregular = false;
         for output in done_rx {
-            if output.irregular.is_some() {
+            if output.irregular.is_some() && !irregular {
                 irregular = true;
                 stop.store(true, Ordering::Relaxed);
                 tracing::info!(reason = output.irregular.as_deref(), "reading the file with the careful reader");
+                // The blocks waiting their turn give their tokens back, so the reader can see the stop.
+                for _ in std::mem::take(&mut waiting) {
+                    let _ = tokens_tx.try_send(());
+                }
             }
             if irregular {
+                let _ = tokens_tx.try_send(());
                 continue;
             }
             waiting.insert(output.seq, output);
@@ -117,6 +136,7 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
                 scored += output.scored;
                 rejected.extend(output.rejected);
                 next += 1;
+                let _ = tokens_tx.try_send(());
             }
         }
         let balanced = reader.join().expect("the reader thread")?;
