@@ -137,28 +137,37 @@ pub fn spawn_retention(store: Arc<dyn Store>, settings: &Settings, stop: watch::
 /// A stop signal that turns true on Ctrl-C or SIGTERM, after printing `message`.
 pub fn stop_on_signal(message: &'static str) -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
+    let signal = terminated();
     tokio::spawn(async move {
-        terminated().await;
+        signal.await;
         eprintln!("{message}");
         let _ = tx.send(true);
     });
     rx
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn terminated() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let sigterm = async {
-        match term.as_mut() {
-            Some(t) => {
-                t.recv().await;
-            }
-            None => std::future::pending::<()>().await,
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future is
+/// first polled: a signal that comes after the call (a service manager stopping a server that already
+/// answers) is never the default action's sudden exit.
+pub fn terminated() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        tokio::select! {
+            () = next(interrupt.as_mut()) => {}
+            () = next(term.as_mut()) => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = sigterm => {}
+    }
+}
+
+/// The next delivery of a signal; never, when its handler could not be installed.
+async fn next(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }
 

@@ -98,8 +98,9 @@ pub async fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
             startup::redact(ctx.location())
         );
     }
+    let terminated = startup::terminated();
     let shutdown = async move {
-        startup::terminated().await;
+        terminated.await;
         eprintln!("stopping: finishing requests in flight and giving back the jobs in hand");
         let _ = stop_tx.send(true);
     };
