@@ -285,6 +285,24 @@ pub(crate) async fn redrive(client: &mut Object, ids: Option<Vec<i64>>, kind: Op
     Ok(n)
 }
 
+impl PgStore {
+    /// Runs a statement that makes running jobs ready again and, when it touched any, wakes idle workers
+    /// (here and, through NOTIFY, in other processes); how many it touched.
+    async fn give_back(&self, sql: &str, params: super::Params<'_>) -> Result<u64> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = exec(&tx, sql, params).await?;
+        if n > 0 {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.bump();
+        }
+        Ok(n)
+    }
+}
+
 #[async_trait]
 impl Jobs for PgStore {
     fn job_signal(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -374,31 +392,11 @@ impl Jobs for PgStore {
     }
 
     async fn release(&self, job_id: i64, worker: &str) -> Result<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let n = exec(&tx, sql!("jobs/release"), &[&crate::now_ms(), &job_id, &worker]).await?;
-        if n > 0 {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(())
+        self.give_back(sql!("jobs/release"), &[&crate::now_ms(), &job_id, &worker]).await.map(|_| ())
     }
 
     async fn release_unheld(&self, worker: &str, held: Vec<i64>) -> Result<u64> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let n = exec(&tx, sql!("jobs/release_unheld"), &[&crate::now_ms(), &worker, &held]).await?;
-        if n > 0 {
-            notify(&tx).await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.bump();
-        }
-        Ok(n)
+        self.give_back(sql!("jobs/release_unheld"), &[&crate::now_ms(), &worker, &held]).await
     }
 
     async fn running_workers(&self) -> Result<Vec<String>> {
