@@ -28,17 +28,30 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Email and domain signals (MX, SPF, DMARC, deliverability) of each crawled lead.
     pub email: EmailSettings,
-    /// What the crawl job judges of each site: technology fingerprints.
+    /// What the crawl job judges of each site: technology fingerprints and the audit's requests.
     pub assess: AssessSettings,
 }
 
-/// `[assess]`: technology fingerprints beyond the defaults.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `[assess]`: technology fingerprints beyond the defaults, and the website audit's requests.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssessSettings {
     /// More fingerprints in the Wappalyzer format: files, or directories of `*.json` files (as the
     /// community sets are split by letter). A technology named like a default one replaces it.
     pub fingerprints: Vec<PathBuf>,
+    /// Let the audit make its own requests after the crawl (robots.txt, the sitemap, the http:// twin,
+    /// a HEAD of the home page, the canonical target); without them those checks are "not measured".
+    pub probes: bool,
+    /// Internal links the audit checks with a HEAD request for errors (0: none).
+    pub probe_links: usize,
+    /// Images and scripts of the home page the audit checks with a HEAD request for their weight.
+    pub probe_resources: usize,
+}
+
+impl Default for AssessSettings {
+    fn default() -> Self {
+        Self { fingerprints: Vec::new(), probes: true, probe_links: 6, probe_resources: 6 }
+    }
 }
 
 impl AssessSettings {

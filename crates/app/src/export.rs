@@ -1,5 +1,5 @@
 //! Exports: CSV with one row per lead (identity, best contact data, socials, score, tier, top reasons,
-//! crawl status) and JSONL with everything, written a lead at a time to a file or stdout.
+//! crawl status, technologies, audit findings and scores, the best email's deliverability) and JSONL with everything, written a lead at a time to a file or stdout.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,14 @@ pub const CSV_COLUMNS: &[&str] = &[
     "external_id",
     "source_rows",
     "scores",
+    "technologies",
+    "audit_findings",
+    "audit_performance",
+    "audit_seo",
+    "audit_security",
+    "audit_mobile",
+    "audit_conversion",
+    "email_status",
 ];
 
 /// How many leads may wait between the store's walk of the listing and the writer.
@@ -243,7 +251,34 @@ fn csv_row(v: &LeadView) -> Vec<String> {
         input.external_id.clone().unwrap_or_default(),
         v.record.source_rows.to_string(),
         v.score.as_ref().map(named_scores).unwrap_or_default(),
+        v.technologies.as_ref().map(|t| t.names().join("; ")).unwrap_or_default(),
+        v.audit.as_ref().map(serious_findings).unwrap_or_default(),
+        audit_score(v, "performance"),
+        audit_score(v, "seo"),
+        audit_score(v, "security"),
+        audit_score(v, "mobile"),
+        audit_score(v, "conversion"),
+        email_status(v),
     ]
+}
+
+/// The audit's findings worth acting on (not the informational ones), worst first: `no_https; no_viewport`.
+fn serious_findings(audit: &leadsmith_crawl::audit::Audit) -> String {
+    let serious = audit.findings.iter().filter(|f| f.severity != leadsmith_crawl::audit::Severity::Info);
+    serious.map(|f| f.id.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+fn audit_score(v: &LeadView, category: &str) -> String {
+    v.audit.as_ref().and_then(|a| a.score(category)).map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// Whether mail to the best email would arrive: `valid`, `invalid` or `unknown` (empty when not judged).
+fn email_status(v: &LeadView) -> String {
+    let (Some(best), Some(signals)) = (v.best.email.as_deref(), v.email.as_ref()) else {
+        return String::new();
+    };
+    let judged = signals.addresses.iter().find(|a| a.address.eq_ignore_ascii_case(best));
+    judged.map(|a| format!("{:?}", a.deliverability.status).to_lowercase()).unwrap_or_default()
 }
 
 /// Named scores in one cell: `rules 62.0 B; fit 71.3 B` (`-` for one that could not be computed).

@@ -1,6 +1,7 @@
 //! Domain types for leadsmith, parsed at the edge: once a value is a [`Domain`], [`Email`] or [`Phone`]
 //! it is valid and normalised, and nobody downstream re-checks it. No IO lives here.
 
+pub mod audit;
 mod cell;
 mod company;
 mod country;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map;
 
+use leadsmith_core::audit::{Audit, Severity};
 use leadsmith_core::{CrawlStatus, Domain, Email, LeadInput, PageFacts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,6 +16,8 @@ pub enum FeatureKind {
     Bool,
     Number,
     String,
+    /// A list of lower-cased names (technologies, findings), tested with `technology:`, `finding:`, …
+    List,
 }
 
 impl FeatureKind {
@@ -23,6 +26,7 @@ impl FeatureKind {
             Self::Bool => "bool",
             Self::Number => "number",
             Self::String => "string",
+            Self::List => "list",
         }
     }
 }
@@ -40,7 +44,7 @@ const fn f(name: &'static str, kind: FeatureKind, about: &'static str) -> Featur
     FeatureInfo { name, kind, about }
 }
 
-use FeatureKind::{Bool, Number, String as Str};
+use FeatureKind::{Bool, List, Number, String as Str};
 
 /// Every feature [`lead_features`] can produce. Rules that name anything else are rejected at load.
 #[rustfmt::skip]
@@ -77,6 +81,16 @@ pub const KNOWN_FEATURES: &[FeatureInfo] = &[
     f("has_contact_name", Bool, "the imported row named a contact person"),
     f("has_title", Bool, "the imported row gave the contact's job title"),
     f("contact_title", Str, "the imported contact's job title (absent when not given)"),
+    f("technologies", List, "detected technologies, lower-cased; test with `technology: WordPress` (absent when detection did not run)"),
+    f("technology_categories", List, "categories of the detected technologies; test with `technology_category: Ecommerce`"),
+    f("technology_count", Number, "how many technologies were detected"),
+    f("findings", List, "ids of the website audit's findings; test with `finding: no_https` (absent without an audit)"),
+    f("audit_findings", Number, "the audit's findings that are not merely informational"),
+    f("audit.performance", Number, "the audit's performance score, 0–100"),
+    f("audit.seo", Number, "the audit's SEO score, 0–100"),
+    f("audit.security", Number, "the audit's security score, 0–100"),
+    f("audit.mobile", Number, "the audit's mobile and accessibility score, 0–100"),
+    f("audit.conversion", Number, "the audit's conversion score, 0–100"),
 ];
 
 /// The description of a known feature, or `None` for a name [`lead_features`] never produces.
@@ -293,6 +307,45 @@ fn site_features(out: &mut Features, facts: &PageFacts) {
         out.insert("title_length", title.chars().count());
     }
     out.insert("has_contact_page", !facts.links.contact.is_empty());
+}
+
+/// A detected technology, as rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct TechnologyName<'a> {
+    pub name: &'a str,
+    pub categories: &'a [&'a str],
+}
+
+/// Adds what the site-intelligence steps learnt: the detected technologies (when detection ran) and the
+/// website audit's findings and scores (when the site was audited). Names are lower-cased, so rules match
+/// them case-insensitively.
+pub fn add_site_signals(out: &mut Features, technologies: Option<&[TechnologyName<'_>]>, audit: Option<&Audit>) {
+    if let Some(found) = technologies {
+        let mut names: Vec<String> = found.iter().map(|t| t.name.to_lowercase()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut categories: Vec<String> =
+            found.iter().flat_map(|t| t.categories.iter().map(|c| c.to_lowercase())).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        out.insert("technology_count", names.len());
+        out.insert("technologies", names);
+        out.insert("technology_categories", categories);
+    }
+    if let Some(audit) = audit {
+        let ids: Vec<String> = audit.findings.iter().map(|f| f.id.clone()).collect();
+        let serious = audit.findings.iter().filter(|f| f.severity != Severity::Info).count();
+        out.insert("findings", ids);
+        out.insert("audit_findings", serious);
+        for (category, score) in &audit.scores {
+            out.insert(format!("audit.{category}"), *score);
+        }
+    }
+}
+
+/// Whether the list feature `list` holds `value` (lower-cased already).
+pub(crate) fn list_holds(features: &Features, list: &str, value: &str) -> bool {
+    features.get(list).and_then(Value::as_array).is_some_and(|items| items.iter().any(|v| v.as_str() == Some(value)))
 }
 
 fn is_decision_maker_title(title: &str) -> bool {

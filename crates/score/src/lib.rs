@@ -9,5 +9,5 @@ pub mod features;
 pub mod rules;
 
 pub use blend::{BlendError, BlendSpec, NamedSpec, Scoring, Source};
-pub use features::{Features, KNOWN_FEATURES, feature_info, lead_features};
+pub use features::{Features, KNOWN_FEATURES, TechnologyName, add_site_signals, feature_info, lead_features};
 pub use rules::{Rules, RulesError, RulesFormat};

@@ -24,6 +24,7 @@ mod facts;
 pub mod fake;
 pub mod fake_dns;
 pub mod fake_smtp;
+pub mod intel;
 mod leads;
 mod markup;
 mod names;

@@ -204,17 +204,22 @@ pub(crate) fn page(plan: &Plan, bp: &Boilerplate, path: &str, title: &str, main:
     let mut html = String::with_capacity(bp.css.len() + main.len() + 8_000);
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n{meta}<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{title} | {company}</title>\n<meta name=\"description\" content=\"{desc}\">\n\
+        "<!DOCTYPE html>\n<html{lang}>\n<head>\n{meta}{viewport}\
+<title>{title} | {company}</title>\n{desc}\
 <meta property=\"og:type\" content=\"website\">\n<meta property=\"og:site_name\" content=\"{company}\">\n\
 <meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:url\" content=\"http://www.{domain}{path}\">\n\
 <link rel=\"canonical\" href=\"http://www.{domain}{path}\">\n<link rel=\"icon\" href=\"/favicon.ico\">\n<style>\n{css}</style>\n{head_extra}{scripts}</head>\n",
-        lang = plan.country.lang(),
+        lang = if plan.intel.upkeep.no_lang { String::new() } else { format!(" lang=\"{}\"", plan.country.lang()) },
         meta = meta_charset(plan.special.charset),
+        viewport = plan.intel.viewport(),
         title = esc(title),
-        desc = esc(plan.tagline),
+        desc = if plan.intel.upkeep.no_description {
+            String::new()
+        } else {
+            format!("<meta name=\"description\" content=\"{}\">\n", esc(plan.tagline))
+        },
         css = bp.css,
-        scripts = bp.head_scripts,
+        scripts = format!("{}{}", bp.head_scripts, plan.intel.head()),
     );
     let slug = if path == "/" { "home".to_string() } else { path.trim_matches('/').replace(['/', '.'], "-") };
     let _ = write!(
@@ -225,6 +230,7 @@ pub(crate) fn page(plan: &Plan, bp: &Boilerplate, path: &str, title: &str, main:
     let _ = write!(html, "<main id=\"main\">\n{main}</main>\n");
     html.push_str(&footer(plan));
     html.push_str(&bp.tail_scripts);
+    html.push_str(&plan.intel.body());
     html.push_str("</body>\n</html>\n");
     html
 }
@@ -311,8 +317,9 @@ fn footer(plan: &Plan) -> String {
     }
     let _ = write!(
         f,
-        "</div>\n<div class=\"container footer-bottom\"><p>&copy; 2025 {company}. All rights reserved. · \
-<a href=\"/privacy\">Privacy Policy</a> · <a href=\"/services\">Services</a></p></div>\n</footer>\n"
+        "</div>\n<div class=\"container footer-bottom\"><p>&copy; {year} {company}. All rights reserved. · \
+<a href=\"/privacy\">Privacy Policy</a> · <a href=\"/services\">Services</a></p></div>\n</footer>\n",
+        year = plan.intel.copyright_year()
     );
     f
 }

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::assign::{Charset, Special};
 use crate::contacts::PhoneNumber;
+use crate::intel::Intel;
 use crate::names::{self, ACCENTED_PEOPLE, City, Country, slugify};
 use crate::verticals::{VERTICALS, Vertical};
 
@@ -188,6 +189,8 @@ pub(crate) struct Plan {
     pub team: Option<PageRef>,
     pub special: Special,
     pub decoys: Decoys,
+    /// Technologies and upkeep (its own random stream).
+    pub intel: Intel,
 }
 
 /// Values that must be unique across the whole sample web.
@@ -430,6 +433,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
         team,
         special,
         decoys: Decoys::default(),
+        intel: Intel::default(),
     };
     plan.plan_phones(rng, &mut used.phones);
     plan.plan_emails(rng);
@@ -439,6 +443,7 @@ pub(crate) fn plan_site(rng: &mut ChaCha8Rng, special: Special, used: &mut Used)
     if plan.special.malformed.is_some() {
         plan.make_jsonld_redundant();
     }
+    plan.intel = crate::intel::draw(&plan.domain, plan.country == Country::Us);
     plan
 }
 

@@ -150,7 +150,36 @@ pub(crate) fn render_site(plan: &Plan, rng: &mut ChaCha8Rng) -> BTreeMap<String,
     if plan.vertical.key == "restaurant" {
         pages.insert("/menu.pdf".to_string(), binary_page(true, plan, rng));
     }
+    if !plan.intel.upkeep.no_sitemap {
+        pages.insert("/sitemap.xml".to_string(), sitemap(plan, &pages));
+    }
+    let headers = plan.intel.headers();
+    for page in pages.values_mut() {
+        if page.status == 200 && page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
+            page.headers.extend(headers.iter().cloned());
+        }
+    }
     pages
+}
+
+/// A sitemap listing the site's HTML pages.
+fn sitemap(plan: &Plan, pages: &BTreeMap<String, Page>) -> Page {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (path, page) in pages {
+        if page.status == 200 && page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
+            let _ = writeln!(xml, "<url><loc>http://www.{}{path}</loc></url>", plan.domain);
+        }
+    }
+    xml.push_str("</urlset>\n");
+    Page {
+        status: 200,
+        content_type: Some("application/xml".to_string()),
+        headers: Vec::new(),
+        body: PageBody::Bytes(Bytes::from(xml)),
+        behavior: PageBehavior::Normal,
+    }
 }
 
 fn robots(plan: &Plan, rng: &mut ChaCha8Rng) -> Page {
@@ -269,14 +298,16 @@ fn home_main(plan: &Plan, rng: &mut ChaCha8Rng) -> String {
     let v = plan.vertical;
     let cta_href = plan.contact.as_ref().map_or("/services", |c| c.path.as_str());
     let mut m = format!(
-        "<section class=\"hero\"><div class=\"container\"><h1>{}</h1><p>{} has served {} since {}.</p>\
+        "<section class=\"hero\"><div class=\"container\"><{h} class=\"hero-title\">{}</{h}><p>{} has served {} since {}.</p>\
 <a class=\"btn btn-primary\" href=\"{cta_href}\">{}</a></div></section>\n",
         esc(plan.tagline),
         esc(&plan.company),
         plan.city.name,
         plan.founded,
-        v.cta
+        v.cta,
+        h = if plan.intel.upkeep.no_h1 { "p" } else { "h1" },
     );
+    m.push_str(&plan.intel.home_extras());
     if plan.japanese {
         m.push_str(JAPANESE_MENU);
     }

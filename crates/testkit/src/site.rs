@@ -24,6 +24,11 @@ pub struct Truth {
     pub socials: BTreeMap<String, String>,
     /// The lead-level outcome such a crawler reaches.
     pub status: CrawlStatus,
+    /// The technologies a correct detector reports, by their names in our default fingerprints (sorted).
+    pub technologies: Vec<String>,
+    /// The audit findings among [`CONTROLLED_FINDINGS`](crate::intel::CONTROLLED_FINDINGS) this site
+    /// shows (a correct audit reports exactly these of them).
+    pub findings: Vec<String>,
 }
 
 /// The business owner as the site names them.

@@ -70,7 +70,52 @@ impl Plan {
             .filter(|s| self.any_reachable(&s.locs))
             .map(|s| (s.network.to_string(), s.url.clone()))
             .collect();
-        Truth { emails, phones, owner, address, socials, status: self.status() }
+        Truth {
+            emails,
+            phones,
+            owner,
+            address,
+            socials,
+            status: self.status(),
+            technologies: self.technologies(),
+            findings: self.findings(),
+        }
+    }
+
+    /// What every sample site runs (Google Analytics), what some decoys bring (Sentry, a YouTube
+    /// embed), and the site's own stack.
+    fn technologies(&self) -> Vec<String> {
+        let mut out = self.intel.technologies();
+        out.push("Google Analytics".into());
+        if self.decoys.sentry_dsn {
+            out.push("Sentry".into());
+        }
+        if self.decoys.share_links {
+            out.push("YouTube".into());
+        }
+        // Every contact page embeds a map.
+        if self.reachable(Loc::Contact) {
+            out.push(crate::intel::GOOGLE_MAPS_NAME.into());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn findings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.intel.findings().into_iter().map(String::from).collect();
+        if !self.jsonld() {
+            out.push("no_structured_data".into());
+        }
+        if self.special.malformed.is_some() {
+            out.push("invalid_structured_data".into());
+        }
+        // The about page the home page links to answers 404.
+        if self.special.about_404 && !out.iter().any(|f| f == "broken_internal_links") {
+            out.push("broken_internal_links".into());
+        }
+        out.sort();
+        out
     }
 
     /// The variations this site shows, for tests and reports.

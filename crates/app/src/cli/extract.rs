@@ -1,6 +1,7 @@
 //! `leadsmith extract PATH… [--url URL] [--fingerprints PATH] [--stats]`: the extractor and technology
 //! detection on saved HTML files, one JSON object per page on stdout (the page's facts, and its
-//! `"technologies"`); with `--stats`, throughput on stderr.
+//! `"technologies"`, its `"findings"` and `"audit"` scores judged on the page alone, and its
+//! `"email_signals"` without DNS); with `--stats`, throughput on stderr.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,36 @@ pub fn run(ctx: &super::Ctx, args: &ExtractArgs) -> Result<()> {
     extract_pages(&args.paths, args.url.as_deref(), args.stats, &ctx.settings.pipeline.default_region, Some(&detector))
 }
 
+/// The audit of one saved page: no response headers, no requests; contacts from its own facts.
+fn audit_page(url: &str, html: &str, facts: &leadsmith_core::PageFacts) -> leadsmith_crawl::audit::Audit {
+    use leadsmith_crawl::audit::{AuditPage, Contacts, Evidence, audit};
+    let pages = [AuditPage { url, headers: &[], html }];
+    let contacts = Contacts {
+        phones: facts.phones.len(),
+        emails: facts.emails.len(),
+        address: facts.address.as_ref().is_some_and(|a| a.completeness() > 0),
+    };
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    audit(&Evidence { pages: &pages, year, contacts: Some(contacts), probes: None })
+}
+
+/// What each address on a saved page is; deliverability without DNS (never looked up here) is `unknown`.
+fn email_signals(facts: &leadsmith_core::PageFacts) -> serde_json::Value {
+    let addresses: Vec<serde_json::Value> = facts
+        .emails
+        .iter()
+        .map(|address| {
+            let (local, domain) = address.rsplit_once('@').unwrap_or_default();
+            serde_json::json!({
+                "address": address,
+                "kind": leadsmith_email::classify(local, domain),
+                "deliverability": leadsmith_email::judge(address, None, None),
+            })
+        })
+        .collect();
+    serde_json::json!({ "addresses": addresses, "note": "no DNS lookups for saved pages" })
+}
+
 /// Runs the extractor (and, given a detector, technology detection) on `paths` (files, or directories of
 /// `.html` files), one JSON object per page.
 pub fn extract_pages(
@@ -105,6 +136,14 @@ pub fn extract_pages(
         if let Some(detector) = detector {
             let found = detector.detect(&leadsmith_tech::Page::new(url.as_str(), html.as_str()));
             page["technologies"] = serde_json::to_value(&found.technologies)?;
+            let audit = audit_page(url.as_str(), &html, &facts);
+            page["findings"] = serde_json::to_value(&audit.findings)?;
+            page["audit"] = serde_json::json!({
+                "scores": audit.scores.iter().map(|(c, s)| (c.clone(), serde_json::Value::from(*s))).collect::<serde_json::Map<_, _>>(),
+                "checks": audit.checks,
+                "not_measured": audit.not_measured,
+            });
+            page["email_signals"] = email_signals(&facts);
         }
         busy += started.elapsed();
         bytes_total += bytes.len() as u64;
@@ -121,7 +160,7 @@ pub fn extract_pages(
             secs,
             files.len() as f64 / secs,
             bytes_total as f64 / 1e6 / secs,
-            if detector.is_some() { " + technologies" } else { "" }
+            if detector.is_some() { " + technologies, audit and email signals" } else { "" }
         );
     }
     Ok(())

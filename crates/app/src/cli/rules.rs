@@ -20,7 +20,7 @@ pub enum RulesCommand {
     ShowDefault,
     /// Load and validate a rules file.
     Check { path: PathBuf },
-    /// Every lead feature rules and models can use: name, type and meaning.
+    /// Every lead feature rules and models can use (name, type and meaning) and every audit finding.
     Features,
 }
 
@@ -66,6 +66,16 @@ pub fn rules(command: &RulesCommand) -> Result<()> {
         RulesCommand::Features => {
             for f in leadsmith_score::KNOWN_FEATURES {
                 println!("{:<22} {:<7} {}", f.name, f.kind.as_str(), f.about);
+            }
+            println!("\naudit findings (`finding: ID`), by category:");
+            for c in leadsmith_core::audit::CHECKS {
+                println!(
+                    "{:<28} {:<11} {:<8} {}",
+                    c.id,
+                    c.category,
+                    format!("{:?}", c.severity).to_lowercase(),
+                    c.recommendation
+                );
             }
         }
         RulesCommand::Check { path } => {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use leadsmith_core::{CrawlStatus, LeadRecord, PageFacts, PageOutcome};
-use leadsmith_crawl::audit::{Audit, AuditPage};
-use leadsmith_crawl::site::SiteOptions;
+use leadsmith_crawl::audit::{Audit, AuditPage, Contacts, Evidence, ProbeBudget};
+use leadsmith_crawl::site::{Document, SiteOptions};
 use leadsmith_crawl::{ExtractOptions, HostPool, crawl_site};
 use leadsmith_queue::{Handler, JobError, Outcome};
 use leadsmith_store::{Job, Store};
@@ -45,7 +45,9 @@ fn handler(engine: &Engine) -> Arc<dyn Handler> {
     // Validated with the settings: an allow list that does not parse has been refused before a worker starts.
     let allow = engine.settings.allow_list().unwrap_or_default();
     let email = Arc::new(EmailChecker::new(&engine.settings.email, allow));
-    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email, detector })
+    let assess = &engine.settings.assess;
+    let probes = assess.probes.then_some(ProbeBudget { links: assess.probe_links, resources: assess.probe_resources });
+    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email, detector, probes })
 }
 
 /// The `crawl` result: the lead-level outcome and every page's.
@@ -94,6 +96,8 @@ pub struct CrawlHandler {
     pub site: SiteOptions,
     pub email: Arc<EmailChecker>,
     pub detector: Arc<leadsmith_tech::Detector>,
+    /// The audit's requests, when `[assess] probes` allows them.
+    pub probes: Option<ProbeBudget>,
 }
 
 #[async_trait]
@@ -136,16 +140,28 @@ impl Handler for CrawlHandler {
         let findings = assess::assess(&lead, &crawl, Some(&facts));
         let email = self.email.signals(&lead, crawl.status.is_success().then_some(&facts)).await;
         // Pattern matching over every page is CPU work: off the async runtime.
+        let probes = match (&self.probes, documents.is_empty()) {
+            (Some(budget), false) => {
+                let pages: Vec<AuditPage> = audit_pages(&documents);
+                Some(leadsmith_crawl::audit::gather(&self.pool, &pages, *budget).await)
+            }
+            _ => None,
+        };
+        let contacts = crawl.status.is_success().then(|| Contacts {
+            phones: facts.phones.len(),
+            emails: facts.emails.len(),
+            address: facts.address.as_ref().is_some_and(|a| a.completeness() > 0),
+        });
         let (detector, signals) = (self.detector.clone(), email.clone());
         let (tech, audit) = tokio::task::spawn_blocking(move || {
             let tech =
                 contained(lead_id, "technology detection", || super::tech::detect(&detector, &documents, &signals));
-            let pages: Vec<AuditPage> =
-                documents.iter().map(|d| AuditPage { url: &d.url, headers: &d.headers, html: &d.html }).collect();
+            let pages: Vec<AuditPage> = audit_pages(&documents);
             let audit = if pages.is_empty() {
                 None
             } else {
-                contained(lead_id, "the website audit", || leadsmith_crawl::audit::audit(&pages, this_year()))
+                let evidence = Evidence { pages: &pages, year: this_year(), contacts, probes: probes.as_ref() };
+                contained(lead_id, "the website audit", || leadsmith_crawl::audit::audit(&evidence))
             };
             (tech, audit)
         })
@@ -173,6 +189,10 @@ impl Handler for CrawlHandler {
             then.iter().take(1).map(|kind| stage_job_then(kind, lead_id, job.run_id, &then[1..])).collect();
         Ok(Outcome { results, follow_ups })
     }
+}
+
+fn audit_pages(documents: &[Document]) -> Vec<AuditPage<'_>> {
+    documents.iter().map(|d| AuditPage { url: &d.url, headers: &d.headers, html: &d.html }).collect()
 }
 
 /// Runs one analysis of the fetched pages; a panic in it (a defect on some page we did not foresee) costs

@@ -1,13 +1,15 @@
-//! The `score` stage: scores a lead from its imported fields, the facts from its site and its crawl
-//! outcome (rules, named model or rule scores and their blend); stores `score` with the breakdown.
+//! The `score` stage: scores a lead from its imported fields, the facts from its site, its technologies,
+//! its website audit and its crawl outcome (rules, named model or rule scores and their blend); stores `score` with the breakdown.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use leadsmith_core::{CrawlStatus, PageFacts, ScoreBreakdown};
+use leadsmith_crawl::audit::Audit;
 use leadsmith_queue::{Handler, JobError, Outcome};
-use leadsmith_score::lead_features;
+use leadsmith_score::{TechnologyName, add_site_signals, lead_features};
 use leadsmith_store::{Job, Store};
+use leadsmith_tech::Detections;
 
 use super::crawl::CrawlResult;
 use super::stages::{Stage, StageData, Undecodable, decode, new_result};
@@ -53,7 +55,18 @@ impl Handler for ScoreHandler {
         let status = crawl.as_ref().map_or(CrawlStatus::NoWebsite, |c| c.status);
         let pages_total = crawl.as_ref().map_or(0, |c| c.pages.len());
         let pages_ok = crawl.as_ref().map_or(0, |c| c.pages.iter().filter(|p| p.status == CrawlStatus::Ok).count());
-        let features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
+        let mut features = lead_features(&lead.input, facts.as_ref(), status, pages_ok, pages_total);
+        let tech: Option<Detections> = stored(self.store.as_ref(), lead_id).await?;
+        let audit: Option<Audit> = stored(self.store.as_ref(), lead_id).await?;
+        let categories: Vec<Vec<&str>> = tech
+            .iter()
+            .flat_map(|t| t.detected())
+            .map(|d| d.categories.iter().map(|c| c.name.as_str()).collect())
+            .collect();
+        let names: Option<Vec<TechnologyName>> = tech.as_ref().map(|t| {
+            t.detected().zip(&categories).map(|(d, cats)| TechnologyName { name: &d.name, categories: cats }).collect()
+        });
+        add_site_signals(&mut features, names.as_deref(), audit.as_ref());
         // Model inference is CPU work: on the blocking pool, not on the workers' async threads.
         let scoring = self.scoring.clone();
         let breakdown = tokio::task::spawn_blocking(move || scoring.score(&lead, &features))

@@ -16,7 +16,7 @@ mod phones;
 mod region;
 mod scan;
 mod schema;
-mod text;
+pub(crate) mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -77,13 +77,25 @@ pub(crate) async fn send(
     user_agent: &HeaderValue,
     url: &Url,
 ) -> Result<Response<Incoming>, Exchange> {
+    send_method(client, user_agent, url, http::Method::GET).await
+}
+
+/// [`send`] with another method (the audit's HEAD requests).
+pub(crate) async fn send_method(
+    client: &HttpClient,
+    user_agent: &HeaderValue,
+    url: &Url,
+    method: http::Method,
+) -> Result<Response<Incoming>, Exchange> {
     let mut target = url.clone();
     target.set_fragment(None);
     let uri: Uri = target
         .as_str()
         .parse()
         .map_err(|e| Exchange::Done(Failure::new(CrawlStatus::HttpError, format!("URL cannot be requested: {e}"))))?;
-    let request = Request::get(uri)
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
         .header(USER_AGENT, user_agent.clone())
         .header(ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
         .header(ACCEPT_ENCODING, "gzip, deflate, br")

@@ -12,7 +12,10 @@ mod exchange;
 mod guard;
 mod markup;
 mod pacing;
+mod probe;
 mod robots;
+
+pub use probe::{PROBE_BODY_BYTES, Probe};
 
 use std::collections::HashMap;
 use std::fmt;

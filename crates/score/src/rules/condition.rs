@@ -36,10 +36,26 @@ pub(super) enum Condition {
         feature: String,
         tests: Vec<Test>,
     },
+    /// A name in a list feature: `technology: WordPress`, `technology_category: Ecommerce`,
+    /// `finding: no_https`.
+    Member {
+        key: &'static str,
+        list: &'static str,
+        /// As written, for messages; matched lower-cased.
+        original: String,
+        lower: String,
+    },
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
 }
+
+/// The membership keys, the list feature each tests, and the words it is shown with.
+const MEMBERSHIP: &[(&str, &str, &str)] = &[
+    ("technology", "technologies", "uses"),
+    ("technology_category", "technology_categories", "uses a technology of category"),
+    ("finding", "findings", "has audit finding"),
+];
 
 #[derive(Debug, Clone)]
 pub(super) enum Test {
@@ -132,6 +148,9 @@ impl fmt::Display for Scalar {
 /// Every key a condition may use, for did-you-mean suggestions.
 const CONDITION_KEYS: &[&str] = &[
     "feature",
+    "technology",
+    "technology_category",
+    "finding",
     "all",
     "any",
     "not",
@@ -167,7 +186,39 @@ impl Condition {
             }
             return Self::compile_composite(key, &map[key], place, &format!("{path}.{key}"));
         }
+        if let Some(&(key, list, _)) = MEMBERSHIP.iter().find(|(k, _, _)| map.contains_key(*k)) {
+            if map.len() > 1 {
+                return Err(place.invalid(path, format!("`{key}` stands alone in its condition: {{ {key}: NAME }}")));
+            }
+            return Self::compile_member(key, list, &map[key], place, path);
+        }
         Self::compile_feature(map, place, path)
+    }
+
+    fn compile_member(
+        key: &'static str,
+        list: &'static str,
+        value: &Value,
+        place: &Place<'_>,
+        path: &str,
+    ) -> Result<Self, RulesError> {
+        let Value::String(name) = value else {
+            return Err(place.invalid(path, format!("`{key}` takes a name, got {value}")));
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(place.invalid(path, format!("`{key}` needs a name")));
+        }
+        // Findings are a closed set: a misspelt id would never match, so it is an error with a suggestion.
+        if key == "finding" && leadsmith_core::audit::check(name).is_none() {
+            let ids = leadsmith_core::audit::CHECKS.iter().map(|c| c.id);
+            let hint = did_you_mean(name, ids).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+            return Err(place.invalid(
+                path,
+                format!("`{name}` is not an audit finding{hint}; `leadsmith rules features` lists them"),
+            ));
+        }
+        Ok(Self::Member { key, list, original: name.to_string(), lower: name.to_lowercase() })
     }
 
     fn compile_composite(key: &str, value: &Value, place: &Place<'_>, path: &str) -> Result<Self, RulesError> {
@@ -216,6 +267,12 @@ impl Condition {
                 feature,
             });
         };
+        if info.kind == FeatureKind::List
+            && let Some((key, ..)) = MEMBERSHIP.iter().find(|(_, list, _)| *list == feature)
+            && map.keys().any(|k| !matches!(k.as_str(), "feature" | "exists" | "missing"))
+        {
+            return Err(place.invalid(path, format!("`{feature}` is a list: test it with {{ {key}: NAME }}")));
+        }
         let tests = map
             .iter()
             .filter(|(k, _)| k.as_str() != "feature")
@@ -233,6 +290,7 @@ impl Condition {
                 let value = features.get(feature);
                 tests.iter().all(|t| t.eval(value))
             }
+            Self::Member { list, lower, .. } => crate::features::list_holds(features, list, lower),
             Self::All(parts) => parts.iter().all(|c| c.eval(features)),
             Self::Any(parts) => parts.iter().any(|c| c.eval(features)),
             Self::Not(inner) => !inner.eval(features),
@@ -243,6 +301,9 @@ impl Condition {
         match self {
             Self::Feature { feature, .. } => {
                 into.insert(feature.clone());
+            }
+            Self::Member { list, .. } => {
+                into.insert((*list).to_string());
             }
             Self::All(parts) | Self::Any(parts) => parts.iter().for_each(|c| c.collect_features(into)),
             Self::Not(inner) => inner.collect_features(into),
@@ -403,6 +464,10 @@ impl fmt::Display for Condition {
                     write!(f, " {test}")?;
                 }
                 Ok(())
+            }
+            Self::Member { key, original, .. } => {
+                let words = MEMBERSHIP.iter().find(|(k, ..)| k == key).map_or("has", |(_, _, w)| *w);
+                write!(f, "{words} {original}")
             }
             Self::All(parts) if parts.len() == 1 => write!(f, "{}", parts[0]),
             Self::Any(parts) if parts.len() == 1 => write!(f, "{}", parts[0]),

@@ -226,3 +226,44 @@ components:
     assert_eq!(b.factors[1].factor, "range");
     assert_eq!(b.factors[1].component, "c");
 }
+
+#[test]
+fn technologies_categories_and_findings_are_matched_by_name() {
+    let mut f = features();
+    f.insert("technologies", json!(["wordpress", "woocommerce", "google analytics"]));
+    f.insert("technology_categories", json!(["cms", "ecommerce", "analytics"]));
+    f.insert("findings", json!(["no_https", "no_viewport"]));
+    f.insert("audit.seo", json!(45));
+    let cases: &[(&str, bool)] = &[
+        ("{ technology: WordPress }", true), // any letter case
+        ("{ technology: Google Analytics }", true),
+        ("{ technology: Wix }", false),
+        ("{ technology_category: Ecommerce }", true),
+        ("{ technology_category: Live chat }", false),
+        ("{ finding: no_https }", true),
+        ("{ finding: missing_h1 }", false),
+        ("{ feature: audit.seo, lt: 50 }", true),
+        ("{ feature: audit.seo, gte: 50 }", false),
+        ("{ not: { finding: missing_h1 } }", true),
+        ("{ all: [{ technology: WordPress }, { finding: no_viewport }] }", true),
+        ("{ feature: technologies, exists: true }", true),
+    ];
+    for (when, want) in cases {
+        assert_eq!(matches(when, &f), *want, "{when}");
+    }
+    // Without detection or an audit, nothing matches (and `not` holds).
+    let bare = features();
+    assert!(!matches("{ technology: WordPress }", &bare));
+    assert!(!matches("{ finding: no_https }", &bare));
+    assert!(!matches("{ feature: audit.seo, lt: 50 }", &bare));
+}
+
+#[test]
+fn membership_conditions_read_back_in_words() {
+    let rules = one_factor("{ all: [{ technology: WordPress }, { finding: no_viewport }] }");
+    let f: Features =
+        [("technologies", json!(["wordpress"])), ("findings", json!(["no_viewport"]))].into_iter().collect();
+    let b = rules.score(&f, None);
+    let reason = &b.factors[0].reason;
+    assert!(reason.contains("uses WordPress") && reason.contains("has audit finding no_viewport"), "{reason}");
+}

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use leadsmith_core::audit::{Audit, CATEGORIES, Finding, check};
 use leadsmith_core::{Address, CrawlStatus, Domain, Email, LeadInput, Owner, PageFacts, PageLinks, Tier};
 use leadsmith_score::features::feature_info;
-use leadsmith_score::{Rules, RulesFormat, lead_features};
+use leadsmith_score::{Features, Rules, RulesFormat, TechnologyName, add_site_signals, lead_features};
 use serde_json::json;
 
 fn lead(vertical: &str) -> LeadInput {
@@ -46,7 +47,7 @@ fn full_site() -> PageFacts {
 fn default_rules_load_and_validate() {
     let rules = Rules::default_rules();
     assert_eq!(rules.origin(), "default");
-    assert_eq!(rules.component_names(), ["contactability", "decision_maker", "web_presence", "data_quality"]);
+    assert_eq!(rules.component_names(), ["contactability", "decision_maker", "web_presence", "data_quality", "need"]);
     assert_eq!(rules.vertical_names(), ["dentists", "law_firms"]);
     for name in rules.feature_names() {
         assert!(feature_info(&name).is_some(), "{name}");
@@ -56,13 +57,85 @@ fn default_rules_load_and_validate() {
     Rules::parse(Rules::default_source(), RulesFormat::Yaml, "copy.yaml").unwrap();
 }
 
+/// An audit of a neglected site: not set up for phones, weak SEO, no booking, a stale footer.
+fn neglected_audit() -> Audit {
+    audit_with(&["no_https", "no_viewport", "no_booking_widget", "stale_copyright", "no_click_to_call"], 40)
+}
+
+fn audit_with(ids: &[&str], seo: u32) -> Audit {
+    let findings = ids
+        .iter()
+        .map(|id| {
+            let c = check(id).unwrap();
+            Finding {
+                id: (*id).into(),
+                category: c.category.into(),
+                severity: c.severity,
+                evidence: "seen".into(),
+                recommendation: c.recommendation.into(),
+            }
+        })
+        .collect();
+    let scores = CATEGORIES.iter().map(|c| (c.to_string(), if *c == "seo" { seo } else { 90 })).collect();
+    Audit { findings, scores, checks: 71, not_measured: Vec::new() }
+}
+
+fn with_signals(mut f: Features, tech: &[&str], audit: &Audit) -> Features {
+    let names: Vec<TechnologyName> = tech
+        .iter()
+        .map(|name| TechnologyName {
+            name,
+            categories: if *name == "Google Analytics" { &["Analytics"] } else { &["CMS"] },
+        })
+        .collect();
+    add_site_signals(&mut f, Some(&names), Some(audit));
+    f
+}
+
 #[test]
-fn complete_site_is_a() {
+fn complete_site_that_needs_work_is_a() {
     let f = lead_features(&lead("plumbers"), Some(&full_site()), CrawlStatus::Ok, 5, 5);
+    let f = with_signals(f, &["Wix"], &neglected_audit());
     let b = Rules::default_rules().score(&f, None);
     assert_eq!(b.tier, Tier::A, "{b:#?}");
     assert_eq!(b.rules, "default");
     assert!(b.score >= 90.0, "{}", b.score);
+    for factor in
+        ["not_mobile_ready", "weak_seo", "no_online_booking", "looks_neglected", "no_analytics", "site_builder"]
+    {
+        assert!(b.factors.iter().any(|h| h.factor == factor), "{factor} missing: {b:#?}");
+    }
+}
+
+#[test]
+fn the_need_component_spreads_leads_with_the_same_data() {
+    let rules = Rules::default_rules();
+    let base = || lead_features(&lead("plumbers"), Some(&full_site()), CrawlStatus::Ok, 5, 5);
+    let neglected = rules.score(&with_signals(base(), &["Wix"], &neglected_audit()), None);
+    let kept = rules.score(&with_signals(base(), &["WordPress", "Google Analytics"], &audit_with(&[], 95)), None);
+    let unread = rules.score(&base(), None);
+    let need = |b: &leadsmith_core::ScoreBreakdown| b.components.iter().find(|c| c.name == "need").unwrap().score;
+    assert!(
+        need(&neglected) >= 90.0 && need(&kept) == 0.0 && need(&unread) == 0.0,
+        "{} {} {}",
+        need(&neglected),
+        need(&kept),
+        need(&unread)
+    );
+    assert!(neglected.score - kept.score >= 15.0, "{} vs {}", neglected.score, kept.score);
+    assert_eq!(
+        kept.tier,
+        Tier::B,
+        "complete data on a site that lacks nothing: worth a call, not first: {}",
+        kept.score
+    );
+
+    // No website at all is the biggest need there is.
+    let mut l = lead("plumbers");
+    l.website = None;
+    l.domain = None;
+    let b = rules.score(&lead_features(&l, None, CrawlStatus::NoWebsite, 0, 0), None);
+    assert!(b.factors.iter().any(|h| h.factor == "no_website"), "{b:#?}");
 }
 
 #[test]
@@ -122,7 +195,7 @@ fn dentist_and_law_firm_overrides_apply() {
     assert_eq!(b.vertical.as_deref(), Some("law_firms"));
     assert!(b.factors.iter().any(|h| h.factor == "partner_or_attorney"));
     let dm = b.components.iter().find(|c| c.name == "decision_maker").unwrap();
-    assert_eq!(dm.weight, 0.3);
+    assert_eq!(dm.weight, 0.25);
 }
 
 #[test]

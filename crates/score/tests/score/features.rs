@@ -92,13 +92,18 @@ fn realistic_lead_and_site_combine() {
 
 #[test]
 fn every_produced_feature_is_known_with_its_type() {
-    let f = lead_features(&dental_lead(), Some(&dental_site()), CrawlStatus::Ok, 1, 1);
+    let mut f = lead_features(&dental_lead(), Some(&dental_site()), CrawlStatus::Ok, 1, 1);
+    let wordpress = leadsmith_score::TechnologyName { name: "WordPress", categories: &["CMS", "Blogs"] };
+    leadsmith_score::add_site_signals(&mut f, Some(&[wordpress]), Some(&site_audit()));
     for (name, value) in &f {
         let info = feature_info(name).unwrap_or_else(|| panic!("{name} is not in KNOWN_FEATURES"));
         let kind_ok = match info.kind {
             leadsmith_score::features::FeatureKind::Bool => value.is_boolean(),
             leadsmith_score::features::FeatureKind::Number => value.is_number(),
             leadsmith_score::features::FeatureKind::String => value.is_string(),
+            leadsmith_score::features::FeatureKind::List => value
+                .as_array()
+                .is_some_and(|items| items.iter().all(|i| i.as_str().is_some_and(|s| s == s.to_lowercase()))),
         };
         assert!(kind_ok, "{name} = {value} is not a {:?}", info.kind);
     }
@@ -176,4 +181,42 @@ fn features_behave_like_a_map() {
     assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"has_email":true,"pages_ok":3}"#);
     let back: Features = serde_json::from_str(r#"{"has_email":true,"pages_ok":3}"#).unwrap();
     assert_eq!(back, f);
+}
+
+/// An audit with one finding of each weight and a score per category.
+pub(crate) fn site_audit() -> leadsmith_core::audit::Audit {
+    use leadsmith_core::audit::{Audit, CATEGORIES, Finding, check};
+    let finding = |id: &str| {
+        let c = check(id).unwrap();
+        Finding {
+            id: id.into(),
+            category: c.category.into(),
+            severity: c.severity,
+            evidence: "seen".into(),
+            recommendation: c.recommendation.into(),
+        }
+    };
+    Audit {
+        findings: vec![finding("no_https"), finding("no_viewport"), finding("heading_order")],
+        scores: CATEGORIES.iter().map(|c| (c.to_string(), if *c == "seo" { 45 } else { 80 })).collect(),
+        checks: 71,
+        not_measured: Vec::new(),
+    }
+}
+
+#[test]
+fn site_signals_become_features() {
+    let mut f = lead_features(&dental_lead(), None, CrawlStatus::Ok, 1, 1);
+    assert!(f.get("technologies").is_none() && f.get("findings").is_none(), "absent until detection and the audit ran");
+    let shop = [
+        leadsmith_score::TechnologyName { name: "WooCommerce", categories: &["Ecommerce"] },
+        leadsmith_score::TechnologyName { name: "WordPress", categories: &["CMS"] },
+    ];
+    leadsmith_score::add_site_signals(&mut f, Some(&shop), Some(&site_audit()));
+    assert_eq!(f.get("technologies"), Some(&serde_json::json!(["woocommerce", "wordpress"])));
+    assert_eq!(f.get("technology_categories"), Some(&serde_json::json!(["cms", "ecommerce"])));
+    assert_eq!(f.get("technology_count"), Some(&serde_json::json!(2)));
+    assert_eq!(f.get("findings"), Some(&serde_json::json!(["no_https", "no_viewport", "heading_order"])));
+    assert_eq!(f.get("audit_findings"), Some(&serde_json::json!(2)), "the informational one is not counted");
+    assert_eq!(f.get("audit.seo"), Some(&serde_json::json!(45)));
 }

@@ -257,3 +257,20 @@ fn from_path_reads_by_extension() {
     assert_eq!(rules.origin(), yml.display().to_string());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_unknown_finding_is_refused_with_a_suggestion() {
+    let e = yaml_err(&with_component("{ finding: no_htps }"));
+    let text = e.to_string();
+    assert!(text.contains("`no_htps` is not an audit finding") && text.contains("did you mean `no_https`"), "{text}");
+}
+
+#[test]
+fn list_features_are_tested_by_membership_only() {
+    let e = yaml_err(&with_component("{ feature: technologies, equals: wordpress }"));
+    assert!(e.to_string().contains("test it with { technology: NAME }"), "{e}");
+    let e = yaml_err(&with_component("{ technology: WordPress, feature: has_email }"));
+    assert!(e.to_string().contains("stands alone"), "{e}");
+    let e = yaml_err(&with_component("{ technology: 3 }"));
+    assert!(e.to_string().contains("takes a name"), "{e}");
+}
