@@ -202,24 +202,29 @@ pub(crate) fn page(plan: &Plan, bp: &Boilerplate, path: &str, title: &str, main:
     let company = esc(&plan.company);
     let domain = &plan.domain;
     let mut html = String::with_capacity(bp.css.len() + main.len() + 8_000);
+    html.push_str("<!DOCTYPE html>\n<html");
+    if !plan.intel.upkeep.no_lang {
+        let _ = write!(html, " lang=\"{}\"", plan.country.lang());
+    }
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html{lang}>\n<head>\n{meta}{viewport}\
-<title>{title} | {company}</title>\n{desc}\
-<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:site_name\" content=\"{company}\">\n\
-<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:url\" content=\"http://www.{domain}{path}\">\n\
-<link rel=\"canonical\" href=\"http://www.{domain}{path}\">\n<link rel=\"icon\" href=\"/favicon.ico\">\n<style>\n{css}</style>\n{head_extra}{scripts}</head>\n",
-        lang = if plan.intel.upkeep.no_lang { String::new() } else { format!(" lang=\"{}\"", plan.country.lang()) },
+        ">\n<head>\n{meta}{viewport}<title>{title} | {company}</title>\n",
         meta = meta_charset(plan.special.charset),
         viewport = plan.intel.viewport(),
         title = esc(title),
-        desc = if plan.intel.upkeep.no_description {
-            String::new()
-        } else {
-            format!("<meta name=\"description\" content=\"{}\">\n", esc(plan.tagline))
-        },
+    );
+    if !plan.intel.upkeep.no_description {
+        let _ = writeln!(html, "<meta name=\"description\" content=\"{}\">", esc(plan.tagline));
+    }
+    let _ = write!(
+        html,
+        "<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:site_name\" content=\"{company}\">\n\
+<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:url\" content=\"http://www.{domain}{path}\">\n\
+<link rel=\"canonical\" href=\"http://www.{domain}{path}\">\n<link rel=\"icon\" href=\"/favicon.ico\">\n<style>\n{css}</style>\n{head_extra}{scripts}{stack}</head>\n",
+        title = esc(title),
         css = bp.css,
-        scripts = format!("{}{}", bp.head_scripts, plan.intel.head()),
+        scripts = bp.head_scripts,
+        stack = plan.intel.head(),
     );
     let slug = if path == "/" { "home".to_string() } else { path.trim_matches('/').replace(['/', '.'], "-") };
     let _ = write!(

@@ -1,7 +1,8 @@
 //! Probes: one request that asks *about* a URL rather than for a page — a HEAD for a linked page's status
-//! or an image's weight, a small GET for robots.txt or a sitemap. Through the same guarded client, pacing
-//! and robots rules as pages; never retried, never cached, redirects reported rather than followed, and a
-//! body read only up to a small cap. The website audit's network checks are built on them.
+//! or an image's weight, a small GET for robots.txt or a sitemap. Through the same guarded client, pacing,
+//! robots rules and page cache as pages (keyed `HEAD <url>` / `GET <url>`, so a re-run inside the TTL asks
+//! the site nothing again); never retried, redirects reported rather than followed, and a body read only
+//! up to a small cap. The website audit's network checks are built on them.
 
 use std::time::Instant;
 
@@ -10,8 +11,11 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use leadsmith_core::{CrawlStatus, PageOutcome};
+
 use super::HostPool;
 use super::body::BodyError;
+use super::cache::{CachedPage, unix_now};
 use super::exchange::{self, Exchange, header, read_decoded};
 use super::robots;
 
@@ -73,6 +77,25 @@ impl HostPool {
     }
 
     async fn probe(&self, url: &Url, method: Method, any_path: bool) -> Probe {
+        let key = format!("{method} {url}");
+        if let Some(cache) = &self.inner.cache
+            && let Some(hit) = cache.get(&key).await
+            && self.is_fresh(hit.fetched_at_unix)
+        {
+            return from_cache(url, hit);
+        }
+        let probe = self.probe_uncached(url, method, any_path).await;
+        // An answer is a fact about the URL; no answer, a 5xx or a 429 may be gone next time.
+        if let Some(cache) = &self.inner.cache
+            && probe.http_status.is_some_and(|s| s < 500 && s != 429)
+            && probe.error.is_none()
+        {
+            cache.put(to_cache(key, &probe)).await;
+        }
+        probe
+    }
+
+    async fn probe_uncached(&self, url: &Url, method: Method, any_path: bool) -> Probe {
         let inner = &self.inner;
         let config = &inner.config;
         let mut probe = Probe { url: url.to_string(), ..Probe::default() };
@@ -132,5 +155,44 @@ impl HostPool {
             }
         }
         probe
+    }
+}
+
+fn to_cache(key: String, probe: &Probe) -> CachedPage {
+    let mut headers = Vec::new();
+    headers.extend(probe.location.iter().map(|l| ("location".to_string(), l.clone())));
+    headers.extend(probe.content_length.iter().map(|n| ("content-length".to_string(), n.to_string())));
+    let outcome = PageOutcome {
+        url: probe.url.clone(),
+        final_url: None,
+        status: CrawlStatus::Ok,
+        http_status: probe.http_status,
+        reason: None,
+        attempts: 1,
+        elapsed_ms: probe.first_byte_ms,
+        bytes: probe.body.as_ref().map_or(0, |b| b.len() as u64),
+        from_cache: false,
+    };
+    CachedPage {
+        url: key,
+        fetched_at_unix: unix_now(),
+        outcome,
+        html: probe.body.clone(),
+        content_type: probe.content_type.clone(),
+        headers,
+    }
+}
+
+fn from_cache(url: &Url, hit: CachedPage) -> Probe {
+    let header = |name: &str| hit.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    Probe {
+        url: url.to_string(),
+        http_status: hit.outcome.http_status,
+        location: header("location"),
+        content_length: header("content-length").and_then(|n| n.parse().ok()),
+        content_type: hit.content_type,
+        first_byte_ms: hit.outcome.elapsed_ms,
+        body: hit.html,
+        error: None,
     }
 }

@@ -9,6 +9,7 @@ mod extract_support;
 mod fetch_content;
 mod fetch_outcomes;
 mod fetch_policy;
+mod fetch_probe;
 mod fetch_retry;
 mod fetch_support;
 mod site_crawl;

@@ -16,6 +16,8 @@ use tokio::time::Instant;
 /// One received request.
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// `GET`, `HEAD`, …
+    pub method: String,
     pub path: String,
     pub headers: HashMap<String, String>,
     pub at: Instant,
@@ -128,12 +130,15 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, hits: Arc<Mutex<Vec
     }
     let text = String::from_utf8_lossy(&head).to_string();
     let mut lines = text.split("\r\n");
-    let path = lines.next().and_then(|l| l.split(' ').nth(1)).unwrap_or("/").to_string();
+    let request_line = lines.next().unwrap_or_default();
+    let method = request_line.split(' ').next().unwrap_or("GET").to_string();
+    let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let hit = Hit { path, headers, at: Instant::now() };
+    let head_only = method == "HEAD";
+    let hit = Hit { method, path, headers, at: Instant::now() };
     hits.lock().unwrap().push(hit.clone());
     match handler(&hit) {
         Reply::Hang => std::future::pending::<()>().await,
@@ -144,7 +149,9 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, hits: Arc<Mutex<Vec
                 out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
             }
             out.extend_from_slice(b"\r\n");
-            out.extend_from_slice(&body);
+            if !head_only {
+                out.extend_from_slice(&body);
+            }
             let _ = stream.write_all(&out).await;
         }
         Reply::Chunked { status, headers, chunk, count } => {
