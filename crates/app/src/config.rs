@@ -30,6 +30,102 @@ pub struct Settings {
     pub email: EmailSettings,
     /// What the crawl job judges of each site: technology fingerprints and the audit's requests.
     pub assess: AssessSettings,
+    /// Lighthouse scores from Google PageSpeed Insights for each crawled home page (off by default).
+    pub pagespeed: PageSpeedSettings,
+}
+
+/// `[pagespeed]`: Google PageSpeed Insights, for what the audit cannot measure without a browser (LCP,
+/// CLS, INP) and Lighthouse's category scores, stored with each lead's audit. The API key is a secret:
+/// it is read from an environment variable or a file, never from this file, and never printed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PageSpeedSettings {
+    pub enabled: bool,
+    /// The environment variable that holds the API key.
+    pub api_key_env: String,
+    /// A file holding the API key (its first line), used when the variable is not set.
+    pub api_key_file: Option<PathBuf>,
+    /// `mobile` (Google's default for ranking) or `desktop`.
+    pub strategy: leadsmith_remote::Strategy,
+    pub endpoint: String,
+    /// Seconds per attempt: Lighthouse loads the page in a real browser, 10–30 s is common.
+    pub timeout_secs: f64,
+    /// Extra attempts after a quota error (429), a timeout or a 5xx.
+    pub retries: u32,
+    /// Most calls per second (Google's default quota is 400 per 100 seconds).
+    pub per_second: u32,
+}
+
+impl Default for PageSpeedSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            api_key_env: "LEADSMITH_PAGESPEED_API_KEY".into(),
+            api_key_file: None,
+            strategy: leadsmith_remote::Strategy::Mobile,
+            endpoint: leadsmith_remote::PAGESPEED_ENDPOINT.into(),
+            timeout_secs: 60.0,
+            retries: 1,
+            per_second: 2,
+        }
+    }
+}
+
+impl PageSpeedSettings {
+    /// The API key, from the environment variable or else the file.
+    fn key(&self) -> Result<leadsmith_remote::Secret> {
+        if let Ok(key) = std::env::var(&self.api_key_env)
+            && !key.trim().is_empty()
+        {
+            return Ok(leadsmith_remote::Secret::new(key.trim()));
+        }
+        if let Some(path) = &self.api_key_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("[pagespeed] api_key_file: reading {}", path.display()))?;
+            let key = text.lines().next().unwrap_or_default().trim();
+            if !key.is_empty() {
+                return Ok(leadsmith_remote::Secret::new(key));
+            }
+            bail!("[pagespeed] api_key_file: {} is empty", path.display());
+        }
+        bail!("[pagespeed] is enabled but no API key: set {} (or api_key_file)", self.api_key_env)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if !self.timeout_secs.is_finite() || self.timeout_secs <= 0.0 {
+            bail!("[pagespeed] timeout_secs must be a positive number of seconds");
+        }
+        if self.per_second == 0 {
+            bail!("[pagespeed] per_second must be at least 1");
+        }
+        url::Url::parse(&self.endpoint).with_context(|| format!("[pagespeed] endpoint {:?}", self.endpoint))?;
+        self.key().map(drop)
+    }
+
+    /// The client, when PageSpeed Insights is enabled.
+    pub fn client(&self) -> Result<Option<leadsmith_remote::PageSpeed>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let config = leadsmith_remote::PageSpeedConfig {
+            endpoint: url::Url::parse(&self.endpoint)
+                .with_context(|| format!("[pagespeed] endpoint {:?}", self.endpoint))?,
+            key: self.key()?,
+            strategy: self.strategy,
+        };
+        let options = leadsmith_remote::CallOptions {
+            timeout: Duration::from_secs_f64(self.timeout_secs),
+            retries: self.retries,
+            backoff: Duration::from_secs(1),
+            retry_after_cap: Duration::from_secs(30),
+            rate_limit: Some(leadsmith_remote::RateLimit { per_second: self.per_second, burst: self.per_second }),
+            ..leadsmith_remote::CallOptions::default()
+        };
+        Ok(Some(leadsmith_remote::PageSpeed::new(config, options).context("[pagespeed]")?))
+    }
 }
 
 /// `[assess]`: technology fingerprints beyond the defaults, and the website audit's requests.
@@ -279,6 +375,7 @@ impl Settings {
         self.retention.validate()?;
         self.email.validate()?;
         self.assess.validate()?;
+        self.pagespeed.validate()?;
         if !leadsmith_core::Phone::is_known_region(&self.pipeline.default_region) {
             bail!(
                 "pipeline.default_region: {:?} is not an ISO 3166 region code such as US or GB",

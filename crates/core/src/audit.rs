@@ -147,8 +147,36 @@ pub struct Finding {
     pub recommendation: String,
 }
 
+/// What Google Lighthouse measured on the home page, through the PageSpeed Insights API (when
+/// `[pagespeed]` is configured): what this audit cannot measure without a browser.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lighthouse {
+    /// `mobile` or `desktop`.
+    pub strategy: String,
+    /// 0–100 per Lighthouse category (`performance`, `accessibility`, `best-practices`, `seo`), as returned.
+    pub scores: Vec<(String, u32)>,
+    /// Largest contentful paint in the lab run, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lcp_ms: Option<f64>,
+    /// Cumulative layout shift in the lab run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cls: Option<f64>,
+    /// Total blocking time in the lab run (the lab's stand-in for responsiveness), milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tbt_ms: Option<f64>,
+    /// Interaction to next paint at the 75th percentile of real Chrome users, when Google has field data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inp_ms: Option<f64>,
+}
+
+impl Lighthouse {
+    pub fn score(&self, category: &str) -> Option<u32> {
+        self.scores.iter().find(|(c, _)| c == category).map(|(_, s)| *s)
+    }
+}
+
 /// The audit of a site.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Audit {
     /// Worst first, then by id.
     pub findings: Vec<Finding>,
@@ -158,9 +186,28 @@ pub struct Audit {
     pub checks: usize,
     /// What this audit did not measure: what only a browser can, and checks whose inputs were missing.
     pub not_measured: Vec<String>,
+    /// Lighthouse's scores and metrics, when PageSpeed Insights is configured and answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lighthouse: Option<Lighthouse>,
 }
 
+/// What only a browser measures, as [`Audit::not_measured`] names it until Lighthouse does.
+pub const BROWSER_ONLY: [&str; 3] =
+    ["largest contentful paint (LCP)", "cumulative layout shift (CLS)", "interaction to next paint (INP)"];
+
 impl Audit {
+    /// Adds what Lighthouse measured; the browser metrics it measured leave [`Audit::not_measured`].
+    pub fn with_lighthouse(mut self, lighthouse: Lighthouse) -> Self {
+        let measured = [lighthouse.lcp_ms.is_some(), lighthouse.cls.is_some(), lighthouse.inp_ms.is_some()];
+        for (name, done) in BROWSER_ONLY.iter().zip(measured) {
+            if done {
+                self.not_measured.retain(|m| m != name);
+            }
+        }
+        self.lighthouse = Some(lighthouse);
+        self
+    }
+
     pub fn score(&self, category: &str) -> Option<u32> {
         self.scores.iter().find(|(c, _)| c == category).map(|(_, s)| *s)
     }

@@ -1,8 +1,9 @@
 //! The one client for outside services ([`Service`]: timeouts, body caps, retries honouring
 //! `Retry-After`, a circuit breaker, rate limits, a usage hook, secrets that never print), and on it the
 //! clients for scoring models served outside leadsmith: AWS SageMaker (`InvokeEndpoint`, SigV4-signed),
-//! Azure ML online endpoints and generic JSON-over-HTTP endpoints. LLM providers, CRMs and mail and
-//! places APIs are added as protocols over [`Service`] the same way.
+//! Azure ML online endpoints and generic JSON-over-HTTP endpoints; and Google PageSpeed Insights (Lighthouse
+//! scores for the website audit). LLM providers, CRMs and mail and places APIs are added as protocols over
+//! [`Service`] the same way.
 //!
 //! Every client applies a per-attempt timeout, retries transient failures (connect errors, timeouts,
 //! 408/429/5xx, honouring `Retry-After` up to a cap) with a short doubling backoff, and a consecutive-failure
@@ -16,6 +17,7 @@ mod config;
 mod error;
 mod fallback;
 mod http_json;
+mod pagespeed;
 mod policy;
 mod response;
 mod sagemaker;
@@ -29,6 +31,7 @@ pub use config::{BreakerConfig, ProviderConfig, RateLimitConfig, RemoteConfig};
 pub use error::RemoteError;
 pub use fallback::{Fallback, RemoteScorerExt, Scored, Source};
 pub use http_json::HttpJsonConfig;
+pub use pagespeed::{PAGESPEED_ENDPOINT, PageSpeed, PageSpeedConfig, Strategy};
 pub use policy::{BreakerSettings, BreakerState, CallOptions, RateLimit};
 pub use sagemaker::SageMakerConfig;
 pub use secret::Secret;

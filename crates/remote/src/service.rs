@@ -275,8 +275,9 @@ fn error_message(body: &[u8], status: StatusCode) -> String {
 /// headers, cookies, anything marked sensitive), to keep out of messages: some services echo the request
 /// headers in their error bodies, and error messages reach logs and reports.
 fn secrets_of(headers: &HeaderMap) -> Vec<String> {
-    const CREDENTIAL_HEADERS: [&str; 7] = [
+    const CREDENTIAL_HEADERS: [&str; 8] = [
         "authorization",
+        "x-goog-api-key",
         "proxy-authorization",
         "x-api-key",
         "api-key",

@@ -91,6 +91,11 @@ pub const KNOWN_FEATURES: &[FeatureInfo] = &[
     f("audit.security", Number, "the audit's security score, 0–100"),
     f("audit.mobile", Number, "the audit's mobile and accessibility score, 0–100"),
     f("audit.conversion", Number, "the audit's conversion score, 0–100"),
+    f("lighthouse.performance", Number, "Lighthouse's performance score, 0–100 (with [pagespeed] configured)"),
+    f("lighthouse.accessibility", Number, "Lighthouse's accessibility score, 0–100"),
+    f("lighthouse.best_practices", Number, "Lighthouse's best-practices score, 0–100"),
+    f("lighthouse.seo", Number, "Lighthouse's SEO score, 0–100"),
+    f("lighthouse.lcp_ms", Number, "largest contentful paint in Lighthouse's lab run, milliseconds"),
 ];
 
 /// The description of a known feature, or `None` for a name [`lead_features`] never produces.
@@ -339,6 +344,14 @@ pub fn add_site_signals(out: &mut Features, technologies: Option<&[TechnologyNam
         out.insert("audit_findings", serious);
         for (category, score) in &audit.scores {
             out.insert(format!("audit.{category}"), *score);
+        }
+        if let Some(lighthouse) = &audit.lighthouse {
+            for (category, score) in &lighthouse.scores {
+                out.insert(format!("lighthouse.{}", category.replace('-', "_")), *score);
+            }
+            if let Some(lcp) = lighthouse.lcp_ms {
+                out.insert("lighthouse.lcp_ms", lcp);
+            }
         }
     }
 }

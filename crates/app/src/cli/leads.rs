@@ -281,7 +281,26 @@ pub fn render(v: &LeadView) -> String {
             let severity = severity.as_ref().and_then(|s| s.as_str()).unwrap_or("");
             let _ = writeln!(o, "  {severity:<8} {:<28} {}", f.id, clip(&f.evidence, 70));
         }
-        let _ = writeln!(o, "  not measured without a browser: {}", a.not_measured.join(", "));
+        if let Some(l) = &a.lighthouse {
+            let scores: Vec<String> = l.scores.iter().map(|(c, s)| format!("{c} {s}")).collect();
+            let _ = writeln!(o, "  lighthouse ({}): {}", l.strategy, scores.join(" · "));
+            let metric = |name: &str, v: Option<f64>, unit: &str| v.map(|v| format!("{name} {v:.0}{unit}"));
+            let metrics: Vec<String> = [
+                metric("LCP", l.lcp_ms, " ms"),
+                l.cls.map(|c| format!("CLS {c:.2}")),
+                metric("TBT", l.tbt_ms, " ms"),
+                metric("INP (field)", l.inp_ms, " ms"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !metrics.is_empty() {
+                let _ = writeln!(o, "  {}", metrics.join(" · "));
+            }
+        }
+        if !a.not_measured.is_empty() {
+            let _ = writeln!(o, "  not measured: {}", a.not_measured.join("; "));
+        }
     }
     if let Some(c) = &v.crawl
         && !c.pages.is_empty()

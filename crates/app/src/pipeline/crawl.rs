@@ -47,7 +47,23 @@ fn handler(engine: &Engine) -> Arc<dyn Handler> {
     let email = Arc::new(EmailChecker::new(&engine.settings.email, allow));
     let assess = &engine.settings.assess;
     let probes = assess.probes.then_some(ProbeBudget { links: assess.probe_links, resources: assess.probe_resources });
-    Arc::new(CrawlHandler { store: engine.store.clone(), pool: engine.pool.clone(), site, email, detector, probes })
+    // Validated with the settings: an enabled [pagespeed] without a key has been refused before.
+    let pagespeed = match engine.settings.pagespeed.client() {
+        Ok(client) => client.map(Arc::new),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "PageSpeed Insights left out");
+            None
+        }
+    };
+    Arc::new(CrawlHandler {
+        store: engine.store.clone(),
+        pool: engine.pool.clone(),
+        site,
+        email,
+        detector,
+        probes,
+        pagespeed,
+    })
 }
 
 /// The `crawl` result: the lead-level outcome and every page's.
@@ -98,6 +114,8 @@ pub struct CrawlHandler {
     pub detector: Arc<leadsmith_tech::Detector>,
     /// The audit's requests, when `[assess] probes` allows them.
     pub probes: Option<ProbeBudget>,
+    /// Lighthouse through PageSpeed Insights, when `[pagespeed]` is enabled.
+    pub pagespeed: Option<Arc<leadsmith_remote::PageSpeed>>,
 }
 
 #[async_trait]
@@ -147,6 +165,10 @@ impl Handler for CrawlHandler {
             }
             _ => None,
         };
+        let lighthouse = match (&self.pagespeed, documents.first()) {
+            (Some(pagespeed), Some(home)) => Some(pagespeed.run(&home.url).await),
+            _ => None,
+        };
         let contacts = crawl.status.is_success().then(|| Contacts {
             phones: facts.phones.len(),
             emails: facts.emails.len(),
@@ -167,6 +189,16 @@ impl Handler for CrawlHandler {
         })
         .await
         .map_err(|e| JobError::transient(format!("technology detection or the audit failed: {e}")))?;
+        let audit = audit.map(|a| match lighthouse {
+            Some(Ok(lighthouse)) => a.with_lighthouse(lighthouse),
+            Some(Err(e)) => {
+                tracing::warn!(lead_id, error = %e, "PageSpeed Insights did not answer");
+                let mut a = a;
+                a.not_measured.push(format!("Lighthouse (PageSpeed Insights): {e}"));
+                a
+            }
+            None => a,
+        });
         let mut results = vec![
             new_result(lead_id, status.clone(), &crawl),
             new_result(lead_id, status.clone(), &facts),

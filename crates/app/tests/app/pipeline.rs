@@ -355,3 +355,86 @@ async fn the_rcpt_check_makes_addresses_valid_or_invalid_through_the_ssrf_guard(
     s.email.smtp_helo.clear();
     assert!(s.validate().unwrap_err().to_string().contains("smtp_check needs smtp_helo"));
 }
+
+/// With `[pagespeed]` enabled, each crawled lead's audit carries Lighthouse's scores and metrics from
+/// the API (a local fake speaking it), the browser metrics leave "not measured", and a lead whose
+/// Lighthouse run failed keeps its audit with the reason. The key comes from a file and is sent in the
+/// header; rules can read the scores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagespeed_scores_are_stored_with_the_audit() {
+    use leadsmith_testkit::fake::{FakeServer, Reply};
+    let dir = tempfile::tempdir().unwrap();
+    let web = Arc::new(SampleWeb::generate(3, 24));
+    let opts = ServeOptions {
+        latency: (Duration::ZERO, Duration::from_millis(2)),
+        slow_delay: Duration::from_secs(3),
+        port: 0,
+    };
+    let server = web.clone().serve(opts).await.unwrap();
+    let healthy = web.sites().iter().find(|s| s.truth.status == leadsmith_core::CrawlStatus::Ok).unwrap();
+    let failing = healthy.domain.clone();
+    let answer = r#"{"lighthouseResult":{"categories":{"performance":{"score":0.31},"accessibility":{"score":0.8},
+        "best-practices":{"score":0.7},"seo":{"score":0.6}},"audits":{"largest-contentful-paint":{"numericValue":6100.0},
+        "cumulative-layout-shift":{"numericValue":0.3}}},"loadingExperience":{"metrics":{"INTERACTION_TO_NEXT_PAINT":{"percentile":280}}}}"#;
+    let psi = FakeServer::start(move |request, _| {
+        if request.query.as_deref().is_some_and(|q| q.contains(&failing)) {
+            Reply::new(400, r#"{"error":{"code":400,"message":"Lighthouse returned error: NO_FCP"}}"#)
+        } else {
+            Reply::ok(answer)
+        }
+    })
+    .await;
+    let key_file = dir.path().join("pagespeed.key");
+    std::fs::write(&key_file, "AIza-test-key\n").unwrap();
+    let mut s = settings();
+    s.pagespeed.enabled = true;
+    s.pagespeed.api_key_env = "LEADSMITH_TEST_PAGESPEED_KEY_UNSET".into();
+    s.pagespeed.api_key_file = Some(key_file);
+    s.pagespeed.endpoint = psi.url("/pagespeedonline/v5/runPagespeed").to_string();
+    s.pagespeed.per_second = 50;
+    s.validate().unwrap();
+
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, web.leads_jsonl()).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("p.db")).unwrap());
+    let engine = Engine::new(store.clone(), s, server.resolve_overrides()).unwrap();
+    let run = run_file(&engine, &leads, false).await.unwrap();
+    assert_eq!(run.status, "completed");
+
+    let (mut measured, mut failed) = (0, 0);
+    for id in &run.lead_ids {
+        let Some(r) = store.stage_result(*id, "audit").await.unwrap() else { continue };
+        let audit: leadsmith_crawl::audit::Audit = serde_json::from_value(r.data).unwrap();
+        match &audit.lighthouse {
+            Some(l) => {
+                measured += 1;
+                assert_eq!((l.score("performance"), l.lcp_ms, l.inp_ms), (Some(31), Some(6100.0), Some(280.0)));
+                assert!(
+                    !audit.not_measured.iter().any(|m| m.contains("LCP") || m.contains("INP")),
+                    "{:?}",
+                    audit.not_measured
+                );
+            }
+            None => {
+                failed += 1;
+                assert!(
+                    audit.not_measured.iter().any(|m| m.contains("PageSpeed") && m.contains("NO_FCP")),
+                    "{:?}",
+                    audit.not_measured
+                );
+            }
+        }
+    }
+    assert!(measured >= 3 && failed == 1, "measured {measured}, failed {failed}");
+    let requests = psi.requests();
+    assert!(requests.iter().all(|r| r.header("x-goog-api-key") == Some("AIza-test-key")));
+}
+
+#[test]
+fn an_enabled_pagespeed_without_a_key_is_refused() {
+    let mut s = settings();
+    s.pagespeed.enabled = true;
+    s.pagespeed.api_key_env = "LEADSMITH_TEST_PAGESPEED_KEY_UNSET".into();
+    let e = format!("{:#}", s.validate().unwrap_err());
+    assert!(e.contains("LEADSMITH_TEST_PAGESPEED_KEY_UNSET"), "{e}");
+}

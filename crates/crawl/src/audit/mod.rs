@@ -10,7 +10,7 @@ mod checks;
 mod probes;
 mod scan;
 
-pub use leadsmith_core::audit::{Audit, CATEGORIES, CHECKS, Check, Finding, Severity};
+pub use leadsmith_core::audit::{Audit, BROWSER_ONLY, CATEGORIES, CHECKS, Check, Finding, Lighthouse, Severity};
 pub use probes::{ProbeBudget, Probes, gather};
 pub use scan::Resource;
 
@@ -150,13 +150,11 @@ pub fn audit(evidence: &Evidence<'_>) -> Audit {
     r.findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
     let mut not_measured = browser_only();
     not_measured.extend(r.skipped);
-    Audit { findings: r.findings, scores, checks: r.checks, not_measured }
+    Audit { findings: r.findings, scores, checks: r.checks, not_measured, lighthouse: None }
 }
 
 fn browser_only() -> Vec<String> {
-    ["largest contentful paint (LCP)", "cumulative layout shift (CLS)", "interaction to next paint (INP)"]
-        .map(String::from)
-        .to_vec()
+    BROWSER_ONLY.map(String::from).to_vec()
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ fn audit_with(ids: &[&str], seo: u32) -> Audit {
         })
         .collect();
     let scores = CATEGORIES.iter().map(|c| (c.to_string(), if *c == "seo" { seo } else { 90 })).collect();
-    Audit { findings, scores, checks: 71, not_measured: Vec::new() }
+    Audit { findings, scores, checks: 71, not_measured: Vec::new(), lighthouse: None }
 }
 
 fn with_signals(mut f: Features, tech: &[&str], audit: &Audit) -> Features {

@@ -201,6 +201,16 @@ pub(crate) fn site_audit() -> leadsmith_core::audit::Audit {
         scores: CATEGORIES.iter().map(|c| (c.to_string(), if *c == "seo" { 45 } else { 80 })).collect(),
         checks: 71,
         not_measured: Vec::new(),
+        lighthouse: Some(leadsmith_core::audit::Lighthouse {
+            strategy: "mobile".into(),
+            scores: [("performance", 38), ("accessibility", 81), ("best-practices", 74), ("seo", 90)]
+                .map(|(c, s)| (c.to_string(), s))
+                .to_vec(),
+            lcp_ms: Some(5_400.0),
+            cls: Some(0.21),
+            tbt_ms: Some(640.0),
+            inp_ms: None,
+        }),
     }
 }
 
@@ -219,4 +229,7 @@ fn site_signals_become_features() {
     assert_eq!(f.get("findings"), Some(&serde_json::json!(["no_https", "no_viewport", "heading_order"])));
     assert_eq!(f.get("audit_findings"), Some(&serde_json::json!(2)), "the informational one is not counted");
     assert_eq!(f.get("audit.seo"), Some(&serde_json::json!(45)));
+    assert_eq!(f.get("lighthouse.performance"), Some(&serde_json::json!(38)));
+    assert_eq!(f.get("lighthouse.best_practices"), Some(&serde_json::json!(74)));
+    assert_eq!(f.get("lighthouse.lcp_ms"), Some(&serde_json::json!(5400.0)));
 }
