@@ -60,7 +60,20 @@ impl SqliteStore {
     fn init(mut conn: Connection) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL lets readers (a second `leadsmith leads list`) run while a pipeline writes.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching a fresh file to WAL while another process does the same can answer SQLITE_BUSY at
+        // once, without the busy handler (CI: eight openers of one new file): retry it within the timeout.
+        let started = std::time::Instant::now();
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < std::time::Duration::from_secs(10) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                other => break other?,
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
