@@ -81,11 +81,7 @@ pub fn run(ctx: &super::Ctx, args: &ExtractArgs) -> Result<()> {
 fn audit_page(url: &str, html: &str, facts: &leadsmith_core::PageFacts) -> leadsmith_crawl::audit::Audit {
     use leadsmith_crawl::audit::{AuditPage, Contacts, Evidence, audit};
     let pages = [AuditPage { url, headers: &[], html }];
-    let contacts = Contacts {
-        phones: facts.phones.len(),
-        emails: facts.emails.len(),
-        address: facts.address.as_ref().is_some_and(|a| a.completeness() > 0),
-    };
+    let contacts = Contacts::of(facts);
     let year = chrono::Datelike::year(&chrono::Utc::now());
     audit(&Evidence { pages: &pages, year, contacts: Some(contacts), probes: None })
 }

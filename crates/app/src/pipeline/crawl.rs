@@ -169,11 +169,7 @@ impl Handler for CrawlHandler {
             (Some(pagespeed), Some(home)) => Some(pagespeed.run(&home.url).await),
             _ => None,
         };
-        let contacts = crawl.status.is_success().then(|| Contacts {
-            phones: facts.phones.len(),
-            emails: facts.emails.len(),
-            address: facts.address.as_ref().is_some_and(|a| a.completeness() > 0),
-        });
+        let contacts = crawl.status.is_success().then(|| Contacts::of(&facts));
         let (detector, signals) = (self.detector.clone(), email.clone());
         let (tech, audit) = tokio::task::spawn_blocking(move || {
             let tech =

@@ -33,6 +33,17 @@ pub struct Contacts {
     pub address: bool,
 }
 
+impl Contacts {
+    /// What a site's merged facts list.
+    pub fn of(facts: &leadsmith_core::PageFacts) -> Self {
+        Self {
+            phones: facts.phones.len(),
+            emails: facts.emails.len(),
+            address: facts.address.as_ref().is_some_and(|a| a.completeness() > 0),
+        }
+    }
+}
+
 /// Everything the audit judges.
 #[derive(Debug, Clone)]
 pub struct Evidence<'a> {
