@@ -54,6 +54,7 @@ pub const CHECKS: &[Check] = &[
     // Security.
     c("no_https", "security", Critical, "Serve the site over HTTPS (a free certificate from Let's Encrypt) and redirect http to https."),
     c("no_https_redirect", "security", High, "Redirect every http:// address to its https:// twin with a 301."),
+    c("certificate_expiring", "security", High, "Renew the TLS certificate before it expires, and automate renewal (ACME, e.g. Let's Encrypt)."),
     c("no_hsts", "security", Medium, "Send Strict-Transport-Security: max-age=31536000 so browsers never use http again."),
     c("no_csp", "security", Low, "Add a Content-Security-Policy that lists where scripts may come from."),
     c("no_clickjacking_protection", "security", Low, "Send X-Frame-Options: SAMEORIGIN (or CSP frame-ancestors 'self')."),

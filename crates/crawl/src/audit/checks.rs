@@ -69,6 +69,8 @@ const PRIVACY: &[&str] = &["privacy", "datenschutz", "confidentialit", "privacid
 
 /// Time to first byte past which the server is slow.
 const SLOW_FIRST_BYTE_MS: u64 = 800;
+/// A certificate with fewer days left than this needs renewing now (ACME clients renew at 30).
+const CERTIFICATE_WARN_DAYS: i64 = 21;
 /// An image heavier than this is too heavy.
 const HEAVY_IMAGE_BYTES: u64 = 500_000;
 /// Scripts heavier than this, together, are too heavy.
@@ -383,6 +385,18 @@ pub(super) fn network(r: &mut Recorder, p: &Probes) {
                 format!("{} answers HTTP {} instead of redirecting to https", http.url, http.http_status.unwrap_or(0))
             }
         });
+    }
+    if let Some(home) = p.home.as_ref().filter(|h| h.url.starts_with("https://") && h.http_status.is_some()) {
+        match home.certificate_days_left {
+            Some(days) => r.check("certificate_expiring", days < CERTIFICATE_WARN_DAYS, || {
+                if days < 0 {
+                    format!("the TLS certificate expired {} days ago", -days)
+                } else {
+                    format!("the TLS certificate expires in {days} days")
+                }
+            }),
+            None => r.skip("certificate expiry: no certificate was recorded for the home page's connection"),
+        }
     }
     if let Some(robots) = p.robots.as_ref().filter(|x| x.http_status.is_some()) {
         r.check("no_robots_txt", !robots.ok(), || {

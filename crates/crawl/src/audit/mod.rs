@@ -280,7 +280,7 @@ mod tests {
     fn good_probes() -> Probes {
         let robots = "User-agent: *\nDisallow:\nSitemap: https://brightsmile.example/sitemap.xml\n";
         Probes {
-            home: Some(probe("https://brightsmile.example/", 200)),
+            home: Some(Probe { certificate_days_left: Some(300), ..probe("https://brightsmile.example/", 200) }),
             http_home: Some(Probe {
                 location: Some("https://brightsmile.example/".into()),
                 ..probe("http://brightsmile.example/", 301)
@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(audit.not_measured.len(), 3, "{:?}", audit.not_measured);
 
         let without = super::audit(&Evidence::pages(&pages, 2026));
-        assert_eq!(without.checks + 11, audit.checks, "contacts and probes add their checks");
+        assert_eq!(without.checks + 12, audit.checks, "contacts and probes add their checks");
         assert!(without.not_measured.iter().any(|m| m.contains("no requests made")), "{:?}", without.not_measured);
     }
 

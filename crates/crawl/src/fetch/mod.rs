@@ -5,6 +5,7 @@
 mod blocked;
 mod body;
 mod cache;
+mod certs;
 mod charset;
 mod connector;
 mod empty;
@@ -83,6 +84,8 @@ pub struct FetchConfig {
     pub allow_addresses: Vec<ipnet::IpNet>,
     /// Lower-cased host → address *including the port*, used instead of DNS (tests, demos, pinning).
     pub resolve_overrides: HashMap<String, SocketAddr>,
+    /// Certificates (DER) trusted as roots besides the Mozilla set: a private CA, a test server's.
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for FetchConfig {
@@ -104,6 +107,7 @@ impl Default for FetchConfig {
             max_retry_after: Duration::from_secs(60),
             allow_addresses: Vec::new(),
             resolve_overrides: HashMap::new(),
+            extra_root_certificates: Vec::new(),
         }
     }
 }
@@ -146,6 +150,7 @@ pub(crate) struct Inner {
     cache: Option<Arc<dyn PageCache>>,
     gates: Gates,
     robots: robots::RobotsMemo,
+    certificates: Arc<certs::CertificateMemo>,
 }
 
 impl fmt::Debug for HostPool {
@@ -168,9 +173,9 @@ impl HostPool {
             config.resolve_overrides.clone(),
             config.connect_timeout,
         );
+        let (tls, certificates) = certs::client_config(&config.extra_root_certificates)?;
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| FetchError::Tls(e.to_string()))?
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(guarded);
@@ -183,7 +188,15 @@ impl HostPool {
             .build(https);
         let gates = Gates::new(config.global_concurrency, config.per_host_concurrency, config.per_host_interval);
         Ok(Self {
-            inner: Arc::new(Inner { config, client, user_agent, cache, gates, robots: robots::RobotsMemo::default() }),
+            inner: Arc::new(Inner {
+                config,
+                client,
+                user_agent,
+                cache,
+                gates,
+                robots: robots::RobotsMemo::default(),
+                certificates,
+            }),
         })
     }
 

@@ -39,6 +39,10 @@ pub struct Probe {
     /// The decoded body of a GET probe, when it was text within the cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// Whole days until the TLS certificate the https connection was verified with expires (negative
+    /// once expired), counted from when the probe was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_days_left: Option<i64>,
     /// Why no usable answer came: a transport failure, robots.txt, a timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -140,6 +144,10 @@ impl HostPool {
         probe.content_type = header(&parts.headers, &CONTENT_TYPE);
         probe.content_length = header(&parts.headers, &CONTENT_LENGTH).and_then(|v| v.trim().parse().ok());
         probe.location = header(&parts.headers, &LOCATION).and_then(|l| url.join(&l).ok()).map(|u| u.to_string());
+        if url.scheme() == "https" {
+            probe.certificate_days_left =
+                inner.certificates.not_after(&host).map(|at| at.saturating_sub(unix_now()).div_euclid(86_400));
+        }
         if get && (200..300).contains(&status) {
             let read = tokio::time::timeout(limit, read_decoded(&parts.headers, incoming, PROBE_BODY_BYTES)).await;
             match read {
@@ -158,10 +166,15 @@ impl HostPool {
     }
 }
 
+/// The cached probe's pseudo-header for [`Probe::certificate_days_left`] (no server sends it: the cache
+/// keeps it beside the real ones).
+const CERTIFICATE_DAYS: &str = "x-leadsmith-certificate-days-left";
+
 fn to_cache(key: String, probe: &Probe) -> CachedPage {
     let mut headers = Vec::new();
     headers.extend(probe.location.iter().map(|l| ("location".to_string(), l.clone())));
     headers.extend(probe.content_length.iter().map(|n| ("content-length".to_string(), n.to_string())));
+    headers.extend(probe.certificate_days_left.iter().map(|d| (CERTIFICATE_DAYS.to_string(), d.to_string())));
     let outcome = PageOutcome {
         url: probe.url.clone(),
         final_url: None,
@@ -192,6 +205,7 @@ fn from_cache(url: &Url, hit: CachedPage) -> Probe {
         content_length: header("content-length").and_then(|n| n.parse().ok()),
         content_type: hit.content_type,
         first_byte_ms: hit.outcome.elapsed_ms,
+        certificate_days_left: header(CERTIFICATE_DAYS).and_then(|d| d.parse().ok()),
         body: hit.html,
         error: None,
     }

@@ -93,3 +93,56 @@ async fn answers_are_cached_and_server_errors_are_not() {
     pool.head(&url("http://acme.test/flaky")).await;
     assert_eq!(server.count("/flaky"), 2, "a 5xx may be gone next time");
 }
+
+/// A UTC date `days` from today, as the TLS test server's certificate end.
+fn days_from_now(days: i64) -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let date = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    (date.year(), date.month() as u8, date.day() as u8)
+}
+
+#[tokio::test]
+async fn an_https_probe_reports_the_certificates_days_left_and_the_cache_keeps_them() {
+    let (server, _) = Server::start_tls(&["secure.test"], days_from_now(10), |_| Reply::html("<html></html>")).await;
+    let cache = Arc::new(MemoryCache::new());
+    let pool = HostPool::new(server.config(&["secure.test"]), Some(cache.clone() as Arc<dyn PageCache>)).unwrap();
+    let home = pool.head(&url("https://secure.test/")).await;
+    assert_eq!(home.http_status, Some(200), "{home:?}");
+    let days = home.certificate_days_left.expect("the certificate was seen");
+    assert!((9..=10).contains(&days), "the certificate ends 10 days from today's midnight: {days}");
+
+    let again = HostPool::new(server.config(&["secure.test"]), Some(cache as Arc<dyn PageCache>)).unwrap();
+    let cached = again.head(&url("https://secure.test/")).await;
+    assert_eq!(cached.certificate_days_left, Some(days), "a re-run from the cache says the same");
+    assert_eq!(server.count("/"), 1);
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_untrusted_issuer_fails_the_handshake() {
+    let (server, _) = Server::start_tls(&["secure.test"], days_from_now(300), |_| Reply::html("<html></html>")).await;
+    let config = FetchConfig { extra_root_certificates: vec![], ..server.config(&["secure.test"]) };
+    let pool = HostPool::new(config, None).unwrap();
+    let probe = pool.head(&url("https://secure.test/")).await;
+    assert!(probe.http_status.is_none() && probe.certificate_days_left.is_none(), "{probe:?}");
+    assert!(probe.error.as_deref().is_some_and(|e| e.contains("TLS")), "{probe:?}");
+}
+
+#[tokio::test]
+async fn the_audit_warns_about_a_certificate_near_its_end_only() {
+    use leadsmith_crawl::audit::{AuditPage, Evidence, ProbeBudget, audit, gather};
+    let html =
+        "<!doctype html><html lang=en><head><title>Secure Dental of Springfield</title></head><body></body></html>";
+    for (days, expiring) in [(10, true), (200, false)] {
+        let (server, _) = Server::start_tls(&["secure.test"], days_from_now(days), move |_| Reply::html(html)).await;
+        let pool = HostPool::new(server.config(&["secure.test"]), None).unwrap();
+        let pages = [AuditPage { url: "https://secure.test/", headers: &[], html }];
+        let probes = gather(&pool, &pages, ProbeBudget::none()).await;
+        let report = audit(&Evidence { probes: Some(&probes), ..Evidence::pages(&pages, 2026) });
+        let finding = report.findings.iter().find(|f| f.id == "certificate_expiring");
+        assert_eq!(finding.is_some(), expiring, "{days} days: {:?}", report.findings);
+        if let Some(f) = finding {
+            assert!(f.evidence.contains("expires in"), "{f:?}");
+        }
+        assert!(!report.not_measured.iter().any(|m| m.contains("certificate")), "{:?}", report.not_measured);
+    }
+}

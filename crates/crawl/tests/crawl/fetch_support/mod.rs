@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leadsmith_crawl::FetchConfig;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::time::Instant;
 
 /// One received request.
@@ -74,6 +74,8 @@ pub struct Server {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
     connections: Arc<AtomicUsize>,
+    /// A TLS server's certificate, trusted by [`config`](Self::config).
+    root: Option<Vec<u8>>,
 }
 
 impl Server {
@@ -90,7 +92,52 @@ impl Server {
                 tokio::spawn(serve(stream, Arc::clone(&handler), Arc::clone(&h)));
             }
         });
-        Self { addr, hits, connections }
+        Self { addr, hits, connections, root: None }
+    }
+
+    /// The same server behind TLS, with a self-signed certificate for `hosts` valid until `not_after`
+    /// (a UTC date); [`config`](Self::config) trusts it.
+    pub async fn start_tls(
+        hosts: &[&str],
+        not_after: (i32, u8, u8),
+        handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static,
+    ) -> (Self, Vec<u8>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>()).unwrap();
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
+        let cert = params.self_signed(&key).unwrap();
+        let der = cert.der().to_vec();
+        let tls =
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![cert.der().clone()],
+                    rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+                )
+                .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (h, c) = (Arc::clone(&hits), Arc::clone(&connections));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                c.fetch_add(1, Ordering::SeqCst);
+                let (acceptor, handler, hits) = (acceptor.clone(), Arc::clone(&handler), Arc::clone(&h));
+                tokio::spawn(async move {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve(stream, handler, hits).await;
+                    }
+                });
+            }
+        });
+        (Self { addr, hits, connections, root: Some(der.clone()) }, der)
     }
 
     pub fn hits(&self) -> Vec<Hit> {
@@ -114,12 +161,13 @@ impl Server {
         FetchConfig {
             allow_addresses: vec!["127.0.0.1/32".parse().unwrap()],
             resolve_overrides: hosts.iter().map(|h| (h.to_string(), self.addr)).collect(),
+            extra_root_certificates: self.root.iter().cloned().collect(),
             ..FetchConfig::default()
         }
     }
 }
 
-async fn serve(mut stream: TcpStream, handler: Arc<Handler>, hits: Arc<Mutex<Vec<Hit>>>) {
+async fn serve(mut stream: impl AsyncRead + AsyncWrite + Unpin, handler: Arc<Handler>, hits: Arc<Mutex<Vec<Hit>>>) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
