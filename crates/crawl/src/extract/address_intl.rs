@@ -276,6 +276,15 @@ pub(super) struct IntlEnds {
     pub ireland: Vec<usize>,
 }
 
+/// Whether `before` ends with an Australian state (as [`AU_STATES`] spells them), so that only
+/// `NSW 2000`, not every year or house number after a word, anchors the Australian regex.
+fn after_au_state(before: &str) -> bool {
+    AU_STATES.split('|').any(|state| {
+        before.ends_with(state)
+            && before[..before.len() - state.len()].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
 pub(super) fn intl_ends(text: &str) -> IntlEnds {
     let b = text.as_bytes();
     let mut ends = IntlEnds::default();
@@ -322,7 +331,7 @@ pub(super) fn intl_ends(text: &str) -> IntlEnds {
             }
         }
         // Australia: a state abbreviation, a space, four digits.
-        if run == 4 && start >= 3 && b[start - 1] == b' ' && b[start - 2].is_ascii_alphabetic() && boundary_after(end) {
+        if run == 4 && start >= 3 && b[start - 1] == b' ' && after_au_state(&text[..start - 1]) && boundary_after(end) {
             ends.australia.push(end);
         }
         // Ireland: a routing key (letter + two digits, or D6W) and four more characters.
