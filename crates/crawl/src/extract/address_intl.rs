@@ -46,9 +46,9 @@ const CITY: &str = r"\p{Lu}[\p{L}.'’-]*(?:[ -](?:\p{Lu}|am|an|im|in|bei|ob|sur
 
 static CONTINENTAL: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
-        r"(?P<street>{STREET_NUMBER_FIRST}|{STREET_NUMBER_AFTER})[ ]*[,\n][ ]*(?:(?P<prefix>[A-Z]{{1,3}})-)?(?P<postal>[0-9]{{4}}[ ]?[A-Z]{{2}}\b|[0-9]{{3}}[ ][0-9]{{2}}|[0-9]{{4,5}})[ ]+(?P<city>{CITY})(?:[ ]*[,\n][ ]*(?P<country>{CONTINENTAL_COUNTRIES})\b)?"
+        r"(?P<street>{STREET_NUMBER_FIRST}|{STREET_NUMBER_AFTER})[ ]*[,\n][ ]*(?:(?P<prefix>[A-Z]{{1,3}})-)?(?P<postal>[0-9]{{4}}[ ]?[A-Z]{{2}}(?-u:\b)|[0-9]{{3}}[ ][0-9]{{2}}|[0-9]{{4,5}})[ ]+(?P<city>{CITY})(?:[ ]*[,\n][ ]*(?P<country>{CONTINENTAL_COUNTRIES})(?-u:\b))?"
     );
-    Regex::new(&pattern).expect("valid regex")
+    super::address::address_regex(&pattern)
 });
 
 /// The street words of a country's addresses (lower case; `-` marks a word that ends the street's name).
@@ -208,7 +208,7 @@ static CANADA: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?P<street>{})[ ]*[,\n][ ]*(?P<city>[\p{{Lu}}][\p{{L}}.'-]*(?:[ -][\p{{Lu}}][\p{{L}}.'-]*){{0,3}})[ ]*,?[ ]*\(?(?P<region>{CA_PROVINCES})\)?[ ]+(?P<postal>[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9])(?-u:\b)(?:[ ]*,?[ ]*(?P<country>Canada)(?-u:\b))?",
         super::address::street_pattern()
     );
-    Regex::new(&pattern).expect("valid regex")
+    super::address::address_regex(&pattern)
 });
 
 static AUSTRALIA: LazyLock<Regex> = LazyLock::new(|| {
@@ -216,7 +216,7 @@ static AUSTRALIA: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?P<street>{})[ ]*[,\n][ ]*(?P<city>[A-Z][A-Za-z.'-]*(?:[ ][A-Z][A-Za-z.'-]*){{0,3}})[ ]*,?[ ]*(?P<region>{AU_STATES})[ ]+(?P<postal>[0-9]{{4}})(?-u:\b)(?:[ ]*,?[ ]*(?P<country>Australia)(?-u:\b))?",
         super::address::street_pattern()
     );
-    Regex::new(&pattern).expect("valid regex")
+    super::address::address_regex(&pattern)
 });
 
 static IRELAND: LazyLock<Regex> = LazyLock::new(|| {
@@ -224,7 +224,7 @@ static IRELAND: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?P<street>{})[ ]*[,\n][ ]*(?:(?P<district>[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})[ ]*[,\n][ ]*)?(?P<city>Dublin[ ][0-9]{{1,2}}W?|[A-Z][A-Za-z'-]+(?:[ ][A-Z][A-Za-z'-]+){{0,2}})(?:[ ]*[,\n][ ]*(?P<county>Co\.?[ ][A-Z][a-z]+|County[ ][A-Z][a-z]+))?[ ]*[,\n]?[ ]*(?P<postal>[AC-FHKNPRTV-Y][0-9]{{2}}[ ]?[0-9AC-FHKNPRTV-Y]{{4}}|D6W[ ]?[0-9AC-FHKNPRTV-Y]{{4}})(?-u:\b)(?:[ ]*,?[ ]*(?P<country>Ireland|Éire|Eire)(?-u:\b))?",
         super::address::uk_street_pattern()
     );
-    Regex::new(&pattern).expect("valid regex")
+    super::address::address_regex(&pattern)
 });
 
 pub(super) fn canada_regex() -> &'static Regex {
@@ -298,7 +298,15 @@ pub(super) fn intl_ends(text: &str) -> IntlEnds {
         let before = |k: usize| start.checked_sub(k).map(|at| b[at]);
         // Continental: 4 or 5 digits (or 3 + 2, or 4 + two capitals) after a comma, line break or prefix,
         // then a space and a capital.
-        let after_separator = matches!(before(1), Some(b' ' | b'\n' | b'-')) || start == 0;
+        // Not a phone number's last group (`555-0100 Fax`, `(030) 1234 5678 Mail`): a prefix dash follows
+        // a country letter (`D-10115`), and a code after a space does not follow another number.
+        let after_separator = start == 0
+            || match before(1) {
+                Some(b'\n') => true,
+                Some(b' ') => !before(2).is_some_and(|c| c.is_ascii_digit() || c == b')'),
+                Some(b'-') => before(2).is_some_and(|c| c.is_ascii_uppercase()),
+                _ => false,
+            };
         if after_separator && (run == 4 || run == 5 || run == 3) {
             let mut code_end = end;
             if run == 3
