@@ -103,7 +103,7 @@ fn days_from_now(days: i64) -> (i32, u8, u8) {
 
 #[tokio::test]
 async fn an_https_probe_reports_the_certificates_days_left_and_the_cache_keeps_them() {
-    let (server, _) = Server::start_tls(&["secure.test"], days_from_now(10), |_| Reply::html("<html></html>")).await;
+    let server = Server::start_tls(&["secure.test"], days_from_now(10), |_| Reply::html("<html></html>")).await;
     let cache = Arc::new(MemoryCache::new());
     let pool = HostPool::new(server.config(&["secure.test"]), Some(cache.clone() as Arc<dyn PageCache>)).unwrap();
     let home = pool.head(&url("https://secure.test/")).await;
@@ -119,7 +119,7 @@ async fn an_https_probe_reports_the_certificates_days_left_and_the_cache_keeps_t
 
 #[tokio::test]
 async fn a_certificate_from_an_untrusted_issuer_fails_the_handshake() {
-    let (server, _) = Server::start_tls(&["secure.test"], days_from_now(300), |_| Reply::html("<html></html>")).await;
+    let server = Server::start_tls(&["secure.test"], days_from_now(300), |_| Reply::html("<html></html>")).await;
     let config = FetchConfig { extra_root_certificates: vec![], ..server.config(&["secure.test"]) };
     let pool = HostPool::new(config, None).unwrap();
     let probe = pool.head(&url("https://secure.test/")).await;
@@ -133,7 +133,7 @@ async fn the_audit_warns_about_a_certificate_near_its_end_only() {
     let html =
         "<!doctype html><html lang=en><head><title>Secure Dental of Springfield</title></head><body></body></html>";
     for (days, expiring) in [(10, true), (200, false)] {
-        let (server, _) = Server::start_tls(&["secure.test"], days_from_now(days), move |_| Reply::html(html)).await;
+        let server = Server::start_tls(&["secure.test"], days_from_now(days), move |_| Reply::html(html)).await;
         let pool = HostPool::new(server.config(&["secure.test"]), None).unwrap();
         let pages = [AuditPage { url: "https://secure.test/", headers: &[], html }];
         let probes = gather(&pool, &pages, ProbeBudget::none()).await;

@@ -80,19 +80,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let (h, c) = (Arc::clone(&hits), Arc::clone(&connections));
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                c.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve(stream, Arc::clone(&handler), Arc::clone(&h)));
-            }
-        });
-        Self { addr, hits, connections, root: None }
+        Self::listen(handler, None).await
     }
 
     /// The same server behind TLS, with a self-signed certificate for `hosts` valid until `not_after`
@@ -101,43 +89,55 @@ impl Server {
         hosts: &[&str],
         not_after: (i32, u8, u8),
         handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static,
-    ) -> (Self, Vec<u8>) {
+    ) -> Self {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params =
             rcgen::CertificateParams::new(hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>()).unwrap();
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
         let cert = params.self_signed(&key).unwrap();
-        let der = cert.der().to_vec();
-        let tls =
-            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(
-                    vec![cert.der().clone()],
-                    rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-                )
-                .unwrap();
+        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        Self::listen(handler, Some((acceptor, cert.der().to_vec()))).await
+    }
+
+    /// Accepts on a free loopback port, over TLS when given an acceptor (and the certificate to trust).
+    async fn listen(
+        handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static,
+        tls: Option<(tokio_rustls::TlsAcceptor, Vec<u8>)>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
         let handler: Arc<Handler> = Arc::new(handler);
+        let (acceptor, root) = tls.unzip();
         let (h, c) = (Arc::clone(&hits), Arc::clone(&connections));
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 c.fetch_add(1, Ordering::SeqCst);
                 let (acceptor, handler, hits) = (acceptor.clone(), Arc::clone(&handler), Arc::clone(&h));
                 tokio::spawn(async move {
-                    if let Ok(stream) = acceptor.accept(stream).await {
-                        serve(stream, handler, hits).await;
+                    match acceptor {
+                        None => serve(stream, handler, hits).await,
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                serve(stream, handler, hits).await;
+                            }
+                        }
                     }
                 });
             }
         });
-        (Self { addr, hits, connections, root: Some(der.clone()) }, der)
+        Self { addr, hits, connections, root }
     }
 
     pub fn hits(&self) -> Vec<Hit> {
