@@ -1,6 +1,12 @@
 //! The model manifest: what a model expects (feature names, types, defaults for missing values, allowed
 //! ranges) and how its output is shown (buckets and tiers, or a 0–100 score). Requests are checked against
 //! it so a missing, extra or mistyped feature gets an error naming the feature, not a silent wrong score.
+//!
+//! A manifest may also carry [`Encoding`]s: how a text (categorical) input column such as `industry`
+//! becomes model features — one 0/1 feature per level (`industry=software`, with rare and unseen levels in
+//! `industry=(other)`), or one feature holding the level's won rate in the history (`lead_source (won
+//! rate)`, an unseen level getting the overall won rate). [`Manifest::row`] reads such a column's cell and
+//! fills the features it encodes; a request never gives those features directly.
 
 use std::collections::BTreeMap;
 
@@ -82,6 +88,98 @@ pub struct Manifest {
     /// Applied to the model's probability before it is shown; absent: the library's own output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<crate::Calibration>,
+    /// Text input columns and the features they fill (see [`Encoding`]); empty for a purely numeric model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encodings: Vec<Encoding>,
+}
+
+/// How one text (categorical) input column becomes model features. Cells are compared as [`level`]
+/// reads them: trimmed and lower-cased text, numbers and yes/no as they print.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encoding {
+    /// The input column it reads.
+    pub column: String,
+    /// The model features it fills, by name, in the order [`EncodingMethod`] gives them values.
+    pub features: Vec<String>,
+    /// Whether the cell may be empty (it was, somewhere in the history, so the model learned what an empty
+    /// cell means); otherwise an empty or absent cell is refused as required and missing.
+    #[serde(default)]
+    pub missing: bool,
+    #[serde(flatten)]
+    pub method: EncodingMethod,
+}
+
+/// What an [`Encoding`] computes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum EncodingMethod {
+    /// One 0/1 feature per level of `levels`, then, with `other`, one more that is 1 for any other level:
+    /// those too rare in the history to learn from, and levels never seen. An empty cell is 0 in all of
+    /// them; so is an unseen level when there is no `other` feature.
+    OneHot {
+        levels: Vec<String>,
+        #[serde(default)]
+        other: bool,
+    },
+    /// One feature: the level's won rate in the history, smoothed toward the overall won rate, as
+    /// `rates` records it (an empty cell is the level `""`). A level never seen gets `prior`, the
+    /// overall won rate.
+    Target { rates: BTreeMap<String, f64>, prior: f64 },
+}
+
+/// A cell's level as encodings compare them: text trimmed and lower-cased, a number as it prints, yes/no
+/// as `true`/`false`; `None` for an empty cell (null, or text that is only spaces).
+pub fn level(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.to_lowercase())
+        }
+        serde_json::Value::Number(n) => Some(n.as_f64().map_or_else(|| n.to_string(), |x| format!("{x}"))),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+impl Encoding {
+    /// How many features it fills.
+    pub fn width(&self) -> usize {
+        match &self.method {
+            EncodingMethod::OneHot { levels, other } => levels.len() + usize::from(*other),
+            EncodingMethod::Target { .. } => 1,
+        }
+    }
+
+    /// The feature values for a cell (`None`: the column was not given), into `out` (one slot per
+    /// feature of [`features`](Self::features)); an empty cell where none was ever seen is refused.
+    pub fn encode(&self, value: Option<&serde_json::Value>, out: &mut [f64]) -> Result<(), String> {
+        let level = value.and_then(level);
+        self.encode_level(level.as_deref(), out)
+    }
+
+    /// [`encode`](Self::encode) of a cell already read by [`level`].
+    pub fn encode_level(&self, level: Option<&str>, out: &mut [f64]) -> Result<(), String> {
+        if level.is_none() && !self.missing {
+            return Err("required and missing".to_string());
+        }
+        match &self.method {
+            EncodingMethod::OneHot { levels, other } => {
+                out.fill(0.0);
+                if let Some(level) = level {
+                    match levels.iter().position(|l| l == level) {
+                        Some(i) => out[i] = 1.0,
+                        None if *other => out[levels.len()] = 1.0,
+                        None => {}
+                    }
+                }
+            }
+            EncodingMethod::Target { rates, prior } => {
+                out[0] = rates.get(level.unwrap_or("")).copied().unwrap_or(*prior);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One problem with one feature of a request.
@@ -134,6 +232,36 @@ impl Manifest {
                 bad(format!("default {d}: {problem}"));
             }
         }
+        let mut filled = std::collections::HashSet::new();
+        let mut columns = std::collections::HashSet::new();
+        for e in &self.encodings {
+            let mut bad = |problem: String| errors.push(FeatureError { feature: e.column.clone(), problem });
+            if e.column.trim().is_empty() {
+                bad("an encoding reads a column with an empty name".into());
+            }
+            if !columns.insert(e.column.as_str()) {
+                bad("encoded twice".into());
+            }
+            if self.features.iter().any(|f| f.name == e.column) {
+                bad("both an encoded column and a feature".into());
+            }
+            if e.features.len() != e.width() {
+                bad(format!("the encoding gives {} values for {} features", e.width(), e.features.len()));
+            }
+            for name in &e.features {
+                if !self.features.iter().any(|f| &f.name == name) {
+                    bad(format!("encodes `{name}`, which is not a feature"));
+                }
+                if !filled.insert(name.as_str()) {
+                    bad(format!("`{name}` is filled by more than one encoding"));
+                }
+            }
+            if let EncodingMethod::Target { rates, prior } = &e.method
+                && rates.values().chain([prior]).any(|r| !(0.0..=1.0).contains(r))
+            {
+                bad("a won rate outside [0, 1]".into());
+            }
+        }
         let tiers_empty = match &self.output {
             OutputMapping::Bucket { tiers } => tiers.len() != 5,
             OutputMapping::Score100 { tiers } => tiers.is_empty(),
@@ -149,27 +277,75 @@ impl Manifest {
 
     /// Turns a request's features (name → JSON value) into a row in the model's order, or every problem
     /// found: missing required features, unknown ones, wrong types, values out of range.
+    /// An encoded column's cell fills the features its [`Encoding`] names (its problem is reported under
+    /// the column's name).
     pub fn row(&self, features: &BTreeMap<String, serde_json::Value>) -> Result<Vec<f64>, Vec<FeatureError>> {
         let mut errors = Vec::new();
         let mut row = Vec::with_capacity(self.features.len());
         let mut known = 0;
-        for spec in &self.features {
+        let derived = self.derived();
+        for (spec, &derived) in self.features.iter().zip(&derived) {
+            if derived {
+                row.push(f64::NAN);
+                continue;
+            }
             let given = features.get(&spec.name);
             known += usize::from(given.is_some());
-            match spec.value(given) {
-                Ok(v) => row.push(v),
-                Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
+            // A refused value keeps its place, so that encodings fill the right slots.
+            row.push(spec.value(given).unwrap_or_else(|problem| {
+                errors.push(FeatureError { feature: spec.name.clone(), problem });
+                f64::NAN
+            }));
+        }
+        let mut values = Vec::new();
+        for e in &self.encodings {
+            let given = features.get(&e.column);
+            known += usize::from(given.is_some());
+            values.clear();
+            values.resize(e.features.len(), 0.0);
+            match e.encode(given, &mut values) {
+                Ok(()) => {
+                    for (name, &v) in e.features.iter().zip(&values) {
+                        if let Some(i) = self.features.iter().position(|f| &f.name == name) {
+                            row[i] = v;
+                        }
+                    }
+                }
+                Err(problem) => errors.push(FeatureError { feature: e.column.clone(), problem }),
             }
         }
         // Every request key named a feature unless some are left over; only then look for the strangers.
         if known < features.len() {
             for name in features.keys() {
-                if !self.features.iter().any(|f| &f.name == name) {
+                if !self.accepts(name) {
                     errors.push(FeatureError { feature: name.clone(), problem: "not a feature of this model".into() });
                 }
             }
         }
         if errors.is_empty() { Ok(row) } else { Err(errors) }
+    }
+
+    /// Per feature, whether an [`Encoding`] fills it (rather than a column of its own name).
+    pub fn derived(&self) -> Vec<bool> {
+        self.features.iter().map(|f| self.encodings.iter().any(|e| e.features.contains(&f.name))).collect()
+    }
+
+    /// Whether `name` is an input the manifest reads: a feature of its own column or an encoded column.
+    pub fn accepts(&self, name: &str) -> bool {
+        self.encodings.iter().any(|e| e.column == name)
+            || self
+                .features
+                .iter()
+                .any(|f| f.name == name && !self.encodings.iter().any(|e| e.features.contains(&f.name)))
+    }
+
+    /// The input columns a file must have: features without a default (not filled by an encoding), and
+    /// encoded columns whose cells may not be empty.
+    pub fn required_columns(&self) -> Vec<&str> {
+        let derived = self.derived();
+        let plain =
+            self.features.iter().zip(derived).filter(|(f, d)| !d && f.default.is_none()).map(|(f, _)| f.name.as_str());
+        plain.chain(self.encodings.iter().filter(|e| !e.missing).map(|e| e.column.as_str())).collect()
     }
 
     /// Maps a model output (a probability for classifiers) to what is shown.
@@ -381,6 +557,50 @@ mod tests {
         let s = scored.show(0.61);
         assert_eq!((s.score, s.tier.as_str()), (Some(61.0), "B"));
         assert_eq!(scored.show(0.05).tier, "D");
+    }
+
+    #[test]
+    fn encodings_are_checked_against_the_features() {
+        let mut m = manifest();
+        m.features.push(FeatureSpec {
+            name: "industry=dental".into(),
+            kind: FeatureType::Bool,
+            default: None,
+            min: None,
+            max: None,
+        });
+        m.encodings.push(Encoding {
+            column: "industry".into(),
+            features: vec!["industry=dental".into()],
+            missing: false,
+            method: EncodingMethod::OneHot { levels: vec!["dental".into()], other: false },
+        });
+        m.validate().unwrap();
+        let mut bad = m.clone();
+        bad.encodings[0].features.push("industry=legal".into());
+        bad.encodings.push(Encoding {
+            column: "revenue".into(),
+            features: vec!["industry=dental".into()],
+            missing: true,
+            method: EncodingMethod::Target { rates: [("x".to_string(), 1.5)].into(), prior: 0.2 },
+        });
+        let problems: Vec<String> = bad.validate().unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "industry: the encoding gives 1 values for 2 features",
+                "industry: encodes `industry=legal`, which is not a feature",
+                "revenue: both an encoded column and a feature",
+                "revenue: `industry=dental` is filled by more than one encoding",
+                "revenue: a won rate outside [0, 1]",
+            ]
+        );
+        // Without encodings, a manifest's JSON is as it was.
+        assert!(serde_json::to_value(manifest()).unwrap().get("encodings").is_none());
+        assert_eq!(level(&json!(" Software ")), Some("software".into()));
+        assert_eq!(level(&json!(2139)), Some("2139".into()));
+        assert_eq!(level(&json!(true)), Some("true".into()));
+        assert_eq!(level(&json!("  ")), None);
     }
 
     #[test]

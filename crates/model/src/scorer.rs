@@ -109,13 +109,11 @@ impl ScoringModel {
         format!("{} {} ({})", self.manifest.name, self.manifest.version, self.format.as_str())
     }
 
-    /// A request's features (extra names ignored) as a row in model order, or every problem found.
+    /// A request's features (extra names ignored) as a row in model order, or every problem found. Encoded
+    /// text columns (the manifest's `encodings`) are read too.
     pub fn row_from(&self, features: &BTreeMap<String, serde_json::Value>) -> Result<Vec<f64>, Vec<FeatureError>> {
-        let known: BTreeMap<String, serde_json::Value> = features
-            .iter()
-            .filter(|(k, _)| self.manifest.features.iter().any(|f| &f.name == *k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let known: BTreeMap<String, serde_json::Value> =
+            features.iter().filter(|(k, _)| self.manifest.accepts(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         self.manifest.row(&known)
     }
 
@@ -205,7 +203,14 @@ fn manifest_from_model(model_path: &Path, model: &dyn Predictor) -> Result<Manif
         .map(|n| FeatureSpec { name: n.clone(), kind: FeatureType::Number, default: None, min: None, max: None })
         .collect();
     let name = model_path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
-    Ok(Manifest { name, version: "-".into(), features, output: OutputMapping::default(), calibration: None })
+    Ok(Manifest {
+        name,
+        version: "-".into(),
+        features,
+        output: OutputMapping::default(),
+        calibration: None,
+        encodings: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -255,6 +260,7 @@ mod tests {
                 features,
                 output: Default::default(),
                 calibration: None,
+                encodings: Vec::new(),
             };
             let mut m = ScoringModel {
                 path: fixture(rel),

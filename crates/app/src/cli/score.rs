@@ -1,6 +1,9 @@
 //! `leadsmith score`: batch-scores a CSV or JSONL file with a model file (XGBoost JSON, LightGBM text,
 //! logistic JSON), writing the input's id column, the model's output, its bucket and tier. A row that
-//! cannot be scored (a missing or mistyped feature) is reported with its line and the rest goes on.
+//! cannot be scored (a missing or mistyped feature) is reported with its line and the rest goes on. Text
+//! columns the manifest encodes (what `leadsmith train` writes for industry, lead source…) are read and
+//! encoded as it says: a level never seen goes to the encoding's fallback (`(other)`, or the overall won
+//! rate).
 //! `leadsmith model info`: what a model file is and what it expects.
 
 use std::collections::BTreeMap;
@@ -87,10 +90,17 @@ fn read_rows(path: &Path) -> Result<Input> {
     Ok((table.columns, rows, bad))
 }
 
-/// A row's values that are model features: other columns (ids, names, the outcome) ride along in input
-/// files and are not features.
+/// A row's values that are model inputs (features, and text columns the manifest encodes): other columns
+/// (ids, names, the outcome) ride along in input files and are not features.
 fn only_features(values: BTreeMap<String, Value>, known: &std::collections::HashSet<&str>) -> BTreeMap<String, Value> {
     values.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect()
+}
+
+/// The names of a manifest's inputs: its features of their own columns and its encoded text columns.
+fn inputs(manifest: &leadsmith_model::Manifest) -> std::collections::HashSet<&str> {
+    let derived = manifest.derived();
+    let plain = manifest.features.iter().zip(derived).filter(|(_, d)| !d).map(|(f, _)| f.name.as_str());
+    plain.chain(manifest.encodings.iter().map(|e| e.column.as_str())).collect()
 }
 
 /// The model and its manifest (given, beside the model, or made from the names the model stores).
@@ -208,16 +218,11 @@ pub async fn run(args: &ScoreArgs, interactive: bool) -> Result<ScoreSummary> {
 /// Rows scored, rows rejected, and rows read (both).
 type Done = (usize, Rejected, usize);
 
-/// The required features (no default in `manifest`) that are not among `columns`. Given the model's own
-/// manifest: without a manifest file, every feature it names is a required column (an empty cell of it is
-/// the model's missing value).
+/// The required input columns (features without a default in `manifest`, encoded text columns whose cells
+/// may not be empty) that are not among `columns`. Given the model's own manifest: without a manifest file,
+/// every feature it names is a required column (an empty cell of it is the model's missing value).
 fn missing_required<'m>(manifest: &'m leadsmith_model::Manifest, columns: &[String]) -> Vec<&'m str> {
-    manifest
-        .features
-        .iter()
-        .filter(|f| f.default.is_none() && !columns.contains(&f.name))
-        .map(|f| f.name.as_str())
-        .collect()
+    manifest.required_columns().into_iter().filter(|name| !columns.iter().any(|c| c == name)).collect()
 }
 
 fn lacks_required(input: &Path, missing: &[&str]) -> anyhow::Error {
@@ -265,6 +270,7 @@ async fn score_fast(
         return Ok(None);
     }
     let (args, model, features) = (args.clone(), model.clone(), manifest.features.clone());
+    let encodings = manifest.encodings.clone();
     let header = header.to_vec();
     let total = std::fs::metadata(&args.input).map(|m| m.len()).unwrap_or(0);
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -281,6 +287,7 @@ async fn score_fast(
         let plan = super::score_batch::Plan {
             model: &model,
             features: &features,
+            encodings: &encodings,
             columns: &columns,
             id_column: columns.iter().position(|c| *c == id_name).unwrap_or(0),
             delimiter,
@@ -321,7 +328,7 @@ async fn score_careful(
         return Err(lacks_required(&args.input, &missing));
     }
     let total = rows.len() + rejected.len();
-    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let known = inputs(manifest);
     let bar = crate::pipeline::progress::bar(rows.len() as u64, interactive, "scoring");
     let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut out = std::io::BufWriter::new(file);
@@ -485,7 +492,7 @@ pub fn calibrate(
     }
     let mut manifest = opened.manifest.clone();
     manifest.calibration = None;
-    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let known = inputs(&manifest);
     let (columns, rows, _) = read_rows(data)?;
     if !columns.iter().any(|c| c == label) {
         bail!("no column {label:?} in {}", data.display());
@@ -533,7 +540,7 @@ pub fn importance(model_path: &Path, manifest: Option<&Path>, data: &Path, top: 
     let opened = open_model(model_path, manifest)?;
     let model = opened.model.as_ref();
     let manifest = &opened.manifest;
-    let known: std::collections::HashSet<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
+    let known = inputs(manifest);
     let (_, rows, rejected) = read_rows(data)?;
     let mut sums = vec![0.0; model.num_features()];
     let mut n = 0usize;
@@ -749,6 +756,63 @@ mod tests {
             assert!(fast_bytes == careful_bytes, "{out} {reasons:?} {keep}: the outputs differ");
             assert!(fast_done.0 > 10_000 && fast_done.1.len() > 1_000, "both kinds of rows: {:?}", fast_done.0);
         }
+    }
+
+    /// [`manifest`] with x5 the won rate of the row's id and x6, x7 a one-hot encoding of its note: the file's
+    /// own x5–x7 columns are then not inputs.
+    fn encoded_manifest() -> serde_json::Value {
+        let mut m = manifest();
+        let features = m["features"].as_array_mut().unwrap();
+        features[5] = serde_json::json!({"name": "x5"});
+        features[6] = serde_json::json!({"name": "x6", "type": "bool"});
+        features[7] = serde_json::json!({"name": "x7", "type": "bool"});
+        m["encodings"] = serde_json::json!([
+            {"column": "id", "features": ["x5"], "missing": true, "method": "target",
+             "rates": {"lead-1": 0.9, "lead-2": 0.1, "": 0.3}, "prior": 0.4},
+            {"column": "note", "features": ["x6", "x7"], "method": "one_hot",
+             "levels": ["plain"], "other": true}
+        ]);
+        m
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn encoded_text_columns_score_the_same_on_both_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.manifest.json"), encoded_manifest().to_string()).unwrap();
+        let (quoted, plain) = (dir.path().join("quoted.csv"), dir.path().join("plain.csv"));
+        std::fs::write(&quoted, awkward_file(20_000, true)).unwrap();
+        std::fs::write(&plain, awkward_file(20_000, false)).unwrap();
+        for (input, out, reasons) in
+            [(&quoted, "o.csv", Some(3)), (&plain, "o.jsonl", None), (&quoted, "o.jsonl", None)]
+        {
+            let args = args(dir.path(), input, out, reasons, false);
+            let (fast, (careful_done, careful_bytes)) = both_paths(&args).await;
+            let (fast_done, fast_bytes) = fast.expect("a regular file takes the fast path");
+            assert_eq!(fast_done.1, careful_done.1, "{out}: rejected rows, their lines and reasons");
+            assert_eq!((fast_done.0, fast_done.2), (careful_done.0, careful_done.2), "{out}");
+            assert!(fast_bytes == careful_bytes, "{out}: the outputs differ");
+            assert!(fast_done.0 > 5_000, "{out}: {} scored", fast_done.0);
+        }
+        // The encodings are applied: a row's score is the model's on its encoded values.
+        let model = open_model(
+            &args(dir.path(), &plain, "o.csv", None, false).model,
+            Some(&dir.path().join("m.manifest.json")),
+        )
+        .unwrap();
+        let row = |note: &str, id: &str| -> Vec<f64> {
+            let given: BTreeMap<String, Value> =
+                [("x0", "1"), ("x1", "yes"), ("x2", "0.5"), ("note", note), ("id", id), ("x6", "junk")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), cell(v)))
+                    .collect();
+            model.manifest.row(&only_features(given, &inputs(&model.manifest))).unwrap()
+        };
+        let (a, b) = (row("Plain", "lead-1"), row("Acme, Inc.", "lead-7"));
+        assert_eq!((a[5], a[6], a[7]), (0.9, 1.0, 0.0));
+        assert_eq!((b[5], b[6], b[7]), (0.4, 0.0, 1.0), "an unseen note is (other), an unseen id the prior");
+        // A file without the note column lacks a required input.
+        let missing = missing_required(&model.manifest, &["id".to_string(), "x0".to_string()]);
+        assert_eq!(missing, ["note"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,9 @@
 //! the same output) for the files it takes. A file with a row of the wrong width (a broken row, a report
 //! footer), a quote that never closes or text that is not UTF-8 is left to the careful reader, which reports such rows one by one:
 //! [`score`] then answers `None` and the caller starts again.
+//!
+//! Text columns the manifest encodes (its `encodings`) are read and encoded per row only when the manifest
+//! has any; a purely numeric manifest takes exactly the path it always took.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use anyhow::{Context, Result};
+use leadsmith_model::manifest::Encoding;
 use leadsmith_model::{FeatureError, FeatureSpec, ScoringModel};
 
 use super::score::{Rejected, Written};
@@ -22,13 +26,15 @@ use crate::table::blocks::{Block, Blocks};
 
 /// Bytes per block: big enough that a block's rows fill many scoring batches, small enough that a few of
 /// them in flight cost little memory.
-const BLOCK_BYTES: usize = 1 << 20;
+const BLOCK_BYTES: usize = 1 << 18;
 
 /// What scoring a file needs besides its blocks.
 pub struct Plan<'a> {
     pub model: &'a ScoringModel,
     /// The manifest's features as this file's rows give them.
     pub features: &'a [FeatureSpec],
+    /// The manifest's encodings of text columns into some of those features.
+    pub encodings: &'a [Encoding],
     /// The header's columns.
     pub columns: &'a [String],
     pub id_column: usize,
@@ -60,8 +66,7 @@ struct Output {
 pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &AtomicU64) -> Result<Option<Scored>> {
     let mut file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
     skip_bom(&mut file)?;
-    let slots: Vec<Option<usize>> =
-        plan.features.iter().map(|f| plan.columns.iter().position(|c| *c == f.name)).collect();
+    let layout = Layout::new(plan);
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| -> Result<Option<Scored>> {
@@ -77,10 +82,15 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
         for _ in 0..in_flight {
             tokens_tx.send(()).expect("room for every token");
         }
+        // Workers give each block's buffer back, for the reader to read a later block into.
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         let stop = &stop;
         let reader = scope.spawn(move || -> Result<bool> {
             let mut blocks = Blocks::new(std::io::BufReader::with_capacity(0, file), BLOCK_BYTES);
             loop {
+                for bytes in spare_rx.try_iter() {
+                    blocks.recycle(bytes);
+                }
                 if tokens_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
                     return Ok(true);
                 }
@@ -93,7 +103,7 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
             Ok(blocks.balanced())
         });
         for _ in 0..workers {
-            let (done_tx, blocks_rx, slots) = (done_tx.clone(), blocks_rx.clone(), &slots);
+            let (done_tx, blocks_rx, layout) = (done_tx.clone(), blocks_rx.clone(), &layout);
             scope.spawn(move || {
                 let mut scratch = Scratch::default();
                 loop {
@@ -103,7 +113,7 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
                         // Going to the careful reader: only the token matters.
                         Output { seq: block.seq, bytes: Vec::new(), scored: 0, rejected: Vec::new(), irregular: None }
                     } else {
-                        score_block(plan, slots, &block, &mut scratch)
+                        score_block(plan, layout, &block, &mut scratch)
                     };
                     if done_tx.send(output).is_err() {
                         break;
@@ -111,7 +121,7 @@ pub fn score(plan: &Plan<'_>, input: &Path, out: &mut impl Write, progress: &Ato
                 }
             });
         }
-        drop((done_tx, blocks_rx));
+        drop((done_tx, blocks_rx, spare_tx));
         // Write the blocks in the file's order as they come back.
         let (mut next, mut waiting) = (0u64, BTreeMap::new());
         let (mut scored, mut rejected) = (0, Vec::new());
@@ -157,6 +167,70 @@ fn skip_bom(file: &mut std::fs::File) -> Result<()> {
     Ok(())
 }
 
+/// Where each feature's value comes from in this file: a column of its own name (`slots`), or an encoded
+/// text column (`encoded`; `derived` marks the features encodings fill).
+struct Layout<'a> {
+    slots: Vec<Option<usize>>,
+    derived: Vec<bool>,
+    encoded: Vec<Encoded<'a>>,
+}
+
+/// One encoding resolved to this file: the column it reads and the feature slots it fills.
+struct Encoded<'a> {
+    encoding: &'a Encoding,
+    column: Option<usize>,
+    targets: Vec<usize>,
+}
+
+impl<'a> Layout<'a> {
+    fn new(plan: &Plan<'a>) -> Self {
+        let position = |name: &str| plan.columns.iter().position(|c| c == name);
+        let derived: Vec<bool> =
+            plan.features.iter().map(|f| plan.encodings.iter().any(|e| e.features.contains(&f.name))).collect();
+        let slots =
+            plan.features.iter().zip(&derived).map(|(f, &d)| if d { None } else { position(&f.name) }).collect();
+        let encoded = plan
+            .encodings
+            .iter()
+            .map(|encoding| Encoded {
+                encoding,
+                column: position(&encoding.column),
+                targets: encoding
+                    .features
+                    .iter()
+                    .filter_map(|n| plan.features.iter().position(|f| f.name == *n))
+                    .collect(),
+            })
+            .collect();
+        Self { slots, derived, encoded }
+    }
+
+    /// Fills the encoded features of a row (`values`, one per feature) from its cells (`cell(column)`),
+    /// as [`leadsmith_model::Manifest::row`] would from the careful reader's cells; a problem is reported
+    /// under the column's name, in the encodings' order.
+    fn encode<'c>(
+        &self,
+        cell: impl Fn(usize) -> &'c [u8],
+        values: &mut [f64],
+        buffer: &mut Vec<f64>,
+        errors: &mut Vec<FeatureError>,
+    ) {
+        for e in &self.encoded {
+            let value = e.column.map(|c| leadsmith_core::Cell::parse(&String::from_utf8_lossy(cell(c))).to_json());
+            buffer.clear();
+            buffer.resize(e.targets.len(), 0.0);
+            match e.encoding.encode(value.as_ref(), buffer) {
+                Ok(()) => {
+                    for (&t, &v) in e.targets.iter().zip(buffer.iter()) {
+                        values[t] = v;
+                    }
+                }
+                Err(problem) => errors.push(FeatureError { feature: e.encoding.column.clone(), problem }),
+            }
+        }
+    }
+}
+
 /// Buffers a worker reuses from block to block.
 #[derive(Default)]
 struct Scratch {
@@ -167,7 +241,7 @@ struct Scratch {
 }
 
 /// Parses, scores and formats one block.
-fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch: &mut Scratch) -> Output {
+fn score_block(plan: &Plan<'_>, layout: &Layout<'_>, block: &Block, scratch: &mut Scratch) -> Output {
     let mut output = Output { seq: block.seq, bytes: Vec::new(), scored: 0, rejected: Vec::new(), irregular: None };
     if std::str::from_utf8(&block.bytes).is_err() {
         output.irregular = Some(format!("the text from line {} on is not UTF-8", block.first_line));
@@ -176,7 +250,7 @@ fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch:
     let Scratch { rows, ids, margins, scores } = scratch;
     rows.clear();
     ids.clear();
-    let mut sink = Rows { plan, slots, rows, ids, rejected: &mut output.rejected, header_skipped: block.seq != 0 };
+    let mut sink = Rows { plan, layout, rows, ids, rejected: &mut output.rejected, header_skipped: block.seq != 0 };
     let read = if splits_plainly(&block.bytes, plan.delimiter) {
         split_lines(block, plan.delimiter, &mut sink)
     } else {
@@ -208,7 +282,7 @@ fn score_block(plan: &Plan<'_>, slots: &[Option<usize>], block: &Block, scratch:
 /// Where a block's rows go: checked, turned into the model's values, or rejected with their reasons.
 struct Rows<'b> {
     plan: &'b Plan<'b>,
-    slots: &'b [Option<usize>],
+    layout: &'b Layout<'b>,
     rows: &'b mut Vec<f64>,
     ids: &'b mut Vec<String>,
     rejected: &'b mut Rejected,
@@ -232,10 +306,24 @@ impl Rows<'_> {
         }
         let row_start = self.rows.len();
         let mut errors = Vec::new();
-        for (spec, slot) in self.plan.features.iter().zip(self.slots) {
+        let layout = self.layout;
+        for ((spec, slot), &derived) in self.plan.features.iter().zip(&layout.slots).zip(&layout.derived) {
+            if derived {
+                self.rows.push(f64::NAN);
+                continue;
+            }
             match value(spec, slot.map(|c| fields[c])) {
                 Ok(v) => self.rows.push(v),
                 Err(problem) => errors.push(FeatureError { feature: spec.name.clone(), problem }),
+            }
+        }
+        if !layout.encoded.is_empty() {
+            let mut values = vec![0.0; self.plan.features.len()];
+            layout.encode(|c| fields[c], &mut values, &mut Vec::new(), &mut errors);
+            if errors.is_empty() {
+                for (f, _) in layout.derived.iter().enumerate().filter(|(_, d)| **d) {
+                    self.rows[row_start + f] = values[f];
+                }
             }
         }
         self.finish(line, fields[self.plan.id_column], row_start, &errors);
@@ -267,11 +355,19 @@ fn splits_plainly(bytes: &[u8], delimiter: u8) -> bool {
 /// at the delimiter while its number cells are parsed as they go by (a sign, digits, a point, padding; see
 /// [`plain_decimal`]). Any other cell is read by [`value`], so a row gets what [`Rows::take`] would give it.
 fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), String> {
-    let plan = sink.plan;
+    let (plan, layout) = (sink.plan, sink.layout);
     let (width, nf) = (plan.columns.len(), plan.features.len());
     // Per column: the feature it holds, if any, and whether its cells are numbers to parse on the spot.
     let mut feature_of: Vec<Option<(usize, bool)>> = vec![None; width];
-    for (f, slot) in sink.slots.iter().enumerate() {
+    // Per column, whether an encoding reads it; its cell's place in the line is kept for after the line.
+    let encodes = !layout.encoded.is_empty();
+    let mut read_by_encoding = vec![false; width];
+    for c in layout.encoded.iter().filter_map(|e| e.column) {
+        read_by_encoding[c] = true;
+    }
+    let mut cells: Vec<(usize, usize)> = vec![(0, 0); if encodes { width } else { 0 }];
+    let mut buffer = Vec::new();
+    for (f, slot) in layout.slots.iter().enumerate() {
         if let Some(c) = *slot {
             feature_of[c] = Some((f, plan.features[f].kind != leadsmith_model::FeatureType::Bool));
         }
@@ -310,6 +406,9 @@ fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), 
             if column == plan.id_column {
                 id = cell;
             }
+            if encodes && read_by_encoding.get(column).copied().unwrap_or(false) {
+                cells[column] = (start, end);
+            }
             if let Some(Some((f, _))) = feature_of.get(column) {
                 let spec = &plan.features[*f];
                 let read = match number {
@@ -334,8 +433,8 @@ fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), 
         if column != width {
             return Err(format!("line {this_line} has {column} fields, the header {width}"));
         }
-        for (f, slot) in sink.slots.iter().enumerate() {
-            if slot.is_none() {
+        for (f, slot) in layout.slots.iter().enumerate() {
+            if slot.is_none() && !(encodes && layout.derived[f]) {
                 match plan.features[f].value(None) {
                     Ok(v) => values[f] = v,
                     Err(problem) => problems.push((f, problem)),
@@ -344,13 +443,15 @@ fn split_lines(block: &Block, delimiter: u8, sink: &mut Rows<'_>) -> Result<(), 
         }
         let row_start = sink.rows.len();
         errors.clear();
-        if problems.is_empty() {
+        problems.sort_by_key(|(f, _)| *f);
+        errors.extend(
+            problems.drain(..).map(|(f, problem)| FeatureError { feature: plan.features[f].name.clone(), problem }),
+        );
+        if encodes {
+            layout.encode(|c| &text[cells[c].0..cells[c].1], &mut values, &mut buffer, &mut errors);
+        }
+        if errors.is_empty() {
             sink.rows.extend_from_slice(&values);
-        } else {
-            problems.sort_by_key(|(f, _)| *f);
-            errors.extend(
-                problems.drain(..).map(|(f, problem)| FeatureError { feature: plan.features[f].name.clone(), problem }),
-            );
         }
         sink.finish(this_line, id, row_start, &errors);
     }

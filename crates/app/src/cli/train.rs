@@ -1,26 +1,33 @@
 //! `leadsmith train`: fits a model on a team's closed leads (a CSV with a won/lost column) and prints its
-//! report (AUC, log-loss, calibration by decile, lift at the top 10 %, top features), also written as JSON.
+//! report (a plain-language summary, then AUC, log-loss, calibration by decile, lift at the top 10 %, top
+//! features with their direction), also written as JSON.
+//!
+//! Columns are chosen and encoded by [`leadsmith_model::train::prepare`]: identifiers and leakage are left
+//! out with a note, `--exclude`/`--features` choose the rest, text columns are encoded (one-hot, or
+//! out-of-fold won rates) and the encodings ride in `OUT.manifest.json` for `leadsmith score`.
 //!
 //! Logistic and GBDT models are calibrated by default: a slice of the training rows (the latest 20 % of
 //! them when dated) is kept out of the model's fit and a Platt or isotonic calibration is fitted on it; the
-//! holdout is evaluated on the calibrated probabilities. The calibration rides in `OUT.manifest.json`, which
-//! `leadsmith score --manifest` applies; the model file itself scores as fitted.
+//! holdout is evaluated on the calibrated probabilities, and a calibration that makes the holdout log-loss
+//! worse is not applied. The calibration rides in `OUT.manifest.json`, which `leadsmith score --manifest`
+//! applies; the model file itself scores as fitted.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use leadsmith_model::train::{
-    self, CalibrationMethod, Dataset, GbdtConfig, LogisticConfig, NaiveBayes, TrainedModel, report,
+    self, CalibrationMethod, Dataset, GbdtConfig, History, LogisticConfig, PrepareConfig, Prepared, TrainedModel,
+    report,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelKind {
-    /// L2-regularised logistic regression on standardised numeric columns.
+    /// L2-regularised logistic regression on standardised columns.
     Logistic,
-    /// Gradient-boosted trees on numeric columns.
+    /// Gradient-boosted trees.
     Gbdt,
-    /// Per (column, value) won/lost counts with smoothing, on every column as a category. Not calibrated
-    /// (its output is a smoothed frequency ratio), and no manifest: `leadsmith score` does not read it.
+    /// No longer offered (`leadsmith score` could not read it); refused with a pointer to `logistic`.
+    #[value(hide = true)]
     NaiveBayes,
 }
 
@@ -62,8 +69,8 @@ pub struct TrainArgs {
     /// Calibrate the probabilities of logistic and gbdt models on a slice of the training rows kept out of
     /// their fit (the latest 20 % of them when dated, else a seeded stratified 20 %). The holdout report is
     /// of the calibrated probabilities, with the uncalibrated log-loss beside it; the calibration goes in
-    /// OUT.manifest.json. When the slice has too few won or lost leads, training goes on uncalibrated with a
-    /// warning. naive-bayes is never calibrated (its output is a smoothed frequency ratio). [default: platt]
+    /// OUT.manifest.json. When the slice has too few won or lost leads, or the calibration makes the
+    /// holdout's log-loss worse, the model is left uncalibrated with a warning. [default: platt]
     #[arg(long, value_enum, value_name = "METHOD")]
     pub calibration: Option<CalibrationChoice>,
     /// Weight won and lost leads equally in training (rows / (2 · class count)), which helps when one class
@@ -79,6 +86,15 @@ pub struct TrainArgs {
     /// Fewest won and fewest lost leads to train on (cold start is explicit).
     #[arg(long, default_value_t = train::DEFAULT_MIN_PER_CLASS)]
     pub min_per_class: usize,
+    /// Columns to leave out (comma-separated, or the flag repeated), besides those left out on their own:
+    /// identifiers (unique per row, id-like names or values) and leakage (a column that alone tells won
+    /// from lost almost perfectly, such as a stage of "Closed Won").
+    #[arg(long, value_delimiter = ',', value_name = "COL")]
+    pub exclude: Vec<String>,
+    /// Train on these columns only (comma-separated). They are used even when they look like identifiers or
+    /// leakage, with a warning in the report.
+    #[arg(long, value_delimiter = ',', value_name = "COL")]
+    pub features: Option<Vec<String>>,
 }
 
 fn parse_label(text: &str) -> Option<bool> {
@@ -100,11 +116,31 @@ fn parse_time(text: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp())
 }
 
-fn numeric(text: &str) -> Option<f64> {
-    leadsmith_core::Cell::parse(text).as_number()
+/// Checks that the columns `--exclude` or `--features` names exist and are neither the label nor the time
+/// column.
+fn check_named(flag: &str, names: &[String], columns: &[String], label: &str, time: Option<&str>) -> Result<()> {
+    for name in names {
+        if name == label {
+            bail!("{flag} names {name:?}, the label column: it is the outcome, never a feature");
+        }
+        if Some(name.as_str()) == time {
+            bail!("{flag} names {name:?}, the time column the holdout is cut by (use --time-column to pick another)");
+        }
+        if !columns.contains(name) {
+            bail!("{flag} names no column {name:?} (columns: {})", columns.join(", "));
+        }
+    }
+    Ok(())
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
+    if args.model == ModelKind::NaiveBayes {
+        bail!(
+            "--model naive-bayes is no longer offered: `leadsmith score` cannot read its model. Text columns are \
+             now encoded for logistic and gbdt (one-hot, or each level's won rate), which covers what naive Bayes \
+             did; use --model logistic"
+        );
+    }
     let table = crate::table::read_file(&args.history, None, &Default::default())?;
     let columns = table.columns.clone();
     let label_idx = columns.iter().position(|c| c == &args.label).with_context(|| {
@@ -114,65 +150,50 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         Some(c) => Some(columns.iter().position(|x| x == c).with_context(|| format!("no time column {c:?}"))?),
         None => ["close_date", "closed_at", "date"].iter().find_map(|n| columns.iter().position(|c| c == n)),
     };
-    let skip = |i: usize| i == label_idx || Some(i) == time_col || ["id", "lead_id"].contains(&columns[i].as_str());
-    let mut records = Vec::new();
+    let time_name = time_col.map(|t| columns[t].as_str());
+    check_named("--exclude", &args.exclude, &columns, &args.label, time_name)?;
+    if let Some(features) = &args.features {
+        check_named("--features", features, &columns, &args.label, time_name)?;
+    }
+    let candidates: Vec<usize> = (0..columns.len()).filter(|&i| i != label_idx && Some(i) != time_col).collect();
+    let mut history =
+        History { columns: candidates.iter().map(|&i| columns[i].clone()).collect(), ..Default::default() };
+    let mut times = Vec::new();
     let mut rejected = 0;
     for u in &table.unreadable {
         eprintln!("line {}: {}; skipped", u.line, u.reason);
         rejected += 1;
     }
-    for r in table.records {
+    for r in &table.records {
         let line = r.line;
         let Some(won) = parse_label(&r[label_idx]) else {
             eprintln!("line {line}: {:?} is not a won/lost value; skipped", &r[label_idx]);
             rejected += 1;
             continue;
         };
-        let time = match time_col.map(|t| parse_time(&r[t])) {
-            Some(None) => {
-                eprintln!(
-                    "line {line}: {:?} is not a date (YYYY-MM-DD or RFC 3339); skipped",
-                    &r[time_col.unwrap_or(0)]
-                );
+        if let Some(t) = time_col {
+            let Some(time) = parse_time(&r[t]) else {
+                eprintln!("line {line}: {:?} is not a date (YYYY-MM-DD or RFC 3339); skipped", &r[t]);
                 rejected += 1;
                 continue;
-            }
-            Some(t) => t,
-            None => None,
-        };
-        records.push((r, won, time));
+            };
+            times.push(time);
+        }
+        history.cells.push(candidates.iter().map(|&i| leadsmith_core::Cell::parse(&r[i]).to_json()).collect());
+        history.labels.push(won);
     }
-    if records.is_empty() {
+    if history.labels.is_empty() {
         bail!("no usable rows in {}", args.history.display());
     }
-    let report_path = PathBuf::from(format!("{}.report.json", args.out.display()));
-    if args.model == ModelKind::NaiveBayes {
-        return naive_bayes(args, &columns, &skip, records, &report_path);
-    }
-    // Numeric models: the columns whose every cell is a number, a boolean or empty.
-    let (features, skipped): (Vec<usize>, Vec<usize>) = (0..columns.len())
-        .filter(|&i| !skip(i))
-        .partition(|&i| records.iter().all(|(r, _, _)| numeric(&r[i]).is_some()));
-    if !skipped.is_empty() {
-        let names: Vec<&str> = skipped.iter().map(|&i| columns[i].as_str()).collect();
-        eprintln!("not numeric, left out: {} (`--model naive-bayes` uses every column)", names.join(", "));
-    }
-    if features.is_empty() {
-        bail!("no numeric feature columns in {}", args.history.display());
-    }
-    let names: Vec<String> = features.iter().map(|&i| columns[i].clone()).collect();
-    let rows: Vec<Vec<f64>> = records
-        .iter()
-        .map(|(r, _, _)| features.iter().map(|&i| numeric(&r[i]).unwrap_or(f64::NAN)).collect())
-        .collect();
-    let labels: Vec<bool> = records.iter().map(|(_, w, _)| *w).collect();
-    let mut data = Dataset::new(names, rows, labels)?;
     if time_col.is_some() {
-        data = data.with_times(records.iter().map(|(_, _, t)| t.unwrap_or_default()).collect())?;
+        history.times = Some(times);
     }
-    let (won, lost) = data.class_counts();
-    train::check_history(won, lost, args.min_per_class)?;
-    let (fit_on, holdout) = train::split(&data, 0.2, 42)?;
+    let won = history.labels.iter().filter(|&&w| w).count();
+    train::check_history(won, history.labels.len() - won, args.min_per_class)?;
+    let config = PrepareConfig { exclude: args.exclude.clone(), features: args.features.clone(), ..Default::default() };
+    let prepared = train::prepare(&history, &config)?;
+    say_columns(&prepared);
+    let report_path = PathBuf::from(format!("{}.report.json", args.out.display()));
     let method = args.calibration.unwrap_or(CalibrationChoice::Platt).method();
     let min_per_class = args.min_per_class.min(10);
     let trained = match args.model {
@@ -184,14 +205,14 @@ pub fn run(args: &TrainArgs) -> Result<()> {
                 ..Default::default()
             };
             let fit = |d: &Dataset| train::train_logistic(d, &config);
-            train_numeric(args, &fit_on, &holdout, method, fit, train::TrainedLogistic::to_json)?
+            train_numeric(args, &prepared, method, fit, train::TrainedLogistic::to_json)?
         }
         ModelKind::Gbdt => {
             let config = GbdtConfig { min_per_class, balance_classes: args.balance_classes, ..Default::default() };
             let fit = |d: &Dataset| train::train_gbdt(d, &config);
-            train_numeric(args, &fit_on, &holdout, method, fit, train::TrainedGbdt::to_json)?
+            train_numeric(args, &prepared, method, fit, train::TrainedGbdt::to_json)?
         }
-        ModelKind::NaiveBayes => unreachable!("handled above"),
+        ModelKind::NaiveBayes => unreachable!("refused above"),
     };
     let rep = &trained.report;
     if let Some(warning) = &rep.calibration_warning {
@@ -208,10 +229,10 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     eprintln!(
         "read {} rows ({} skipped); trained on {} rows{calibrated}, holdout {} ({}); wrote {}, {} and {}",
-        data.num_rows(),
+        history.labels.len(),
         rejected,
         trained.rows,
-        holdout.num_rows(),
+        prepared.holdout.num_rows(),
         if time_col.is_some() { "the latest 20 % by date" } else { "a stratified random 20 %" },
         args.out.display(),
         report_path.display(),
@@ -223,6 +244,20 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         manifest_path.display()
     );
     Ok(())
+}
+
+/// One line on stderr for the columns left out and one for those encoded (the report has the reasons).
+fn say_columns(prepared: &Prepared) {
+    let (left_out, encoded): (Vec<_>, Vec<_>) = prepared.notes.iter().partition(|n| n.left_out());
+    let list = |notes: &[&train::ColumnNote]| {
+        notes.iter().map(|n| format!("{} ({})", n.column, n.action.label())).collect::<Vec<_>>().join(", ")
+    };
+    if !left_out.is_empty() {
+        eprintln!("left out: {}", list(&left_out));
+    }
+    if !encoded.is_empty() {
+        eprintln!("text columns encoded: {}", list(&encoded));
+    }
 }
 
 /// The seed of the stratified calibration slice (undated history); the holdout's is 42.
@@ -238,91 +273,31 @@ struct Trained {
     manifest: leadsmith_model::Manifest,
 }
 
-/// Trains a numeric model on `fit_on` with `fit` (calibrated as `method` asks), evaluates it on `holdout`
-/// and builds its manifest: named after OUT's file stem, versioned by the training time and row count.
+/// Trains a model on the prepared training rows with `fit` (calibrated as `method` asks), evaluates it on
+/// the holdout and builds its manifest (with the column encodings; the calibration only when it did not make
+/// the holdout worse): named after OUT's file stem, versioned by the training time and row count.
 fn train_numeric<M: TrainedModel>(
     args: &TrainArgs,
-    fit_on: &Dataset,
-    holdout: &Dataset,
+    prepared: &Prepared,
     method: Option<CalibrationMethod>,
     fit: impl Fn(&Dataset) -> Result<M, train::TrainError>,
     to_json: fn(&M) -> String,
 ) -> Result<Trained> {
+    let (fit_on, holdout) = (&prepared.train, &prepared.holdout);
     let t = train::train_calibrated(fit_on, method, CALIBRATION_SEED, fit)?;
     let name = args.out.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
     let version = format!("{} ({} training rows)", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"), fit_on.num_rows());
-    let calibration = t.calibration.as_ref().map(|c| c.calibration.clone());
+    let report = report::evaluate_training(&t, holdout, 10)?.with_columns(prepared.notes.clone());
+    let calibration = t.calibration.as_ref().filter(|_| report.applies_calibration()).map(|c| c.calibration.clone());
     // A feature missing anywhere in the history (training or holdout rows) may be missing when scoring.
     let missing: Vec<bool> =
         fit_on.missing_per_feature().iter().zip(holdout.missing_per_feature()).map(|(a, b)| *a || b).collect();
-    Ok(Trained {
-        json: to_json(&t.model),
-        report: report::evaluate_training(&t, holdout, 10)?,
-        rows: t.fitted_on.num_rows(),
-        manifest: train::training_manifest(&t.model, &fit_on.feature_names, &missing, &name, &version, calibration)?,
-    })
+    let mut manifest =
+        train::training_manifest(&t.model, &fit_on.feature_names, &missing, &name, &version, calibration)?;
+    prepared.apply(&mut manifest)?;
+    Ok(Trained { json: to_json(&t.model), report, rows: t.fitted_on.num_rows(), manifest })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
-}
-
-type Record = (crate::table::Record, bool, Option<i64>);
-
-fn naive_bayes(
-    args: &TrainArgs,
-    columns: &[String],
-    skip: &dyn Fn(usize) -> bool,
-    mut records: Vec<Record>,
-    report_path: &Path,
-) -> Result<()> {
-    let won = records.iter().filter(|r| r.1).count();
-    train::check_history(won, records.len() - won, args.min_per_class)?;
-    if matches!(args.calibration, Some(CalibrationChoice::Platt | CalibrationChoice::Isotonic)) {
-        eprintln!(
-            "warning: naive-bayes is not calibrated (its output is a smoothed frequency ratio); --calibration ignored"
-        );
-    }
-    // Time-based holdout when dated, else every fifth row.
-    records.sort_by_key(|r| r.2.unwrap_or_default());
-    let cut = records.len() - records.len() / 5;
-    let example = |r: &Record| -> (Vec<(String, String)>, bool) {
-        let fields = (0..columns.len())
-            .filter(|&i| !skip(i) && !r.0[i].trim().is_empty())
-            .map(|i| (columns[i].clone(), r.0[i].trim().to_string()))
-            .collect();
-        (fields, r.1)
-    };
-    let dated = records.iter().any(|r| r.2.is_some());
-    let mut fit_on = Vec::new();
-    let mut holdout = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        let in_holdout = if dated { i >= cut } else { i % 5 == 4 };
-        if in_holdout { holdout.push(example(r)) } else { fit_on.push(example(r)) }
-    }
-    let model = NaiveBayes::fit(&fit_on, 1.0)?;
-    let scores: Vec<f64> = holdout.iter().map(|(f, _)| model.score(f)).collect();
-    let labels: Vec<bool> = holdout.iter().map(|(_, w)| *w).collect();
-    let rep = serde_json::json!({
-        "model": "naive Bayes",
-        "calibration_method": "none",
-        "train": fit_on.len(),
-        "holdout": holdout.len(),
-        "auc": report::auc(&scores, &labels),
-        "log_loss": report::log_loss(&scores, &labels),
-        "lift_top_decile": report::lift(&scores, &labels, 0.1),
-        "calibration": report::calibration(&scores, &labels, 10),
-    });
-    write(&args.out, &model.to_json())?;
-    write(report_path, &serde_json::to_string_pretty(&rep)?)?;
-    println!(
-        "naive Bayes on {} closed leads, holdout {}: AUC {:.3} · log-loss {:.3} · lift at top 10 % {:.2}",
-        fit_on.len(),
-        holdout.len(),
-        rep["auc"].as_f64().unwrap_or(f64::NAN),
-        rep["log_loss"].as_f64().unwrap_or(f64::NAN),
-        rep["lift_top_decile"].as_f64().unwrap_or(f64::NAN)
-    );
-    eprintln!("wrote {} and {}", args.out.display(), report_path.display());
-    Ok(())
 }

@@ -27,6 +27,9 @@ pub struct Blocks<R> {
     ended: bool,
     balanced: bool,
     bytes_read: u64,
+    /// Buffers of blocks already used, given back by [`recycle`](Self::recycle): the next blocks are read
+    /// into them, so a long file is not a fresh megabyte from the allocator (and the kernel) per block.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Blocks<R> {
@@ -40,12 +43,21 @@ impl<R: Read> Blocks<R> {
             ended: false,
             balanced: true,
             bytes_read: 0,
+            spare: Vec::new(),
         }
     }
 
     /// False when the file ended inside quotes (an unterminated quote); known once the blocks are done.
     pub fn balanced(&self) -> bool {
         self.balanced
+    }
+
+    /// Gives back the bytes of a block that is done with, to read a later block into.
+    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
+        if self.spare.len() < 64 {
+            bytes.clear();
+            self.spare.push(bytes);
+        }
     }
 
     /// Bytes read from the source so far.
@@ -89,7 +101,9 @@ impl<R: Read> Blocks<R> {
             cut = Some(self.carry.len());
         }
         let cut = cut.expect("a cut once the target is reached or the file ended");
-        let rest = self.carry.split_off(cut);
+        let mut rest = self.spare.pop().unwrap_or_default();
+        rest.extend_from_slice(&self.carry[cut..]);
+        self.carry.truncate(cut);
         let bytes = std::mem::replace(&mut self.carry, rest);
         let block = Block { seq: self.seq, first_line: self.line, bytes };
         self.seq += 1;

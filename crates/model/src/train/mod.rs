@@ -8,8 +8,14 @@
 //! - [`train_gbdt`] → [`TrainedGbdt`]: gradient-boosted trees (binary log-loss, second order, histogram split
 //!   finding, learned default directions for missing values) with exact TreeSHAP explanations; saved as the
 //!   `leadsmith-gbdt` JSON described in [`gbdt`].
-//! - [`NaiveBayes`]: the CRM-style frequency model over categorical fields, updatable as leads close.
-//! - [`report`]: AUC, log-loss, calibration by decile, lift and top features on a holdout.
+//! - [`prepare`]: from a table of closed leads to training and holdout datasets — identifier and leakage
+//!   columns left out with a note, text columns encoded (one-hot, or out-of-fold won rates) into
+//!   [`Encoding`](crate::manifest::Encoding)s the manifest carries to `leadsmith score`.
+//! - [`NaiveBayes`]: the CRM-style frequency model over categorical fields, updatable as leads close (a
+//!   library model: `leadsmith train` no longer offers it, as `leadsmith score` cannot read it and a
+//!   logistic model over encoded columns covers the same ground).
+//! - [`report`]: a plain-language summary, then AUC, log-loss, calibration by decile, lift and top features
+//!   with their direction on a holdout.
 //! - [`train_calibrated`]: trains with a calibration slice carved out of the training rows and fits a
 //!   [`Calibration`] (Platt or isotonic) on it ([`fit_calibration`]); [`training_manifest`] is the
 //!   [`Manifest`] that carries it to `leadsmith score`.
@@ -20,11 +26,13 @@
 pub mod gbdt;
 pub mod logistic;
 pub mod naive_bayes;
+pub mod prepare;
 pub mod report;
 
 pub use gbdt::{GbdtConfig, TrainedGbdt, train_gbdt};
 pub use logistic::{LogisticConfig, TrainedLogistic, train_logistic};
 pub use naive_bayes::NaiveBayes;
+pub use prepare::{ColumnAction, ColumnNote, History, PrepareConfig, Prepared, prepare};
 pub use report::Report;
 
 use crate::manifest::{FeatureSpec, FeatureType};
@@ -194,16 +202,33 @@ fn check_trainable(data: &Dataset, min_per_class: usize) -> Result<(), TrainErro
 /// original row order.
 pub fn split(data: &Dataset, holdout_fraction: f64, seed: u64) -> Result<(Dataset, Dataset), TrainError> {
     data.check_shape()?;
+    let (train, test) = split_indices(&data.labels, data.times.as_deref(), holdout_fraction, seed)?;
+    Ok((data.subset(&train), data.subset(&test)))
+}
+
+/// [`split`] by row index: `(train, holdout)` row indices, each ascending, of rows with these `labels` (and
+/// `times`, one per label, for a split by time).
+pub fn split_indices(
+    labels: &[bool],
+    times: Option<&[i64]>,
+    holdout_fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), TrainError> {
     if holdout_fraction.is_nan() || holdout_fraction <= 0.0 || holdout_fraction >= 1.0 {
         return Err(TrainError::InvalidConfig(format!("holdout fraction must be in (0, 1), got {holdout_fraction}")));
     }
-    let n = data.num_rows();
+    let n = labels.len();
     if n < 2 {
         return Err(TrainError::InvalidData(format!("{n} row cannot be split into a training set and a holdout")));
     }
+    if let Some(times) = times
+        && times.len() != n
+    {
+        return Err(TrainError::InvalidData(format!("{n} rows but {} times", times.len())));
+    }
     let portion = |count: usize| ((count as f64 * holdout_fraction).round() as usize).clamp(1, count - 1);
     let mut holdout = vec![false; n];
-    match &data.times {
+    match times {
         Some(times) => {
             let mut order: Vec<usize> = (0..n).collect();
             order.sort_by_key(|&i| (times[i], i));
@@ -214,7 +239,7 @@ pub fn split(data: &Dataset, holdout_fraction: f64, seed: u64) -> Result<(Datase
         None => {
             let mut rng = SplitMix64::new(seed);
             for class in [true, false] {
-                let mut members: Vec<usize> = (0..n).filter(|&i| data.labels[i] == class).collect();
+                let mut members: Vec<usize> = (0..n).filter(|&i| labels[i] == class).collect();
                 let take = match members.len() {
                     0 => 0,
                     1 => usize::from(rng.next_f64() < holdout_fraction),
@@ -232,7 +257,7 @@ pub fn split(data: &Dataset, holdout_fraction: f64, seed: u64) -> Result<(Datase
         }
     }
     let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| holdout[i]);
-    Ok((data.subset(&train), data.subset(&test)))
+    Ok((train, test))
 }
 
 /// Which calibration to fit on a model's outputs.
@@ -430,6 +455,7 @@ pub fn training_manifest(
         features,
         output: OutputMapping::default(),
         calibration,
+        encodings: Vec::new(),
     };
     manifest.validate().map_err(|errors| {
         TrainError::InvalidData(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))

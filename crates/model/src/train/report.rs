@@ -1,14 +1,21 @@
 //! How well a trained model does on a holdout: AUC, log-loss, calibration by decile, lift in the top 10 %, and
-//! the features it leans on most. A [`Report`] serialises to JSON and prints as a readable text report.
+//! the features it leans on most with the direction of their effect. A [`Report`] serialises to JSON and
+//! prints as a readable text report that opens with a plain-language summary ([`Report::summary`]: how
+//! often it ranks a won lead above a lost one, how much more often its top 10 % win, what pushes a lead
+//! up or down) and the notes on columns left out or encoded, then the numbers. Probabilities print with
+//! three significant digits.
 //!
 //! With a calibration ([`evaluate_calibrated`], [`evaluate_training`]) every metric is computed on the
 //! calibrated probabilities, which is what `leadsmith score --manifest` shows, and the report keeps the
-//! uncalibrated holdout log-loss beside them for comparison.
+//! uncalibrated holdout log-loss beside them for comparison. [`evaluate_training`] does not apply a
+//! calibration that makes the holdout log-loss worse: the report is then the uncalibrated model's, and
+//! says so ([`Report::calibration_rejected`]).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::prepare::ColumnNote;
 use super::{CalibratedTraining, Dataset, FittedCalibration, TrainError, TrainedModel};
 
 /// Rows and classes of a dataset.
@@ -48,6 +55,25 @@ pub struct CalibrationBin {
 pub struct FeatureWeight {
     pub name: String,
     pub importance: f64,
+    /// How the feature moves a score as its value rises: `"+"` (more likely to win), `"-"` (less likely)
+    /// or `"±"` (either way, or hardly at all), from the correlation of its value with its contribution on
+    /// the holdout rows.
+    #[serde(default = "either_way")]
+    pub direction: String,
+}
+
+fn either_way() -> String {
+    "±".into()
+}
+
+/// A calibration fitted on the calibration slice that made the holdout's log-loss worse, so not applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedCalibration {
+    pub method: String,
+    /// Holdout log-loss with the calibration.
+    pub calibrated_log_loss: f64,
+    /// Holdout log-loss of the model's own probabilities (the report's `log_loss`).
+    pub uncalibrated_log_loss: f64,
 }
 
 /// A model's results on a holdout. Metrics undefined on the holdout (AUC with one class only) are NaN, and
@@ -81,9 +107,19 @@ pub struct Report {
     /// The holdout log-loss of the model's own probabilities, before calibration (`log_loss` without one).
     #[serde(default = "not_known")]
     pub uncalibrated_log_loss: f64,
-    /// Why a calibration that was asked for was not fitted.
+    /// Why a calibration that was asked for was not fitted, or not applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration_warning: Option<String>,
+    /// A calibration that was fitted but not applied because it worsened the holdout log-loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_rejected: Option<RejectedCalibration>,
+    /// The report in plain words, for people who do not read AUCs (see [`summarize`](Self::summarize)).
+    #[serde(default)]
+    pub summary: Vec<String>,
+    /// What training did with columns it did not use as they were: left out (identifiers, leakage, as
+    /// asked) or encoded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnNote>,
 }
 
 fn no_calibration() -> String {
@@ -93,6 +129,9 @@ fn no_calibration() -> String {
 fn not_known() -> f64 {
     f64::NAN
 }
+
+mod summary;
+use summary::directions;
 
 /// Evaluates `model` (trained on `train`) on `holdout`, listing its `top` most important features.
 pub fn evaluate(
@@ -106,7 +145,10 @@ pub fn evaluate(
 
 /// Evaluates a [`train_calibrated`](super::train_calibrated) model on `holdout`: the training counts are
 /// those of the rows the model was fitted on, the metrics those of its calibrated probabilities, and the
-/// report carries the calibration's method and rows, or the warning saying why there is none.
+/// report carries the calibration's method and rows, or the warning saying why there is none. A calibration
+/// whose holdout log-loss is above the uncalibrated model's is not applied: the report is the uncalibrated
+/// model's, with [`Report::calibration_rejected`] and a warning (the caller then leaves it out of the
+/// manifest; [`Report::applies_calibration`] says whether to keep it).
 pub fn evaluate_training<M: TrainedModel>(
     training: &CalibratedTraining<M>,
     holdout: &Dataset,
@@ -115,6 +157,22 @@ pub fn evaluate_training<M: TrainedModel>(
     let mut report =
         evaluate_calibrated(&training.model, &training.fitted_on, holdout, top, training.calibration.as_ref())?;
     report.calibration_warning = training.warning.clone();
+    if let Some(fitted) = &training.calibration
+        && report.log_loss > report.uncalibrated_log_loss
+    {
+        let rejected = RejectedCalibration {
+            method: fitted.method.as_str().into(),
+            calibrated_log_loss: report.log_loss,
+            uncalibrated_log_loss: report.uncalibrated_log_loss,
+        };
+        report = evaluate_calibrated(&training.model, &training.fitted_on, holdout, top, None)?;
+        report.calibration_warning = Some(format!(
+            "{} calibration not applied: it raised the holdout log-loss from {:.4} to {:.4}; the model is uncalibrated",
+            rejected.method, rejected.uncalibrated_log_loss, rejected.calibrated_log_loss
+        ));
+        report.calibration_rejected = Some(rejected);
+        report.summarize();
+    }
     Ok(report)
 }
 
@@ -148,7 +206,8 @@ pub fn evaluate_calibrated(
     };
     let train_counts = ClassCounts::of(train);
     let train_rate = train_counts.won_rate();
-    Ok(Report {
+    let directions = directions(model, holdout);
+    let mut report = Report {
         model: model.kind().into(),
         features: model.num_features(),
         train: train_counts,
@@ -163,13 +222,25 @@ pub fn evaluate_calibrated(
             .feature_importance()
             .into_iter()
             .take(top)
-            .map(|(name, importance)| FeatureWeight { name, importance })
+            .map(|(name, importance)| {
+                let direction = holdout
+                    .feature_names
+                    .iter()
+                    .position(|n| *n == name)
+                    .map_or_else(either_way, |j| directions[j].to_string());
+                FeatureWeight { name, importance, direction }
+            })
             .collect(),
         calibration_method: calibrated_by.map_or_else(no_calibration, |c| c.method.as_str().into()),
         calibration_rows: calibrated_by.map(|c| c.rows),
         uncalibrated_log_loss: log_loss(&raw, &holdout.labels),
         calibration_warning: None,
-    })
+        calibration_rejected: None,
+        summary: Vec::new(),
+        columns: Vec::new(),
+    };
+    report.summarize();
+    Ok(report)
 }
 
 /// Row indices sorted by score, ascending (ties in row order).
@@ -231,8 +302,8 @@ pub fn log_loss(probabilities: &[f64], labels: &[bool]) -> f64 {
 }
 
 /// Rows sorted by predicted probability into `groups` groups of equal count (the first ones one smaller when
-/// it does not divide), with their mean prediction and observed won rate. Counts sum to the rows, won to the
-/// won rows.
+/// it does not divide), with their mean prediction and observed won rate (both to 3 significant digits).
+/// Counts sum to the rows, won to the won rows.
 pub fn calibration(probabilities: &[f64], labels: &[bool], groups: usize) -> Vec<CalibrationBin> {
     assert_eq!(probabilities.len(), labels.len(), "one label per probability");
     let n = probabilities.len();
@@ -243,7 +314,13 @@ pub fn calibration(probabilities: &[f64], labels: &[bool], groups: usize) -> Vec
             let count = members.len();
             let won = members.iter().filter(|&&i| labels[i]).count();
             let mean_predicted = members.iter().map(|&i| probabilities[i]).sum::<f64>() / count as f64;
-            CalibrationBin { decile: g + 1, count, won, mean_predicted, observed_rate: won as f64 / count as f64 }
+            CalibrationBin {
+                decile: g + 1,
+                count,
+                won,
+                mean_predicted: round_significant(mean_predicted, 3),
+                observed_rate: round_significant(won as f64 / count as f64, 3),
+            }
         })
         .collect()
 }
@@ -282,8 +359,32 @@ impl Report {
     }
 }
 
+/// `x` rounded to `digits` significant digits (NaN, infinities and 0 as they are).
+pub fn round_significant(x: f64, digits: i32) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// `x` printed with `digits` significant digits, no more decimals than that needs ("12.3", "0.0457",
+/// "100"); "n/a" for NaN.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x.is_nan() {
+        return "n/a".into();
+    }
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let rounded = round_significant(x, digits);
+    let decimals = (digits - 1 - rounded.abs().log10().floor() as i32).max(0) as usize;
+    format!("{rounded:.decimals$}")
+}
+
+/// A probability as a percentage of 3 significant digits ("12.3%", "0.457%").
 fn percent(x: f64) -> String {
-    if x.is_nan() { "–".into() } else { format!("{:.1}%", 100.0 * x) }
+    if x.is_nan() { "–".into() } else { format!("{}%", significant(100.0 * x, 3)) }
 }
 
 fn number(x: f64, decimals: usize) -> String {
@@ -292,6 +393,20 @@ fn number(x: f64, decimals: usize) -> String {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.summary.is_empty() {
+            writeln!(f, "In plain words:")?;
+            for line in &self.summary {
+                writeln!(f, "  - {line}")?;
+            }
+            writeln!(f)?;
+        }
+        if !self.columns.is_empty() {
+            writeln!(f, "Columns:")?;
+            for note in &self.columns {
+                writeln!(f, "  - {note}")?;
+            }
+            writeln!(f)?;
+        }
         writeln!(f, "{}, {} features", self.model, self.features)?;
         let counts = |c: &ClassCounts| format!("{} rows ({} won, {} lost)", c.rows, c.won, c.lost);
         writeln!(f, "training: {}", counts(&self.train))?;
@@ -340,10 +455,15 @@ impl fmt::Display for Report {
         }
         if !self.top_features.is_empty() {
             writeln!(f)?;
-            writeln!(f, "top features by {}", self.importance_measure)?;
+            writeln!(
+                f,
+                "top features by {} (+: a higher value makes a win more likely, −: less likely, ±: either way)",
+                self.importance_measure
+            )?;
             let width = self.top_features.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
             for (i, w) in self.top_features.iter().enumerate() {
-                writeln!(f, "{:>4}. {:<width$}  {}", i + 1, w.name, number(w.importance, 4))?;
+                let direction = if w.direction == "-" { "−" } else { w.direction.as_str() };
+                writeln!(f, "{:>4}. {:<width$}  {direction}  {}", i + 1, w.name, significant(w.importance, 4))?;
             }
         }
         Ok(())
@@ -453,6 +573,139 @@ mod tests {
         let mut warned = plain.clone();
         warned.calibration_warning = Some("platt calibration not fitted: too few won".into());
         assert!(warned.to_string().contains("warning: platt calibration not fitted: too few won\n"));
+    }
+
+    /// 2000 rows: won more often as `x` rises and as `y` falls; `noise` does nothing.
+    fn two_signals(seed: u64) -> Dataset {
+        let mut rng = crate::train::SplitMix64::new(seed);
+        let (mut rows, mut labels) = (Vec::new(), Vec::new());
+        for _ in 0..2000 {
+            let (x, y, noise) = (rng.next_f64() * 4.0, rng.next_f64() * 4.0, rng.next_f64());
+            rows.push(vec![x, y, noise]);
+            labels.push(rng.next_f64() < crate::sigmoid(1.5 * x - 1.0 * y - 1.5));
+        }
+        Dataset::new(vec!["demo_views".into(), "days_to_reply".into(), "noise".into()], rows, labels).unwrap()
+    }
+
+    #[test]
+    fn the_report_opens_in_plain_words_with_directions() {
+        use crate::train::prepare::ColumnAction;
+        use crate::train::{LogisticConfig, split, train_logistic};
+        let data = two_signals(3);
+        let (train, holdout) = split(&data, 0.2, 1).unwrap();
+        let model = train_logistic(&train, &LogisticConfig::default()).unwrap();
+        let report = evaluate(&model, &train, &holdout, 3).unwrap();
+        let direction = |name: &str| report.top_features.iter().find(|w| w.name == name).unwrap().direction.clone();
+        assert_eq!((direction("demo_views").as_str(), direction("days_to_reply").as_str()), ("+", "-"));
+        assert_eq!(
+            report.summary[0],
+            format!(
+                "Ranks a random won lead above a random lost one {:.0} % of the time (50 % is guessing).",
+                100.0 * report.auc
+            )
+        );
+        assert!(
+            report.summary[1].starts_with(&format!(
+                "The top 10 % of leads by score win {}× as often as the average lead (",
+                significant(report.lift_top_decile, 2)
+            )),
+            "{:?}",
+            report.summary
+        );
+        assert!(report.summary[2].contains("More demo views → more likely to win"), "{:?}", report.summary);
+        assert!(report.summary[2].contains("more days to reply → less likely to win"), "{:?}", report.summary);
+        let report = report.with_columns(vec![
+            ColumnNote { column: "lead_id".into(), action: ColumnAction::Identifier, why: "an id-like name".into() },
+            ColumnNote { column: "stage".into(), action: ColumnAction::Leakage, why: "AUC 1.000".into() },
+        ]);
+        assert_eq!(
+            report.summary.last().unwrap(),
+            "Left out: lead_id (identifies a row), stage (gives the outcome away)."
+        );
+        let text = report.to_string();
+        assert!(text.starts_with("In plain words:\n  - Ranks a random won lead"), "{text}");
+        assert!(text.contains("Columns:\n  - lead_id: left out as an identifier (an id-like name)\n"), "{text}");
+        assert!(text.contains("  - stage: left out as leakage (AUC 1.000)\n"), "{text}");
+        let first = report.top_features[0].name.clone();
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with("1. ")
+                && l.contains(&first)
+                && (l.contains(" + ") || l.contains(" − "))),
+            "{text}"
+        );
+        // The JSON has the summary, the notes and the directions.
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["summary"].as_array().unwrap().len(), report.summary.len());
+        assert_eq!(json["columns"][1]["action"], "leakage");
+        assert!(json["top_features"].as_array().unwrap().iter().any(|w| w["direction"] == "-"));
+        // Probabilities to 3 significant digits, in the table and in the JSON.
+        for bin in &report.calibration {
+            for p in [bin.mean_predicted, bin.observed_rate] {
+                assert_eq!(p, round_significant(p, 3), "{p}");
+            }
+        }
+        assert!(text.lines().any(|l| l.trim_start().starts_with("10 ") && l.ends_with('%')), "{text}");
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(12.3456, 3), "12.3");
+        assert_eq!(significant(0.045678, 3), "0.0457");
+        assert_eq!(significant(99.96, 3), "100");
+        assert_eq!(significant(100.0, 3), "100");
+        assert_eq!(significant(1.8249, 2), "1.8");
+        assert_eq!(significant(0.0, 3), "0");
+        assert_eq!(significant(f64::NAN, 3), "n/a");
+        assert_eq!(percent(0.123456), "12.3%");
+        assert_eq!(percent(0.0004567), "0.0457%");
+        assert_eq!(round_significant(0.123456, 3), 0.123);
+    }
+
+    #[test]
+    fn a_calibration_that_worsens_the_holdout_is_not_applied() {
+        use crate::train::{
+            CalibrationMethod, LogisticConfig, fit_calibration, split, train_calibrated, train_logistic,
+        };
+        let data = two_signals(5);
+        let (train, holdout) = split(&data, 0.2, 1).unwrap();
+        let config = LogisticConfig::default();
+        let mut trained =
+            train_calibrated(&train, Some(CalibrationMethod::Platt), 2, |d| train_logistic(d, &config)).unwrap();
+        let good = evaluate_training(&trained, &holdout, 3).unwrap();
+        // A calibration that flattens every probability towards a half hurts the holdout.
+        let mut fitted = trained.calibration.clone().unwrap();
+        fitted.calibration = crate::Calibration::Platt { a: 0.1, b: 0.0 };
+        trained.calibration = Some(fitted);
+        let report = evaluate_training(&trained, &holdout, 3).unwrap();
+        assert!(!report.applies_calibration());
+        assert_eq!(report.calibration_method, "none");
+        assert!(report.calibration_rows.is_none());
+        let rejected = report.calibration_rejected.clone().expect("rejected");
+        assert_eq!(rejected.method, "platt");
+        assert!(rejected.calibrated_log_loss > rejected.uncalibrated_log_loss);
+        assert_eq!(report.log_loss, rejected.uncalibrated_log_loss);
+        assert_eq!(report.log_loss, report.uncalibrated_log_loss);
+        let warning = report.calibration_warning.clone().unwrap();
+        assert_eq!(
+            warning,
+            format!(
+                "platt calibration not applied: it raised the holdout log-loss from {:.4} to {:.4}; the model is uncalibrated",
+                rejected.uncalibrated_log_loss, rejected.calibrated_log_loss
+            )
+        );
+        assert!(
+            report
+                .summary
+                .iter()
+                .any(|l| l == "The platt calibration was not applied: it made the holdout's probabilities worse.")
+        );
+        let text = report.to_string();
+        assert!(text.contains(&format!("calibration: none\nwarning: {warning}\n")), "{text}");
+        // One that helps (or does no harm) is kept.
+        let helped = good.calibration_rejected.is_none() == good.applies_calibration();
+        assert!(helped, "{good}");
+        let again = fit_calibration(&trained.model, &trained.fitted_on, CalibrationMethod::Platt).unwrap();
+        assert_eq!(again.method, CalibrationMethod::Platt);
     }
 
     #[test]

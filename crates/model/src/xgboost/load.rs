@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::bitvector::BitForest;
 use super::predict::{CatSpan, Categories, Node, Tree};
 use super::{CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, FORMAT, LEAF, MAX_CATEGORY, MAX_DEPTH, XgbModel};
 use crate::tree_shap::{self, CategoryCast, Forest, Missing, Rule};
@@ -225,8 +226,11 @@ pub(super) fn load(doc: &Value) -> Result<XgbModel, ModelError> {
         .filter(|(_, (_, _, n))| *n > 0)
         .map(|(f, (gain, cover, n))| (f, gain, cover, n))
         .collect();
+    let fast = fast && categories.is_none();
+    let bits = if fast { BitForest::build(&nodes, &trees, num_features) } else { None };
     Ok(XgbModel {
-        fast: fast && categories.is_none(),
+        fast,
+        bits,
         nodes,
         meta,
         trees,

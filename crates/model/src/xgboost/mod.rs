@@ -30,6 +30,7 @@
 //!
 //! Files: `load.rs` reads the JSON, `predict.rs` holds the flattened forest and its walks.
 
+mod bitvector;
 mod load;
 mod predict;
 
@@ -40,6 +41,7 @@ use serde_json::Value;
 use crate::tree_shap::Forest;
 use crate::{ModelError, Objective, Predictor};
 
+use bitvector::BitForest;
 use load::{load, parse_error};
 use predict::{Categories, Node, Tree, fill_plain};
 
@@ -75,6 +77,9 @@ pub struct XgbModel {
     /// Whether the one-comparison step is exact for this model: no categorical split, no threshold that
     /// is `NaN` or −∞.
     fast: bool,
+    /// The forest as bit-vector trees for the batch walk on AVX-512 CPUs: `Some` when the model is
+    /// [`fast`](Self::fast) and no tree has more than 64 leaves.
+    bits: Option<BitForest>,
     /// The base score in margin space.
     base_margin: f32,
     num_features: usize,
@@ -203,18 +208,22 @@ mod tests {
         for name in ["binary_small", "regression_small", "binary_200x6"] {
             let fast = XgbModel::from_path(&fixture(&format!("{name}.json"))).unwrap();
             assert!(fast.fast, "{name}");
-            let general = XgbModel { fast: false, ..fast.clone() };
+            assert!(fast.bits.is_some(), "{name}: no tree has more than 64 leaves");
+            let general = XgbModel { fast: false, bits: None, ..fast.clone() };
+            let walk = XgbModel { bits: None, ..fast.clone() };
             let rows = inputs(name);
             let nf = fast.num_features;
             let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
             fast.predict_margin_batch(&flat, nf, &mut a);
             general.predict_margin_batch(&flat, nf, &mut b);
+            walk.predict_margin_batch(&flat, nf, &mut c);
             for (i, row) in rows.iter().enumerate() {
                 let m = fast.predict_margin(row);
                 assert_eq!(m.to_bits(), general.predict_margin(row).to_bits(), "{name} row {i}");
-                assert_eq!(m.to_bits(), a[i].to_bits(), "{name} row {i}");
-                assert_eq!(m.to_bits(), b[i].to_bits(), "{name} row {i}");
+                assert_eq!(m.to_bits(), a[i].to_bits(), "{name} row {i}: bit vectors (where the CPU has AVX-512)");
+                assert_eq!(m.to_bits(), b[i].to_bits(), "{name} row {i}: general step");
+                assert_eq!(m.to_bits(), c[i].to_bits(), "{name} row {i}: walk");
             }
         }
         let categorical = XgbModel::from_path(&fixture("categorical.json")).unwrap();

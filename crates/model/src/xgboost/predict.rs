@@ -3,14 +3,14 @@
 
 use std::cmp::Ordering;
 
+use super::bitvector::GROUPS;
 use super::{CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MAX_CATEGORY, XgbModel};
 use crate::{Objective, sigmoid};
 
 /// Rows walked in lockstep in a batch, and trees walked in lockstep for one row.
-const LANES: usize = 8;
+pub(super) const LANES: usize = 8;
 /// Rows converted to `f32` and scored together, tree by tree, in a batch.
-const BLOCK: usize = 64;
-const _: () = assert!(BLOCK.is_multiple_of(LANES));
+const BLOCK: usize = GROUPS * LANES;
 /// Rows (in `f32` values, two per feature on the fast path) up to this size are converted on the stack.
 const STACK_ROW: usize = 512;
 
@@ -149,10 +149,13 @@ impl XgbModel {
             }
             // The last group is padded with whatever rows the buffer holds; their results are dropped.
             let n_padded = n_rows.div_ceil(LANES) * LANES;
-            let acc = &mut acc[..n_padded];
             acc.fill(self.base_margin);
+            if self.bits.as_ref().is_some_and(|b| b.add_trees(&xs, group_len, &mut acc)) {
+                out.extend(acc[..n_rows].iter().map(|&m| f64::from(m)));
+                continue;
+            }
             for tree in &self.trees {
-                for (lane_acc, group) in acc.chunks_exact_mut(LANES).zip(xs.chunks_exact(group_len)) {
+                for (lane_acc, group) in acc[..n_padded].chunks_exact_mut(LANES).zip(xs.chunks_exact(group_len)) {
                     let mut idx = [tree.root; LANES];
                     for _ in 0..tree.depth {
                         for (lane, i) in idx.iter_mut().enumerate() {
