@@ -85,9 +85,9 @@ impl BitForest {
     /// Adds every tree's leaf, in tree order, to the margins `acc` of the [`GROUPS`] groups in `xs` (each
     /// `group_len` values, feature-major: value `slot` of lane `l` at `slot * LANES + l`). Returns false, doing
     /// nothing, when the CPU lacks AVX-512.
-    pub(super) fn add_trees(&self, xs: &[f32], group_len: usize, acc: &mut [f32; GROUPS * LANES]) -> bool {
-        // Every split's offset was checked against this length when the forest was built.
-        assert_eq!(group_len, self.group_len, "a group holds {} values", self.group_len);
+    pub(super) fn add_trees(&self, xs: &[f32], acc: &mut [f32; GROUPS * LANES]) -> bool {
+        // Every split's offset was checked against the group length when the forest was built.
+        let group_len = self.group_len;
         assert!(xs.len() >= GROUPS * group_len, "a block holds {GROUPS} groups");
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f")

@@ -150,7 +150,7 @@ impl XgbModel {
             // The last group is padded with whatever rows the buffer holds; their results are dropped.
             let n_padded = n_rows.div_ceil(LANES) * LANES;
             acc.fill(self.base_margin);
-            if self.bits.as_ref().is_some_and(|b| b.add_trees(&xs, group_len, &mut acc)) {
+            if self.bits.as_ref().is_some_and(|b| b.add_trees(&xs, &mut acc)) {
                 out.extend(acc[..n_rows].iter().map(|&m| f64::from(m)));
                 continue;
             }
