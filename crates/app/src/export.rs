@@ -1,5 +1,6 @@
-//! Exports: CSV with one row per lead (identity, best contact data, socials, score, tier, top reasons,
-//! crawl status, technologies, audit findings and scores, the best email's deliverability) and JSONL with everything, written a lead at a time to a file or stdout.
+//! Exports: CSV with one row per lead (identity, best contact data, socials, score, tier, top reasons and
+//! what would raise the score most, crawl status, technologies, audit findings and scores, the best email's
+//! deliverability) and JSONL with everything, written a lead at a time to a file or stdout.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "crawl_status",
     "crawl_reason",
     "top_reasons",
+    "would_gain",
     "vertical",
     "external_id",
     "source_rows",
@@ -247,6 +249,10 @@ fn csv_row(v: &LeadView) -> Vec<String> {
         v.crawl.as_ref().map(|c| c.status.to_string()).unwrap_or_default(),
         v.crawl.as_ref().and_then(|c| c.reason.clone()).unwrap_or_default(),
         v.score.as_ref().map(|s| s.top_reasons(3).join("; ")).unwrap_or_default(),
+        v.score
+            .as_ref()
+            .map(|s| s.gains.iter().take(3).map(|g| g.reason()).collect::<Vec<_>>().join("; "))
+            .unwrap_or_default(),
         input.vertical.clone().unwrap_or_default(),
         input.external_id.clone().unwrap_or_default(),
         v.record.source_rows.to_string(),

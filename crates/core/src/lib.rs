@@ -24,4 +24,4 @@ pub use lead::{LeadId, LeadInput, LeadRecord};
 pub use outcome::{CrawlStatus, PageOutcome};
 pub use phone::{Phone, PhoneError};
 pub use placeholder::{clean_value, is_placeholder};
-pub use score::{ComponentScore, FactorHit, NamedScore, ScoreBreakdown, Tier};
+pub use score::{ComponentScore, FactorHit, Gain, NamedScore, ScoreBreakdown, Tier};

@@ -56,6 +56,35 @@ pub struct ComponentScore {
     pub score: f64,
     /// `weight × score`: its share of the total.
     pub contribution: f64,
+    /// The factors' points before the component was held to 0–100, when they fell outside it (`135`: the
+    /// component is capped at 100 and 35 points count for nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncapped: Option<f64>,
+}
+
+/// A factor whose condition did not hold, and what it would add to the final score if it did (its points,
+/// as far as its component has room below 100, times the component's weight).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gain {
+    pub component: String,
+    pub factor: String,
+    /// The factor in words: `has a named owner`.
+    pub what: String,
+    /// Final-score points it would add, at most, to one decimal.
+    pub points: f64,
+}
+
+impl Gain {
+    /// In words: `missing: has a named owner (up to +7.5)`.
+    pub fn reason(&self) -> String {
+        format!("missing: {} (up to +{})", self.what, self.points)
+    }
+
+    /// The gain when the score it lifts is `share` of the final score (a blend).
+    pub fn scaled(mut self, share: f64) -> Self {
+        self.points = (self.points * share * 10.0).round() / 10.0;
+        self
+    }
 }
 
 /// A factor whose condition held, and the points it gave its component.
@@ -86,6 +115,9 @@ pub struct ScoreBreakdown {
     /// set), with its weight in the final `score`. Empty when only the rules score: then `score` is theirs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scores: Vec<NamedScore>,
+    /// What the lead lacks that would raise its score most, largest gain first (a few at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gains: Vec<Gain>,
 }
 
 /// One named score of a lead (one per product or segment, each from a model or a rule set), and its

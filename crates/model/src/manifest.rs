@@ -72,6 +72,14 @@ fn score_tiers() -> Vec<(String, f64)> {
     vec![("A".into(), 80.0), ("B".into(), 60.0), ("C".into(), 40.0), ("D".into(), f64::NEG_INFINITY)]
 }
 
+impl OutputMapping {
+    /// score = p·100 with the shipped rules' tiers (A ≥ 80, B ≥ 60, C ≥ 40, else D): the mapping `train`
+    /// writes, so that a model's own tier, a rules score's and a blended score's read the same way.
+    pub fn rules_tiers() -> Self {
+        Self::Score100 { tiers: score_tiers() }
+    }
+}
+
 impl Default for OutputMapping {
     fn default() -> Self {
         Self::Bucket { tiers: bucket_tiers() }

@@ -180,6 +180,13 @@ impl Scoring {
         // With nothing blendable (every weighted model failed and the rules weigh 0) the rules score stands.
         if weights > 0.0 {
             breakdown.score = (sum / weights * 10.0).round() / 10.0;
+            // What the rules score misses lifts the final score by the rules' share of it.
+            let share = self.rules_weight / weights;
+            breakdown.gains = std::mem::take(&mut breakdown.gains)
+                .into_iter()
+                .map(|g| g.scaled(share))
+                .filter(|g| g.points > 0.0)
+                .collect();
             if breakdown.tier != Tier::Failed {
                 breakdown.tier = self.rules.tier_for(breakdown.score, features, vertical);
             }

@@ -12,13 +12,14 @@ use crate::export::{self, Format, LeadWriter, Target};
 use crate::pipeline::progress::Counter;
 use crate::view::LeadView;
 
-/// A fixed-width table of leads: tier, score, company, email, phone, owner.
+/// A fixed-width table of leads: tier, score, company, email, phone, owner, and the crawl's outcome with its
+/// reason when the site was not crawled cleanly (so a `FAILED` or low lead says why at a glance).
 pub fn table(views: &[LeadView]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} OWNER",
-        "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE"
+        "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {:<28} CRAWL",
+        "ID", "TIER", "SCORE", "COMPANY", "EMAIL", "PHONE", "OWNER"
     );
     for v in views {
         let owner = v.best.owner.as_ref().map(|o| match &o.title {
@@ -27,17 +28,27 @@ pub fn table(views: &[LeadView]) -> String {
         });
         let _ = writeln!(
             out,
-            "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {}",
+            "{:>5}  {:<6} {:>5}  {:<32} {:<30} {:<14} {:<28} {}",
             v.id,
             v.tier(),
             v.score.as_ref().map(|s| format!("{:.1}", s.score)).unwrap_or_else(|| "-".into()),
             clip(v.company(), 32),
             clip(v.best.email.as_deref().unwrap_or("-"), 30),
             v.best.phone.as_deref().unwrap_or("-"),
-            owner.as_deref().unwrap_or("-"),
+            clip(owner.as_deref().unwrap_or("-"), 28),
+            crawl_cell(v),
         );
     }
     out
+}
+
+/// `ok`, `pending`, or the status with its reason (`blocked: Cloudflare challenge`), clipped to stay on one line.
+fn crawl_cell(v: &LeadView) -> String {
+    let status = v.crawl_status();
+    match v.crawl.as_ref().and_then(|c| c.reason.as_deref()).filter(|r| !r.is_empty()) {
+        Some(reason) if status != "ok" => clip(&format!("{status}: {}", reason.replace(['\n', '\r'], " ")), 60),
+        _ => status,
+    }
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -345,9 +356,28 @@ pub fn render(v: &LeadView) -> String {
             let _ = writeln!(o, "  gate failed: {g}");
         }
         for c in &s.components {
-            let _ = writeln!(o, "  {:<20} weight {:.2} × {:>5.1} = {:>5.1}", c.name, c.weight, c.score, c.contribution);
+            let capped = match c.uncapped {
+                Some(raw) if raw > 100.0 => format!("  (capped at 100: its factors give {raw})"),
+                Some(raw) => format!("  (held at 0: its factors give {raw})"),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "  {:<20} weight {:.2} × {:>5.1} = {:>5.1}{capped}",
+                c.name, c.weight, c.score, c.contribution
+            );
             for hit in s.factors.iter().filter(|h| h.component == c.name) {
                 let _ = writeln!(o, "      {:+6.1}  {}", hit.points, hit.reason);
+            }
+        }
+        if !s.gains.is_empty() {
+            let _ = writeln!(
+                o,
+                "
+would score higher with (final-score points, at most)"
+            );
+            for g in &s.gains {
+                let _ = writeln!(o, "      {:+6.1}  {}  [{}]", g.points, g.what, g.component);
             }
         }
     }

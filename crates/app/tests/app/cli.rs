@@ -51,6 +51,23 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
     assert_eq!(list_out.lines().count(), 4, "header + 3 rows:\n{list_out}");
     assert!(list_out.lines().skip(1).all(|l| l.contains(" A ")), "{list_out}");
+    // Each FAILED lead's row in the table ends with its crawl outcome and the reason for it.
+    let failed_list =
+        leadsmith().args(["leads", "list", "--tier", "FAILED", "--limit", "10000", "--db"]).arg(&db).output().unwrap();
+    let failed_out = String::from_utf8_lossy(&failed_list.stdout);
+    assert!(failed_out.lines().next().is_some_and(|h| h.ends_with("CRAWL")), "{failed_out}");
+    for r in rows.iter().filter(|r| &r[col("tier")] == "FAILED") {
+        let id = &r[col("lead_id")];
+        let line = failed_out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("lead {id} missing from:\n{failed_out}"));
+        let (status, reason) = (&r[col("crawl_status")], &r[col("crawl_reason")]);
+        let expected =
+            if reason.is_empty() || status == "ok" { status.to_string() } else { format!("{status}: {reason}") };
+        let prefix: String = expected.replace(['\n', '\r'], " ").chars().take(40).collect();
+        assert!(line.contains(&prefix), "lead {id}: {prefix:?} not in {line:?}");
+    }
     let top_id = &rows[0][col("lead_id")];
     let show = leadsmith().arg("--db").arg(&db).args(["leads", "show", top_id]).output().unwrap();
     let card = String::from_utf8_lossy(&show.stdout);
@@ -59,6 +76,13 @@ fn demo_runs_end_to_end_and_writes_its_outputs() {
     {
         assert!(card.contains(section), "missing {section:?} in:\n{card}");
     }
+    // A lead that lacks something says what and how much it would add, in the export and on its card.
+    let lacking = rows.iter().find(|r| !r[col("would_gain")].is_empty()).expect("some lead lacks something");
+    assert!(lacking[col("would_gain")].starts_with("missing: "), "{:?}", &lacking[col("would_gain")]);
+    assert!(lacking[col("would_gain")].contains("(up to +"), "{:?}", &lacking[col("would_gain")]);
+    let show = leadsmith().arg("--db").arg(&db).args(["leads", "show", &lacking[col("lead_id")]]).output().unwrap();
+    let card = String::from_utf8_lossy(&show.stdout);
+    assert!(card.contains("would score higher with"), "{card}");
     let domain = &rows[0][col("domain")];
     let by_domain = leadsmith().arg("--db").arg(&db).args(["leads", "show", domain, "--json"]).output().unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&by_domain.stdout).unwrap();

@@ -80,6 +80,9 @@ fn train_reports_and_its_model_scores_new_leads() {
                 text.lines().find(|l| l.starts_with(id)).unwrap().split(',').nth(1).unwrap().parse().unwrap()
             };
             assert!(score("hot") > 0.8 && score("cold") < 0.2, "{model}: {text}");
+            // Tiers as the rules give them to the score 100·p: above 0.8 is A, below 0.4 is D.
+            let tier = |id: &str| text.lines().find(|l| l.starts_with(id)).unwrap().split(',').nth(3).unwrap();
+            assert_eq!((tier("hot"), tier("cold")), ("A", "D"), "{model}: {text}");
             // Reasons in words: the hot lead's demo views pushed it up.
             let hot = text.lines().find(|l| l.starts_with("hot")).unwrap();
             assert!(text.starts_with("id,score,bucket,tier,reasons"), "{text}");
@@ -292,7 +295,7 @@ fn train_calibrates_by_default_and_score_applies_it() {
                 {"name": "days_to_reply", "type": "number"}
             ])
         );
-        assert_eq!(manifest["output"]["kind"], "bucket");
+        assert_eq!(manifest["output"]["kind"], "score100", "a trained model is tiered as the rules are");
         assert_eq!(manifest["calibration"]["method"], "platt");
         assert!(stderr.contains(&format!(
             "wrote {}, {}.report.json and {manifest_path}",

@@ -453,7 +453,7 @@ pub fn training_manifest(
         name: name.into(),
         version: version.into(),
         features,
-        output: OutputMapping::default(),
+        output: OutputMapping::rules_tiers(),
         calibration,
         encodings: Vec::new(),
     };
@@ -732,7 +732,7 @@ mod tests {
         .unwrap();
         assert_eq!(manifest.name, "m");
         assert_eq!(manifest.calibration, Some(calibration));
-        assert_eq!(manifest.output, OutputMapping::default());
+        assert_eq!(manifest.output, OutputMapping::rules_tiers());
         let names: Vec<&str> = manifest.features.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["x", "noise"]);
         assert!(manifest.features.iter().all(|f| f.kind == FeatureType::Number));

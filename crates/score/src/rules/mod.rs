@@ -18,7 +18,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use leadsmith_core::{ComponentScore, FactorHit, ScoreBreakdown, Tier};
+use leadsmith_core::{ComponentScore, FactorHit, Gain, ScoreBreakdown, Tier};
 
 use self::condition::Condition;
 use self::error::Num;
@@ -139,12 +139,16 @@ impl Factor {
     /// `has a personal email (+20)`, or the condition in words when the factor has no description.
     fn reason(&self) -> String {
         let sign = if self.points < 0.0 { "" } else { "+" };
-        match &self.description {
-            Some(d) => format!("{d} ({sign}{})", Num(self.points)),
-            None => format!("{} ({sign}{})", self.when, Num(self.points)),
-        }
+        format!("{} ({sign}{})", self.words(), Num(self.points))
+    }
+
+    fn words(&self) -> String {
+        self.description.clone().unwrap_or_else(|| self.when.to_string())
     }
 }
+
+/// How many gains a breakdown keeps: enough to say what would lift the lead, few enough to read.
+const GAINS_KEPT: usize = 5;
 
 #[derive(Debug, Clone)]
 struct Vertical {
@@ -267,26 +271,47 @@ impl Rules {
         let mut total = 0.0;
         let mut components = Vec::with_capacity(profile.components.len());
         let mut hits = Vec::new();
+        let mut gains = Vec::new();
         for component in &profile.components {
             let mut points = 0.0;
-            for factor in component.factors.iter().filter(|f| f.when.eval(features)) {
-                points += factor.points;
-                hits.push(FactorHit {
-                    component: component.name.clone(),
-                    factor: factor.name.clone(),
-                    points: factor.points,
-                    reason: factor.reason(),
-                });
+            let mut missed = Vec::new();
+            for factor in &component.factors {
+                if factor.when.eval(features) {
+                    points += factor.points;
+                    hits.push(FactorHit {
+                        component: component.name.clone(),
+                        factor: factor.name.clone(),
+                        points: factor.points,
+                        reason: factor.reason(),
+                    });
+                } else if factor.points > 0.0 {
+                    missed.push(factor);
+                }
             }
             let score = round_to(points.clamp(0.0, 100.0), 6);
+            // A missed factor can lift its component only as far as 100; the final score gains that × weight.
+            for factor in missed {
+                let gain = round_to(component.weight * factor.points.min(100.0 - score), 1);
+                if gain > 0.0 {
+                    gains.push(Gain {
+                        component: component.name.clone(),
+                        factor: factor.name.clone(),
+                        what: factor.words(),
+                        points: gain,
+                    });
+                }
+            }
             total += component.weight * score;
             components.push(ComponentScore {
                 name: component.name.clone(),
                 weight: component.weight,
                 score,
                 contribution: round_to(component.weight * score, 2),
+                uncapped: (!(0.0..=100.0).contains(&points)).then(|| round_to(points, 6)),
             });
         }
+        gains.sort_by(|a, b| b.points.total_cmp(&a.points));
+        gains.truncate(GAINS_KEPT);
 
         let score = round_to(total.clamp(0.0, 100.0), 1);
         let gate = profile.gates.iter().find(|g| g.when.eval(features));
@@ -300,6 +325,7 @@ impl Rules {
             rules: self.origin.clone(),
             vertical: applied.map(|v| v.name.clone()),
             scores: Vec::new(),
+            gains,
         }
     }
 

@@ -255,3 +255,66 @@ fn breakdown_records_origin_and_serialises() {
     assert_eq!(json["factors"][0]["reason"], "has an email (+60)");
     assert_eq!(json["components"].as_array().unwrap().len(), 3);
 }
+
+/// A probability p reads as the score 100·p wherever it is shown: a trained model's manifest (what `train`
+/// writes) gives it the tier the shipped rules give that score, the tier a blended score gets.
+#[test]
+fn a_probability_is_tiered_as_the_rules_tier_its_score() {
+    let rules = Rules::default();
+    let manifest = leadsmith_model::Manifest {
+        name: "m".into(),
+        version: "1".into(),
+        features: Vec::new(),
+        output: leadsmith_model::OutputMapping::rules_tiers(),
+        calibration: None,
+        encodings: Vec::new(),
+    };
+    for k in 0..=1000 {
+        let p = f64::from(k) / 1000.0;
+        let (_, score, model_tier) = manifest.place(p);
+        let rules_tier = rules.tier_for(p * 100.0, &Features::new(), None);
+        assert_eq!(score, Some(p * 100.0));
+        assert_eq!(model_tier, rules_tier.to_string(), "p = {p}");
+    }
+}
+
+/// What a lead lacks is named with the final-score points it would add, as far as its component has room
+/// below 100; a component whose factors give more than 100 says it is capped.
+#[test]
+fn missed_factors_read_as_gains_and_caps_are_noted() {
+    let text = r#"
+version: 1
+components:
+  reach:
+    weight: 0.5
+    factors:
+      - { name: email, description: has an email, when: { feature: has_email, equals: true }, points: 60 }
+      - { name: phone, description: has a phone, when: { feature: has_phone, equals: true }, points: 30 }
+      - { name: owner, description: has a named owner, when: { feature: has_owner, equals: true }, points: 70 }
+      - { name: penalty, when: { feature: has_phone, equals: false }, points: -10 }
+  fit:
+    weight: 0.5
+    factors:
+      - { name: sized, description: a crawled site, when: { feature: pages_ok, exists: true }, points: 100 }
+"#;
+    let rules = Rules::parse(text, RulesFormat::Yaml, "gains.yaml").unwrap();
+    let f = feats(&[("has_email", json!(true)), ("has_phone", json!(true)), ("has_owner", json!(false))]);
+    let b = rules.score(&f, None);
+    // reach: 60 + 30 = 90, so the owner's 70 can lift it by 10 → 0.5 × 10 = 5 final points; fit lacks 100 → 50.
+    let gains: Vec<(String, f64)> = b.gains.iter().map(|g| (g.factor.clone(), g.points)).collect();
+    assert_eq!(gains, [("sized".to_string(), 50.0), ("owner".to_string(), 5.0)]);
+    assert_eq!(b.gains[1].reason(), "missing: has a named owner (up to +5)");
+    assert!(b.components.iter().all(|c| c.uncapped.is_none()), "{:?}", b.components);
+    // Everything present: reach's factors give 160, held to 100 and said so; nothing left to gain.
+    let all = feats(&[
+        ("has_email", json!(true)),
+        ("has_phone", json!(true)),
+        ("has_owner", json!(true)),
+        ("pages_ok", json!(3)),
+    ]);
+    let b = rules.score(&all, None);
+    assert!(b.gains.is_empty(), "{:?}", b.gains);
+    assert_eq!(b.components[0].uncapped, Some(160.0));
+    assert_eq!((b.components[0].score, b.components[1].uncapped), (100.0, None));
+    assert_eq!(b.score, 100.0);
+}
