@@ -57,7 +57,7 @@ pub enum OutputMapping {
         #[serde(default = "bucket_tiers")]
         tiers: Vec<String>,
     },
-    /// score = p·100; the first tier whose threshold the score reaches (default A ≥ 80, B ≥ 60, C ≥ 40, D).
+    /// score = p·100; the first tier whose threshold the score reaches (default A ≥ 80, B ≥ 60, C ≥ 40, D ≥ 0).
     Score100 {
         #[serde(default = "score_tiers")]
         tiers: Vec<(String, f64)>,
@@ -69,7 +69,7 @@ fn bucket_tiers() -> Vec<String> {
 }
 
 fn score_tiers() -> Vec<(String, f64)> {
-    vec![("A".into(), 80.0), ("B".into(), 60.0), ("C".into(), 40.0), ("D".into(), f64::NEG_INFINITY)]
+    vec![("A".into(), 80.0), ("B".into(), 60.0), ("C".into(), 40.0), ("D".into(), 0.0)]
 }
 
 impl OutputMapping {
@@ -565,6 +565,10 @@ mod tests {
         let s = scored.show(0.61);
         assert_eq!((s.score, s.tier.as_str()), (Some(61.0), "B"));
         assert_eq!(scored.show(0.05).tier, "D");
+        assert_eq!(scored.show(0.0).tier, "D");
+        // What `train` writes reads back (an infinite threshold would be written as null).
+        let text = serde_json::to_string(&scored).unwrap();
+        assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), scored, "{text}");
     }
 
     #[test]
